@@ -1,0 +1,64 @@
+//! Thin I/O shell around the generator in `src/codegen`: read the spec and overrides,
+//! generate, write into `OUT_DIR`. No other side effects.
+//!
+//! `VTOC_MCP_SPEC` points the build at another export (to try a new spec before
+//! replacing `openapi/vtoc.json`).
+
+#[path = "src/codegen/mod.rs"]
+#[allow(dead_code)]
+mod codegen;
+
+use std::path::{Path, PathBuf};
+
+fn main() {
+    println!("cargo::rustc-check-cfg=cfg(vtoc_runtime)");
+    println!("cargo::rustc-cfg=vtoc_runtime");
+    println!("cargo::rerun-if-env-changed=VTOC_MCP_SPEC");
+    println!("cargo::rerun-if-changed=src/codegen");
+    let manifest_dir = PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
+    let spec_path = std::env::var_os("VTOC_MCP_SPEC")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| manifest_dir.join("openapi/vtoc.json"));
+    let overrides_path = manifest_dir.join("openapi/mcp-overrides.json");
+    println!("cargo::rerun-if-changed={}", spec_path.display());
+    println!("cargo::rerun-if-changed={}", overrides_path.display());
+
+    let spec = read(&spec_path);
+    let overrides = overrides_path.exists().then(|| read(&overrides_path));
+    let input = codegen::Input { spec: &spec, overrides: overrides.as_deref() };
+    let artifacts = match codegen::generate(input) {
+        Ok(a) => a,
+        Err(e) => {
+            for line in e.to_string().lines() {
+                println!("cargo::error={line}");
+            }
+            std::process::exit(1);
+        }
+    };
+    for warning in &artifacts.warnings {
+        println!("cargo::warning={warning}");
+    }
+    let out = PathBuf::from(std::env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
+    write(&out.join("client.rs"), &artifacts.client_rs);
+    write(&out.join("tools.rs"), &artifacts.tools_rs);
+    write(&out.join("tools.json"), &artifacts.tools_json);
+    write(&out.join("API.md"), &artifacts.api_md);
+}
+
+fn read(path: &Path) -> String {
+    std::fs::read_to_string(path).unwrap_or_else(|e| {
+        println!("cargo::error=cannot read {}: {e}", path.display());
+        std::process::exit(1);
+    })
+}
+
+fn write(path: &Path, text: &str) {
+    // Leave the file alone when unchanged, so dependent rebuilds stay incremental.
+    if std::fs::read_to_string(path).is_ok_and(|old| old == text) {
+        return;
+    }
+    if let Err(e) = std::fs::write(path, text) {
+        println!("cargo::error=cannot write {}: {e}", path.display());
+        std::process::exit(1);
+    }
+}

@@ -1,0 +1,216 @@
+//! The intermediate representation: what the spec means for the tools agents see.
+//!
+//! `lower` builds it from the source document; every artifact (tool wrappers, manifest,
+//! Markdown mapping) is a pure function of it. Wire names (what the backend sees) and
+//! generated names (what agents and Rust see) sit side by side.
+
+use serde::Serialize;
+use serde_json::Value;
+
+/// Everything the generator knows after lowering.
+#[derive(Debug, Clone, Serialize)]
+pub struct Ir {
+    pub title: String,
+    pub version: String,
+    /// `openapi` field of the source document (`3.1.0`, `3.0.3`, ...).
+    pub source_openapi: String,
+    pub tools: Vec<Tool>,
+    pub exclusions: Vec<Exclusion>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum Method {
+    Get,
+    Put,
+    Post,
+    Delete,
+    Options,
+    Head,
+    Patch,
+    Trace,
+}
+
+impl Method {
+    pub const ALL: [Method; 8] = [
+        Method::Get,
+        Method::Put,
+        Method::Post,
+        Method::Delete,
+        Method::Options,
+        Method::Head,
+        Method::Patch,
+        Method::Trace,
+    ];
+
+    pub fn from_key(key: &str) -> Option<Method> {
+        Method::ALL.into_iter().find(|m| m.key() == key)
+    }
+
+    /// The lower-case key used in OpenAPI path items.
+    pub fn key(self) -> &'static str {
+        match self {
+            Method::Get => "get",
+            Method::Put => "put",
+            Method::Post => "post",
+            Method::Delete => "delete",
+            Method::Options => "options",
+            Method::Head => "head",
+            Method::Patch => "patch",
+            Method::Trace => "trace",
+        }
+    }
+
+    pub fn upper(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Put => "PUT",
+            Method::Post => "POST",
+            Method::Delete => "DELETE",
+            Method::Options => "OPTIONS",
+            Method::Head => "HEAD",
+            Method::Patch => "PATCH",
+            Method::Trace => "TRACE",
+        }
+    }
+
+    /// Variant name of `crate::support::Method` in generated code.
+    pub fn variant(self) -> &'static str {
+        match self {
+            Method::Get => "Get",
+            Method::Put => "Put",
+            Method::Post => "Post",
+            Method::Delete => "Delete",
+            Method::Options => "Options",
+            Method::Head => "Head",
+            Method::Patch => "Patch",
+            Method::Trace => "Trace",
+        }
+    }
+}
+
+/// One operation exposed as an MCP tool.
+#[derive(Debug, Clone, Serialize)]
+pub struct Tool {
+    /// MCP tool name (`^[a-zA-Z0-9_-]{1,64}$`).
+    pub name: String,
+    /// Where the name came from (derived, override file, spec extension).
+    pub name_origin: NameOrigin,
+    /// The operationId as written in the spec, or the one synthesized for an operation without one.
+    pub operation_id: String,
+    pub method: Method,
+    pub path: String,
+    pub title: Option<String>,
+    pub description: String,
+    pub tags: Vec<String>,
+    pub deprecated: bool,
+    /// Path, query and header parameters in the order of the spec.
+    pub params: Vec<Param>,
+    pub body: Option<Body>,
+    pub response: ResponseShape,
+    /// Self-contained JSON Schema (2020-12) of the tool arguments; always `type: object`.
+    pub input_schema: Value,
+    /// JSON Schema of `structuredContent`, when the success response is JSON.
+    pub output_schema: Option<Value>,
+    pub annotations: Annotations,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum NameOrigin {
+    /// Recovered from FastAPI's automatic operationId (function name).
+    FastapiFunction,
+    /// snake_case of the operationId.
+    OperationId,
+    /// No operationId: built from method and path.
+    MethodPath,
+    /// Too long: shortened with a stable hash suffix.
+    Shortened,
+    /// `x-mcp-name` in the spec.
+    SpecExtension,
+    /// `openapi/mcp-overrides.json`.
+    OverrideFile,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Location {
+    Path,
+    Query,
+    Header,
+}
+
+impl Location {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Location::Path => "path",
+            Location::Query => "query",
+            Location::Header => "header",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Param {
+    /// Name on the wire, and the argument name in `inputSchema`.
+    pub wire_name: String,
+    pub location: Location,
+    pub required: bool,
+    /// JSON Schema of the argument (as it appears in `inputSchema.properties`).
+    pub schema: Value,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Body {
+    pub media_type: String,
+    pub required: bool,
+    /// Component name of the body schema when it is a `$ref` (for docs).
+    pub schema_name: Option<String>,
+}
+
+/// How the success response becomes `structuredContent`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case", tag = "kind")]
+pub enum ResponseShape {
+    /// A JSON object: returned as is.
+    Object { schema_name: Option<String> },
+    /// Any other JSON (array, nullable, scalar, free-form): returned as `{"result": ...}`.
+    Wrapped { schema_name: Option<String> },
+    /// No content (204 and friends): a short text result.
+    Empty,
+    /// A non-JSON body: returned as text.
+    Text { media_type: String },
+}
+
+/// MCP tool annotations (hints), derived from the method and overridable per operation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Annotations {
+    pub read_only_hint: bool,
+    pub destructive_hint: bool,
+    pub idempotent_hint: bool,
+    pub open_world_hint: bool,
+}
+
+/// An operation that is not a tool, and why.
+#[derive(Debug, Clone, Serialize)]
+pub struct Exclusion {
+    pub operation_id: String,
+    pub method: Method,
+    pub path: String,
+    pub reason: String,
+    /// `override` when a person decided it, `unsupported` when the generator cannot express it.
+    pub kind: ExclusionKind,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ExclusionKind {
+    Override,
+    Unsupported,
+}
+
+/// The key of the success envelope for non-object responses.
+pub const RESULT_KEY: &str = "result";
+/// The argument that carries the request body.
+pub const BODY_ARG: &str = "body";

@@ -1,0 +1,480 @@
+//! Spec → IR: decide, for every operation, whether it is a tool and what that tool is.
+//!
+//! Collects every problem before failing, so one build shows all of them. Problems
+//! (the spec is wrong, or two tools would share a name) fail generation; operations the
+//! bridge cannot express (cookies, multipart bodies) become recorded exclusions with a
+//! reason, printed as build warnings.
+
+use super::ir::{
+    Annotations, BODY_ARG, Body, Exclusion, ExclusionKind, Ir, Location, Method, NameOrigin, Param, RESULT_KEY,
+    ResponseShape, Tool,
+};
+use super::naming;
+use super::overrides::{self, OperationOverride, Overrides};
+use super::refs::{Refs, last_segment};
+use super::schema::{Compiler, Mode, attach_defs};
+use super::{Problem, operation_label};
+use serde_json::{Map, Value, json};
+use std::collections::{BTreeMap, BTreeSet};
+
+pub fn lower(doc: &Value, overrides: &Overrides) -> Result<Ir, Vec<Problem>> {
+    let refs = Refs::new(doc);
+    let mut problems = Vec::new();
+    let mut tools = Vec::new();
+    let mut exclusions = Vec::new();
+    let mut seen_ids: BTreeMap<String, String> = BTreeMap::new();
+    let mut used_overrides: BTreeSet<String> = BTreeSet::new();
+
+    let no_paths = Map::new();
+    let paths = doc.get("paths").and_then(Value::as_object).unwrap_or(&no_paths);
+    for (path, item) in paths {
+        let item = match item.get("$ref").and_then(Value::as_str) {
+            Some(r) => match refs.resolve(r) {
+                Ok((target, _)) => target,
+                Err(e) => {
+                    problems.push(Problem::global(format!("path `{path}`: {e}")));
+                    continue;
+                }
+            },
+            None => item,
+        };
+        let Some(item_map) = item.as_object() else { continue };
+        for (key, op) in item_map {
+            let Some(method) = Method::from_key(key) else { continue };
+            let label = operation_label(op, key, path);
+            let spec_id = op.get("operationId").and_then(Value::as_str);
+            let operation_id = spec_id.map_or_else(|| naming::derive_tool_name(None, method, path).0, str::to_owned);
+            if let Some(previous) = seen_ids.insert(operation_id.clone(), label.clone()) {
+                problems.push(Problem::operation(
+                    &label,
+                    format!("operationId `{operation_id}` is also used by {previous}; operationIds must be unique"),
+                ));
+                continue;
+            }
+            let spec_override = match overrides::from_extensions(op) {
+                Ok(o) => o,
+                Err(e) => {
+                    problems.push(Problem::operation(&label, e));
+                    continue;
+                }
+            };
+            let file_override = spec_id.and_then(|id| overrides.operations.get(id));
+            if let (Some(id), Some(_)) = (spec_id, file_override) {
+                used_overrides.insert(id.to_string());
+            }
+            let decided = overrides::merge(file_override, spec_override);
+            if let Some(reason) = &decided.exclude {
+                exclusions.push(Exclusion {
+                    operation_id: operation_id.clone(),
+                    method,
+                    path: path.clone(),
+                    reason: reason.clone(),
+                    kind: ExclusionKind::Override,
+                });
+                continue;
+            }
+            let ctx = OpCtx { refs: &refs, path, method, op, path_item: item, label: &label };
+            match ctx.lower(&operation_id, &decided) {
+                Ok(Lowered::Tool(tool)) => tools.push(*tool),
+                Ok(Lowered::Unsupported(reason)) => exclusions.push(Exclusion {
+                    operation_id,
+                    method,
+                    path: path.clone(),
+                    reason,
+                    kind: ExclusionKind::Unsupported,
+                }),
+                Err(mut errs) => problems.append(&mut errs),
+            }
+        }
+    }
+
+    for id in overrides.operations.keys() {
+        if !used_overrides.contains(id) {
+            problems.push(Problem::global(format!(
+                "openapi/mcp-overrides.json names operation `{id}`, which is not in the spec (renamed or removed?); update or delete that entry"
+            )));
+        }
+    }
+    check_unique_names(&tools, &mut problems);
+
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    Ok(Ir {
+        title: doc.pointer("/info/title").and_then(Value::as_str).unwrap_or("API").to_string(),
+        version: doc.pointer("/info/version").and_then(Value::as_str).unwrap_or("0").to_string(),
+        source_openapi: doc.get("openapi").and_then(Value::as_str).unwrap_or_default().to_string(),
+        tools,
+        exclusions,
+    })
+}
+
+fn check_unique_names(tools: &[Tool], problems: &mut Vec<Problem>) {
+    let mut by_name: BTreeMap<String, &Tool> = BTreeMap::new();
+    let mut by_fn: BTreeMap<String, &Tool> = BTreeMap::new();
+    for tool in tools {
+        let describe = |t: &Tool| format!("`{}` ({} {})", t.operation_id, t.method.upper(), t.path);
+        if let Some(other) = by_name.insert(tool.name.clone(), tool) {
+            problems.push(Problem::global(format!(
+                "tool name `{}` is produced by two operations: {} and {}; give one of them another name with `\"name\"` in openapi/mcp-overrides.json (or `x-mcp-name` in the spec)",
+                tool.name,
+                describe(other),
+                describe(tool)
+            )));
+        } else if let Some(other) = by_fn.insert(naming::wrapper_fn(&tool.name), tool) {
+            problems.push(Problem::global(format!(
+                "tool names `{}` and `{}` differ only by `-` versus `_`, which generated Rust cannot tell apart; rename one of {} and {}",
+                other.name,
+                tool.name,
+                describe(other),
+                describe(tool)
+            )));
+        }
+    }
+}
+
+enum Lowered {
+    Tool(Box<Tool>),
+    Unsupported(String),
+}
+
+struct OpCtx<'a> {
+    refs: &'a Refs<'a>,
+    path: &'a str,
+    method: Method,
+    op: &'a Value,
+    path_item: &'a Value,
+    label: &'a str,
+}
+
+impl OpCtx<'_> {
+    fn problem(&self, message: impl Into<String>) -> Problem {
+        Problem::operation(self.label, message)
+    }
+
+    fn deref<'v>(&self, v: &'v Value) -> Result<&'v Value, Problem>
+    where
+        Self: 'v,
+    {
+        match v.get("$ref").and_then(Value::as_str) {
+            Some(r) => self.refs.resolve(r).map(|(t, _)| t).map_err(|e| self.problem(e)),
+            None => Ok(v),
+        }
+    }
+
+    fn lower(&self, operation_id: &str, decided: &OperationOverride) -> Result<Lowered, Vec<Problem>> {
+        let mut problems = Vec::new();
+        let mut input = Compiler::new(self.refs, Mode::Input);
+
+        // Parameters: path-item level, overridden by operation level (same name and location).
+        let mut raw_params: Vec<&Value> = Vec::new();
+        for list in [self.path_item.get("parameters"), self.op.get("parameters")] {
+            for p in list.and_then(Value::as_array).into_iter().flatten() {
+                let p = self.deref(p).map_err(|e| vec![e])?;
+                let key = (p.get("name"), p.get("in"));
+                raw_params.retain(|q| (q.get("name"), q.get("in")) != key);
+                raw_params.push(p);
+            }
+        }
+        let mut params = Vec::new();
+        for p in raw_params {
+            let name = p.get("name").and_then(Value::as_str).unwrap_or_default();
+            let location = match p.get("in").and_then(Value::as_str) {
+                Some("path") => Location::Path,
+                Some("query") => Location::Query,
+                Some("header") => Location::Header,
+                Some("cookie") => {
+                    return Ok(Lowered::Unsupported(format!(
+                        "cookie parameter `{name}`: progenitor cannot send cookies"
+                    )));
+                }
+                other => {
+                    problems.push(self.problem(format!("parameter `{name}` has an unknown location {other:?}")));
+                    continue;
+                }
+            };
+            if name.is_empty() {
+                problems.push(self.problem("a parameter has no name"));
+                continue;
+            }
+            let style_ok = match (location, p.get("style").and_then(Value::as_str)) {
+                (_, None) => true,
+                (Location::Path | Location::Header, Some("simple")) => true,
+                (Location::Query, Some("form")) => true,
+                _ => false,
+            };
+            if !style_ok || p.get("explode") == Some(&Value::Bool(false)) && location == Location::Query {
+                return Ok(Lowered::Unsupported(format!(
+                    "{} parameter `{name}` uses a serialization style progenitor does not support",
+                    location.as_str()
+                )));
+            }
+            let Some(raw_schema) = p.get("schema") else {
+                return Ok(Lowered::Unsupported(format!(
+                    "parameter `{name}` is described by `content` instead of `schema`"
+                )));
+            };
+            let mut schema = match input.compile(raw_schema) {
+                Ok(s) => s,
+                Err(e) => {
+                    problems.push(self.problem(format!("parameter `{name}`: {e}")));
+                    continue;
+                }
+            };
+            if let (Some(desc), Value::Object(map)) = (p.get("description"), &mut schema) {
+                map.insert("description".into(), desc.clone());
+            }
+            if p.get("deprecated") == Some(&Value::Bool(true))
+                && let Value::Object(map) = &mut schema
+            {
+                map.insert("deprecated".into(), json!(true));
+            }
+            let required = location == Location::Path || p.get("required") == Some(&Value::Bool(true));
+            params.push(Param { wire_name: name.to_string(), location, required, schema });
+        }
+
+        // Every `{name}` in the path must be a declared path parameter, and vice versa.
+        let template: Vec<&str> = self
+            .path
+            .split('{')
+            .skip(1)
+            .filter_map(|s| s.split_once('}').map(|(n, _)| n))
+            .collect();
+        for name in &template {
+            if !params.iter().any(|p| p.location == Location::Path && p.wire_name == *name) {
+                problems.push(self.problem(format!("path parameter `{{{name}}}` is not declared in `parameters`")));
+            }
+        }
+        for p in params.iter().filter(|p| p.location == Location::Path) {
+            if !template.contains(&p.wire_name.as_str()) {
+                problems.push(self.problem(format!(
+                    "path parameter `{}` is declared but does not appear in the path",
+                    p.wire_name
+                )));
+            }
+        }
+        let mut names = BTreeSet::new();
+        for p in &params {
+            if !names.insert(p.wire_name.as_str()) {
+                problems.push(self.problem(format!(
+                    "two parameters are named `{}`; tool arguments are flat, so names must be unique across path, query and header",
+                    p.wire_name
+                )));
+            }
+        }
+
+        // Request body.
+        let mut body = None;
+        let mut body_schema = None;
+        if let Some(rb) = self.op.get("requestBody") {
+            let rb = self.deref(rb).map_err(|e| vec![e])?;
+            let content = rb.get("content").and_then(Value::as_object).cloned().unwrap_or_default();
+            let chosen = content
+                .iter()
+                .find(|(m, _)| is_json(m))
+                .or_else(|| content.iter().find(|(m, _)| m.starts_with("application/x-www-form-urlencoded")));
+            let Some((media, media_obj)) = chosen else {
+                let kinds: Vec<&String> = content.keys().collect();
+                return Ok(Lowered::Unsupported(format!(
+                    "request body media type {kinds:?} is not supported (JSON and form bodies are)"
+                )));
+            };
+            if names.contains(BODY_ARG) {
+                problems.push(self.problem(format!(
+                    "a parameter is named `{BODY_ARG}`, which is the argument that carries the request body"
+                )));
+            }
+            let raw = media_obj.get("schema").cloned().unwrap_or(json!({}));
+            let schema_name = raw.get("$ref").and_then(Value::as_str).map(last_segment);
+            match input.compile(&raw) {
+                Ok(mut s) => {
+                    if let Value::Object(map) = &mut s {
+                        let mut d = rb.get("description").and_then(Value::as_str).map(str::to_owned).unwrap_or_else(
+                            || match &schema_name {
+                                Some(n) => format!("Request body ({n})."),
+                                None => "Request body.".to_string(),
+                            },
+                        );
+                        if self.method == Method::Patch {
+                            d.push_str(" Only the fields you include are changed; send null to clear a field.");
+                        }
+                        map.insert("description".into(), Value::String(d));
+                    }
+                    body_schema = Some(s);
+                }
+                Err(e) => problems.push(self.problem(format!("request body: {e}"))),
+            }
+            body = Some(Body {
+                media_type: media.clone(),
+                required: rb.get("required") == Some(&Value::Bool(true)),
+                schema_name,
+            });
+        }
+
+        // Success response.
+        let (response, output_schema) = match self.success_response() {
+            Ok(r) => r,
+            Err(e) => {
+                problems.push(e);
+                (ResponseShape::Empty, None)
+            }
+        };
+
+        if !problems.is_empty() {
+            return Err(problems);
+        }
+
+        // inputSchema: a flat object of parameters plus `body`.
+        let mut properties = Map::new();
+        let mut required = Vec::new();
+        for p in &params {
+            properties.insert(p.wire_name.clone(), p.schema.clone());
+            if p.required {
+                required.push(json!(p.wire_name));
+            }
+        }
+        if let (Some(b), Some(s)) = (&body, body_schema) {
+            properties.insert(BODY_ARG.into(), s);
+            if b.required {
+                required.push(json!(BODY_ARG));
+            }
+        }
+        let mut input_schema = json!({"type": "object", "properties": properties});
+        if !required.is_empty() {
+            input_schema["required"] = Value::Array(required);
+        }
+        input_schema["additionalProperties"] = json!(false);
+        attach_defs(&mut input_schema, input.into_defs());
+
+        let (name, name_origin) = match &decided.name {
+            Some(n) => {
+                let origin = if self.op.get("x-mcp-name").and_then(Value::as_str) == Some(n.as_str()) {
+                    NameOrigin::SpecExtension
+                } else {
+                    NameOrigin::OverrideFile
+                };
+                (n.clone(), origin)
+            }
+            None => naming::derive_tool_name(
+                self.op.get("operationId").and_then(Value::as_str),
+                self.method,
+                self.path,
+            ),
+        };
+        if !naming::is_valid_tool_name(&name) {
+            return Err(vec![self.problem(format!(
+                "tool name `{name}` is not valid: it must match ^[a-zA-Z0-9_-]{{1,64}}$"
+            ))]);
+        }
+
+        let summary = self.op.get("summary").and_then(Value::as_str).map(str::trim).filter(|s| !s.is_empty());
+        let description = decided.description.clone().unwrap_or_else(|| self.description(summary));
+        let derived = derived_annotations(self.method);
+        let a = decided.annotations.unwrap_or_default();
+        let annotations = Annotations {
+            read_only_hint: a.read_only_hint.unwrap_or(derived.read_only_hint),
+            destructive_hint: a.destructive_hint.unwrap_or(derived.destructive_hint),
+            idempotent_hint: a.idempotent_hint.unwrap_or(derived.idempotent_hint),
+            open_world_hint: a.open_world_hint.unwrap_or(derived.open_world_hint),
+        };
+        if annotations.read_only_hint && annotations.destructive_hint {
+            return Err(vec![self.problem(
+                "annotations say both read-only and destructive; fix the override (readOnlyHint or destructiveHint)",
+            )]);
+        }
+        Ok(Lowered::Tool(Box::new(Tool {
+            name,
+            name_origin,
+            operation_id: operation_id.to_string(),
+            method: self.method,
+            path: self.path.to_string(),
+            title: decided.title.clone().or(summary.map(str::to_owned)),
+            description,
+            tags: self
+                .op
+                .get("tags")
+                .and_then(Value::as_array)
+                .map(|t| t.iter().filter_map(Value::as_str).map(str::to_owned).collect())
+                .unwrap_or_default(),
+            deprecated: self.op.get("deprecated") == Some(&Value::Bool(true)),
+            params,
+            body,
+            response,
+            input_schema,
+            output_schema,
+            annotations,
+        })))
+    }
+
+    fn description(&self, summary: Option<&str>) -> String {
+        let mut parts: Vec<String> = Vec::new();
+        if let Some(s) = summary {
+            parts.push(format!("{}.", s.trim_end_matches('.')));
+        }
+        if let Some(d) = self.op.get("description").and_then(Value::as_str).map(str::trim).filter(|d| !d.is_empty()) {
+            parts.push(d.to_string());
+        }
+        if parts.is_empty() {
+            parts.push(format!("{} {}.", self.method.upper(), self.path));
+        }
+        if self.op.get("deprecated") == Some(&Value::Bool(true)) {
+            parts.push("Deprecated.".into());
+        }
+        parts.join(" ")
+    }
+
+    /// The lowest 2xx response decides the result shape and the output schema.
+    fn success_response(&self) -> Result<(ResponseShape, Option<Value>), Problem> {
+        let responses = self.op.get("responses").and_then(Value::as_object).cloned().unwrap_or_default();
+        let mut codes: Vec<&String> = responses.keys().filter(|c| c.starts_with('2')).collect();
+        codes.sort();
+        let Some(code) = codes.first() else {
+            // Only `default` or errors declared: the raw body is returned as text or JSON.
+            return Ok((ResponseShape::Wrapped { schema_name: None }, Some(wrapped(json!({})))));
+        };
+        let response = self.deref(&responses[code.as_str()])?;
+        let content = response.get("content").and_then(Value::as_object).cloned().unwrap_or_default();
+        if content.is_empty() {
+            return Ok((ResponseShape::Empty, None));
+        }
+        let Some((_, media)) = content.iter().find(|(m, _)| is_json(m)) else {
+            let media_type = content.keys().next().cloned().unwrap_or_default();
+            return Ok((ResponseShape::Text { media_type }, None));
+        };
+        let raw = media.get("schema").cloned().unwrap_or(json!({}));
+        let schema_name = raw.get("$ref").and_then(Value::as_str).map(last_segment);
+        let mut compiler = Compiler::new(self.refs, Mode::Output);
+        let compiled = compiler.compile(&raw).map_err(|e| self.problem(format!("response {code}: {e}")))?;
+        let defs = compiler.into_defs();
+        let is_object = compiled.get("type").and_then(Value::as_str) == Some("object");
+        let (shape, mut schema) = if is_object {
+            (ResponseShape::Object { schema_name }, compiled)
+        } else {
+            (ResponseShape::Wrapped { schema_name }, wrapped(compiled))
+        };
+        attach_defs(&mut schema, defs);
+        Ok((shape, Some(schema)))
+    }
+}
+
+/// The documented envelope for non-object results: `{"result": <body>}`.
+fn wrapped(schema: Value) -> Value {
+    json!({"type": "object", "properties": {RESULT_KEY: schema}, "required": [RESULT_KEY]})
+}
+
+fn is_json(media: &str) -> bool {
+    let essence = media.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
+    essence == "application/json" || (essence.starts_with("application/") && essence.ends_with("+json"))
+}
+
+/// GET reads; PUT and DELETE are idempotent; DELETE destroys; POST and PATCH write.
+/// The backend is a closed system of record, so `openWorldHint` is false unless overridden.
+pub fn derived_annotations(method: Method) -> Annotations {
+    let read_only = matches!(method, Method::Get | Method::Head | Method::Options);
+    Annotations {
+        read_only_hint: read_only,
+        destructive_hint: method == Method::Delete,
+        idempotent_hint: read_only || matches!(method, Method::Put | Method::Delete),
+        open_world_hint: false,
+    }
+}

@@ -1,0 +1,129 @@
+//! Per-operation decisions a person makes: rename, exclude, re-annotate.
+//!
+//! Two sources, one meaning: the `openapi/mcp-overrides.json` file (kept beside the
+//! exported spec, so a re-export does not lose it) and `x-mcp-*` extensions inside the
+//! spec (for backends that set `openapi_extra` in FastAPI). The file wins where both speak.
+
+use serde::Deserialize;
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+/// The overrides file.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Overrides {
+    #[serde(rename = "$comment", default)]
+    pub comment: Option<Value>,
+    /// By operationId, exactly as in the spec.
+    #[serde(default)]
+    pub operations: BTreeMap<String, OperationOverride>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct OperationOverride {
+    /// Tool name to use instead of the derived one.
+    pub name: Option<String>,
+    /// Leave the operation out; the string says why (it appears in docs/API.md).
+    pub exclude: Option<String>,
+    pub title: Option<String>,
+    /// Replaces the tool description.
+    pub description: Option<String>,
+    pub annotations: Option<AnnotationOverride>,
+    #[serde(rename = "$comment", default)]
+    pub comment: Option<Value>,
+}
+
+#[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct AnnotationOverride {
+    pub read_only_hint: Option<bool>,
+    pub destructive_hint: Option<bool>,
+    pub idempotent_hint: Option<bool>,
+    pub open_world_hint: Option<bool>,
+}
+
+impl AnnotationOverride {
+    /// `self` where it speaks, `other` otherwise.
+    pub fn or(self, other: AnnotationOverride) -> AnnotationOverride {
+        AnnotationOverride {
+            read_only_hint: self.read_only_hint.or(other.read_only_hint),
+            destructive_hint: self.destructive_hint.or(other.destructive_hint),
+            idempotent_hint: self.idempotent_hint.or(other.idempotent_hint),
+            open_world_hint: self.open_world_hint.or(other.open_world_hint),
+        }
+    }
+}
+
+impl Overrides {
+    pub fn parse(text: &str) -> Result<Overrides, String> {
+        serde_json::from_str(text).map_err(|e| format!("openapi/mcp-overrides.json: {e}"))
+    }
+}
+
+/// The `x-mcp-*` extensions of one operation, read as an override.
+pub fn from_extensions(op: &Value) -> Result<OperationOverride, String> {
+    let mut out = OperationOverride::default();
+    if let Some(v) = op.get("x-mcp-name") {
+        out.name = Some(v.as_str().ok_or("`x-mcp-name` must be a string")?.to_string());
+    }
+    match op.get("x-mcp-exclude") {
+        None | Some(Value::Bool(false)) => {}
+        Some(Value::Bool(true)) => out.exclude = Some("excluded by `x-mcp-exclude` in the spec".into()),
+        Some(Value::String(reason)) => out.exclude = Some(reason.clone()),
+        Some(_) => return Err("`x-mcp-exclude` must be a boolean or a reason string".into()),
+    }
+    if let Some(v) = op.get("x-mcp-annotations") {
+        out.annotations =
+            Some(serde_json::from_value(v.clone()).map_err(|e| format!("`x-mcp-annotations`: {e}"))?);
+    }
+    if let Some(v) = op.get("x-mcp-description") {
+        out.description = Some(v.as_str().ok_or("`x-mcp-description` must be a string")?.to_string());
+    }
+    Ok(out)
+}
+
+/// File entry over spec extensions, field by field.
+pub fn merge(file: Option<&OperationOverride>, spec: OperationOverride) -> OperationOverride {
+    let Some(file) = file else { return spec };
+    OperationOverride {
+        name: file.name.clone().or(spec.name),
+        exclude: file.exclude.clone().or(spec.exclude),
+        title: file.title.clone().or(spec.title),
+        description: file.description.clone().or(spec.description),
+        annotations: match (file.annotations, spec.annotations) {
+            (Some(f), Some(s)) => Some(f.or(s)),
+            (f, s) => f.or(s),
+        },
+        comment: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn unknown_keys_are_refused() {
+        let err = Overrides::parse(r#"{"operations": {"x": {"nmae": "y"}}}"#).unwrap_err();
+        assert!(err.contains("unknown field `nmae`"), "{err}");
+    }
+
+    #[test]
+    fn extensions_and_file_merge_with_file_first() {
+        let spec = from_extensions(&json!({"x-mcp-name": "from_spec", "x-mcp-exclude": false,
+            "x-mcp-annotations": {"destructiveHint": true, "openWorldHint": true}}))
+        .unwrap();
+        let file = OperationOverride {
+            name: Some("from_file".into()),
+            annotations: Some(AnnotationOverride { open_world_hint: Some(false), ..Default::default() }),
+            ..Default::default()
+        };
+        let merged = merge(Some(&file), spec);
+        assert_eq!(merged.name.as_deref(), Some("from_file"));
+        let a = merged.annotations.unwrap();
+        assert_eq!((a.destructive_hint, a.open_world_hint), (Some(true), Some(false)));
+        assert!(from_extensions(&json!({"x-mcp-exclude": 3})).is_err());
+    }
+}

@@ -1,0 +1,79 @@
+//! Transports: stdio, and streamable HTTP at `/mcp` with `/healthz` beside it.
+//!
+//! The HTTP side is a plain `axum::Router` (see [`router`]) so tests can serve it on
+//! `127.0.0.1:0`; rmcp's service handles both protocol eras: 2025 clients with an
+//! `initialize` handshake and sessions, and stateless 2026-07-28 requests.
+
+use crate::server::Bridge;
+use axum::Json;
+use axum::routing::get;
+use rmcp::ServiceExt;
+use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
+use rmcp::transport::{StreamableHttpServerConfig, StreamableHttpService};
+use serde_json::json;
+use std::future::Future;
+use std::sync::Arc;
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+
+/// Serve MCP over stdin/stdout until the client closes stdin or `shutdown` resolves.
+pub async fn serve_stdio(bridge: Bridge, shutdown: impl Future<Output = ()>) -> anyhow::Result<()> {
+    let running = bridge.serve(rmcp::transport::stdio()).await?;
+    let cancel = running.cancellation_token();
+    tokio::select! {
+        quit = running.waiting() => { quit?; }
+        () = shutdown => {
+            tracing::info!("shutting down the stdio transport");
+            cancel.cancel();
+        }
+    }
+    Ok(())
+}
+
+/// The HTTP application: `/mcp` (streamable HTTP) and `/healthz`.
+pub fn router(bridge: Bridge, cancel: CancellationToken) -> axum::Router {
+    let tool_count = bridge.tools().len();
+    let config = StreamableHttpServerConfig::default().with_cancellation_token(cancel);
+    let factory = bridge.clone();
+    let mcp = StreamableHttpService::new(move || Ok(factory.clone()), Arc::new(LocalSessionManager::default()), config);
+    axum::Router::new()
+        .nest_service("/mcp", mcp)
+        .route("/healthz", get(move || async move { Json(json!({"status": "ok", "tools": tool_count})) }))
+}
+
+/// Serve HTTP on `listener` until `shutdown` resolves; in-flight requests finish first.
+pub async fn serve_http(bridge: Bridge, listener: TcpListener, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+    let cancel = CancellationToken::new();
+    let app = router(bridge, cancel.clone());
+    let stop = cancel.clone();
+    axum::serve(listener, app)
+        .with_graceful_shutdown(async move {
+            shutdown.await;
+            tracing::info!("shutting down the HTTP transport");
+            stop.cancel();
+        })
+        .await?;
+    Ok(())
+}
+
+/// Resolves on SIGINT or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = term => {}
+    }
+}
