@@ -16,9 +16,8 @@ fn main() {
     println!("cargo::rerun-if-env-changed=VTOC_MCP_SPEC");
     println!("cargo::rerun-if-changed=src/codegen");
     let manifest_dir = PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
-    let spec_path = std::env::var_os("VTOC_MCP_SPEC")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| manifest_dir.join("openapi/vtoc.json"));
+    let spec_path =
+        std::env::var_os("VTOC_MCP_SPEC").map(PathBuf::from).unwrap_or_else(|| manifest_dir.join("openapi/vtoc.json"));
     let overrides_path = manifest_dir.join("openapi/mcp-overrides.json");
     println!("cargo::rerun-if-changed={}", spec_path.display());
     println!("cargo::rerun-if-changed={}", overrides_path.display());

@@ -56,14 +56,8 @@ impl ClientHooks<Arc<CallCtx>> for Client {
             }
         }
         let body = bytes::Bytes::from(body);
-        *ctx.captured.lock().unwrap_or_else(|p| p.into_inner()) = Some(Captured {
-            method,
-            target,
-            status,
-            headers: headers.clone(),
-            body: body.clone(),
-            too_large,
-        });
+        *ctx.captured.lock().unwrap_or_else(|p| p.into_inner()) =
+            Some(Captured { method, target, status, headers: headers.clone(), body: body.clone(), too_large });
         let mut rebuilt = http::Response::new(if too_large { bytes::Bytes::new() } else { body });
         *rebuilt.status_mut() = status;
         *rebuilt.version_mut() = version;

@@ -109,7 +109,10 @@ impl BackendArgs {
             err("VTOC_API_BASE_URL", format!("{base_url:?} is not a URL ({e}); expected e.g. http://backend:8080"))
         })?;
         if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
-            return Err(err("VTOC_API_BASE_URL", format!("{base_url:?} must be an http:// or https:// URL with a host")));
+            return Err(err(
+                "VTOC_API_BASE_URL",
+                format!("{base_url:?} must be an http:// or https:// URL with a host"),
+            ));
         }
         if url.query().is_some() || url.fragment().is_some() {
             return Err(err("VTOC_API_BASE_URL", "must not contain a query or fragment"));

@@ -41,27 +41,14 @@ type Idents = BTreeMap<i64, Vec<Value>>;
 const BODY_LIMIT: usize = 2 * 1024 * 1024;
 /// `2026-11-01T12:00:00Z`, the origin of every seed timestamp.
 const SEED_EPOCH: i64 = 1_793_534_400;
-const STATION_HEADERS: &[&str] = &[
-    "x-station-id",
-    "x-station-slug",
-    "x-chatkit-station",
-    "x-toc-station",
-];
+const STATION_HEADERS: &[&str] = &["x-station-id", "x-station-slug", "x-chatkit-station", "x-toc-station"];
 const LIST_TYPE_PATTERN: &str = "^(whitelist|blacklist)$";
 const TOOL_NAMES: &[&str] = &["summarize_station", "dispatch_field_team", "lookup_imei"];
 
 // Column order of each table; it is also the field order of the matching `*Read` model.
 // Keys starting with `_` are kept on the record but never rendered.
-const STATION_COLS: &[&str] = &[
-    "created_at",
-    "updated_at",
-    "id",
-    "description",
-    "slug",
-    "name",
-    "timezone",
-    "telemetry_schema",
-];
+const STATION_COLS: &[&str] =
+    &["created_at", "updated_at", "id", "description", "slug", "name", "timezone", "telemetry_schema"];
 const SOURCE_COLS: &[&str] = &[
     "created_at",
     "updated_at",
@@ -106,34 +93,11 @@ const AUDIT_COLS: &[&str] = &[
     "completed_at",
     "_station_id",
 ];
-const POI_COLS: &[&str] = &[
-    "created_at",
-    "updated_at",
-    "id",
-    "name",
-    "category",
-    "risk_level",
-    "notes",
-    "is_active",
-];
-const IDENT_COLS: &[&str] = &[
-    "created_at",
-    "updated_at",
-    "id",
-    "identifier_type",
-    "identifier_value",
-    "is_primary",
-    "poi_id",
-];
-const WATCH_COLS: &[&str] = &[
-    "created_at",
-    "updated_at",
-    "id",
-    "identifier_value",
-    "list_type",
-    "label",
-    "linked_poi_id",
-];
+const POI_COLS: &[&str] = &["created_at", "updated_at", "id", "name", "category", "risk_level", "notes", "is_active"];
+const IDENT_COLS: &[&str] =
+    &["created_at", "updated_at", "id", "identifier_type", "identifier_value", "is_primary", "poi_id"];
+const WATCH_COLS: &[&str] =
+    &["created_at", "updated_at", "id", "identifier_value", "list_type", "label", "linked_poi_id"];
 
 // ---------------------------------------------------------------------------------------------
 // Request models: a small declarative description validated the way pydantic (lax mode) does.
@@ -206,11 +170,7 @@ const fn req(name: &'static str, kind: Kind) -> F {
 
 /// An `Optional[T] = None` field.
 const fn opt(name: &'static str, kind: Kind) -> F {
-    F {
-        nullable: true,
-        dflt: Dflt::Null,
-        ..req(name, kind)
-    }
+    F { nullable: true, dflt: Dflt::Null, ..req(name, kind) }
 }
 
 impl F {
@@ -218,35 +178,19 @@ impl F {
         F { dflt, ..self }
     }
     const fn len(self, min: usize, max: usize) -> F {
-        F {
-            min_len: Some(min),
-            max_len: Some(max),
-            ..self
-        }
+        F { min_len: Some(min), max_len: Some(max), ..self }
     }
     const fn max_len(self, max: usize) -> F {
-        F {
-            max_len: Some(max),
-            ..self
-        }
+        F { max_len: Some(max), ..self }
     }
     const fn pattern(self, pattern: &'static str) -> F {
-        F {
-            pattern: Some(pattern),
-            ..self
-        }
+        F { pattern: Some(pattern), ..self }
     }
     const fn ge(self, ge: f64) -> F {
-        F {
-            ge: Some(ge),
-            ..self
-        }
+        F { ge: Some(ge), ..self }
     }
     const fn le(self, le: f64) -> F {
-        F {
-            le: Some(le),
-            ..self
-        }
+        F { le: Some(le), ..self }
     }
 }
 
@@ -259,27 +203,15 @@ struct Model {
 }
 
 const fn model(fields: &'static [F]) -> Model {
-    Model {
-        fields,
-        forbid: false,
-        partial: false,
-    }
+    Model { fields, forbid: false, partial: false }
 }
 
 const fn forbid(fields: &'static [F]) -> Model {
-    Model {
-        fields,
-        forbid: true,
-        partial: false,
-    }
+    Model { fields, forbid: true, partial: false }
 }
 
 const fn partial(fields: &'static [F]) -> Model {
-    Model {
-        fields,
-        forbid: false,
-        partial: true,
-    }
+    Model { fields, forbid: false, partial: true }
 }
 
 use Kind::{Bool, Dict, Int, Num, Str, StrList, Time};
@@ -361,11 +293,8 @@ const ADSB: Model = forbid(&[
     opt("stop_command", StrList),
     opt("timeout_seconds", Num).or(Dflt::Num(10.0)).ge(0.1),
 ]);
-const H4M: Model = forbid(&[
-    req("source_path", Str),
-    opt("destination_dir", Str),
-    req("extract", Bool).or(Dflt::Bool(true)),
-]);
+const H4M: Model =
+    forbid(&[req("source_path", Str), opt("destination_dir", Str), req("extract", Bool).or(Dflt::Bool(true))]);
 const POI_CREATE: Model = model(&[
     req("name", Str).len(1, 255),
     req("category", Str).or(Dflt::Str("person")),
@@ -392,12 +321,8 @@ const WATCH_CREATE: Model = model(&[
     opt("label", Str).max_len(255),
     opt("linked_poi_id", Int),
 ]);
-const WATCH_UPDATE: Model = partial(&[
-    opt("identifier_value", Str),
-    opt("list_type", Str),
-    opt("label", Str),
-    opt("linked_poi_id", Int),
-]);
+const WATCH_UPDATE: Model =
+    partial(&[opt("identifier_value", Str), opt("list_type", Str), opt("label", Str), opt("linked_poi_id", Int)]);
 
 /// One pydantic error: `(type, msg, ctx)`.
 type Fail = (&'static str, String, Option<Value>);
@@ -456,18 +381,12 @@ fn str_to_int(s: &str) -> Option<i64> {
     let n = digits
         .bytes()
         .filter(u8::is_ascii_digit)
-        .fold(0i64, |acc, b| {
-            acc.saturating_mul(10).saturating_add(i64::from(b - b'0'))
-        });
+        .fold(0i64, |acc, b| acc.saturating_mul(10).saturating_add(i64::from(b - b'0')));
     Some(if neg { -n } else { n })
 }
 
 fn finite(x: f64) -> Result<Value, Fail> {
-    if x.is_finite() {
-        Ok(x.into())
-    } else {
-        Err(fail("finite_number", "Input should be a finite number"))
-    }
+    if x.is_finite() { Ok(x.into()) } else { Err(fail("finite_number", "Input should be a finite number")) }
 }
 
 /// Lax type coercion of one JSON value (pydantic's JSON-mode conversion table).
@@ -479,27 +398,18 @@ fn coerce(kind: Kind, v: &Value) -> Result<Value, Fail> {
         (Int, Value::Number(n)) => match (n.as_i64(), n.as_f64()) {
             (Some(i), _) => Ok(i.into()),
             (None, Some(x)) if x.fract() == 0.0 => Ok((x as i64).into()),
-            _ => Err(fail(
-                "int_from_float",
-                "Input should be a valid integer, got a number with a fractional part",
-            )),
+            _ => Err(fail("int_from_float", "Input should be a valid integer, got a number with a fractional part")),
         },
         (Int, Value::Bool(b)) => Ok(i64::from(*b).into()),
         (Int, Value::String(s)) => str_to_int(s).map(Value::from).ok_or_else(|| {
-            fail(
-                "int_parsing",
-                "Input should be a valid integer, unable to parse string as an integer",
-            )
+            fail("int_parsing", "Input should be a valid integer, unable to parse string as an integer")
         }),
         (Int, _) => Err(fail("int_type", "Input should be a valid integer")),
         (Num, Value::Number(n)) => finite(n.as_f64().unwrap_or(f64::NAN)),
         (Num, Value::Bool(b)) => Ok(f64::from(u8::from(*b)).into()),
         (Num, Value::String(s)) => match s.trim().parse::<f64>() {
             Ok(x) => finite(x),
-            Err(_) => Err(fail(
-                "float_parsing",
-                "Input should be a valid number, unable to parse string as a number",
-            )),
+            Err(_) => Err(fail("float_parsing", "Input should be a valid number, unable to parse string as a number")),
         },
         (Num, _) => Err(fail("float_type", "Input should be a valid number")),
         (Bool, Value::Bool(b)) => Ok((*b).into()),
@@ -508,15 +418,11 @@ fn coerce(kind: Kind, v: &Value) -> Result<Value, Fail> {
         (Bool, Value::String(s)) => match s.to_ascii_lowercase().as_str() {
             "0" | "off" | "f" | "false" | "n" | "no" => Ok(false.into()),
             "1" | "on" | "t" | "true" | "y" | "yes" => Ok(true.into()),
-            _ => Err(fail(
-                "bool_parsing",
-                "Input should be a valid boolean, unable to interpret input",
-            )),
+            _ => Err(fail("bool_parsing", "Input should be a valid boolean, unable to interpret input")),
         },
-        (Bool, Value::Number(_)) => Err(fail(
-            "bool_parsing",
-            "Input should be a valid boolean, unable to interpret input",
-        )),
+        (Bool, Value::Number(_)) => {
+            Err(fail("bool_parsing", "Input should be a valid boolean, unable to interpret input"))
+        }
         (Bool, _) => Err(fail("bool_type", "Input should be a valid boolean")),
         (Time, Value::String(s)) => coerce_time(s).map(Value::String).ok_or_else(|| {
             (
@@ -585,13 +491,7 @@ fn check(f: &F, v: &Value, loc: &[Value], errs: &mut Vec<Value>) -> Option<Value
                 if !item.is_string() {
                     let mut iloc = loc.to_vec();
                     iloc.push(i.into());
-                    errs.push(verr(
-                        &iloc,
-                        "string_type",
-                        "Input should be a valid string",
-                        item,
-                        None,
-                    ));
+                    errs.push(verr(&iloc, "string_type", "Input should be a valid string", item, None));
                 }
             }
             (errs.len() == before).then_some(Value::Array(items))
@@ -613,9 +513,7 @@ impl V {
     /// [`V::finish`] then fails.
     fn path_int(&mut self, r: &Req, idx: usize, name: &str) -> i64 {
         let raw = Value::String(r.seg(idx).to_owned());
-        check(&req("", Int), &raw, &loc2("path", name), &mut self.0)
-            .and_then(|v| v.as_i64())
-            .unwrap_or(0)
+        check(&req("", Int), &raw, &loc2("path", name), &mut self.0).and_then(|v| v.as_i64()).unwrap_or(0)
     }
 
     /// A query parameter (last occurrence wins, like Starlette); `None` when absent or invalid.
@@ -632,8 +530,7 @@ impl V {
             Some(Value::Object(o)) => o,
             Some(other) => {
                 let msg = "Input should be a valid dictionary or object to extract fields from";
-                self.0
-                    .push(verr(&body_loc, "model_attributes_type", msg, &other, None));
+                self.0.push(verr(&body_loc, "model_attributes_type", msg, &other, None));
                 return Ok(Obj::new());
             }
             None => {
@@ -658,8 +555,7 @@ impl V {
                     }
                     None => {
                         let whole = Value::Object(input.clone());
-                        self.0
-                            .push(verr(&loc, "missing", "Field required", &whole, None));
+                        self.0.push(verr(&loc, "missing", "Field required", &whole, None));
                     }
                 },
             }
@@ -668,8 +564,7 @@ impl V {
             for (k, v) in &input {
                 if !m.fields.iter().any(|f| f.name == k) {
                     let msg = "Extra inputs are not permitted";
-                    self.0
-                        .push(verr(&loc2("body", k), "extra_forbidden", msg, v, None));
+                    self.0.push(verr(&loc2("body", k), "extra_forbidden", msg, v, None));
                 }
             }
         }
@@ -677,11 +572,7 @@ impl V {
     }
 
     fn finish(self) -> Result<(), ApiError> {
-        if self.0.is_empty() {
-            Ok(())
-        } else {
-            Err(ApiError::Invalid(self.0))
-        }
+        if self.0.is_empty() { Ok(()) } else { Err(ApiError::Invalid(self.0)) }
     }
 }
 
@@ -700,44 +591,22 @@ fn parse_body(r: &Req) -> Result<Option<Value>, ApiError> {
         return Ok(Some(String::from_utf8_lossy(&r.body).into_owned().into()));
     }
     let Ok(text) = std::str::from_utf8(&r.body) else {
-        return Err(ApiError::detail(
-            StatusCode::BAD_REQUEST,
-            "There was an error parsing the body",
-        ));
+        return Err(ApiError::detail(StatusCode::BAD_REQUEST, "There was an error parsing the body"));
     };
     match serde_json::from_str::<Value>(text) {
         Ok(Value::Null) => Ok(None),
         Ok(v) => Ok(Some(v)),
         Err(e) => {
             // Character offset of the error, like Python's JSONDecodeError.pos.
-            let line_start: usize = text
-                .split_inclusive('\n')
-                .take(e.line().saturating_sub(1))
-                .map(str::len)
-                .sum();
-            let byte_pos = if e.is_eof() {
-                text.len()
-            } else {
-                line_start + e.column().saturating_sub(1)
-            };
-            let pos = text
-                .char_indices()
-                .take_while(|(i, _)| *i < byte_pos)
-                .count();
+            let line_start: usize = text.split_inclusive('\n').take(e.line().saturating_sub(1)).map(str::len).sum();
+            let byte_pos = if e.is_eof() { text.len() } else { line_start + e.column().saturating_sub(1) };
+            let pos = text.char_indices().take_while(|(i, _)| *i < byte_pos).count();
             let full = e.to_string();
-            let reason = full
-                .rsplit_once(" at line ")
-                .map_or(full.as_str(), |(m, _)| m);
+            let reason = full.rsplit_once(" at line ").map_or(full.as_str(), |(m, _)| m);
             let loc = [Value::from("body"), Value::from(pos)];
             let ctx = json!({ "error": reason });
             let input = Value::Object(Obj::new());
-            Err(ApiError::Invalid(vec![verr(
-                &loc,
-                "json_invalid",
-                "JSON decode error",
-                &input,
-                Some(ctx),
-            )]))
+            Err(ApiError::Invalid(vec![verr(&loc, "json_invalid", "JSON decode error", &input, Some(ctx))]))
         }
     }
 }
@@ -748,11 +617,7 @@ fn parse_body(r: &Req) -> Result<Option<Value>, ApiError> {
 
 /// Formats like pydantic: `Z` for UTC, microseconds only when non-zero.
 fn fmt_time(dt: DateTime<FixedOffset>) -> String {
-    let precision = if dt.timestamp_subsec_micros() == 0 {
-        SecondsFormat::Secs
-    } else {
-        SecondsFormat::Micros
-    };
+    let precision = if dt.timestamp_subsec_micros() == 0 { SecondsFormat::Secs } else { SecondsFormat::Micros };
     dt.to_rfc3339_opts(precision, true)
 }
 
@@ -762,9 +627,7 @@ fn now() -> String {
 
 /// Seed timestamp: `2026-11-01T12:00:00Z` plus `minutes`.
 fn seed_ts(minutes: i64) -> String {
-    DateTime::from_timestamp(SEED_EPOCH + minutes * 60, 0)
-        .map(|d| fmt_time(d.fixed_offset()))
-        .unwrap_or_default()
+    DateTime::from_timestamp(SEED_EPOCH + minutes * 60, 0).map(|d| fmt_time(d.fixed_offset())).unwrap_or_default()
 }
 
 fn unix_time(x: f64) -> Option<String> {
@@ -783,25 +646,13 @@ fn coerce_time(s: &str) -> Option<String> {
     if let Ok(dt) = DateTime::parse_from_rfc3339(s) {
         return Some(fmt_time(dt));
     }
-    let naive = [
-        "%Y-%m-%dT%H:%M:%S%.f",
-        "%Y-%m-%d %H:%M:%S%.f",
-        "%Y-%m-%dT%H:%M",
-    ]
-    .iter()
-    .find_map(|f| NaiveDateTime::parse_from_str(s, f).ok())
-    .or_else(|| {
-        NaiveDate::parse_from_str(s, "%Y-%m-%d")
-            .ok()
-            .and_then(|d| d.and_hms_opt(0, 0, 0))
-    });
+    let naive = ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M"]
+        .iter()
+        .find_map(|f| NaiveDateTime::parse_from_str(s, f).ok())
+        .or_else(|| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok().and_then(|d| d.and_hms_opt(0, 0, 0)));
     if let Some(n) = naive {
         let secs = n.and_utc().timestamp_subsec_micros();
-        let fmt = if secs == 0 {
-            "%Y-%m-%dT%H:%M:%S"
-        } else {
-            "%Y-%m-%dT%H:%M:%S%.6f"
-        };
+        let fmt = if secs == 0 { "%Y-%m-%dT%H:%M:%S" } else { "%Y-%m-%dT%H:%M:%S%.6f" };
         return Some(n.format(fmt).to_string());
     }
     s.trim().parse::<f64>().ok().and_then(unix_time)
@@ -810,11 +661,9 @@ fn coerce_time(s: &str) -> Option<String> {
 /// Parses a stored timestamp for ordering (naive values are read as UTC).
 fn parse_time(v: Option<&Value>) -> Option<DateTime<FixedOffset>> {
     let s = v?.as_str()?;
-    DateTime::parse_from_rfc3339(s).ok().or_else(|| {
-        NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S%.f")
-            .ok()
-            .map(|n| n.and_utc().fixed_offset())
-    })
+    DateTime::parse_from_rfc3339(s)
+        .ok()
+        .or_else(|| NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S%.f").ok().map(|n| n.and_utc().fixed_offset()))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -836,9 +685,7 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         match self {
             ApiError::Detail(status, msg) => reply(status, json!({ "detail": msg })),
-            ApiError::Invalid(errs) => {
-                reply(StatusCode::UNPROCESSABLE_ENTITY, json!({ "detail": errs }))
-            }
+            ApiError::Invalid(errs) => reply(StatusCode::UNPROCESSABLE_ENTITY, json!({ "detail": errs })),
         }
     }
 }
@@ -867,15 +714,10 @@ fn no_content() -> ApiResult {
 
 /// PostgREST's answer when a PATCH sets a NOT NULL column to null.
 fn not_null(patch: &Obj, cols: &[&str], table: &str) -> Result<(), ApiError> {
-    match cols
-        .iter()
-        .find(|c| patch.get(**c).is_some_and(Value::is_null))
-    {
+    match cols.iter().find(|c| patch.get(**c).is_some_and(Value::is_null)) {
         Some(c) => Err(ApiError::detail(
             StatusCode::BAD_REQUEST,
-            format!(
-                "null value in column \"{c}\" of relation \"{table}\" violates not-null constraint"
-            ),
+            format!("null value in column \"{c}\" of relation \"{table}\" violates not-null constraint"),
         )),
         None => Ok(()),
     }
@@ -887,10 +729,7 @@ fn unique(t: &Table, patch: &Obj, cols: &[&str], skip: i64, table: &str) -> Resu
         let Some(v @ Value::String(_)) = patch.get(*c) else {
             continue;
         };
-        if t.rows
-            .iter()
-            .any(|(id, r)| *id != skip && r.get(*c) == Some(v))
-        {
+        if t.rows.iter().any(|(id, r)| *id != skip && r.get(*c) == Some(v)) {
             return Err(ApiError::detail(
                 StatusCode::CONFLICT,
                 format!("duplicate key value violates unique constraint \"{table}_{c}_key\""),
@@ -934,11 +773,7 @@ impl Req {
         STATION_HEADERS
             .iter()
             .filter_map(|n| self.headers.get(*n))
-            .map(|v| {
-                String::from_utf8_lossy(v.as_bytes())
-                    .replace('_', "-")
-                    .to_lowercase()
-            })
+            .map(|v| String::from_utf8_lossy(v.as_bytes()).replace('_', "-").to_lowercase())
             .find(|s| !s.is_empty())
     }
 }
@@ -948,16 +783,11 @@ impl<S: Send + Sync> FromRequest<S> for Req {
 
     async fn from_request(req: Request, _state: &S) -> Result<Self, Response> {
         let (parts, body) = req.into_parts();
-        let body = axum::body::to_bytes(body, BODY_LIMIT).await.map_err(|_| {
-            ApiError::detail(StatusCode::PAYLOAD_TOO_LARGE, "Request body too large")
-                .into_response()
-        })?;
+        let body = axum::body::to_bytes(body, BODY_LIMIT)
+            .await
+            .map_err(|_| ApiError::detail(StatusCode::PAYLOAD_TOO_LARGE, "Request body too large").into_response())?;
         let path = parts.uri.path().to_owned();
-        let segs = path
-            .split('/')
-            .skip(1)
-            .map(|s| pct_decode(s, false))
-            .collect();
+        let segs = path.split('/').skip(1).map(|s| pct_decode(s, false)).collect();
         let query = parts
             .uri
             .query()
@@ -969,14 +799,7 @@ impl<S: Send + Sync> FromRequest<S> for Req {
                 (pct_decode(k, true), pct_decode(v, true))
             })
             .collect();
-        Ok(Req {
-            method: parts.method,
-            path,
-            segs,
-            query,
-            headers: parts.headers,
-            body,
-        })
+        Ok(Req { method: parts.method, path, segs, query, headers: parts.headers, body })
     }
 }
 
@@ -995,11 +818,7 @@ fn pct_decode(s: &str, plus_is_space: bool) -> String {
     let mut out = Vec::with_capacity(b.len());
     let mut i = 0;
     while i < b.len() {
-        let decoded = match (
-            b[i],
-            b.get(i + 1).copied().and_then(hex),
-            b.get(i + 2).copied().and_then(hex),
-        ) {
+        let decoded = match (b[i], b.get(i + 1).copied().and_then(hex), b.get(i + 2).copied().and_then(hex)) {
             (b'%', Some(hi), Some(lo)) => Some(hi * 16 + lo),
             _ => None,
         };
@@ -1009,11 +828,7 @@ fn pct_decode(s: &str, plus_is_space: bool) -> String {
                 i += 3;
             }
             None => {
-                out.push(if plus_is_space && b[i] == b'+' {
-                    b' '
-                } else {
-                    b[i]
-                });
+                out.push(if plus_is_space && b[i] == b'+' { b' ' } else { b[i] });
                 i += 1;
             }
         }
@@ -1043,10 +858,7 @@ impl Table {
                 vals.insert(k.into(), ts.into());
             }
         }
-        let row = cols
-            .iter()
-            .map(|c| (c.to_string(), vals.remove(*c).unwrap_or(Value::Null)))
-            .collect();
+        let row = cols.iter().map(|c| (c.to_string(), vals.remove(*c).unwrap_or(Value::Null))).collect();
         self.rows.insert(id, row);
         id
     }
@@ -1083,10 +895,7 @@ fn text<'a>(row: &'a Obj, k: &str) -> Option<&'a str> {
 
 /// The row without its hidden (`_`-prefixed) columns.
 fn public(row: &Obj) -> Obj {
-    row.iter()
-        .filter(|(k, _)| !k.starts_with('_'))
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect()
+    row.iter().filter(|(k, _)| !k.starts_with('_')).map(|(k, v)| (k.clone(), v.clone())).collect()
 }
 
 #[derive(Default)]
@@ -1107,16 +916,11 @@ struct Db {
 impl Db {
     fn station_by_slug(&self, slug: &str) -> Result<&Obj, ApiError> {
         let slug = slug.to_lowercase();
-        self.stations
-            .rows
-            .values()
-            .find(|r| text(r, "slug") == Some(slug.as_str()))
-            .ok_or_else(|| not_found("Station"))
+        self.stations.rows.values().find(|r| text(r, "slug") == Some(slug.as_str())).ok_or_else(|| not_found("Station"))
     }
 
     fn station(&self, id: Option<i64>) -> Value {
-        id.and_then(|i| self.stations.rows.get(&i))
-            .map_or(Value::Null, |r| Value::Object(public(r)))
+        id.and_then(|i| self.stations.rows.get(&i)).map_or(Value::Null, |r| Value::Object(public(r)))
     }
 
     /// A referenced `station_id` (when non-null) must exist.
@@ -1136,22 +940,15 @@ impl Db {
     fn event_with_source(&self, row: &Obj) -> Value {
         let mut o = public(row);
         let source = int(row, "_source_id").and_then(|id| self.sources.rows.get(&id));
-        o.insert(
-            "source".into(),
-            source.map_or(Value::Null, |s| self.source_view(s)),
-        );
+        o.insert("source".into(), source.map_or(Value::Null, |s| self.source_view(s)));
         o.insert("station".into(), self.station(int(row, "station_id")));
         Value::Object(o)
     }
 
     /// Identifiers grouped by POI (primary first, then by type); only `poi`'s when given.
     fn identifier_index(&self, poi: Option<i64>) -> Idents {
-        let mut rows: Vec<&Obj> = self
-            .idents
-            .rows
-            .values()
-            .filter(|r| poi.is_none() || int(r, "poi_id") == poi)
-            .collect();
+        let mut rows: Vec<&Obj> =
+            self.idents.rows.values().filter(|r| poi.is_none() || int(r, "poi_id") == poi).collect();
         rows.sort_by_cached_key(|r| {
             let primary = r.get("is_primary").and_then(Value::as_bool) == Some(true);
             let kind = text(r, "identifier_type").unwrap_or_default();
@@ -1160,10 +957,7 @@ impl Db {
         let mut index = Idents::new();
         for r in rows {
             let poi_id = int(r, "poi_id").unwrap_or_default();
-            index
-                .entry(poi_id)
-                .or_default()
-                .push(Value::Object(public(r)));
+            index.entry(poi_id).or_default().push(Value::Object(public(r)));
         }
         index
     }
@@ -1219,57 +1013,41 @@ impl Db {
     }
 
     /// Merged station timeline, newest first: telemetry events (IMEI watchlist hits become
-    /// `poi_imei_alert` entries) and agent action audits.
-    fn timeline(&self, station_id: i64) -> Vec<Value> {
-        let mut events: Vec<&Obj> = self
-            .events
-            .rows
-            .values()
-            .filter(|r| int(r, "station_id") == Some(station_id))
-            .collect();
-        events.sort_by_cached_key(|r| {
+    /// `poi_imei_alert` entries) and agent action audits. Returns the total and the rendered
+    /// `offset`/`limit` page.
+    fn timeline(&self, station_id: i64, offset: usize, limit: usize) -> (usize, Vec<Value>) {
+        let station = Some(station_id);
+        let events = self.events.rows.values().filter(|r| int(r, "station_id") == station);
+        let events = events.filter_map(|r| {
             let at = parse_time(r.get("event_time")).or_else(|| parse_time(r.get("received_at")));
-            std::cmp::Reverse((at, int(r, "id")))
+            Some((at?, false, r))
         });
-        let mut audits: Vec<&Obj> = self
-            .audits
-            .rows
-            .values()
-            .filter(|r| int(r, "_station_id") == Some(station_id))
-            .collect();
-        let audit_time = |r: &Obj| {
-            ["completed_at", "updated_at", "created_at"]
-                .iter()
-                .find_map(|k| parse_time(r.get(*k)))
-        };
-        audits.sort_by_cached_key(|r| std::cmp::Reverse((audit_time(r), int(r, "id"))));
-
-        let mut entries: Vec<(Option<DateTime<FixedOffset>>, Value)> = Vec::new();
-        for r in events {
-            let at = parse_time(r.get("event_time")).or_else(|| parse_time(r.get("received_at")));
-            let Some(occurred) = at else { continue };
-            entries.push((at, self.timeline_event(r, fmt_time(occurred))));
-        }
-        for r in audits {
-            let at = audit_time(r);
-            let Some(occurred) = at else { continue };
-            entries.push((
-                at,
-                json!({
-                    "occurred_at": fmt_time(occurred),
-                    "entry_type": "agent_action_audit",
-                    "audit_id": r.get("id"),
-                    "action_id": r.get("action_id"),
-                    "tool_name": r.get("tool_name"),
-                    "status": r.get("status"),
-                    "response_payload": r.get("response_payload"),
-                    "error_message": r.get("error_message"),
-                }),
-            ));
-        }
-        // Stable: on equal times telemetry stays ahead of audits, as in the real backend.
-        entries.sort_by_key(|(at, _)| std::cmp::Reverse(*at));
-        entries.into_iter().map(|(_, v)| v).collect()
+        let audits = self.audits.rows.values().filter(|r| int(r, "_station_id") == station);
+        let audits = audits.filter_map(|r| {
+            let times = ["completed_at", "updated_at", "created_at"];
+            Some((times.iter().find_map(|k| parse_time(r.get(*k)))?, true, r))
+        });
+        let mut entries: Vec<_> = events.chain(audits).collect();
+        // On equal times telemetry comes before audits, as in the real backend.
+        entries.sort_by_key(|(at, audit, r)| (std::cmp::Reverse(*at), *audit, std::cmp::Reverse(int(r, "id"))));
+        let page = entries.iter().skip(offset).take(limit);
+        let items = page.map(|(at, audit, r)| {
+            let occurred_at = fmt_time(*at);
+            if !audit {
+                return self.timeline_event(r, occurred_at);
+            }
+            json!({
+                "occurred_at": occurred_at,
+                "entry_type": "agent_action_audit",
+                "audit_id": r.get("id"),
+                "action_id": r.get("action_id"),
+                "tool_name": r.get("tool_name"),
+                "status": r.get("status"),
+                "response_payload": r.get("response_payload"),
+                "error_message": r.get("error_message"),
+            })
+        });
+        (entries.len(), items.collect())
     }
 
     fn timeline_event(&self, r: &Obj, occurred_at: String) -> Value {
@@ -1278,18 +1056,10 @@ impl Db {
             Some(p @ Value::Object(_)) => p.clone(),
             _ => json!({}),
         };
-        let alert = status
-            .as_str()
-            .filter(|s| *s == "imei_blacklist_hit" || *s == "imei_whitelist_seen");
-        let hit = payload
-            .get("imei_watchlist_hit")
-            .is_some_and(|h| !matches!(h, Value::Null | Value::Bool(false)));
-        let imei = ["imei", "IMEI"].iter().find_map(|k| {
-            payload
-                .get(*k)
-                .and_then(Value::as_str)
-                .filter(|s| !s.is_empty())
-        });
+        let alert = status.as_str().filter(|s| *s == "imei_blacklist_hit" || *s == "imei_whitelist_seen");
+        let hit = payload.get("imei_watchlist_hit").is_some_and(|h| !matches!(h, Value::Null | Value::Bool(false)));
+        let imei =
+            ["imei", "IMEI"].iter().find_map(|k| payload.get(*k).and_then(Value::as_str).filter(|s| !s.is_empty()));
         if let (Some(alert_type), true, Some(imei)) = (alert, hit, imei) {
             return json!({
                 "occurred_at": occurred_at,
@@ -1453,11 +1223,7 @@ impl Db {
 fn seed(table: &mut Table, cols: &[&str], rows: Value) {
     for row in rows.as_array().into_iter().flatten() {
         let mut vals = obj(row.clone());
-        let at = seed_ts(
-            vals.remove("at")
-                .and_then(|v| v.as_i64())
-                .unwrap_or_default(),
-        );
+        let at = seed_ts(vals.remove("at").and_then(|v| v.as_i64()).unwrap_or_default());
         for k in ["event_time", "received_at"] {
             if cols.contains(&k) {
                 vals.insert(k.into(), at.clone().into());
@@ -1524,9 +1290,7 @@ impl DemoState {
     }
 
     fn with(db: Db) -> Self {
-        DemoState {
-            db: Arc::new(Mutex::new(db)),
-        }
+        DemoState { db: Arc::new(Mutex::new(db)) }
     }
 
     fn lock(&self) -> MutexGuard<'_, Db> {
@@ -1603,15 +1367,9 @@ pub fn router(state: DemoState) -> Router {
             continue;
         }
         seen.push(path);
-        let methods = ROUTES.iter().filter(|r| r.0 == path).fold(
-            MethodRouter::new(),
-            |methods, &(_, filter, op)| {
-                methods.on(
-                    filter,
-                    move |State(st): State<DemoState>, req: Req| async move { st.run(&req, op) },
-                )
-            },
-        );
+        let methods = ROUTES.iter().filter(|r| r.0 == path).fold(MethodRouter::new(), |methods, &(_, filter, op)| {
+            methods.on(filter, move |State(st): State<DemoState>, req: Req| async move { st.run(&req, op) })
+        });
         app = app.route(path, methods.fallback(method_not_allowed));
     }
     app.fallback(unknown_route).with_state(state)
@@ -1633,10 +1391,7 @@ pub async fn spawn(
     });
     let app = router(state);
     let handle = tokio::spawn(async move {
-        if let Err(err) = axum::serve(listener, app)
-            .with_graceful_shutdown(shutdown)
-            .await
-        {
+        if let Err(err) = axum::serve(listener, app).with_graceful_shutdown(shutdown).await {
             tracing::warn!(%err, "demo backend stopped with an error");
         }
     });
@@ -1650,14 +1405,7 @@ async fn method_not_allowed() -> Response {
 
 fn template_matches(template: &str, path: &str) -> bool {
     let (t, p): (Vec<&str>, Vec<&str>) = (template.split('/').collect(), path.split('/').collect());
-    t.len() == p.len()
-        && t.iter().zip(&p).all(|(t, p)| {
-            if t.starts_with('{') {
-                !p.is_empty()
-            } else {
-                t == p
-            }
-        })
+    t.len() == p.len() && t.iter().zip(&p).all(|(t, p)| if t.starts_with('{') { !p.is_empty() } else { t == p })
 }
 
 /// Starlette's `redirect_slashes` (307 to the path with the trailing slash toggled), else 404.
@@ -1687,26 +1435,14 @@ async fn unknown_route(uri: Uri, headers: HeaderMap) -> Response {
 // Handlers: telemetry
 // ---------------------------------------------------------------------------------------------
 
-const SOURCE_NOT_NULL: &[&str] = &[
-    "is_active",
-    "slug",
-    "name",
-    "source_type",
-    "connection_mode",
-];
+const SOURCE_NOT_NULL: &[&str] = &["is_active", "slug", "name", "source_type", "connection_mode"];
 
 fn create_source(db: &mut Db, r: &Req) -> ApiResult {
     let mut v = V::default();
     let body = v.body(r, &SOURCE_CREATE)?;
     v.finish()?;
     db.station_ref(&body)?;
-    unique(
-        &db.sources,
-        &body,
-        &["name", "slug"],
-        0,
-        "telemetry_sources",
-    )?;
+    unique(&db.sources, &body, &["name", "slug"], 0, "telemetry_sources")?;
     let id = db.sources.insert(SOURCE_COLS, body, &now());
     let row = db.sources.get(id, "Source")?;
     Ok(reply(StatusCode::CREATED, db.source_view(row)))
@@ -1727,13 +1463,7 @@ fn update_source(db: &mut Db, r: &Req) -> ApiResult {
     db.sources.get(id, "Source")?;
     not_null(&patch, SOURCE_NOT_NULL, "telemetry_sources")?;
     db.station_ref(&patch)?;
-    unique(
-        &db.sources,
-        &patch,
-        &["name", "slug"],
-        id,
-        "telemetry_sources",
-    )?;
+    unique(&db.sources, &patch, &["name", "slug"], id, "telemetry_sources")?;
     db.sources.patch(id, patch, &now());
     ok(db.source_view(db.sources.get(id, "Source")?))
 }
@@ -1745,9 +1475,7 @@ fn delete_source(db: &mut Db, r: &Req) -> ApiResult {
     db.sources.get(id, "Source")?;
     db.sources.rows.remove(&id);
     // ON DELETE CASCADE
-    db.events
-        .rows
-        .retain(|_, e| int(e, "_source_id") != Some(id));
+    db.events.rows.retain(|_, e| int(e, "_source_id") != Some(id));
     no_content()
 }
 
@@ -1756,18 +1484,10 @@ fn list_events(db: &mut Db, r: &Req) -> ApiResult {
         Some(slug) => int(db.station_by_slug(&slug)?, "id"),
         None => None,
     };
-    let mut rows: Vec<&Obj> = db
-        .events
-        .rows
-        .values()
-        .filter(|e| station.is_none() || int(e, "station_id") == station)
-        .collect();
+    let mut rows: Vec<&Obj> =
+        db.events.rows.values().filter(|e| station.is_none() || int(e, "station_id") == station).collect();
     rows.sort_by_cached_key(|e| std::cmp::Reverse((parse_time(e.get("event_time")), int(e, "id"))));
-    let items = rows
-        .into_iter()
-        .take(100)
-        .map(|e| db.event_with_source(e))
-        .collect();
+    let items = rows.into_iter().take(100).map(|e| db.event_with_source(e)).collect();
     ok(Value::Array(items))
 }
 
@@ -1776,21 +1496,13 @@ fn create_event(db: &mut Db, r: &Req) -> ApiResult {
     let mut body = v.body(r, &EVENT_CREATE)?;
     v.finish()?;
     let source_id = int(&body, "source_id");
-    let source_slug = text(&body, "source_slug")
-        .filter(|s| !s.is_empty())
-        .map(str::to_lowercase);
-    let source_name = text(&body, "source_name")
-        .filter(|s| !s.is_empty())
-        .map(str::to_owned);
+    let source_slug = text(&body, "source_slug").filter(|s| !s.is_empty()).map(str::to_lowercase);
+    let source_name = text(&body, "source_name").filter(|s| !s.is_empty()).map(str::to_owned);
     let ts = now();
     let source = match (source_id, source_slug) {
         (Some(id), _) => db.sources.get(id, "Source")?.clone(),
         (None, Some(slug)) => {
-            let found = db
-                .sources
-                .rows
-                .values()
-                .find(|s| text(s, "slug") == Some(slug.as_str()));
+            let found = db.sources.rows.values().find(|s| text(s, "slug") == Some(slug.as_str()));
             match (found.cloned(), source_name) {
                 (Some(s), _) => s,
                 (None, Some(name)) => {
@@ -1816,9 +1528,7 @@ fn create_event(db: &mut Db, r: &Req) -> ApiResult {
     }
     // Explicit station_id, else the station context header, else the source's station.
     if body.get("station_id").is_none_or(Value::is_null) {
-        let from_header = r
-            .station_ctx()
-            .and_then(|slug| db.station_by_slug(&slug).ok().and_then(|s| int(s, "id")));
+        let from_header = r.station_ctx().and_then(|slug| db.station_by_slug(&slug).ok().and_then(|s| int(s, "id")));
         let station = from_header.or_else(|| int(&source, "station_id"));
         body.insert("station_id".into(), station.into());
     }
@@ -1833,8 +1543,7 @@ fn create_event(db: &mut Db, r: &Req) -> ApiResult {
     body.insert("received_at".into(), ts.clone().into());
     body.insert("_source_id".into(), source_id.into());
     let id = db.events.insert(EVENT_COLS, body, &ts);
-    db.sources
-        .patch(source_id, obj(json!({"last_ingested_at": ts})), &ts);
+    db.sources.patch(source_id, obj(json!({"last_ingested_at": ts})), &ts);
     created(Value::Object(public(db.events.get(id, "Event")?)))
 }
 
@@ -1843,26 +1552,15 @@ fn enrich_imei(db: &Db, body: &mut Obj) {
     let Some(Value::Object(payload)) = body.get_mut("payload") else {
         return;
     };
-    let imei = ["imei", "IMEI"]
-        .iter()
-        .find_map(|k| payload.get(*k).and_then(Value::as_str));
-    let Some(entry) = imei.and_then(|i| {
-        db.watch
-            .rows
-            .values()
-            .find(|w| text(w, "identifier_value") == Some(i))
-    }) else {
+    let imei = ["imei", "IMEI"].iter().find_map(|k| payload.get(*k).and_then(Value::as_str));
+    let Some(entry) = imei.and_then(|i| db.watch.rows.values().find(|w| text(w, "identifier_value") == Some(i))) else {
         return;
     };
     let list_type = entry.get("list_type").cloned().unwrap_or(Value::Null);
     payload.insert("imei_watchlist_hit".into(), true.into());
     payload.insert("imei_list_type".into(), list_type.clone());
     if let Some(poi) = int(entry, "linked_poi_id").and_then(|id| db.pois.rows.get(&id)) {
-        for (k, col) in [
-            ("poi_id", "id"),
-            ("poi_name", "name"),
-            ("poi_risk_level", "risk_level"),
-        ] {
+        for (k, col) in [("poi_id", "id"), ("poi_name", "name"), ("poi_risk_level", "risk_level")] {
             payload.insert(k.into(), poi.get(col).cloned().unwrap_or(Value::Null));
         }
     }
@@ -1904,14 +1602,8 @@ fn delete_event(db: &mut Db, r: &Req) -> ApiResult {
 // Handlers: agent actions
 // ---------------------------------------------------------------------------------------------
 
-const META_CHANNEL: &[&str] = &[
-    "/channel_slug",
-    "/channel/slug",
-    "/channel/id",
-    "/channel",
-    "/chatkit/channel_slug",
-    "/chatkit/channel",
-];
+const META_CHANNEL: &[&str] =
+    &["/channel_slug", "/channel/slug", "/channel/id", "/channel", "/chatkit/channel_slug", "/chatkit/channel"];
 const META_INITIATOR: &[&str] = &[
     "/chatkit/initiator_id",
     "/chatkit/user_id",
@@ -1945,11 +1637,7 @@ fn list_tools(_db: &mut Db, _r: &Req) -> ApiResult {
 fn list_audits(db: &mut Db, _r: &Req) -> ApiResult {
     let mut rows: Vec<&Obj> = db.audits.rows.values().collect();
     rows.sort_by_cached_key(|a| std::cmp::Reverse((parse_time(a.get("created_at")), int(a, "id"))));
-    ok(rows
-        .into_iter()
-        .take(100)
-        .map(|a| Value::Object(public(a)))
-        .collect())
+    ok(rows.into_iter().take(100).map(|a| Value::Object(public(a))).collect())
 }
 
 fn execute_action(db: &mut Db, r: &Req) -> ApiResult {
@@ -1958,18 +1646,10 @@ fn execute_action(db: &mut Db, r: &Req) -> ApiResult {
     v.finish()?;
     let tool = text(&body, "tool_name").unwrap_or_default().to_owned();
     if !TOOL_NAMES.contains(&tool.as_str()) {
-        return Err(ApiError::detail(
-            StatusCode::NOT_FOUND,
-            format!("Unknown agent tool: {tool}"),
-        ));
+        return Err(ApiError::detail(StatusCode::NOT_FOUND, format!("Unknown agent tool: {tool}")));
     }
     let meta = body.get("metadata");
-    let field = |k: &str| {
-        text(&body, k)
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(str::to_owned)
-    };
+    let field = |k: &str| text(&body, k).map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned);
     let channel = meta_first(meta, META_CHANNEL)
         .or_else(|| field("channel_slug"))
         .or_else(|| r.header(&["x-chatkit-channel", "x-chatkit-thread"]));
@@ -1977,14 +1657,8 @@ fn execute_action(db: &mut Db, r: &Req) -> ApiResult {
         .or_else(|| field("initiator_id"))
         .or_else(|| r.header(&["x-chatkit-user", "x-chatkit-initiator"]));
     let station_slug = r.station_ctx();
-    let station_id = station_slug
-        .as_deref()
-        .and_then(|s| db.station_by_slug(s).ok())
-        .and_then(|s| int(s, "id"));
-    let input = body
-        .get("action_input")
-        .cloned()
-        .unwrap_or_else(|| json!({}));
+    let station_id = station_slug.as_deref().and_then(|s| db.station_by_slug(s).ok()).and_then(|s| int(s, "id"));
+    let input = body.get("action_input").cloned().unwrap_or_else(|| json!({}));
     db.actions += 1;
     let action_id = format!("act-{:06}", db.actions);
     let result = json!({"tool": tool, "input": input, "station": station_slug, "demo": true});
@@ -2022,12 +1696,7 @@ fn read_station(db: &mut Db, r: &Req) -> ApiResult {
 fn station_dashboard(db: &mut Db, r: &Req) -> ApiResult {
     let station = db.station_by_slug(r.seg(3))?;
     let id = int(station, "id");
-    let events: Vec<&Obj> = db
-        .events
-        .rows
-        .values()
-        .filter(|e| int(e, "station_id") == id)
-        .collect();
+    let events: Vec<&Obj> = db.events.rows.values().filter(|e| int(e, "station_id") == id).collect();
     let active_sources = db
         .sources
         .rows
@@ -2049,12 +1718,7 @@ fn station_tasks(db: &mut Db, r: &Req) -> ApiResult {
     let station = db.station_by_slug(r.seg(3))?;
     let slug = text(station, "slug").unwrap_or_default();
     let id = int(station, "id");
-    let sources: Vec<&Obj> = db
-        .sources
-        .rows
-        .values()
-        .filter(|s| int(s, "station_id") == id)
-        .collect();
+    let sources: Vec<&Obj> = db.sources.rows.values().filter(|s| int(s, "station_id") == id).collect();
     // Each source assigned to the station is monitored; the first one is the primary.
     let mut tasks: Vec<Value> = sources
         .iter()
@@ -2107,13 +1771,9 @@ fn station_timeline(db: &mut Db, r: &Req) -> ApiResult {
     let limit = limit.and_then(|x| x.as_i64()).unwrap_or(50);
     let offset = offset.and_then(|x| x.as_i64()).unwrap_or(0);
     let station = db.station_by_slug(r.seg(3))?;
-    let entries = db.timeline(int(station, "id").unwrap_or_default());
-    let total = entries.len();
-    let items: Vec<Value> = entries
-        .into_iter()
-        .skip(usize::try_from(offset).unwrap_or(usize::MAX))
-        .take(usize::try_from(limit).unwrap_or_default())
-        .collect();
+    let page = (usize::try_from(offset), usize::try_from(limit));
+    let (skip, take) = (page.0.unwrap_or(usize::MAX), page.1.unwrap_or_default());
+    let (total, items) = db.timeline(int(station, "id").unwrap_or_default(), skip, take);
     ok(json!({"items": items, "limit": limit, "offset": offset, "total": total}))
 }
 
@@ -2132,20 +1792,12 @@ fn hw_test_gps(_db: &mut Db, r: &Req) -> ApiResult {
     let port = text(&body, "port").unwrap_or_default();
     let baud = int(&body, "baudrate").unwrap_or(9600).to_string();
     let command = ["gpsctl", "--device", port, "--baud", baud.as_str()];
-    let known = serial_ports()
-        .as_array()
-        .is_some_and(|ports| ports.iter().any(|p| p["device"] == port));
+    let known = serial_ports().as_array().is_some_and(|ports| ports.iter().any(|p| p["device"] == port));
     let (output, error) = if known {
         let nmea = "$GPGGA,120000.00,3403.1320,N,11814.6220,W,1,09,0.9,89.0,M,-33.9,M,,*6B";
         (Some(nmea.to_owned()), None)
     } else {
-        (
-            None,
-            Some(format!(
-                "Command failed: {}: no such device",
-                command.join(" ")
-            )),
-        )
+        (None, Some(format!("Command failed: {}: no such device", command.join(" "))))
     };
     ok(json!({"success": known, "command": command, "output": output, "error": error}))
 }
@@ -2155,8 +1807,7 @@ fn hw_register_base_station(db: &mut Db, r: &Req) -> ApiResult {
     let mut body = v.body(r, &BASE_STATION)?;
     v.finish()?;
     body.insert("registered_at".into(), now().into());
-    db.hardware
-        .insert("base_station".into(), Value::Object(body.clone()));
+    db.hardware.insert("base_station".into(), Value::Object(body.clone()));
     created(Value::Object(body))
 }
 
@@ -2169,8 +1820,7 @@ fn hw_enable_adsb(db: &mut Db, r: &Req) -> ApiResult {
         .map(|k| (k.to_string(), body.get(*k).cloned().unwrap_or(Value::Null)))
         .collect();
     config.insert("last_updated_at".into(), now().into());
-    db.hardware
-        .insert("adsb".into(), Value::Object(config.clone()));
+    db.hardware.insert("adsb".into(), Value::Object(config.clone()));
     ok(Value::Object(config))
 }
 
@@ -2193,32 +1843,22 @@ fn h4m_import(db: &mut Db, r: &Req) -> ApiResult {
     let body = v.body(r, &H4M)?;
     v.finish()?;
     let source = text(&body, "source_path").unwrap_or_default();
-    let dest = text(&body, "destination_dir")
-        .filter(|d| !d.is_empty())
-        .unwrap_or("/var/lib/vtoc/h4m");
+    let dest = text(&body, "destination_dir").filter(|d| !d.is_empty()).unwrap_or("/var/lib/vtoc/h4m");
     let dest = dest.trim_end_matches('/');
-    let name = source
-        .rsplit('/')
-        .next()
-        .filter(|n| !n.is_empty())
-        .unwrap_or("h4m-archive");
+    let name = source.rsplit('/').next().filter(|n| !n.is_empty()).unwrap_or("h4m-archive");
     let archive_stem = name
         .len()
         .checked_sub(4)
         .filter(|_| body.get("extract") == Some(&Value::Bool(true)))
         .and_then(|cut| Some((name.get(..cut)?, name.get(cut..)?)))
         .filter(|(stem, ext)| {
-            !stem.is_empty()
-                && (ext.eq_ignore_ascii_case(".zip") || ext.eq_ignore_ascii_case(".kmz"))
+            !stem.is_empty() && (ext.eq_ignore_ascii_case(".zip") || ext.eq_ignore_ascii_case(".kmz"))
         })
         .map(|(stem, _)| stem);
     let (destination, files) = match archive_stem {
         Some(stem) => {
             let target = format!("{dest}/{stem}");
-            let files = vec![
-                format!("{target}/airspace.geojson"),
-                format!("{target}/manifest.json"),
-            ];
+            let files = vec![format!("{target}/airspace.geojson"), format!("{target}/manifest.json")];
             (target, files)
         }
         None => {
@@ -2226,8 +1866,7 @@ fn h4m_import(db: &mut Db, r: &Req) -> ApiResult {
             (target.clone(), vec![target])
         }
     };
-    db.hardware
-        .insert("last_h4m_import_at".into(), now().into());
+    db.hardware.insert("last_h4m_import_at".into(), now().into());
     ok(json!({"imported": true, "destination": destination, "files": files}))
 }
 
@@ -2272,11 +1911,7 @@ fn update_poi(db: &mut Db, r: &Req) -> ApiResult {
     let patch = v.body(r, &POI_UPDATE)?;
     v.finish()?;
     db.pois.get(id, "POI")?;
-    not_null(
-        &patch,
-        &["name", "category", "risk_level", "is_active"],
-        "poi",
-    )?;
+    not_null(&patch, &["name", "category", "risk_level", "is_active"], "poi")?;
     db.pois.patch(id, patch, &now());
     ok(db.poi_one(db.pois.get(id, "POI")?))
 }
@@ -2341,16 +1976,9 @@ fn list_watchlist(db: &mut Db, r: &Req) -> ApiResult {
     let mut v = V::default();
     let list_type = v.query(r, &opt("list_type", Str));
     v.finish()?;
-    let list_type = list_type
-        .as_ref()
-        .and_then(Value::as_str)
-        .filter(|s| !s.is_empty());
-    let mut rows: Vec<&Obj> = db
-        .watch
-        .rows
-        .values()
-        .filter(|w| list_type.is_none() || text(w, "list_type") == list_type)
-        .collect();
+    let list_type = list_type.as_ref().and_then(Value::as_str).filter(|s| !s.is_empty());
+    let mut rows: Vec<&Obj> =
+        db.watch.rows.values().filter(|w| list_type.is_none() || text(w, "list_type") == list_type).collect();
     rows.sort_by_cached_key(|w| text(w, "identifier_value").unwrap_or_default().to_owned());
     let index = db.identifier_index(None);
     ok(rows.into_iter().map(|w| db.watch_view(w, &index)).collect())
@@ -2361,13 +1989,7 @@ fn create_watch_entry(db: &mut Db, r: &Req) -> ApiResult {
     let body = v.body(r, &WATCH_CREATE)?;
     v.finish()?;
     db.poi_ref(&body)?;
-    unique(
-        &db.watch,
-        &body,
-        &["identifier_value"],
-        0,
-        "imei_watch_entry",
-    )?;
+    unique(&db.watch, &body, &["identifier_value"], 0, "imei_watch_entry")?;
     let id = db.watch.insert(WATCH_COLS, body, &now());
     created(db.watch_one(db.watch.get(id, WATCH)?))
 }
@@ -2386,18 +2008,8 @@ fn update_watch_entry(db: &mut Db, r: &Req) -> ApiResult {
     v.finish()?;
     db.watch.get(id, WATCH)?;
     db.poi_ref(&patch)?;
-    not_null(
-        &patch,
-        &["identifier_value", "list_type"],
-        "imei_watch_entry",
-    )?;
-    unique(
-        &db.watch,
-        &patch,
-        &["identifier_value"],
-        id,
-        "imei_watch_entry",
-    )?;
+    not_null(&patch, &["identifier_value", "list_type"], "imei_watch_entry")?;
+    unique(&db.watch, &patch, &["identifier_value"], id, "imei_watch_entry")?;
     db.watch.patch(id, patch, &now());
     ok(db.watch_one(db.watch.get(id, WATCH)?))
 }
@@ -2413,11 +2025,7 @@ fn delete_watch_entry(db: &mut Db, r: &Req) -> ApiResult {
 
 fn check_imei(db: &mut Db, r: &Req) -> ApiResult {
     let imei = r.seg(4);
-    let hit = db
-        .watch
-        .rows
-        .values()
-        .find(|w| text(w, "identifier_value") == Some(imei));
+    let hit = db.watch.rows.values().find(|w| text(w, "identifier_value") == Some(imei));
     ok(hit.map_or(Value::Null, |w| db.watch_one(w)))
 }
 
@@ -2450,33 +2058,19 @@ mod tests {
         };
         let addr = SocketAddr::from(([127, 0, 0, 1], 0));
         let (bound, _) = spawn(addr, state, shutdown).await.expect("bind");
-        let client = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .expect("http client");
+        let client =
+            reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("http client");
         let base = format!("http://{bound}");
-        Server {
-            base,
-            client,
-            _stop: stop,
-        }
+        Server { base, client, _stop: stop }
     }
 
     /// Only `keys` of an object, for compact assertions.
     fn pick(v: &Value, keys: &[&str]) -> Value {
-        keys.iter()
-            .map(|k| (k.to_string(), v[*k].clone()))
-            .collect::<Obj>()
-            .into()
+        keys.iter().map(|k| (k.to_string(), v[*k].clone())).collect::<Obj>().into()
     }
 
     fn field<'a>(items: &'a Value, key: &str) -> Vec<&'a Value> {
-        items
-            .as_array()
-            .into_iter()
-            .flatten()
-            .map(|i| &i[key])
-            .collect()
+        items.as_array().into_iter().flatten().map(|i| &i[key]).collect()
     }
 
     impl Server {
@@ -2494,20 +2088,10 @@ mod tests {
                 true => Value::Null,
                 false => serde_json::from_slice(&bytes).expect("JSON response body"),
             };
-            Reply {
-                status,
-                headers,
-                body,
-            }
+            Reply { status, headers, body }
         }
 
-        async fn call(
-            &self,
-            method: &str,
-            path: &str,
-            body: &Value,
-            hdrs: &[(&str, &str)],
-        ) -> Reply {
+        async fn call(&self, method: &str, path: &str, body: &Value, hdrs: &[(&str, &str)]) -> Reply {
             let mut rb = self.request(method, path);
             for (k, v) in hdrs {
                 rb = rb.header(*k, *v);
@@ -2535,9 +2119,7 @@ mod tests {
         }
 
         async fn raw(&self, path: &str, body: Vec<u8>, content_type: &str) -> Reply {
-            let rb = self
-                .request("POST", path)
-                .header("content-type", content_type);
+            let rb = self.request("POST", path).header("content-type", content_type);
             self.send(rb.body(body)).await
         }
     }
@@ -2595,38 +2177,22 @@ mod tests {
         let cases = cases.as_array().cloned().unwrap_or_default();
         for (template, filter, _) in ROUTES {
             let covered = cases.iter().any(|c| {
-                let method =
-                    reqwest::Method::from_bytes(c[0].as_str().unwrap_or_default().as_bytes());
-                let path = c[1]
-                    .as_str()
-                    .unwrap_or_default()
-                    .split('?')
-                    .next()
-                    .unwrap_or_default();
+                let method = reqwest::Method::from_bytes(c[0].as_str().unwrap_or_default().as_bytes());
+                let path = c[1].as_str().unwrap_or_default().split('?').next().unwrap_or_default();
                 method.ok().and_then(|m| MethodFilter::try_from(m).ok()) == Some(*filter)
                     && template_matches(template, path)
             });
             assert!(covered, "no test case for {template}");
         }
         for c in &cases {
-            let (method, path) = (
-                c[0].as_str().unwrap_or_default(),
-                c[1].as_str().unwrap_or_default(),
-            );
+            let (method, path) = (c[0].as_str().unwrap_or_default(), c[1].as_str().unwrap_or_default());
             let reply = s.call(method, path, &c[2], &[]).await;
             assert_eq!(json!(reply.status), c[3], "{method} {path}: {}", reply.body);
             let content_type = reply.headers.get(CONTENT_TYPE).map(|v| v.as_bytes());
             if reply.status == 204 {
-                assert!(
-                    content_type.is_none() && reply.body.is_null(),
-                    "{method} {path}"
-                );
+                assert!(content_type.is_none() && reply.body.is_null(), "{method} {path}");
             } else {
-                assert_eq!(
-                    content_type,
-                    Some(&b"application/json"[..]),
-                    "{method} {path}"
-                );
+                assert_eq!(content_type, Some(&b"application/json"[..]), "{method} {path}");
             }
         }
         assert_eq!(s.get("/healthz").await, json!({"status": "ok"}));
@@ -2661,32 +2227,19 @@ mod tests {
                  "\"imei_watch_entry_identifier_value_key\"")],
         ]);
         for c in cases.as_array().into_iter().flatten() {
-            let (method, path) = (
-                c[0].as_str().unwrap_or_default(),
-                c[1].as_str().unwrap_or_default(),
-            );
+            let (method, path) = (c[0].as_str().unwrap_or_default(), c[1].as_str().unwrap_or_default());
             let reply = s.call(method, path, &c[2], &[]).await;
-            assert_eq!(
-                (json!(reply.status), reply.body),
-                (c[3].clone(), json!({"detail": c[4]}))
-            );
+            assert_eq!((json!(reply.status), reply.body), (c[3].clone(), json!({"detail": c[4]})));
         }
         let reply = s.call("PUT", "/api/v1/poi", &Value::Null, &[]).await;
         assert!(reply.headers.contains_key("allow"));
         // Starlette's redirect_slashes, both ways.
-        let reply = s
-            .call("GET", "/api/v1/stations?x=1", &Value::Null, &[])
-            .await;
+        let reply = s.call("GET", "/api/v1/stations?x=1", &Value::Null, &[]).await;
         assert_eq!(reply.status, 307);
         let location = reply.headers.get(LOCATION).map(|v| v.as_bytes().to_vec());
         let expected = format!("{}/api/v1/stations/?x=1", s.base).into_bytes();
         assert_eq!(location, Some(expected));
-        assert_eq!(
-            s.call("GET", "/api/v1/poi/", &Value::Null, &[])
-                .await
-                .status,
-            307
-        );
+        assert_eq!(s.call("GET", "/api/v1/poi/", &Value::Null, &[]).await.status, 307);
     }
 
     #[tokio::test]
@@ -2741,24 +2294,15 @@ mod tests {
              "Input should be a valid integer, unable to parse string as an integer"],
         ]);
         for c in cases.as_array().into_iter().flatten() {
-            let (method, path) = (
-                c[0].as_str().unwrap_or_default(),
-                c[1].as_str().unwrap_or_default(),
-            );
+            let (method, path) = (c[0].as_str().unwrap_or_default(), c[1].as_str().unwrap_or_default());
             let reply = s.call(method, path, &c[2], &[]).await;
             assert_eq!(reply.status, 422, "{method} {path}: {}", reply.body);
             let err = pick(&reply.body["detail"][0], &["type", "loc", "msg"]);
-            assert_eq!(
-                err,
-                json!({"type": c[3], "loc": c[4], "msg": c[5]}),
-                "{method} {path}"
-            );
+            assert_eq!(err, json!({"type": c[3], "loc": c[4], "msg": c[5]}), "{method} {path}");
         }
 
         // Unparsable JSON fails alone; an empty body is a missing body.
-        let reply = s
-            .raw("/api/v1/poi", b"{\"name\": ".to_vec(), "application/json")
-            .await;
+        let reply = s.raw("/api/v1/poi", b"{\"name\": ".to_vec(), "application/json").await;
         let expected = json!({"detail": [{"type": "json_invalid", "loc": ["body", 9],
             "msg": "JSON decode error", "input": {},
             "ctx": {"error": "EOF while parsing a value"}}]});
@@ -2769,15 +2313,9 @@ mod tests {
         let body = json!({"is_active": "perhaps"});
         let reply = s.call("PATCH", "/api/v1/poi/x", &body, &[]).await;
         let locs = field(&reply.body["detail"], "loc");
-        assert_eq!(
-            locs,
-            [&json!(["path", "poi_id"]), &json!(["body", "is_active"])]
-        );
+        assert_eq!(locs, [&json!(["path", "poi_id"]), &json!(["body", "is_active"])]);
         // Lax coercions pydantic accepts.
-        assert_eq!(
-            field(&s.get("/api/v1/poi?is_active=0").await, "id"),
-            [&json!(4)]
-        );
+        assert_eq!(field(&s.get("/api/v1/poi?is_active=0").await, "id"), [&json!(4)]);
         let body = json!({"port": "/dev/ttyACM0", "baudrate": " 4800 ", "timeout_seconds": 1});
         let reply = s.post("/api/v1/hardware/test-gps", body).await;
         let command = json!(["gpsctl", "--device", "/dev/ttyACM0", "--baud", "4800"]);
@@ -2791,57 +2329,31 @@ mod tests {
         assert!(before["notes"].is_string());
         let after = s.patch("/api/v1/poi/1", json!({"notes": null})).await;
         assert_eq!(after["notes"], Value::Null);
-        let kept = [
-            "id",
-            "name",
-            "category",
-            "risk_level",
-            "is_active",
-            "identifiers",
-        ];
+        let kept = ["id", "name", "category", "risk_level", "is_active", "identifiers"];
         assert_eq!(pick(&after, &kept), pick(&before, &kept));
         assert_ne!(after["updated_at"], before["updated_at"]);
-        let after = s
-            .patch("/api/v1/poi/1", json!({"risk_level": "medium"}))
-            .await;
+        let after = s.patch("/api/v1/poi/1", json!({"risk_level": "medium"})).await;
         let expected = json!({"notes": null, "risk_level": "medium", "name": "Viktor Sokolov"});
         assert_eq!(pick(&after, &["notes", "risk_level", "name"]), expected);
 
-        let entry = s
-            .patch("/api/v1/imei-watchlist/1", json!({"linked_poi_id": null}))
-            .await;
-        let expected =
-            json!({"linked_poi_id": null, "linked_poi": null, "label": "Sokolov handset"});
-        assert_eq!(
-            pick(&entry, &["linked_poi_id", "linked_poi", "label"]),
-            expected
-        );
+        let entry = s.patch("/api/v1/imei-watchlist/1", json!({"linked_poi_id": null})).await;
+        let expected = json!({"linked_poi_id": null, "linked_poi": null, "label": "Sokolov handset"});
+        assert_eq!(pick(&entry, &["linked_poi_id", "linked_poi", "label"]), expected);
 
         let body = json!({"payload": null, "speed": 2});
         let event = s.patch("/api/v1/telemetry/events/1", body).await;
-        let expected =
-            json!({"payload": null, "speed": 2.0, "latitude": 34.0522, "status": "received"});
-        assert_eq!(
-            pick(&event, &["payload", "speed", "latitude", "status"]),
-            expected
-        );
+        let expected = json!({"payload": null, "speed": 2.0, "latitude": 34.0522, "status": "received"});
+        assert_eq!(pick(&event, &["payload", "speed", "latitude", "status"]), expected);
 
-        let source = s
-            .patch("/api/v1/telemetry/sources/1", json!({"station_id": null}))
-            .await;
+        let source = s.patch("/api/v1/telemetry/sources/1", json!({"station_id": null})).await;
         let expected = json!({"station_id": null, "station": null, "slug": "ops-gps"});
         assert_eq!(pick(&source, &["station_id", "station", "slug"]), expected);
 
         // Deleting a POI removes its identifiers and unlinks watchlist entries.
         let reply = s.call("DELETE", "/api/v1/poi/3", &Value::Null, &[]).await;
         assert_eq!(reply.status, 204);
-        assert_eq!(
-            s.get("/api/v1/imei-watchlist/2").await["linked_poi_id"],
-            Value::Null
-        );
-        let reply = s
-            .call("GET", "/api/v1/poi/3/identifiers", &Value::Null, &[])
-            .await;
+        assert_eq!(s.get("/api/v1/imei-watchlist/2").await["linked_poi_id"], Value::Null);
+        let reply = s.call("GET", "/api/v1/poi/3/identifiers", &Value::Null, &[]).await;
         assert_eq!(reply.status, 404);
     }
 
@@ -2864,19 +2376,10 @@ mod tests {
         ];
         assert_eq!(kinds, expected.map(|k| json!(k)).iter().collect::<Vec<_>>());
         let times = field(items, "occurred_at");
-        assert!(
-            times.windows(2).all(|w| w[0].as_str() >= w[1].as_str()),
-            "{times:?}"
-        );
+        assert!(times.windows(2).all(|w| w[0].as_str() >= w[1].as_str()), "{times:?}");
         let newest = json!({"occurred_at": "2026-11-01T12:55:00Z", "event_id": 10,
             "source_slug": "ops-gps", "status": "received"});
-        assert_eq!(
-            pick(
-                &items[0],
-                &["occurred_at", "event_id", "source_slug", "status"]
-            ),
-            newest
-        );
+        assert_eq!(pick(&items[0], &["occurred_at", "event_id", "source_slug", "status"]), newest);
         let alert = json!({"event_id": 7, "alert_type": "imei_blacklist_hit",
             "imei": "356938035643809", "poi_id": 1, "poi_name": "Viktor Sokolov"});
         let keys = ["event_id", "alert_type", "imei", "poi_id", "poi_name"];
@@ -2886,38 +2389,25 @@ mod tests {
         let keys = ["audit_id", "action_id", "status", "occurred_at"];
         assert_eq!(pick(&items[3], &keys), audit);
 
-        let page = s
-            .get("/api/v1/stations/ops-center/timeline?limit=2&offset=1")
-            .await;
+        let page = s.get("/api/v1/stations/ops-center/timeline?limit=2&offset=1").await;
         assert_eq!(page["items"], json!(items.as_array().map(|i| &i[1..3])));
         let meta = json!({"limit": 2, "offset": 1, "total": 7});
         assert_eq!(pick(&page, &["limit", "offset", "total"]), meta);
         let page = s.get("/api/v1/stations/ops-center/timeline?limit=0").await;
-        assert_eq!(
-            pick(&page, &["items", "total"]),
-            json!({"items": [], "total": 7})
-        );
-        let page = s
-            .get("/api/v1/stations/ops-center/timeline?offset=100")
-            .await;
+        assert_eq!(pick(&page, &["items", "total"]), json!({"items": [], "total": 7}));
+        let page = s.get("/api/v1/stations/ops-center/timeline?offset=100").await;
         assert_eq!(page["items"], json!([]));
     }
 
     #[tokio::test]
     async fn check_imei_returns_the_entry_or_null() {
         let s = start(DemoState::seeded()).await;
-        assert_eq!(
-            s.get("/api/v1/imei-watchlist/check/000000000000000").await,
-            Value::Null
-        );
+        assert_eq!(s.get("/api/v1/imei-watchlist/check/000000000000000").await, Value::Null);
         let hit = s.get("/api/v1/imei-watchlist/check/356938035643809").await;
         let expected = json!({"id": 1, "list_type": "blacklist", "linked_poi_id": 1});
         assert_eq!(pick(&hit, &["id", "list_type", "linked_poi_id"]), expected);
         assert_eq!(hit["linked_poi"]["name"], "Viktor Sokolov");
-        assert_eq!(
-            hit["linked_poi"]["identifiers"][0]["identifier_type"],
-            "imei"
-        );
+        assert_eq!(hit["linked_poi"]["identifiers"][0]["identifier_type"], "imei");
         let blacklist = s.get("/api/v1/imei-watchlist?list_type=blacklist").await;
         assert_eq!(field(&blacklist, "id"), [&json!(3), &json!(1)]);
         let all = s.get("/api/v1/imei-watchlist?list_type=").await;
@@ -2927,12 +2417,9 @@ mod tests {
     #[tokio::test]
     async fn event_create_uses_station_header_and_watchlist() {
         let s = start(DemoState::seeded()).await;
-        let body =
-            json!({"source_slug": "imei-sensor-net", "payload": {"imei": "353456789012345"}});
+        let body = json!({"source_slug": "imei-sensor-net", "payload": {"imei": "353456789012345"}});
         let hdrs = [("x-station-slug", "Relay_North")];
-        let reply = s
-            .call("POST", "/api/v1/telemetry/events", &body, &hdrs)
-            .await;
+        let reply = s.call("POST", "/api/v1/telemetry/events", &body, &hdrs).await;
         assert_eq!(reply.status, 201, "{}", reply.body);
         let expected = json!({"id": 11, "station_id": 3, "status": "imei_blacklist_hit"});
         assert_eq!(pick(&reply.body, &["id", "station_id", "status"]), expected);
@@ -2942,59 +2429,37 @@ mod tests {
         // The first non-empty station header wins; an explicit station_id beats the header.
         let hdrs = [("x-station-id", ""), ("x-chatkit-station", "FIELD_KIT_1")];
         let body = json!({"source_id": 1});
-        let reply = s
-            .call("POST", "/api/v1/telemetry/events", &body, &hdrs)
-            .await;
+        let reply = s.call("POST", "/api/v1/telemetry/events", &body, &hdrs).await;
         let expected = json!({"station_id": 2, "status": "received"});
         assert_eq!(pick(&reply.body, &["station_id", "status"]), expected);
         let body = json!({"source_id": 1, "station_id": 1});
-        let reply = s
-            .call("POST", "/api/v1/telemetry/events", &body, &hdrs)
-            .await;
+        let reply = s.call("POST", "/api/v1/telemetry/events", &body, &hdrs).await;
         assert_eq!(reply.body["station_id"], 1);
         // Without a header the source's station is used; without a source there is no event.
-        let reply = s
-            .post("/api/v1/telemetry/events", json!({"source_id": 3}))
-            .await;
+        let reply = s.post("/api/v1/telemetry/events", json!({"source_id": 3})).await;
         assert_eq!(reply.body["station_id"], 2);
-        let reply = s
-            .post("/api/v1/telemetry/events", json!({"latitude": 1}))
-            .await;
-        assert_eq!(
-            (reply.status, reply.body),
-            (400, json!({"detail": "Unknown source"}))
-        );
+        let reply = s.post("/api/v1/telemetry/events", json!({"latitude": 1})).await;
+        assert_eq!((reply.status, reply.body), (400, json!({"detail": "Unknown source"})));
 
         let hdrs = [("x-toc-station", "relay-north")];
-        let listed = s
-            .call("GET", "/api/v1/telemetry/events", &Value::Null, &hdrs)
-            .await
-            .body;
+        let listed = s.call("GET", "/api/v1/telemetry/events", &Value::Null, &hdrs).await.body;
         assert_eq!(field(&listed, "id"), [&json!(11), &json!(5)]);
         assert_eq!(listed[0]["source"]["slug"], "imei-sensor-net");
         assert_eq!(listed[1]["station"]["slug"], "relay-north");
         let timeline = s.get("/api/v1/stations/relay-north/timeline").await;
         assert_eq!(timeline["items"][0]["entry_type"], "poi_imei_alert");
         let hdrs = [("x-station-slug", "atlantis")];
-        let reply = s
-            .call("GET", "/api/v1/telemetry/events", &Value::Null, &hdrs)
-            .await;
+        let reply = s.call("GET", "/api/v1/telemetry/events", &Value::Null, &hdrs).await;
         assert_eq!(reply.status, 404);
     }
 
     #[tokio::test]
     async fn execute_records_an_audit_with_chatkit_context() {
         let s = start(DemoState::seeded()).await;
-        let hdrs = [
-            ("x-chatkit-channel", "ops-net"),
-            ("x-chatkit-user", "analyst-9"),
-            ("x-station-id", "field_kit_1"),
-        ];
+        let hdrs = [("x-chatkit-channel", "ops-net"), ("x-chatkit-user", "analyst-9"), ("x-station-id", "field_kit_1")];
         let input = json!({"station_slug": "field-kit-1"});
         let body = json!({"tool_name": "summarize_station", "action_input": input});
-        let reply = s
-            .call("POST", "/api/v1/agent-actions/execute", &body, &hdrs)
-            .await;
+        let reply = s.call("POST", "/api/v1/agent-actions/execute", &body, &hdrs).await;
         assert_eq!(reply.status, 202);
         let expected = json!({"action_id": "act-000003", "status": "completed"});
         assert_eq!(pick(&reply.body, &["action_id", "status"]), expected);
@@ -3002,13 +2467,7 @@ mod tests {
         assert_eq!(pick(&reply.body["result"], &["tool", "input"]), result);
 
         let audits = s.get("/api/v1/agent-actions/audits").await;
-        let keys = [
-            "action_id",
-            "tool_name",
-            "channel_slug",
-            "initiator_id",
-            "request_payload",
-        ];
+        let keys = ["action_id", "tool_name", "channel_slug", "initiator_id", "request_payload"];
         let expected = json!({"action_id": "act-000003", "tool_name": "summarize_station",
             "channel_slug": "ops-net", "initiator_id": "analyst-9", "request_payload": input});
         assert_eq!(pick(&audits[0], &keys), expected);
@@ -3017,21 +2476,13 @@ mod tests {
         assert_eq!(timeline["items"][0]["action_id"], "act-000003");
 
         // Body fields beat the headers; the thread header is the channel fallback.
-        let hdrs = [
-            ("x-chatkit-thread", "thread-1"),
-            ("x-chatkit-initiator", "op-2"),
-        ];
+        let hdrs = [("x-chatkit-thread", "thread-1"), ("x-chatkit-initiator", "op-2")];
         let body = json!({"tool_name": "lookup_imei", "action_input": {}, "initiator_id": "me"});
-        let reply = s
-            .call("POST", "/api/v1/agent-actions/execute", &body, &hdrs)
-            .await;
+        let reply = s.call("POST", "/api/v1/agent-actions/execute", &body, &hdrs).await;
         assert_eq!(reply.body["action_id"], "act-000004");
         let audits = s.get("/api/v1/agent-actions/audits").await;
         let expected = json!({"channel_slug": "thread-1", "initiator_id": "me"});
-        assert_eq!(
-            pick(&audits[0], &["channel_slug", "initiator_id"]),
-            expected
-        );
+        assert_eq!(pick(&audits[0], &["channel_slug", "initiator_id"]), expected);
 
         let body = json!({"tool_name": "nope", "action_input": {}});
         let reply = s.post("/api/v1/agent-actions/execute", body).await;
@@ -3046,55 +2497,25 @@ mod tests {
         let config = json!({"base_station": null, "adsb": null, "last_h4m_import_at": null});
         assert_eq!(status["configuration"], config);
         assert_eq!(status["health"]["gps"], "unconfigured");
-        let gps = s
-            .post("/api/v1/hardware/test-gps", json!({"port": "/dev/ttyS9"}))
-            .await
-            .body;
-        assert_eq!(
-            pick(&gps, &["success", "output"]),
-            json!({"success": false, "output": null})
-        );
-        assert!(
-            gps["error"]
-                .as_str()
-                .is_some_and(|e| e.contains("/dev/ttyS9"))
-        );
-        let gps = s
-            .post("/api/v1/hardware/test-gps", json!({"port": "/dev/ttyUSB0"}))
-            .await
-            .body;
+        let gps = s.post("/api/v1/hardware/test-gps", json!({"port": "/dev/ttyS9"})).await.body;
+        assert_eq!(pick(&gps, &["success", "output"]), json!({"success": false, "output": null}));
+        assert!(gps["error"].as_str().is_some_and(|e| e.contains("/dev/ttyS9")));
+        let gps = s.post("/api/v1/hardware/test-gps", json!({"port": "/dev/ttyUSB0"})).await.body;
         assert_eq!(gps["success"], true);
-        assert!(
-            gps["output"]
-                .as_str()
-                .is_some_and(|o| o.starts_with("$GPGGA"))
-        );
+        assert!(gps["output"].as_str().is_some_and(|o| o.starts_with("$GPGGA")));
 
         let body = json!({"callsign": "VTOC-9", "latitude": "34.5"});
         let reply = s.post("/api/v1/hardware/register-base-station", body).await;
         let base = reply.body;
         let expected = json!({"callsign": "VTOC-9", "latitude": 34.5, "notes": null});
-        assert_eq!(
-            (
-                reply.status,
-                pick(&base, &["callsign", "latitude", "notes"])
-            ),
-            (201, expected)
-        );
+        assert_eq!((reply.status, pick(&base, &["callsign", "latitude", "notes"])), (201, expected));
         let body = json!({"enabled": false, "device": "rtl=1"});
         let adsb = s.post("/api/v1/hardware/enable-adsb", body).await.body;
-        assert_eq!(
-            pick(&adsb, &["enabled", "options"]),
-            json!({"enabled": false, "options": {}})
-        );
+        assert_eq!(pick(&adsb, &["enabled", "options"]), json!({"enabled": false, "options": {}}));
         let body = json!({"source_path": "/data/airspace.ZIP", "destination_dir": "/srv/h4m/"});
         let import = s.post("/api/v1/hardware/h4m/import", body).await.body;
-        let files = json!([
-            "/srv/h4m/airspace/airspace.geojson",
-            "/srv/h4m/airspace/manifest.json"
-        ]);
-        let expected =
-            json!({"imported": true, "destination": "/srv/h4m/airspace", "files": files});
+        let files = json!(["/srv/h4m/airspace/airspace.geojson", "/srv/h4m/airspace/manifest.json"]);
+        let expected = json!({"imported": true, "destination": "/srv/h4m/airspace", "files": files});
         assert_eq!(import, expected);
         let body = json!({"source_path": "/data/airspace.zip", "extract": false});
         let import = s.post("/api/v1/hardware/h4m/import", body).await.body;
@@ -3110,10 +2531,7 @@ mod tests {
 
     #[tokio::test]
     async fn seed_is_deterministic_and_ids_continue_after_it() {
-        let (a, b) = (
-            start(DemoState::seeded()).await,
-            start(DemoState::seeded()).await,
-        );
+        let (a, b) = (start(DemoState::seeded()).await, start(DemoState::seeded()).await);
         let paths = [
             "/api/v1/stations/",
             "/api/v1/poi",
@@ -3133,14 +2551,7 @@ mod tests {
         let expected = ["field-kit-1", "ops-center", "relay-north"].map(|s| json!(s));
         assert_eq!(field(&slugs, "slug"), expected.iter().collect::<Vec<_>>());
         let poi = a.post("/api/v1/poi", json!({"name": "New"})).await.body;
-        let keys = [
-            "id",
-            "category",
-            "risk_level",
-            "is_active",
-            "notes",
-            "identifiers",
-        ];
+        let keys = ["id", "category", "risk_level", "is_active", "notes", "identifiers"];
         let expected = json!({"id": 5, "category": "person", "risk_level": "info",
             "is_active": true, "notes": null, "identifiers": []});
         assert_eq!(pick(&poi, &keys), expected);
@@ -3151,10 +2562,7 @@ mod tests {
 
         let empty = start(DemoState::empty()).await;
         assert_eq!(empty.get("/api/v1/stations/").await, json!([]));
-        let poi = empty
-            .post("/api/v1/poi", json!({"name": "First"}))
-            .await
-            .body;
+        let poi = empty.post("/api/v1/poi", json!({"name": "First"})).await.body;
         assert_eq!(poi["id"], 1);
     }
 
@@ -3168,10 +2576,7 @@ mod tests {
             ("/api/v1/poi/99999999999999999999999999", 404),
             ("/api/v1/poi/-1", 404),
             ("/api/v1/imei-watchlist/check/%00%E2%80%AE", 200),
-            (
-                "/api/v1/stations/ops-center/timeline?limit=%ZZ&offset=+5",
-                422,
-            ),
+            ("/api/v1/stations/ops-center/timeline?limit=%ZZ&offset=+5", 422),
             ("/api/v1/stations/ops-center/timeline?limit=&&=&offset", 422),
         ];
         for (path, status) in paths {
@@ -3193,9 +2598,7 @@ mod tests {
         }
         // Over the body limit: 413, unless the server closed the connection before the client
         // finished sending (also fine: the server only has to survive it).
-        let big = s
-            .request("POST", "/api/v1/poi")
-            .body(vec![b'x'; 3 * 1024 * 1024]);
+        let big = s.request("POST", "/api/v1/poi").body(vec![b'x'; 3 * 1024 * 1024]);
         if let Ok(resp) = big.send().await {
             assert_eq!(resp.status().as_u16(), 413);
         }

@@ -24,23 +24,15 @@ async fn main() -> ExitCode {
         Err(e) => {
             let config = e.downcast_ref::<vtoc_mcp::config::ConfigError>().is_some();
             tracing::error!("{e:#}");
-            if config {
-                ExitCode::from(2)
-            } else {
-                ExitCode::FAILURE
-            }
+            if config { ExitCode::from(2) } else { ExitCode::FAILURE }
         }
     }
 }
 
 fn init_logging() {
     use tracing_subscriber::EnvFilter;
-    let filter = EnvFilter::try_from_env("VTOC_MCP_LOG")
-        .unwrap_or_else(|_| EnvFilter::new("info,rmcp=warn"));
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_target(false);
+    let filter = EnvFilter::try_from_env("VTOC_MCP_LOG").unwrap_or_else(|_| EnvFilter::new("info,rmcp=warn"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false);
     if std::env::var("VTOC_MCP_LOG_FORMAT").is_ok_and(|f| f == "json") {
         builder.json().init();
     } else {
@@ -58,10 +50,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             let listener = tokio::net::TcpListener::bind(args.bind)
                 .await
                 .map_err(|e| anyhow::anyhow!("cannot listen on {} (MCP_BIND): {e}", args.bind))?;
-            tracing::info!(
-                "MCP streamable HTTP on http://{}/mcp",
-                listener.local_addr()?
-            );
+            tracing::info!("MCP streamable HTTP on http://{}/mcp", listener.local_addr()?);
             transport::serve_http(bridge, listener, transport::shutdown_signal()).await
         }
     };
@@ -72,9 +61,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
 }
 
 /// The configured backend, or the embedded demo backend when none is configured.
-async fn backend(
-    args: &ServeArgs,
-) -> anyhow::Result<(Arc<Backend>, Option<tokio::task::JoinHandle<()>>)> {
+async fn backend(args: &ServeArgs) -> anyhow::Result<(Arc<Backend>, Option<tokio::task::JoinHandle<()>>)> {
     match (&args.backend.base_url, args.demo) {
         (Some(url), false) => Ok((args.backend.build(url)?, None)),
         (configured, _) => {
@@ -83,12 +70,8 @@ async fn backend(
                     "VTOC_API_BASE_URL is not set: serving the embedded demo backend (in-memory sample data, not a real vTOC)"
                 );
             }
-            let (addr, task) = demo::spawn(
-                "127.0.0.1:0".parse()?,
-                demo::DemoState::seeded(),
-                std::future::pending::<()>(),
-            )
-            .await?;
+            let (addr, task) =
+                demo::spawn("127.0.0.1:0".parse()?, demo::DemoState::seeded(), std::future::pending::<()>()).await?;
             let url = format!("http://{addr}");
             tracing::info!(%url, "embedded demo backend listening");
             Ok((args.backend.build(&url)?, Some(task)))
@@ -97,12 +80,7 @@ async fn backend(
 }
 
 async fn demo_backend(bind: std::net::SocketAddr) -> anyhow::Result<()> {
-    let (addr, task) = demo::spawn(
-        bind,
-        demo::DemoState::seeded(),
-        transport::shutdown_signal(),
-    )
-    .await?;
+    let (addr, task) = demo::spawn(bind, demo::DemoState::seeded(), transport::shutdown_signal()).await?;
     tracing::info!("demo vTOC backend on http://{addr} (Ctrl-C to stop)");
     task.await?;
     Ok(())

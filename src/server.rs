@@ -10,8 +10,8 @@ use crate::tools::TOOLS;
 use crate::validate::Validator;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use rmcp::model::{
-    CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, Implementation, JsonObject,
-    ListToolsResult, PaginatedRequestParams, ServerCapabilities, ServerConfig, Tool, ToolAnnotations,
+    CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, Implementation, JsonObject, ListToolsResult,
+    PaginatedRequestParams, ServerCapabilities, ServerConfig, Tool, ToolAnnotations,
 };
 use rmcp::service::RequestContext;
 use rmcp::{ErrorData, RoleServer, ServerHandler};
@@ -87,7 +87,12 @@ impl Bridge {
     ///
     /// `Err` is a protocol error (unknown tool, bad arguments: the backend is not called);
     /// backend failures are `Ok` results with `isError`, which the model reads.
-    pub async fn call(&self, name: &str, arguments: JsonObject, headers: HeaderMap) -> Result<CallToolResult, ErrorData> {
+    pub async fn call(
+        &self,
+        name: &str,
+        arguments: JsonObject,
+        headers: HeaderMap,
+    ) -> Result<CallToolResult, ErrorData> {
         let entry = self.entry(name)?;
         let spec = entry.spec;
         let validator = entry

@@ -127,11 +127,7 @@ pub struct ArgError {
 
 impl fmt::Display for ArgError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.field.is_empty() {
-            f.write_str(&self.message)
-        } else {
-            write!(f, "`{}`: {}", self.field, self.message)
-        }
+        if self.field.is_empty() { f.write_str(&self.message) } else { write!(f, "`{}`: {}", self.field, self.message) }
     }
 }
 
@@ -222,7 +218,9 @@ fn check_segment(name: &str, s: &str) -> Result<(), ArgError> {
     if s.is_empty() || s == "." || s == ".." || s.contains(['/', '\\']) || s.chars().any(char::is_control) {
         return Err(ArgError::new(
             name,
-            format!("{s:?} is not a valid path segment (it must be non-empty, not `.` or `..`, and contain no `/`, `\\` or control characters)"),
+            format!(
+                "{s:?} is not a valid path segment (it must be non-empty, not `.` or `..`, and contain no `/`, `\\` or control characters)"
+            ),
         ));
     }
     Ok(())
@@ -348,9 +346,12 @@ fn success(ctx: &CallCtx, cap: &Captured, problem: Option<String>) -> CallToolRe
         tracing::warn!(tool = tool.name, status = cap.status.as_u16(), %problem, "backend response does not match the spec; returning it as received");
     }
     match tool.response {
-        ResponseKind::Empty | ResponseKind::Text if cap.body.is_empty() => CallToolResult::success(vec![ContentBlock::text(
-            format!("HTTP {}: {} {} succeeded (no content).", cap.status, cap.method, cap.target),
-        )]),
+        ResponseKind::Empty | ResponseKind::Text if cap.body.is_empty() => {
+            CallToolResult::success(vec![ContentBlock::text(format!(
+                "HTTP {}: {} {} succeeded (no content).",
+                cap.status, cap.method, cap.target
+            ))])
+        }
         ResponseKind::Empty | ResponseKind::Text => {
             CallToolResult::success(vec![ContentBlock::text(String::from_utf8_lossy(&cap.body).into_owned())])
         }

@@ -42,7 +42,11 @@ pub fn router(bridge: Bridge, cancel: CancellationToken) -> axum::Router {
 }
 
 /// Serve HTTP on `listener` until `shutdown` resolves; in-flight requests finish first.
-pub async fn serve_http(bridge: Bridge, listener: TcpListener, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+pub async fn serve_http(
+    bridge: Bridge,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
     let cancel = CancellationToken::new();
     let app = router(bridge, cancel.clone());
     let stop = cancel.clone();

@@ -6,8 +6,8 @@
 
 use super::Problem;
 use super::ir::{Ir, Method};
-use progenitor::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle};
 use proc_macro2::TokenStream;
+use progenitor::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle};
 use quote::quote;
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
@@ -95,12 +95,12 @@ fn failing_components(view: &Value) -> Vec<(String, String)> {
         let mut seen = BTreeSet::new();
         let mut pending = vec![root.to_string()];
         while let Some(name) = pending.pop() {
-            if seen.insert(name.clone()) {
-                if let Some(schema) = schemas.get(&name) {
-                    let mut refs = Vec::new();
-                    component_refs(schema, &mut refs);
-                    pending.extend(refs);
-                }
+            if seen.insert(name.clone())
+                && let Some(schema) = schemas.get(&name)
+            {
+                let mut refs = Vec::new();
+                component_refs(schema, &mut refs);
+                pending.extend(refs);
             }
         }
         seen
@@ -113,10 +113,8 @@ fn failing_components(view: &Value) -> Vec<(String, String)> {
         }
         run(&doc).err()
     };
-    let failing: BTreeMap<String, String> = schemas
-        .keys()
-        .filter_map(|name| fails(&closure(name)).map(|m| (name.clone(), m)))
-        .collect();
+    let failing: BTreeMap<String, String> =
+        schemas.keys().filter_map(|name| fails(&closure(name)).map(|m| (name.clone(), m))).collect();
     failing
         .iter()
         .filter(|(name, _)| {

@@ -13,7 +13,7 @@ pub fn render(ir: &Ir) -> String {
     let mut md = String::new();
     let _ = writeln!(
         md,
-        "_Generated from `openapi/vtoc.json` ({} {}, OpenAPI {}): {} tools, {} excluded operations._\n",
+        "_Generated from the spec ({} {}, OpenAPI {}): {} tools, {} excluded operations._\n",
         ir.title,
         ir.version,
         ir.source_openapi,

@@ -78,8 +78,7 @@ fn endpoint_of(doc: &str) -> Option<(String, String)> {
 /// The order progenitor gives positional arguments: path (template order), query
 /// (sorted), body, headers (sorted).
 fn expected_order(tool: &Tool) -> Vec<(Option<Location>, &str)> {
-    let template: Vec<&str> =
-        tool.path.split('{').skip(1).filter_map(|s| s.split_once('}').map(|(n, _)| n)).collect();
+    let template: Vec<&str> = tool.path.split('{').skip(1).filter_map(|s| s.split_once('}').map(|(n, _)| n)).collect();
     let mut out: Vec<(Option<Location>, &str)> = template.iter().map(|n| (Some(Location::Path), *n)).collect();
     let sorted = |loc: Location| {
         let mut names: Vec<&str> =
@@ -210,8 +209,7 @@ pub fn emit(ir: &Ir, client: &TokenStream) -> Result<TokenStream, Vec<Problem>> 
             continue;
         };
         let order = expected_order(tool);
-        if order.len() != method.args.len()
-            || (tool.body.is_some() && !method.args.iter().any(|(n, _)| n == BODY_ARG))
+        if order.len() != method.args.len() || (tool.body.is_some() && !method.args.iter().any(|(n, _)| n == BODY_ARG))
         {
             problems.push(Problem::operation(
                 &label,

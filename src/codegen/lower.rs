@@ -197,12 +197,10 @@ impl OpCtx<'_> {
                 problems.push(self.problem("a parameter has no name"));
                 continue;
             }
-            let style_ok = match (location, p.get("style").and_then(Value::as_str)) {
-                (_, None) => true,
-                (Location::Path | Location::Header, Some("simple")) => true,
-                (Location::Query, Some("form")) => true,
-                _ => false,
-            };
+            let style_ok = matches!(
+                (location, p.get("style").and_then(Value::as_str)),
+                (_, None) | (Location::Path | Location::Header, Some("simple")) | (Location::Query, Some("form"))
+            );
             if !style_ok || p.get("explode") == Some(&Value::Bool(false)) && location == Location::Query {
                 return Ok(Lowered::Unsupported(format!(
                     "{} parameter `{name}` uses a serialization style progenitor does not support",
@@ -234,12 +232,8 @@ impl OpCtx<'_> {
         }
 
         // Every `{name}` in the path must be a declared path parameter, and vice versa.
-        let template: Vec<&str> = self
-            .path
-            .split('{')
-            .skip(1)
-            .filter_map(|s| s.split_once('}').map(|(n, _)| n))
-            .collect();
+        let template: Vec<&str> =
+            self.path.split('{').skip(1).filter_map(|s| s.split_once('}').map(|(n, _)| n)).collect();
         for name in &template {
             if !params.iter().any(|p| p.location == Location::Path && p.wire_name == *name) {
                 problems.push(self.problem(format!("path parameter `{{{name}}}` is not declared in `parameters`")));
@@ -247,10 +241,12 @@ impl OpCtx<'_> {
         }
         for p in params.iter().filter(|p| p.location == Location::Path) {
             if !template.contains(&p.wire_name.as_str()) {
-                problems.push(self.problem(format!(
-                    "path parameter `{}` is declared but does not appear in the path",
-                    p.wire_name
-                )));
+                problems.push(
+                    self.problem(format!(
+                        "path parameter `{}` is declared but does not appear in the path",
+                        p.wire_name
+                    )),
+                );
             }
         }
         let mut names = BTreeSet::new();
@@ -289,12 +285,13 @@ impl OpCtx<'_> {
             match input.compile(&raw) {
                 Ok(mut s) => {
                     if let Value::Object(map) = &mut s {
-                        let mut d = rb.get("description").and_then(Value::as_str).map(str::to_owned).unwrap_or_else(
-                            || match &schema_name {
-                                Some(n) => format!("Request body ({n})."),
-                                None => "Request body.".to_string(),
-                            },
-                        );
+                        let mut d =
+                            rb.get("description").and_then(Value::as_str).map(str::to_owned).unwrap_or_else(|| {
+                                match &schema_name {
+                                    Some(n) => format!("Request body ({n})."),
+                                    None => "Request body.".to_string(),
+                                }
+                            });
                         if self.method == Method::Patch {
                             d.push_str(" Only the fields you include are changed; send null to clear a field.");
                         }
@@ -355,16 +352,14 @@ impl OpCtx<'_> {
                 };
                 (n.clone(), origin)
             }
-            None => naming::derive_tool_name(
-                self.op.get("operationId").and_then(Value::as_str),
-                self.method,
-                self.path,
-            ),
+            None => {
+                naming::derive_tool_name(self.op.get("operationId").and_then(Value::as_str), self.method, self.path)
+            }
         };
         if !naming::is_valid_tool_name(&name) {
-            return Err(vec![self.problem(format!(
-                "tool name `{name}` is not valid: it must match ^[a-zA-Z0-9_-]{{1,64}}$"
-            ))]);
+            return Err(vec![
+                self.problem(format!("tool name `{name}` is not valid: it must match ^[a-zA-Z0-9_-]{{1,64}}$")),
+            ]);
         }
 
         let summary = self.op.get("summary").and_then(Value::as_str).map(str::trim).filter(|s| !s.is_empty());
@@ -446,6 +441,13 @@ impl OpCtx<'_> {
         let mut compiler = Compiler::new(self.refs, Mode::Output);
         let compiled = compiler.compile(&raw).map_err(|e| self.problem(format!("response {code}: {e}")))?;
         let defs = compiler.into_defs();
+        // A recursive object comes back as `$ref` into `$defs`: its body is the root.
+        let compiled = match compiled.get("$ref").and_then(Value::as_str).and_then(|r| r.strip_prefix("#/$defs/")) {
+            Some(name) if defs.get(name).is_some_and(|d| d.get("type").and_then(Value::as_str) == Some("object")) => {
+                defs[name].clone()
+            }
+            _ => compiled,
+        };
         let is_object = compiled.get("type").and_then(Value::as_str) == Some("object");
         let (shape, mut schema) = if is_object {
             (ResponseShape::Object { schema_name }, compiled)

@@ -166,7 +166,9 @@ pub fn generate(input: Input<'_>) -> Result<Artifacts, Error> {
         .exclusions
         .iter()
         .filter(|e| e.kind == ir::ExclusionKind::Unsupported)
-        .map(|e| format!("operation `{}` ({} {}) is not a tool: {}", e.operation_id, e.method.upper(), e.path, e.reason))
+        .map(|e| {
+            format!("operation `{}` ({} {}) is not a tool: {}", e.operation_id, e.method.upper(), e.path, e.reason)
+        })
         .collect();
     Ok(Artifacts {
         client_rs: emit_tools::format_file(&banner, client_tokens)?,

@@ -15,9 +15,7 @@ pub const MAX_LEN: usize = 64;
 pub fn is_valid_tool_name(name: &str) -> bool {
     !name.is_empty()
         && name.len() <= MAX_LEN
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
 }
 
 /// The derived tool name of an operation (before overrides).
@@ -29,11 +27,7 @@ pub fn derive_tool_name(operation_id: Option<&str>, method: Method, path: &str) 
         },
         None => (method_path_name(method, path), NameOrigin::MethodPath),
     };
-    let base = if base.is_empty() {
-        method_path_name(method, path)
-    } else {
-        base
-    };
+    let base = if base.is_empty() { method_path_name(method, path) } else { base };
     if base.len() <= TARGET_LEN {
         return (base, origin);
     }
@@ -69,10 +63,7 @@ pub fn snake_case(input: &str) -> String {
             if c.is_ascii_uppercase() && i > 0 {
                 let prev = chars[i - 1];
                 let next_lower = chars.get(i + 1).is_some_and(|n| n.is_ascii_lowercase());
-                if prev.is_ascii_lowercase()
-                    || prev.is_ascii_digit()
-                    || (prev.is_ascii_uppercase() && next_lower)
-                {
+                if prev.is_ascii_lowercase() || prev.is_ascii_digit() || (prev.is_ascii_uppercase() && next_lower) {
                     out.push('_');
                 }
             }
@@ -116,10 +107,8 @@ pub fn fnv1a32(bytes: &[u8]) -> u32 {
 /// Rust identifier of the generated wrapper for a tool. Tool names may contain `-`,
 /// which Rust identifiers cannot, so `a-b` and `a_b` would clash: `lower` checks that.
 pub fn wrapper_fn(tool_name: &str) -> String {
-    let body: String = tool_name
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '_' })
-        .collect();
+    let body: String =
+        tool_name.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '_' }).collect();
     format!("call_{body}")
 }
 
@@ -147,7 +136,11 @@ mod tests {
             ),
         ];
         for (id, method, path, want) in cases {
-            assert_eq!(derive_tool_name(Some(id), method, path), (want.to_string(), NameOrigin::FastapiFunction), "{id}");
+            assert_eq!(
+                derive_tool_name(Some(id), method, path),
+                (want.to_string(), NameOrigin::FastapiFunction),
+                "{id}"
+            );
         }
     }
 

@@ -56,9 +56,7 @@ const DROPPED_KEYWORDS: &[&str] = &[
 pub fn to_openapi30(doc: &Value) -> Result<Value, Problem> {
     check_version(doc)?;
     let mut out = doc.clone();
-    let root = out
-        .as_object_mut()
-        .ok_or_else(|| Problem::global("the document is not a JSON object"))?;
+    let root = out.as_object_mut().ok_or_else(|| Problem::global("the document is not a JSON object"))?;
     root.insert("openapi".into(), json!("3.0.3"));
     for key in ["webhooks", "jsonSchemaDialect", "$schema"] {
         root.remove(key);
@@ -171,7 +169,6 @@ pub fn normalize_schema(schema: &mut Value, component_root: bool) {
             }
         }
     }
-
 
     // Children first.
     for key in ["properties", "$defs", "definitions"] {
@@ -311,9 +308,7 @@ fn hoist_defs(doc: &mut Value) {
         // `#/$defs/X` meaning the schema resource's own `$defs`.
         let name = pointer.strip_prefix("/$defs/")?;
         let (_, resolved) = refs.resolve(&format!("#/$defs/{name}")).ok()?;
-        renames
-            .get(&resolved)
-            .map(|new| format!("#/components/schemas/{}", escape_pointer(new)))
+        renames.get(&resolved).map(|new| format!("#/components/schemas/{}", escape_pointer(new)))
     });
     remove_key_recursively(doc, "$defs");
     let root = doc.as_object_mut().expect("checked to be an object");
@@ -325,9 +320,7 @@ fn hoist_defs(doc: &mut Value) {
                 remove_key_recursively(&mut value, "$defs");
                 rewrite_refs(&mut value, &|reference| {
                     let pointer = reference.strip_prefix('#')?;
-                    renames
-                        .get(pointer)
-                        .map(|new| format!("#/components/schemas/{}", escape_pointer(new)))
+                    renames.get(pointer).map(|new| format!("#/components/schemas/{}", escape_pointer(new)))
                 });
                 schemas.insert(name, value);
             }
@@ -370,9 +363,8 @@ fn inline_path_item_refs(doc: &mut Value) -> Result<(), Problem> {
     if let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) {
         for (path, item) in paths.iter_mut() {
             if let Some(reference) = item.get("$ref").and_then(Value::as_str) {
-                let (target, _) = refs
-                    .resolve(reference)
-                    .map_err(|e| Problem::global(format!("path `{path}`: {e}")))?;
+                let (target, _) =
+                    refs.resolve(reference).map_err(|e| Problem::global(format!("path `{path}`: {e}")))?;
                 *item = target.clone();
             }
         }
@@ -428,11 +420,7 @@ fn keep_one_media_type(content: &mut Map<String, Value>) {
     if content.len() <= 1 {
         return;
     }
-    let keep = content
-        .keys()
-        .find(|k| is_json_media(k))
-        .or_else(|| content.keys().next())
-        .cloned();
+    let keep = content.keys().find(|k| is_json_media(k)).or_else(|| content.keys().next()).cloned();
     content.retain(|k, _| Some(k) == keep.as_ref());
 }
 
@@ -465,16 +453,8 @@ fn prune_responses(op: &mut Value) {
     let mut codes: Vec<String> = responses.keys().cloned().collect();
     codes.sort();
     let success: Vec<&String> = codes.iter().filter(|c| c.starts_with('2')).collect();
-    let keep_success = success
-        .iter()
-        .find(|c| typed(&responses[c.as_str()]))
-        .or(success.first())
-        .map(|c| (*c).clone());
-    let keep_error = codes
-        .iter()
-        .filter(|c| !c.starts_with('2'))
-        .find(|c| typed(&responses[c.as_str()]))
-        .cloned();
+    let keep_success = success.iter().find(|c| typed(&responses[c.as_str()])).or(success.first()).map(|c| (*c).clone());
+    let keep_error = codes.iter().filter(|c| !c.starts_with('2')).find(|c| typed(&responses[c.as_str()])).cloned();
     responses.retain(|code, _| Some(code) == keep_success.as_ref() || Some(code) == keep_error.as_ref());
 }
 
@@ -618,12 +598,16 @@ mod tests {
             json!({"type": "number", "minimum": 5})
         );
         assert_eq!(norm(json!(true)), json!({}));
-        assert_eq!(norm(json!({"type": "string", "contentEncoding": "base64"})), json!({"type": "string", "format": "binary"}));
+        assert_eq!(
+            norm(json!({"type": "string", "contentEncoding": "base64"})),
+            json!({"type": "string", "format": "binary"})
+        );
     }
 
     #[test]
     fn component_roots_keep_titles_inline_schemas_lose_them() {
-        let mut root = json!({"title": "PoiRead", "type": "object", "properties": {"name": {"type": "string", "title": "Name"}}});
+        let mut root =
+            json!({"title": "PoiRead", "type": "object", "properties": {"name": {"type": "string", "title": "Name"}}});
         normalize_schema(&mut root, true);
         assert_eq!(root["title"], "PoiRead");
         assert!(root["properties"]["name"].get("title").is_none());
@@ -670,10 +654,10 @@ mod tests {
     #[test]
     fn defs_are_hoisted_and_refs_rewritten() {
         let doc = json!({"openapi": "3.1.0", "info": {"title": "t", "version": "1"}, "paths": {},
-            "components": {"schemas": {
-                "Outer": {"type": "object", "properties": {"b": {"$ref": "#/$defs/B"}}, "$defs": {"B": {"type": "string"}}},
-                "B": {"type": "integer"}
-            }}});
+        "components": {"schemas": {
+            "Outer": {"type": "object", "properties": {"b": {"$ref": "#/$defs/B"}}, "$defs": {"B": {"type": "string"}}},
+            "B": {"type": "integer"}
+        }}});
         let out = to_openapi30(&doc).unwrap();
         let schemas = &out["components"]["schemas"];
         assert_eq!(schemas["B"], json!({"type": "integer"}));
@@ -685,14 +669,14 @@ mod tests {
     #[test]
     fn parameters_lose_nullable_and_response_schemas_are_relaxed() {
         let doc = json!({"openapi": "3.1.0", "info": {"title": "t", "version": "1"},
-            "paths": {"/x": {"get": {"operationId": "x",
-                "parameters": [{"name": "h", "in": "header", "schema": {"anyOf": [{"type": "string"}, {"type": "null"}]}}],
-                "responses": {"200": {"description": "ok", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Out"}}}}}}}},
-            "components": {"schemas": {
-                "Out": {"type": "object", "additionalProperties": false, "properties": {"n": {"$ref": "#/components/schemas/Nested"}}},
-                "Nested": {"type": "object", "additionalProperties": false},
-                "In": {"type": "object", "additionalProperties": false}
-            }}});
+        "paths": {"/x": {"get": {"operationId": "x",
+            "parameters": [{"name": "h", "in": "header", "schema": {"anyOf": [{"type": "string"}, {"type": "null"}]}}],
+            "responses": {"200": {"description": "ok", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Out"}}}}}}}},
+        "components": {"schemas": {
+            "Out": {"type": "object", "additionalProperties": false, "properties": {"n": {"$ref": "#/components/schemas/Nested"}}},
+            "Nested": {"type": "object", "additionalProperties": false},
+            "In": {"type": "object", "additionalProperties": false}
+        }}});
         let out = to_openapi30(&doc).unwrap();
         assert_eq!(out["paths"]["/x"]["get"]["parameters"][0]["schema"], json!({"type": "string"}));
         assert!(out["components"]["schemas"]["Out"].get("additionalProperties").is_none());

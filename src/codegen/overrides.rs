@@ -74,8 +74,7 @@ pub fn from_extensions(op: &Value) -> Result<OperationOverride, String> {
         Some(_) => return Err("`x-mcp-exclude` must be a boolean or a reason string".into()),
     }
     if let Some(v) = op.get("x-mcp-annotations") {
-        out.annotations =
-            Some(serde_json::from_value(v.clone()).map_err(|e| format!("`x-mcp-annotations`: {e}"))?);
+        out.annotations = Some(serde_json::from_value(v.clone()).map_err(|e| format!("`x-mcp-annotations`: {e}"))?);
     }
     if let Some(v) = op.get("x-mcp-description") {
         out.description = Some(v.as_str().ok_or("`x-mcp-description` must be a string")?.to_string());

@@ -46,9 +46,7 @@ impl<'a> Refs<'a> {
 
     /// Every `$defs` entry: (pointer, name).
     pub fn all_defs(&self) -> impl Iterator<Item = (&str, &str)> {
-        self.defs_by_name
-            .iter()
-            .flat_map(|(name, ptrs)| ptrs.iter().map(move |p| (p.as_str(), name.as_str())))
+        self.defs_by_name.iter().flat_map(|(name, ptrs)| ptrs.iter().map(move |p| (p.as_str(), name.as_str())))
     }
 }
 
@@ -63,9 +61,7 @@ fn collect_defs(value: &Value, pointer: &mut String, out: &mut BTreeMap<String, 
                     && let Value::Object(defs) = child
                 {
                     for name in defs.keys() {
-                        out.entry(name.clone())
-                            .or_default()
-                            .push(format!("{pointer}/{}", escape_pointer(name)));
+                        out.entry(name.clone()).or_default().push(format!("{pointer}/{}", escape_pointer(name)));
                     }
                 }
                 collect_defs(child, pointer, out);
@@ -91,12 +87,7 @@ pub fn escape_pointer(segment: &str) -> String {
 
 /// The last segment of a pointer, unescaped: `/components/schemas/PoiRead` → `PoiRead`.
 pub fn last_segment(pointer: &str) -> String {
-    pointer
-        .rsplit('/')
-        .next()
-        .unwrap_or_default()
-        .replace("~1", "/")
-        .replace("~0", "~")
+    pointer.rsplit('/').next().unwrap_or_default().replace("~1", "/").replace("~0", "~")
 }
 
 fn percent_decode(s: &str) -> String {

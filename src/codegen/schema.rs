@@ -126,10 +126,8 @@ impl<'r, 'd> Compiler<'r, 'd> {
             let kept: Vec<Value> = required
                 .iter()
                 .filter(|name| {
-                    let skipped = name
-                        .as_str()
-                        .and_then(|n| s.get("properties")?.get(n))
-                        .is_some_and(|p| self.skipped(p));
+                    let skipped =
+                        name.as_str().and_then(|n| s.get("properties")?.get(n)).is_some_and(|p| self.skipped(p));
                     !skipped || props.is_none()
                 })
                 .cloned()
@@ -225,11 +223,7 @@ impl<'r, 'd> Compiler<'r, 'd> {
 
     /// OpenAPI 3.0 `nullable: true` → a type union (or `anyOf` with null when untyped).
     fn apply_nullable(&self, source: &Map<String, Value>, out: Value) -> Value {
-        if source.get("nullable") == Some(&Value::Bool(true)) {
-            add_null(out)
-        } else {
-            out
-        }
+        if source.get("nullable") == Some(&Value::Bool(true)) { add_null(out) } else { out }
     }
 }
 
@@ -239,7 +233,8 @@ pub fn add_null(schema: Value) -> Value {
     if s.is_empty() {
         return Value::Object(s);
     }
-    let simple = !s.contains_key("$ref") && !s.contains_key("anyOf") && !s.contains_key("oneOf") && !s.contains_key("allOf");
+    let simple =
+        !s.contains_key("$ref") && !s.contains_key("anyOf") && !s.contains_key("oneOf") && !s.contains_key("allOf");
     match s.get("type").cloned() {
         Some(Value::String(t)) if simple => {
             if t != "null" {
@@ -396,7 +391,11 @@ mod tests {
 
     #[test]
     fn refs_inline_and_nullable_becomes_type_union() {
-        let out = compile_in(&doc(), json!({"anyOf": [{"$ref": "#/components/schemas/PoiRead"}, {"type": "null"}]}), Mode::Output);
+        let out = compile_in(
+            &doc(),
+            json!({"anyOf": [{"$ref": "#/components/schemas/PoiRead"}, {"type": "null"}]}),
+            Mode::Output,
+        );
         assert_eq!(out["type"], json!(["object", "null"]));
         assert_eq!(out["properties"]["notes"], json!({"type": ["string", "null"], "title": "Notes", "maxLength": 9}));
         assert!(out.get("additionalProperties").is_none(), "output schemas stay open: {out}");
@@ -423,8 +422,11 @@ mod tests {
     #[test]
     fn recursion_is_bounded_by_defs() {
         let out = compile_in(&doc(), json!({"$ref": "#/components/schemas/Node"}), Mode::Output);
-        assert_eq!(out, json!({"$ref": "#/$defs/Node", "$defs": {"Node": {"type": "object",
-            "properties": {"children": {"type": "array", "items": {"$ref": "#/$defs/Node"}}}}}}));
+        assert_eq!(
+            out,
+            json!({"$ref": "#/$defs/Node", "$defs": {"Node": {"type": "object",
+            "properties": {"children": {"type": "array", "items": {"$ref": "#/$defs/Node"}}}}}})
+        );
     }
 
     #[test]
@@ -432,7 +434,11 @@ mod tests {
         let d = json!({});
         assert_eq!(compile_in(&d, json!({"type": "array"}), Mode::Input), json!({"type": "array", "items": {}}));
         assert_eq!(
-            compile_in(&d, json!({"type": "number", "minimum": 0, "exclusiveMinimum": true, "example": 3}), Mode::Input),
+            compile_in(
+                &d,
+                json!({"type": "number", "minimum": 0, "exclusiveMinimum": true, "example": 3}),
+                Mode::Input
+            ),
             json!({"type": "number", "exclusiveMinimum": 0, "examples": [3]})
         );
     }
@@ -442,9 +448,13 @@ mod tests {
         let d = json!({"components": {"schemas": {
             "A": {"type": "object", "properties": {"kind": {"const": "a"}}},
             "B": {"type": "object", "properties": {"kind": {"const": "b"}}}}}});
-        let out = compile_in(&d, json!({"type": "array", "items": {"oneOf": [
+        let out = compile_in(
+            &d,
+            json!({"type": "array", "items": {"oneOf": [
             {"$ref": "#/components/schemas/A"}, {"$ref": "#/components/schemas/B"}],
-            "discriminator": {"propertyName": "kind"}}}), Mode::Output);
+            "discriminator": {"propertyName": "kind"}}}),
+            Mode::Output,
+        );
         assert_eq!(out["items"]["oneOf"][1]["properties"]["kind"]["const"], "b");
         assert!(out["items"].get("discriminator").is_none());
     }
@@ -452,8 +462,12 @@ mod tests {
     #[test]
     fn all_of_merges_objects() {
         let d = json!({"components": {"schemas": {"Base": {"type": "object", "required": ["id"], "properties": {"id": {"type": "integer"}}}}}});
-        let out = compile_in(&d, json!({"allOf": [{"$ref": "#/components/schemas/Base"},
-            {"type": "object", "required": ["name"], "properties": {"name": {"type": "string"}}}]}), Mode::Input);
+        let out = compile_in(
+            &d,
+            json!({"allOf": [{"$ref": "#/components/schemas/Base"},
+            {"type": "object", "required": ["name"], "properties": {"name": {"type": "string"}}}]}),
+            Mode::Input,
+        );
         assert_eq!(out["required"], json!(["id", "name"]));
         assert_eq!(out["properties"].as_object().unwrap().len(), 2);
     }

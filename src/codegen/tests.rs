@@ -1,0 +1,367 @@
+//! Generator tests over whole documents: the real vTOC spec, hostile fixtures, a plain
+//! 3.0 petstore, and broken specs. Fixture outputs are snapshots beside the fixtures
+//! (`tests/fixtures/NAME.tools.json`, `NAME.API.md`); `UPDATE_SNAPSHOTS=1` rewrites them.
+
+use super::ir::{ExclusionKind, Ir, Location, ResponseShape};
+use super::*;
+use serde_json::{Value, json};
+use std::path::PathBuf;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn read(rel: &str) -> String {
+    std::fs::read_to_string(root().join(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"))
+}
+
+fn vtoc() -> (String, String) {
+    (read("openapi/vtoc.json"), read("openapi/mcp-overrides.json"))
+}
+
+fn vtoc_ir() -> Ir {
+    let (spec, overrides) = vtoc();
+    lower_spec(Input { spec: &spec, overrides: Some(&overrides) }).unwrap()
+}
+
+/// The structural contract of every tool schema we emit.
+fn check_schema(tool: &str, where_: &str, schema: &Value, root: &Value) {
+    match schema {
+        Value::Object(map) => {
+            if let Some(r) = map.get("$ref").and_then(Value::as_str) {
+                let name = r.strip_prefix("#/$defs/").unwrap_or_else(|| panic!("{tool} {where_}: non-local $ref {r}"));
+                assert!(root.pointer(&format!("/$defs/{name}")).is_some(), "{tool} {where_}: dangling $ref {r}");
+            }
+            let is_array = match map.get("type") {
+                Some(Value::String(t)) => t == "array",
+                Some(Value::Array(ts)) => ts.iter().any(|t| t == "array"),
+                _ => false,
+            };
+            assert!(!is_array || map.contains_key("items"), "{tool} {where_}: array without items");
+            assert!(!map.contains_key("nullable"), "{tool} {where_}: OpenAPI `nullable` leaked");
+            assert!(!map.contains_key("discriminator"), "{tool} {where_}: OpenAPI `discriminator` leaked");
+            for (k, v) in map {
+                check_schema(tool, &format!("{where_}/{k}"), v, root);
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|v| check_schema(tool, where_, v, root)),
+        _ => {}
+    }
+}
+
+fn check_ir(ir: &Ir, doc: &Value) {
+    let mut names = std::collections::BTreeSet::new();
+    for t in &ir.tools {
+        assert!(naming::is_valid_tool_name(&t.name), "invalid name {}", t.name);
+        assert!(t.name.len() <= naming::TARGET_LEN, "{} is longer than {}", t.name, naming::TARGET_LEN);
+        assert!(names.insert(t.name.clone()), "duplicate name {}", t.name);
+        assert_eq!(t.input_schema["type"], "object", "{}", t.name);
+        for combinator in ["anyOf", "oneOf", "allOf", "not"] {
+            assert!(t.input_schema.get(combinator).is_none(), "{}: top-level {combinator}", t.name);
+        }
+        check_schema(&t.name, "inputSchema", &t.input_schema, &t.input_schema);
+        if let Some(out) = &t.output_schema {
+            assert_eq!(out["type"], "object", "{}: outputSchema must be an object", t.name);
+            check_schema(&t.name, "outputSchema", out, out);
+        }
+    }
+    // Every operation is a tool or a recorded exclusion.
+    let mut operations = 0;
+    for item in doc["paths"].as_object().unwrap().values() {
+        operations += item.as_object().unwrap().keys().filter(|k| ir::Method::from_key(k).is_some()).count();
+    }
+    assert_eq!(ir.tools.len() + ir.exclusions.len(), operations);
+    // The docs have one row per tool.
+    let md = emit_docs::render(ir);
+    let rows = md
+        .lines()
+        .skip_while(|l| !l.starts_with("| Tool | Endpoint"))
+        .skip(2)
+        .take_while(|l| l.starts_with("| `"))
+        .count();
+    assert_eq!(rows, ir.tools.len(), "one mapping row per tool");
+}
+
+#[test]
+fn vtoc_tools_have_the_expected_names() {
+    let ir = vtoc_ir();
+    let names: Vec<&str> = ir.tools.iter().map(|t| t.name.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "create_source",
+            "read_source",
+            "update_source",
+            "delete_source",
+            "list_events",
+            "create_event",
+            "read_event",
+            "update_event",
+            "delete_event",
+            "list_agent_tools",
+            "list_audits",
+            "execute_action",
+            "list_stations",
+            "read_station",
+            "station_dashboard",
+            "station_task_queue",
+            "station_agent_actions",
+            "station_timeline",
+            "hw_list_serial",
+            "hw_test_gps",
+            "hw_register_base_station",
+            "hw_enable_adsb",
+            "hw_status",
+            "h4m_import",
+            "list_poi",
+            "create_poi",
+            "get_poi",
+            "update_poi",
+            "delete_poi",
+            "create_poi_identifier",
+            "list_poi_identifiers",
+            "delete_poi_identifier",
+            "list_imei_watchlist",
+            "create_imei_watch_entry",
+            "get_imei_watch_entry",
+            "update_imei_watch_entry",
+            "delete_imei_watch_entry",
+            "check_imei",
+            "backend_health",
+        ]
+    );
+    assert_eq!(ir.exclusions.len(), 1);
+    assert_eq!(ir.exclusions[0].operation_id, "webhook_api_v1_agent_actions_webhook_post");
+    assert_eq!(ir.exclusions[0].kind, ExclusionKind::Override);
+    let (spec, _) = vtoc();
+    check_ir(&ir, &serde_json::from_str(&spec).unwrap());
+}
+
+#[test]
+fn vtoc_schemas_keep_the_contract() {
+    let ir = vtoc_ir();
+    let tool = |n: &str| ir.tools.iter().find(|t| t.name == n).unwrap();
+
+    // Query parameters with their constraints and defaults, under wire names.
+    let timeline = tool("station_timeline");
+    assert_eq!(
+        timeline.input_schema["properties"]["limit"],
+        json!({"type": "integer", "maximum": 200, "minimum": 0, "default": 50, "title": "Limit"})
+    );
+    assert_eq!(timeline.input_schema["required"], json!(["station_slug"]));
+    assert_eq!(timeline.input_schema["additionalProperties"], false);
+    // The discriminated union survives with its const tags; `discriminator` does not.
+    let items = &timeline.output_schema.as_ref().unwrap()["properties"]["items"]["items"];
+    let tags: Vec<&Value> =
+        items["oneOf"].as_array().unwrap().iter().map(|b| &b["properties"]["entry_type"]["const"]).collect();
+    assert_eq!(tags, [&json!("telemetry_event"), &json!("agent_action_audit"), &json!("poi_imei_alert")]);
+
+    // PATCH bodies: every field nullable as a type union; the hint says how null works.
+    let update = tool("update_poi");
+    let body = &update.input_schema["properties"]["body"];
+    assert_eq!(body["properties"]["notes"]["type"], json!(["string", "null"]));
+    assert!(body["description"].as_str().unwrap().contains("send null to clear"));
+    assert_eq!(update.input_schema["required"], json!(["poi_id", "body"]));
+
+    // Nullable response: wrapped in the documented envelope.
+    let check = tool("check_imei");
+    assert_eq!(check.response, ResponseShape::Wrapped { schema_name: None });
+    let result = &check.output_schema.as_ref().unwrap()["properties"]["result"];
+    assert_eq!(result["type"], json!(["object", "null"]));
+    // Arrays too.
+    assert!(matches!(tool("list_poi").response, ResponseShape::Wrapped { .. }));
+    assert_eq!(tool("list_poi").output_schema.as_ref().unwrap()["properties"]["result"]["type"], "array");
+    // Output schemas stay open to new fields; input schemas keep `extra="forbid"`.
+    let gps = tool("hw_test_gps");
+    assert_eq!(gps.input_schema["properties"]["body"]["additionalProperties"], false);
+    assert!(gps.output_schema.as_ref().unwrap().get("additionalProperties").is_none());
+    // 204s have no output schema.
+    assert_eq!(tool("delete_poi").response, ResponseShape::Empty);
+    assert!(tool("delete_poi").output_schema.is_none());
+
+    // Annotations: derived from the method, overridden where the file says so.
+    let a = |n: &str| tool(n).annotations;
+    assert!(a("get_poi").read_only_hint && a("get_poi").idempotent_hint && !a("get_poi").destructive_hint);
+    assert!(a("delete_poi").destructive_hint && a("delete_poi").idempotent_hint && !a("delete_poi").read_only_hint);
+    assert!(!a("update_poi").read_only_hint && !a("update_poi").idempotent_hint && !a("update_poi").destructive_hint);
+    assert!(a("execute_action").open_world_hint && !a("create_poi").open_world_hint);
+}
+
+#[test]
+fn vtoc_generates_and_every_artifact_parses() {
+    let (spec, overrides) = vtoc();
+    let artifacts = generate(Input { spec: &spec, overrides: Some(&overrides) }).unwrap();
+    syn::parse_file(&artifacts.client_rs).unwrap();
+    syn::parse_file(&artifacts.tools_rs).unwrap();
+    let manifest: Value = serde_json::from_str(&artifacts.tools_json).unwrap();
+    assert_eq!(manifest["tools"].as_array().unwrap().len(), 39);
+    assert!(artifacts.client_rs.starts_with("// @generated by vtoc-mcp codegen"));
+    assert!(artifacts.warnings.is_empty(), "{:?}", artifacts.warnings);
+    // Deterministic bytes.
+    let again = generate(Input { spec: &spec, overrides: Some(&overrides) }).unwrap();
+    assert_eq!(artifacts.tools_rs, again.tools_rs);
+    assert_eq!(artifacts.client_rs, again.client_rs);
+}
+
+/// Generate a fixture, check its structure, and compare its manifest and docs with the
+/// snapshots beside it.
+fn fixture(name: &str) -> (Ir, Artifacts) {
+    let spec = read(&format!("tests/fixtures/{name}.json"));
+    let artifacts = generate(Input { spec: &spec, overrides: None }).unwrap_or_else(|e| panic!("{name}: {e}"));
+    syn::parse_file(&artifacts.client_rs).unwrap();
+    syn::parse_file(&artifacts.tools_rs).unwrap();
+    let ir = lower_spec(Input { spec: &spec, overrides: None }).unwrap();
+    check_ir(&ir, &serde_json::from_str(&spec).unwrap());
+    for (suffix, text) in [("tools.json", &artifacts.tools_json), ("API.md", &artifacts.api_md)] {
+        let path = root().join(format!("tests/fixtures/{name}.{suffix}"));
+        if std::env::var_os("UPDATE_SNAPSHOTS").is_some() {
+            std::fs::write(&path, text).unwrap();
+        } else {
+            let expected = std::fs::read_to_string(&path).unwrap_or_else(|_| {
+                panic!("missing snapshot {}; run UPDATE_SNAPSHOTS=1 cargo test --lib", path.display())
+            });
+            assert_eq!(
+                &expected,
+                text,
+                "snapshot {} differs; review and run UPDATE_SNAPSHOTS=1 cargo test --lib",
+                path.display()
+            );
+        }
+    }
+    (ir, artifacts)
+}
+
+#[test]
+fn plain_openapi_30_petstore() {
+    let (ir, _) = fixture("petstore-3.0");
+    let names: Vec<&str> = ir.tools.iter().map(|t| t.name.as_str()).collect();
+    assert_eq!(names, ["list_pets", "create_pets", "show_pet_by_id", "delete_pets_pet_id"]);
+    let create = &ir.tools[1];
+    let body = &create.input_schema["properties"]["body"];
+    assert_eq!(body["properties"]["tag"]["type"], json!(["string", "null"]));
+    assert_eq!(body["properties"]["status"]["enum"], json!(["available", "pending", "sold", null]));
+    assert_eq!(body["properties"]["weight"]["exclusiveMinimum"], 0);
+    assert_eq!(body["properties"]["name"]["examples"], json!(["doggie"]));
+    // allOf merged, readOnly `id` kept in output only.
+    let show = &ir.tools[2];
+    assert_eq!(show.output_schema.as_ref().unwrap()["required"], json!(["name", "id"]));
+    assert_eq!(show.params[0].wire_name, "petId");
+    assert_eq!(show.params[0].location, Location::Path);
+    assert_eq!(ir.tools[3].name_origin, ir::NameOrigin::MethodPath);
+}
+
+#[test]
+fn hostile_31_shapes() {
+    let (ir, artifacts) = fixture("hostile-3.1");
+    let tool = |n: &str| ir.tools.iter().find(|t| t.name == n).unwrap_or_else(|| panic!("no tool {n}"));
+    // Reserved words and hyphens as wire names.
+    let list = tool("list_items");
+    let props = list.input_schema["properties"].as_object().unwrap();
+    assert_eq!(props.keys().collect::<Vec<_>>(), ["type", "ref", "in", "page-size", "x-request-id"]);
+    assert_eq!(props["in"]["exclusiveMinimum"], 0);
+    assert_eq!(props["page-size"]["type"], json!(["integer", "null"]));
+    assert_eq!(list.input_schema["required"], json!(["type", "in"]));
+    // The long id is shortened stably.
+    let long = ir.tools.iter().find(|t| t.operation_id.starts_with("retrieve_the_complete")).unwrap();
+    assert_eq!(long.name_origin, ir::NameOrigin::Shortened);
+    assert!(long.name.len() <= naming::TARGET_LEN);
+    // Recursion becomes a bounded $defs.
+    assert_eq!(long.input_schema["properties"]["body"]["$ref"], "#/$defs/Node");
+    assert!(long.input_schema["$defs"]["Node"].is_object());
+    // `$defs/Meta` inside Item is not the component `Meta` (the last-segment trap).
+    let feed = tool("feed");
+    let item = &feed.output_schema.as_ref().unwrap()["properties"]["entries"]["items"]["oneOf"][0];
+    assert_eq!(item["properties"]["meta"]["type"], "object");
+    assert_eq!(item["properties"]["kind"]["const"], "item");
+    // Nullable response, and 204 + 200 pick the lowest code.
+    assert!(matches!(tool("find_thing").response, ResponseShape::Wrapped { .. }));
+    assert!(matches!(tool("delete_thing").response, ResponseShape::Wrapped { .. }));
+    assert_eq!(tool("get_plain").response, ResponseShape::Text { media_type: "text/plain".into() });
+    // Cookies and multipart are recorded exclusions with reasons and build warnings.
+    let excluded: Vec<(&str, ExclusionKind)> =
+        ir.exclusions.iter().map(|e| (e.operation_id.as_str(), e.kind)).collect();
+    assert_eq!(
+        excluded,
+        [("upload_upload_post", ExclusionKind::Unsupported), ("whoami_session_get", ExclusionKind::Unsupported)]
+    );
+    assert_eq!(artifacts.warnings.len(), 2);
+    assert!(artifacts.warnings[1].contains("cookie parameter `sid`"), "{:?}", artifacts.warnings);
+    // The typed client took the hyphenated and reserved names.
+    assert!(artifacts.tools_rs.contains("a.opt::<i64>(\"page-size\")?"), "{}", artifacts.tools_rs);
+    assert!(artifacts.tools_rs.contains("a.path_str(\"type\")?"));
+}
+
+#[test]
+fn a_name_collision_names_both_operations() {
+    let spec = read("tests/fixtures/collision.json");
+    let err = generate(Input { spec: &spec, overrides: None }).unwrap_err().to_string();
+    assert!(err.contains("tool name `status`"), "{err}");
+    assert!(err.contains("status_v1_status_get") && err.contains("status_v2_status_get"), "{err}");
+    assert!(err.contains("mcp-overrides.json"), "{err}");
+    // An override resolves it.
+    let overrides = r#"{"operations": {"status_v2_status_get": {"name": "status_v2"}}}"#;
+    let ir = lower_spec(Input { spec: &spec, overrides: Some(overrides) }).unwrap();
+    assert_eq!(ir.tools.iter().map(|t| t.name.as_str()).collect::<Vec<_>>(), ["status", "status_v2"]);
+}
+
+#[test]
+fn stale_and_bad_overrides_are_errors() {
+    let spec = read("tests/fixtures/collision.json");
+    let stale = r#"{"operations": {"status_v1_status_get": {"exclude": "old"}, "gone_op": {"name": "x"}}}"#;
+    let err = lower_spec(Input { spec: &spec, overrides: Some(stale) }).unwrap_err().to_string();
+    assert!(err.contains("`gone_op`") && err.contains("not in the spec"), "{err}");
+    let bad_name = r#"{"operations": {"status_v1_status_get": {"name": "has space"}}}"#;
+    let err = lower_spec(Input { spec: &spec, overrides: Some(bad_name) }).unwrap_err().to_string();
+    assert!(err.contains("`status_v1_status_get`") && err.contains("not valid"), "{err}");
+}
+
+fn broken(ops: Value, components: Value) -> String {
+    let spec = json!({"openapi": "3.1.0", "info": {"title": "b", "version": "1"}, "paths": ops,
+        "components": {"schemas": components}})
+    .to_string();
+    generate(Input { spec: &spec, overrides: None }).unwrap_err().to_string()
+}
+
+#[test]
+fn broken_specs_fail_with_the_operation_named() {
+    let ok = json!({"200": {"description": "ok"}});
+    let err = broken(
+        json!({"/a": {"post": {"operationId": "make_a", "requestBody": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Nope"}}}}, "responses": ok}}}),
+        json!({}),
+    );
+    assert!(err.contains("`make_a` (POST /a)") && err.contains("points to nothing"), "{err}");
+
+    let err = broken(json!({"/a/{id}": {"get": {"operationId": "get_a", "responses": ok}}}), json!({}));
+    assert!(err.contains("`get_a` (GET /a/{id})") && err.contains("`{id}` is not declared"), "{err}");
+
+    let err = broken(
+        json!({"/a": {"get": {"operationId": "dup", "responses": ok}}, "/b": {"get": {"operationId": "dup", "responses": ok}}}),
+        json!({}),
+    );
+    assert!(err.contains("operationIds must be unique"), "{err}");
+
+    let swagger = generate(Input { spec: r#"{"swagger": "2.0"}"#, overrides: None }).unwrap_err().to_string();
+    assert!(swagger.contains("Swagger 2.0"), "{swagger}");
+    let not_json = generate(Input { spec: "{", overrides: None }).unwrap_err().to_string();
+    assert!(not_json.contains("not valid JSON"), "{not_json}");
+}
+
+#[test]
+fn progenitor_panics_become_diagnostics() {
+    // A path parameter marked optional makes progenitor assert; the build must report it.
+    let ok = json!({"200": {"description": "ok"}});
+    let err = broken(
+        json!({"/a/{id}": {"get": {"operationId": "get_a", "parameters": [{"name": "id", "in": "path", "required": false, "schema": {"type": "string"}}], "responses": ok}},
+               "/b": {"get": {"operationId": "get_b", "responses": ok}}}),
+        json!({}),
+    );
+    assert!(err.contains("`get_a` (GET /a/{id})") && err.contains("panicked"), "{err}");
+    assert!(!err.contains("get_b"), "only the culprit is named: {err}");
+
+    // A component schema typify rejects names the schema and its users.
+    let err = broken(
+        json!({"/c": {"get": {"operationId": "get_c", "responses": {"200": {"description": "ok", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Bad"}}}}}}}}),
+        json!({"Bad": {"type": "object", "properties": {"n": {"type": "integer", "maximum": 3, "default": 99}}}}),
+    );
+    assert!(err.contains("component schema `Bad` (used by `get_c`)"), "{err}");
+}

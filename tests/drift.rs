@@ -1,0 +1,70 @@
+//! The committed mirrors (`generated/`, the mapping in `docs/API.md`) must equal what this
+//! build generated from `openapi/vtoc.json`. `make generate` (UPDATE_GENERATED=1) rewrites
+//! them; this test fails with a diff and the command that fixes it.
+
+use std::path::PathBuf;
+use vtoc_mcp::codegen::emit_docs;
+use vtoc_mcp::generated;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A short line diff: the first differing lines with context.
+fn diff(expected: &str, actual: &str) -> String {
+    let (e, a): (Vec<&str>, Vec<&str>) = (expected.lines().collect(), actual.lines().collect());
+    let first = e.iter().zip(&a).position(|(x, y)| x != y).unwrap_or(e.len().min(a.len()));
+    let mut out = format!("first difference at line {}:\n", first + 1);
+    for i in first.saturating_sub(2)..(first + 6).min(e.len().max(a.len())) {
+        match (e.get(i), a.get(i)) {
+            (Some(x), Some(y)) if x == y => out.push_str(&format!("  {x}\n")),
+            (x, y) => {
+                if let Some(x) = x {
+                    out.push_str(&format!("- {x}\n"));
+                }
+                if let Some(y) = y {
+                    out.push_str(&format!("+ {y}\n"));
+                }
+            }
+        }
+    }
+    out.push_str(&format!("({} committed lines, {} generated)", e.len(), a.len()));
+    out
+}
+
+#[test]
+fn generated_mirrors_match_the_spec() {
+    let update = std::env::var_os("UPDATE_GENERATED").is_some();
+    let mut stale = Vec::new();
+    let files = [
+        ("generated/client.rs", generated::CLIENT_RS.to_string()),
+        ("generated/tools.rs", generated::TOOLS_RS.to_string()),
+        ("generated/tools.json", generated::TOOLS_JSON.to_string()),
+    ];
+    for (rel, text) in files {
+        let path = root().join(rel);
+        let committed = std::fs::read_to_string(&path).unwrap_or_default();
+        if committed != text {
+            if update {
+                std::fs::write(&path, &text).unwrap();
+            } else {
+                stale.push(format!("{rel} is stale:\n{}", diff(&committed, &text)));
+            }
+        }
+    }
+    let api_path = root().join("docs/API.md");
+    let api = std::fs::read_to_string(&api_path).expect("docs/API.md exists");
+    let region = emit_docs::extract(&api).expect("docs/API.md has the generated-region markers");
+    if region != generated::API_MD.trim() {
+        if update {
+            std::fs::write(&api_path, emit_docs::splice(&api, generated::API_MD).unwrap()).unwrap();
+        } else {
+            stale.push(format!("docs/API.md (generated region) is stale:\n{}", diff(region, generated::API_MD.trim())));
+        }
+    }
+    assert!(
+        stale.is_empty(),
+        "generated files do not match openapi/vtoc.json:\n\n{}\n\nrun `make generate` and commit the result",
+        stale.join("\n\n")
+    );
+}

@@ -1,0 +1,208 @@
+//! Test harness: a recording backend (the demo backend behind a layer that records every
+//! request and can force responses), an in-process bridge on `127.0.0.1:0`, and MCP
+//! clients over streamable HTTP and stdio.
+
+use axum::body::{Body, to_bytes};
+use axum::extract::{Request, State};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use rmcp::model::{CallToolRequestParams, CallToolResult, ClientConfig, JsonObject};
+use rmcp::service::RunningService;
+use rmcp::transport::StreamableHttpClientTransport;
+use rmcp::{RoleClient, ServiceExt};
+use serde_json::Value;
+use std::collections::VecDeque;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+use vtoc_mcp::config::BackendArgs;
+use vtoc_mcp::demo::{DemoState, router as demo_router};
+use vtoc_mcp::server::Bridge;
+
+/// One request as the backend received it.
+#[derive(Debug, Clone)]
+pub struct Recorded {
+    pub method: String,
+    /// Path and query, as sent.
+    pub target: String,
+    pub headers: http::HeaderMap,
+    pub body: Vec<u8>,
+}
+
+impl Recorded {
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.body).expect("request body is JSON")
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+}
+
+/// A forced response: status, JSON body, extra headers, delay.
+#[derive(Debug, Clone)]
+pub struct Forced {
+    pub status: u16,
+    pub body: String,
+    pub headers: Vec<(&'static str, &'static str)>,
+    pub delay: Duration,
+}
+
+impl Forced {
+    pub fn json(status: u16, body: Value) -> Forced {
+        Forced { status, body: body.to_string(), headers: vec![], delay: Duration::ZERO }
+    }
+}
+
+#[derive(Clone, Default)]
+struct Recorder {
+    requests: Arc<Mutex<Vec<Recorded>>>,
+    forced: Arc<Mutex<VecDeque<Forced>>>,
+}
+
+/// The demo vTOC backend on `127.0.0.1:0`, recording what it receives.
+pub struct RecordingBackend {
+    pub url: String,
+    recorder: Recorder,
+    _stop: tokio::sync::oneshot::Sender<()>,
+}
+
+impl RecordingBackend {
+    pub async fn start() -> RecordingBackend {
+        let recorder = Recorder::default();
+        let app = demo_router(DemoState::seeded()).layer(middleware::from_fn_with_state(recorder.clone(), record));
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, app)
+                .with_graceful_shutdown(async move {
+                    let _ = stopped.await;
+                })
+                .await;
+        });
+        RecordingBackend { url: format!("http://{addr}"), recorder, _stop: stop }
+    }
+
+    pub fn requests(&self) -> Vec<Recorded> {
+        self.recorder.requests.lock().unwrap().clone()
+    }
+
+    /// The only request received since the last `take`; panics on more or fewer.
+    pub fn take_one(&self) -> Recorded {
+        let mut all = self.recorder.requests.lock().unwrap();
+        assert_eq!(all.len(), 1, "expected exactly one backend request, got {all:#?}");
+        all.remove(0)
+    }
+
+    pub fn clear(&self) {
+        self.recorder.requests.lock().unwrap().clear();
+    }
+
+    /// The next request gets this response instead of the demo backend's.
+    pub fn force(&self, response: Forced) {
+        self.recorder.forced.lock().unwrap().push_back(response);
+    }
+}
+
+async fn record(State(recorder): State<Recorder>, request: Request, next: Next) -> Response {
+    let (parts, body) = request.into_parts();
+    let bytes = to_bytes(body, 64 * 1024 * 1024).await.unwrap_or_default();
+    recorder.requests.lock().unwrap().push(Recorded {
+        method: parts.method.to_string(),
+        target: parts.uri.path_and_query().map(|p| p.to_string()).unwrap_or_default(),
+        headers: parts.headers.clone(),
+        body: bytes.to_vec(),
+    });
+    let forced = recorder.forced.lock().unwrap().pop_front();
+    if let Some(f) = forced {
+        tokio::time::sleep(f.delay).await;
+        let mut response = (http::StatusCode::from_u16(f.status).unwrap(), f.body).into_response();
+        response.headers_mut().insert(http::header::CONTENT_TYPE, "application/json".parse().unwrap());
+        for (k, v) in f.headers {
+            response.headers_mut().insert(k, v.parse().unwrap());
+        }
+        return response;
+    }
+    next.run(Request::from_parts(parts, Body::from(bytes))).await
+}
+
+/// The bridge served over streamable HTTP on `127.0.0.1:0`, in process.
+pub struct HttpBridge {
+    pub url: String,
+    pub addr: SocketAddr,
+    cancel: CancellationToken,
+}
+
+impl Drop for HttpBridge {
+    fn drop(&mut self) {
+        self.cancel.cancel();
+    }
+}
+
+pub fn backend_args(base_url: &str) -> BackendArgs {
+    BackendArgs { base_url: Some(base_url.to_string()), ..BackendArgs::default() }
+}
+
+pub async fn start_bridge(args: BackendArgs) -> HttpBridge {
+    let backend = args.build(args.base_url.as_deref().unwrap()).unwrap();
+    let bridge = Bridge::new(backend).unwrap();
+    let cancel = CancellationToken::new();
+    let app = vtoc_mcp::transport::router(bridge, cancel.clone());
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let stop = cancel.clone();
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).with_graceful_shutdown(async move { stop.cancelled().await }).await;
+    });
+    HttpBridge { url: format!("http://{addr}/mcp"), addr, cancel }
+}
+
+pub type Client = RunningService<RoleClient, ClientConfig>;
+
+/// An rmcp client over streamable HTTP (2025 handshake, session).
+pub async fn http_client(url: &str) -> Client {
+    vtoc_mcp::config::install_crypto_provider();
+    let transport = StreamableHttpClientTransport::from_uri(url.to_string());
+    ClientConfig::default().serve(transport).await.expect("MCP client connects over HTTP")
+}
+
+/// An rmcp client that spawned `vtoc-mcp serve --transport stdio`.
+pub async fn stdio_client(env: &[(&str, &str)]) -> Client {
+    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_vtoc-mcp"));
+    cmd.args(["serve", "--transport", "stdio"]).env_remove("VTOC_API_TOKEN").env("VTOC_MCP_LOG", "error");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let transport = rmcp::transport::TokioChildProcess::new(cmd).expect("spawn vtoc-mcp");
+    ClientConfig::default().serve(transport).await.expect("MCP client connects over stdio")
+}
+
+pub fn args(v: Value) -> JsonObject {
+    v.as_object().cloned().expect("arguments are an object")
+}
+
+pub async fn call(client: &Client, name: &str, arguments: Value) -> Result<CallToolResult, rmcp::ServiceError> {
+    client.call_tool(CallToolRequestParams::new(name.to_string()).with_arguments(args(arguments))).await
+}
+
+/// The structured content of a successful call.
+pub async fn call_ok(client: &Client, name: &str, arguments: Value) -> Value {
+    let result = call(client, name, arguments).await.unwrap_or_else(|e| panic!("{name}: {e}"));
+    assert_ne!(result.is_error, Some(true), "{name} failed: {}", text(&result));
+    result.structured_content.clone().unwrap_or(Value::Null)
+}
+
+pub fn text(result: &CallToolResult) -> String {
+    result.content.iter().filter_map(|c| c.as_text().map(|t| t.text.clone())).collect::<Vec<_>>().join("\n")
+}
+
+/// A JSON-RPC error from a call (invalid params, unknown tool).
+pub fn protocol_error(e: rmcp::ServiceError) -> rmcp::ErrorData {
+    match e {
+        rmcp::ServiceError::McpError(data) => data,
+        other => panic!("expected a JSON-RPC error, got {other:?}"),
+    }
+}

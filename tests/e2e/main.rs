@@ -1,0 +1,9 @@
+//! End-to-end: a real MCP client (rmcp) → the bridge → a recording vTOC backend, all on
+//! loopback. Each test asserts the exact HTTP request the backend received and the result
+//! the client got, or that the backend received nothing.
+
+mod calls;
+mod common;
+mod errors;
+mod listing;
+mod transports;

@@ -1,0 +1,109 @@
+//! Both transports and both protocol eras; context and credentials on the wire.
+
+use crate::common::*;
+use serde_json::{Value, json};
+
+#[tokio::test]
+async fn stdio_serves_the_same_tools_against_the_configured_backend() {
+    let backend = RecordingBackend::start().await;
+    let client = stdio_client(&[("VTOC_API_BASE_URL", &backend.url), ("VTOC_API_TOKEN", "backend-secret")]).await;
+    let tools = client.list_all_tools().await.unwrap();
+    assert_eq!(tools.len(), 39);
+    let poi = call_ok(&client, "update_poi", json!({"poi_id": 2, "body": {"notes": null, "risk_level": "high"}})).await;
+    assert!(poi["notes"].is_null());
+    let req = backend.take_one();
+    assert_eq!((req.method.as_str(), req.target.as_str()), ("PATCH", "/api/v1/poi/2"));
+    assert_eq!(req.json(), json!({"notes": null, "risk_level": "high"}));
+    assert_eq!(req.header("authorization"), Some("Bearer backend-secret"));
+    client.cancel().await.unwrap();
+}
+
+#[tokio::test]
+async fn stdio_without_a_backend_uses_the_embedded_demo() {
+    let client = stdio_client(&[]).await;
+    let stations = call_ok(&client, "list_stations", json!({})).await;
+    let slugs: Vec<&str> = stations["result"].as_array().unwrap().iter().map(|s| s["slug"].as_str().unwrap()).collect();
+    assert!(slugs.contains(&"ops-center"), "{slugs:?}");
+    client.cancel().await.unwrap();
+}
+
+/// A raw JSON-RPC POST, as a 2026-07-28 client sends it: no initialize, no session.
+async fn post_2026(url: &str, method: &str, params: Value, headers: &[(&str, &str)]) -> Value {
+    let mut params = params;
+    params["_meta"] = json!({
+        "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+        "io.modelcontextprotocol/clientCapabilities": {}
+    });
+    let mut request = reqwest::Client::new()
+        .post(url)
+        .header("accept", "application/json, text/event-stream")
+        .header("mcp-protocol-version", "2026-07-28")
+        .header("mcp-method", method)
+        .json(&json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params}));
+    if let Some(name) = params.get("name").and_then(Value::as_str) {
+        request = request.header("mcp-name", name);
+    }
+    for (k, v) in headers {
+        request = request.header(*k, *v);
+    }
+    let response = request.send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    let body = response.text().await.unwrap();
+    // JSON, or one SSE event carrying it.
+    let json_text = body
+        .lines()
+        .filter_map(|l| l.strip_prefix("data:"))
+        .map(str::trim)
+        .find(|l| l.starts_with('{'))
+        .unwrap_or(&body);
+    serde_json::from_str(json_text).unwrap_or_else(|e| panic!("{e}: {body}"))
+}
+
+#[tokio::test]
+async fn stateless_2026_clients_list_and_call_without_a_session() {
+    vtoc_mcp::config::install_crypto_provider();
+    let backend = RecordingBackend::start().await;
+    let bridge = start_bridge(backend_args(&backend.url)).await;
+    let listed = post_2026(&bridge.url, "tools/list", json!({}), &[]).await;
+    assert_eq!(listed["result"]["tools"].as_array().unwrap().len(), 39, "{listed}");
+    let called =
+        post_2026(&bridge.url, "tools/call", json!({"name": "get_poi", "arguments": {"poi_id": 3}}), &[]).await;
+    assert_eq!(called["result"]["structuredContent"]["name"], "Maria Chen", "{called}");
+    assert_eq!(backend.take_one().target, "/api/v1/poi/3");
+}
+
+#[tokio::test]
+async fn mission_context_headers_reach_the_backend_and_others_do_not() {
+    vtoc_mcp::config::install_crypto_provider();
+    let backend = RecordingBackend::start().await;
+    let bridge = start_bridge(backend_args(&backend.url)).await;
+    let body = json!({"name": "create_event", "arguments": {"body": {"source_slug": "ops-gps", "latitude": 1.5}}});
+    let called = post_2026(
+        &bridge.url,
+        "tools/call",
+        body,
+        &[
+            ("x-station-id", "field-kit-1"),
+            ("x-chatkit-channel", "ops-room"),
+            ("x-chatkit-user", "analyst-7"),
+            ("x-unrelated", "no"),
+        ],
+    )
+    .await;
+    assert!(called["result"]["structuredContent"]["id"].is_number(), "{called}");
+    let req = backend.take_one();
+    assert_eq!(req.header("x-station-id"), Some("field-kit-1"));
+    assert_eq!(req.header("x-chatkit-channel"), Some("ops-room"));
+    assert_eq!(req.header("x-chatkit-user"), Some("analyst-7"));
+    assert_eq!(req.header("x-unrelated"), None);
+    assert_eq!(req.header("authorization"), None, "no backend token configured, none sent");
+}
+
+#[tokio::test]
+async fn healthz_answers() {
+    vtoc_mcp::config::install_crypto_provider();
+    let backend = RecordingBackend::start().await;
+    let bridge = start_bridge(backend_args(&backend.url)).await;
+    let health: Value = reqwest::get(format!("http://{}/healthz", bridge.addr)).await.unwrap().json().await.unwrap();
+    assert_eq!(health, json!({"status": "ok", "tools": 39}));
+}
