@@ -153,6 +153,12 @@ pub struct Validator {
     nodes: Vec<Node>, // nodes[0] is the root
 }
 
+impl fmt::Debug for Validator {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Validator").field("nodes", &self.nodes.len()).finish_non_exhaustive()
+    }
+}
+
 /// Instance location as a linked list on the stack; rendered only for violations.
 #[derive(Clone, Copy)]
 enum Path<'a> {
@@ -1379,7 +1385,7 @@ mod tests {
 
     #[test]
     fn schema_errors() {
-        let err = |s: Value| Validator::new(&s).err().expect("schema rejected").to_string();
+        let err = |s: Value| Validator::new(&s).expect_err("schema rejected").to_string();
         assert_eq!(
             err(json!({"properties": {"a": {"$ref": "https://example.com/s.json"}}})),
             r##"#/properties/a/$ref: unsupported $ref "https://example.com/s.json" (only "#" and "#/$defs/<name>" are supported)"##

@@ -365,3 +365,32 @@ fn progenitor_panics_become_diagnostics() {
     );
     assert!(err.contains("component schema `Bad` (used by `get_c`)"), "{err}");
 }
+
+#[test]
+fn a_new_export_changes_tools_manifest_and_docs() {
+    let (spec, overrides) = vtoc();
+    let mut doc: Value = serde_json::from_str(&spec).unwrap();
+    // An added endpoint, a removed field and a renamed backend function.
+    doc["paths"]["/api/v1/missions"] = json!({"get": {"tags": ["missions"], "summary": "List Missions",
+        "operationId": "list_missions_api_v1_missions_get", "responses": {"200": {"description": "Successful Response",
+        "content": {"application/json": {"schema": {"type": "array", "items": {"type": "object"}, "title": "Response List Missions"}}}}}}});
+    doc["components"]["schemas"]["PoiCreate"]["properties"].as_object_mut().unwrap().remove("notes");
+    doc["paths"]["/api/v1/poi/{poi_id}"]["get"]["operationId"] = json!("fetch_poi_api_v1_poi__poi_id__get");
+    let changed = serde_json::to_string_pretty(&doc).unwrap();
+
+    let before = generate(Input { spec: &spec, overrides: Some(&overrides) }).unwrap();
+    let after = generate(Input { spec: &changed, overrides: Some(&overrides) }).unwrap();
+    let ir = lower_spec(Input { spec: &changed, overrides: Some(&overrides) }).unwrap();
+    let names: Vec<&str> = ir.tools.iter().map(|t| t.name.as_str()).collect();
+    assert!(names.contains(&"list_missions") && names.contains(&"fetch_poi") && !names.contains(&"get_poi"));
+    let create = ir.tools.iter().find(|t| t.name == "create_poi").unwrap();
+    assert!(create.input_schema["properties"]["body"]["properties"].get("notes").is_none());
+
+    assert!(
+        after.tools_rs.contains("async fn call_list_missions") && !after.tools_rs.contains("async fn call_get_poi")
+    );
+    assert!(after.client_rs.contains("pub async fn list_missions_api_v1_missions_get"));
+    assert!(after.api_md.contains("| `list_missions` | `GET /api/v1/missions` |"));
+    assert!(after.api_md.contains("| `fetch_poi` | `GET /api/v1/poi/{poi_id}` |"));
+    assert_ne!(before.tools_json, after.tools_json);
+}
