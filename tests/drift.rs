@@ -10,26 +10,19 @@ fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// A short line diff: the first differing lines with context.
-fn diff(expected: &str, actual: &str) -> String {
-    let (e, a): (Vec<&str>, Vec<&str>) = (expected.lines().collect(), actual.lines().collect());
-    let first = e.iter().zip(&a).position(|(x, y)| x != y).unwrap_or(e.len().min(a.len()));
-    let mut out = format!("first difference at line {}:\n", first + 1);
-    for i in first.saturating_sub(2)..(first + 6).min(e.len().max(a.len())) {
-        match (e.get(i), a.get(i)) {
-            (Some(x), Some(y)) if x == y => out.push_str(&format!("  {x}\n")),
-            (x, y) => {
-                if let Some(x) = x {
-                    out.push_str(&format!("- {x}\n"));
-                }
-                if let Some(y) = y {
-                    out.push_str(&format!("+ {y}\n"));
-                }
-            }
-        }
+/// A unified diff of the changed lines, capped so a large drift stays readable.
+fn diff(committed: &str, generated: &str) -> String {
+    const MAX_LINES: usize = 80;
+    let text = similar::TextDiff::from_lines(committed, generated)
+        .unified_diff()
+        .context_radius(2)
+        .header("committed", "generated from the spec")
+        .to_string();
+    let lines: Vec<&str> = text.lines().collect();
+    if lines.len() <= MAX_LINES {
+        return text;
     }
-    out.push_str(&format!("({} committed lines, {} generated)", e.len(), a.len()));
-    out
+    format!("{}\n… ({} more diff lines)", lines[..MAX_LINES].join("\n"), lines.len() - MAX_LINES)
 }
 
 #[test]

@@ -13,7 +13,7 @@ pub fn render(ir: &Ir) -> String {
     let mut md = String::new();
     let _ = writeln!(
         md,
-        "_Generated from the spec ({} {}, OpenAPI {}): {} tools, {} excluded operations._\n",
+        "_Generated from the spec ({} {}, OpenAPI {}): {} tools, {} excluded operation(s)._\n",
         ir.title,
         ir.version,
         ir.source_openapi,
