@@ -26,7 +26,7 @@ impl ClientHooks<Arc<CallCtx>> for Client {
         for (name, value) in &ctx.headers {
             headers.insert(name, value.clone());
         }
-        if let Some(auth) = &ctx.backend.auth {
+        if let Some(auth) = &ctx.authorization {
             headers.insert(AUTHORIZATION, auth.clone());
         }
         Ok(())
@@ -41,6 +41,7 @@ impl ClientHooks<Arc<CallCtx>> for Client {
         };
         let mut response = self.client.execute(request).await?;
         let status = response.status();
+        ctx.status.store(status.as_u16(), std::sync::atomic::Ordering::Relaxed);
         let version = response.version();
         let headers = response.headers().clone();
         let limit = ctx.backend.max_response_bytes;

@@ -1,8 +1,13 @@
 //! Command line and environment: every setting the binary reads, validated at start
 //! with errors that name the setting and say what to do.
 
+use crate::audit::Audit;
+use crate::auth::{Caller, HttpGuard, JwtVerifier, OAuthConfig, StaticTokens};
+use crate::policy::{Context, Fallback, Policy, Scope, patterns};
+use crate::server::Guardrails;
 use crate::support::Backend;
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
+use rmcp::model::RequestStateCodec;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -19,7 +24,7 @@ pub struct Cli {
 pub enum Command {
     /// Serve MCP over stdio or streamable HTTP. Without VTOC_API_BASE_URL, an embedded
     /// demo backend is started and used.
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Run only the embedded demo vTOC backend (in memory, seeded).
     DemoBackend {
         #[arg(long, env = "VTOC_DEMO_BIND", default_value = "127.0.0.1:8080")]
@@ -47,6 +52,8 @@ pub struct ServeArgs {
     pub demo: bool,
     #[command(flatten)]
     pub backend: BackendArgs,
+    #[command(flatten)]
+    pub guard: GuardArgs,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -170,6 +177,280 @@ impl Default for BackendArgs {
             max_response_bytes: 16 * 1024 * 1024,
             response_validation: ResponseValidation::Warn,
         }
+    }
+}
+
+/// Guardrails: authentication, scopes, policy, confirmation, context, audit, limits.
+#[derive(Debug, Clone, Args)]
+pub struct GuardArgs {
+    /// Static bearer tokens for MCP callers: `NAME:SCOPE:TOKEN`, comma-separated.
+    #[arg(long = "auth-tokens", env = "MCP_AUTH_TOKENS", hide_env_values = true)]
+    pub auth_tokens: Option<String>,
+    /// File with one `NAME:SCOPE:TOKEN` per line (Docker secrets).
+    #[arg(long = "auth-tokens-file", env = "MCP_AUTH_TOKENS_FILE")]
+    pub auth_tokens_file: Option<PathBuf>,
+    /// OAuth 2.1: expected issuer (`iss`) of access tokens.
+    #[arg(long = "oauth-issuer", env = "MCP_OAUTH_ISSUER")]
+    pub oauth_issuer: Option<String>,
+    /// OAuth 2.1: this server's canonical URL, the expected audience (`aud`).
+    #[arg(long = "oauth-audience", env = "MCP_OAUTH_AUDIENCE")]
+    pub oauth_audience: Option<String>,
+    /// OAuth 2.1: where the issuer publishes its signing keys.
+    #[arg(long = "oauth-jwks-url", env = "MCP_OAUTH_JWKS_URL")]
+    pub oauth_jwks_url: Option<String>,
+    /// Authorization servers listed in the protected resource metadata (default: the issuer).
+    #[arg(long = "oauth-authorization-servers", env = "MCP_OAUTH_AUTHORIZATION_SERVERS")]
+    pub oauth_authorization_servers: Option<String>,
+    /// Allow unauthenticated HTTP on a non-loopback address. Anyone who reaches the port
+    /// gets MCP_LOCAL_SCOPE.
+    #[arg(long = "insecure-no-auth", env = "MCP_INSECURE_NO_AUTH")]
+    pub insecure_no_auth: bool,
+    /// Browser origins allowed to call /mcp besides the server's own (comma-separated).
+    #[arg(long = "allowed-origins", env = "MCP_ALLOWED_ORIGINS")]
+    pub allowed_origins: Option<String>,
+    /// Host names the HTTP transport answers to (comma-separated; default loopback names).
+    #[arg(long = "allowed-hosts", env = "MCP_ALLOWED_HOSTS")]
+    pub allowed_hosts: Option<String>,
+    /// Serve tools that change data (default: read-only tools only).
+    #[arg(long = "allow-writes", env = "MCP_ALLOW_WRITES")]
+    pub allow_writes: bool,
+    /// Only these tools: names, globs (`get_*`) or `tag:NAME`, comma-separated.
+    #[arg(long = "tools-allow", env = "MCP_TOOLS_ALLOW")]
+    pub tools_allow: Option<String>,
+    /// Never these tools (wins over the allow list).
+    #[arg(long = "tools-deny", env = "MCP_TOOLS_DENY")]
+    pub tools_deny: Option<String>,
+    /// Scope of stdio, and of HTTP callers when no authentication is configured.
+    #[arg(long = "local-scope", env = "MCP_LOCAL_SCOPE", default_value = "vtoc:read")]
+    pub local_scope: String,
+    /// Ask the user to confirm destructive calls (MCP elicitation).
+    #[arg(long = "confirm-destructive", env = "MCP_CONFIRM_DESTRUCTIVE", action = ArgAction::Set, default_value_t = true)]
+    pub confirm_destructive: bool,
+    /// When the client cannot ask the user: deny the destructive call, or allow it.
+    #[arg(long = "confirm-fallback", env = "MCP_CONFIRM_FALLBACK", value_enum, default_value = "deny")]
+    pub confirm_fallback: Fallback,
+    /// Seconds the user has to answer a confirmation.
+    #[arg(long = "confirm-timeout", env = "MCP_CONFIRM_TIMEOUT_SECS", default_value_t = 120.0)]
+    pub confirm_timeout_secs: f64,
+    /// Key (32+ bytes) signing confirmation state; the same on every replica.
+    #[arg(long = "request-state-key", env = "MCP_REQUEST_STATE_KEY", hide_env_values = true)]
+    pub request_state_key: Option<String>,
+    #[arg(long = "request-state-key-file", env = "MCP_REQUEST_STATE_KEY_FILE")]
+    pub request_state_key_file: Option<PathBuf>,
+    /// Station used when neither the call nor the MCP request names one.
+    #[arg(long = "default-station", env = "VTOC_DEFAULT_STATION")]
+    pub default_station: Option<String>,
+    #[arg(long = "default-channel", env = "VTOC_DEFAULT_CHANNEL")]
+    pub default_channel: Option<String>,
+    #[arg(long = "default-initiator", env = "VTOC_DEFAULT_INITIATOR")]
+    pub default_initiator: Option<String>,
+    /// Offer the optional `context` argument (station, channel, initiator) on every tool.
+    #[arg(long = "context-argument", env = "MCP_CONTEXT_ARGUMENT", action = ArgAction::Set, default_value_t = true)]
+    pub context_argument: bool,
+    /// Send the MCP caller's own bearer token to the backend instead of VTOC_API_TOKEN.
+    /// Risky: see docs/security.md.
+    #[arg(long = "forward-caller-token", env = "MCP_FORWARD_CALLER_TOKEN")]
+    pub forward_caller_token: bool,
+    /// Audit log: `stderr`, `off`, or a file path.
+    #[arg(long = "audit-log", env = "MCP_AUDIT_LOG", default_value = "stderr")]
+    pub audit_log: String,
+    /// Largest MCP request body accepted over HTTP.
+    #[arg(long = "max-request-bytes", env = "MCP_MAX_REQUEST_BYTES", default_value_t = 1024 * 1024)]
+    pub max_request_bytes: usize,
+    /// Tool calls in flight per caller.
+    #[arg(long = "max-concurrent-calls", env = "MCP_MAX_CONCURRENT_CALLS", default_value_t = 8)]
+    pub max_concurrent_calls: usize,
+    /// Results larger than this are cut, with a marker.
+    #[arg(long = "max-result-bytes", env = "MCP_MAX_RESULT_BYTES", default_value_t = 256 * 1024)]
+    pub max_result_bytes: usize,
+}
+
+impl Default for GuardArgs {
+    fn default() -> Self {
+        GuardArgs::parse_from_env_free()
+    }
+}
+
+impl GuardArgs {
+    /// What an empty command line gives: the defaults of the attributes above, so they are
+    /// written once. Like the CLI, this reads the `MCP_*` environment variables when set.
+    fn parse_from_env_free() -> GuardArgs {
+        #[derive(Parser)]
+        struct Only {
+            #[command(flatten)]
+            guard: GuardArgs,
+        }
+        Only::parse_from(["vtoc-mcp"]).guard
+    }
+
+    pub fn policy(&self) -> Policy {
+        Policy {
+            allow_writes: self.allow_writes,
+            allow: self.tools_allow.as_deref().map(patterns).unwrap_or_default(),
+            deny: self.tools_deny.as_deref().map(patterns).unwrap_or_default(),
+            confirm_destructive: self.confirm_destructive,
+            confirm_fallback: self.confirm_fallback,
+        }
+    }
+
+    pub fn local_scope(&self) -> Result<Scope, ConfigError> {
+        Scope::parse(&self.local_scope).ok_or_else(|| {
+            err("MCP_LOCAL_SCOPE", format!("{:?} is not vtoc:read, vtoc:operate or vtoc:admin", self.local_scope))
+        })
+    }
+
+    /// The settings of the shared call path.
+    pub fn guardrails(&self) -> Result<Guardrails, ConfigError> {
+        for (setting, value) in [
+            ("MCP_MAX_CONCURRENT_CALLS", self.max_concurrent_calls),
+            ("MCP_MAX_RESULT_BYTES", self.max_result_bytes),
+            ("MCP_MAX_REQUEST_BYTES", self.max_request_bytes),
+        ] {
+            if value == 0 {
+                return Err(err(setting, "must be greater than 0"));
+            }
+        }
+        let key = match (&self.request_state_key, &self.request_state_key_file) {
+            (Some(_), Some(_)) => {
+                return Err(err(
+                    "MCP_REQUEST_STATE_KEY",
+                    "set MCP_REQUEST_STATE_KEY or MCP_REQUEST_STATE_KEY_FILE, not both",
+                ));
+            }
+            (Some(k), None) => Some(k.trim().as_bytes().to_vec()),
+            (None, Some(path)) => Some(
+                std::fs::read_to_string(path)
+                    .map_err(|e| err("MCP_REQUEST_STATE_KEY_FILE", format!("cannot read {}: {e}", path.display())))?
+                    .trim()
+                    .as_bytes()
+                    .to_vec(),
+            ),
+            (None, None) => None,
+        };
+        let state_codec = match key {
+            Some(k) => RequestStateCodec::try_new(k).map_err(|e| {
+                err("MCP_REQUEST_STATE_KEY", format!("{e}; use at least 32 random bytes, e.g. `openssl rand -hex 32`"))
+            })?,
+            None => RequestStateCodec::try_new(crate::server::random_key()).expect("32 random bytes are a valid key"),
+        };
+        Ok(Guardrails {
+            policy: self.policy(),
+            local: Caller::local(self.local_scope()?),
+            defaults: Context {
+                station: self.default_station.clone(),
+                channel: self.default_channel.clone(),
+                initiator: self.default_initiator.clone(),
+            },
+            context_argument: self.context_argument,
+            audit: Arc::new(Audit::open(&self.audit_log).map_err(|m| err("MCP_AUDIT_LOG", m))?),
+            max_result_bytes: self.max_result_bytes,
+            max_concurrent_per_caller: self.max_concurrent_calls,
+            confirm_timeout: seconds("MCP_CONFIRM_TIMEOUT_SECS", self.confirm_timeout_secs)?,
+            state_codec,
+            forward_caller_token: self.forward_caller_token,
+        })
+    }
+
+    pub fn static_tokens(&self) -> Result<StaticTokens, ConfigError> {
+        let mut text = self.auth_tokens.clone().unwrap_or_default();
+        if let Some(path) = &self.auth_tokens_file {
+            let file = std::fs::read_to_string(path)
+                .map_err(|e| err("MCP_AUTH_TOKENS_FILE", format!("cannot read {}: {e}", path.display())))?;
+            text.push('\n');
+            text.push_str(&file);
+        }
+        StaticTokens::parse(&text).map_err(|m| err("MCP_AUTH_TOKENS", m))
+    }
+
+    pub fn oauth(&self) -> Result<Option<OAuthConfig>, ConfigError> {
+        let (issuer, audience, jwks) = (&self.oauth_issuer, &self.oauth_audience, &self.oauth_jwks_url);
+        if issuer.is_none() && audience.is_none() && jwks.is_none() {
+            return Ok(None);
+        }
+        let need = |v: &Option<String>, name: &'static str| {
+            v.clone().filter(|s| !s.trim().is_empty()).ok_or_else(|| {
+                err(name, "OAuth needs MCP_OAUTH_ISSUER, MCP_OAUTH_AUDIENCE and MCP_OAUTH_JWKS_URL together")
+            })
+        };
+        let (issuer, audience, jwks_url) = (
+            need(issuer, "MCP_OAUTH_ISSUER")?,
+            need(audience, "MCP_OAUTH_AUDIENCE")?,
+            need(jwks, "MCP_OAUTH_JWKS_URL")?,
+        );
+        let url = reqwest::Url::parse(&jwks_url).map_err(|e| err("MCP_OAUTH_JWKS_URL", format!("not a URL: {e}")))?;
+        let loopback = url
+            .host_str()
+            .is_some_and(|h| h == "localhost" || h.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback()));
+        if url.scheme() != "https" && !loopback {
+            return Err(err("MCP_OAUTH_JWKS_URL", "must be https:// (plain http only on loopback)"));
+        }
+        reqwest::Url::parse(&audience).map_err(|_| {
+            err("MCP_OAUTH_AUDIENCE", "must be this server's canonical URL, e.g. https://mcp.example.com/mcp")
+        })?;
+        let authorization_servers = match &self.oauth_authorization_servers {
+            Some(list) => list.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect(),
+            None => vec![issuer.clone()],
+        };
+        Ok(Some(OAuthConfig { issuer, audience, jwks_url, authorization_servers }))
+    }
+
+    /// Allowed Host names for the HTTP transport.
+    pub fn allowed_hosts(&self) -> Vec<String> {
+        match &self.allowed_hosts {
+            Some(list) => list.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect(),
+            None => vec!["localhost".into(), "127.0.0.1".into(), "::1".into()],
+        }
+    }
+
+    /// The HTTP guard. Refuses a non-loopback bind without authentication unless
+    /// `--insecure-no-auth` says so.
+    pub fn http_guard(&self, bind: SocketAddr, audit: Arc<Audit>) -> Result<HttpGuard, ConfigError> {
+        let tokens = self.static_tokens()?;
+        let oauth = self.oauth()?;
+        let authenticated = !tokens.is_empty() || oauth.is_some();
+        let anonymous = match (authenticated, bind.ip().is_loopback(), self.insecure_no_auth) {
+            (true, _, _) => None,
+            (false, true, _) => Some(self.local_scope()?),
+            (false, false, true) => {
+                for _ in 0..3 {
+                    tracing::warn!(
+                        "INSECURE: serving MCP on {bind} WITHOUT AUTHENTICATION (--insecure-no-auth). Anyone who can reach this port gets {} access to vTOC.",
+                        self.local_scope
+                    );
+                }
+                Some(self.local_scope()?)
+            }
+            (false, false, false) => {
+                return Err(err(
+                    "MCP_BIND",
+                    format!(
+                        "{bind} is not a loopback address and no authentication is configured; set MCP_AUTH_TOKENS or MCP_AUTH_TOKENS_FILE (or MCP_OAUTH_*), or pass --insecure-no-auth if you really mean it"
+                    ),
+                ));
+            }
+        };
+        let jwt = oauth.map(|config| {
+            install_crypto_provider();
+            let http = reqwest::Client::builder().timeout(Duration::from_secs(10)).build().unwrap_or_default();
+            JwtVerifier::new(config, http)
+        });
+        let origins = self
+            .allowed_origins
+            .as_deref()
+            .map(|l| {
+                l.split(',').map(|s| s.trim().trim_end_matches('/').to_string()).filter(|s| !s.is_empty()).collect()
+            })
+            .unwrap_or_default();
+        Ok(HttpGuard::new(
+            tokens,
+            jwt,
+            anonymous,
+            origins,
+            self.policy(),
+            self.forward_caller_token,
+            self.max_request_bytes,
+            audit,
+        ))
     }
 }
 

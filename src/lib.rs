@@ -9,12 +9,16 @@
 
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 
+pub mod audit;
+pub mod auth;
 pub mod codegen;
 pub mod config;
 pub mod demo;
+pub mod policy;
 pub mod server;
 pub mod support;
 pub mod transport;
+pub mod truncate;
 pub mod validate;
 
 #[allow(clippy::all, dead_code, unused_imports, unused_mut, unused_variables, missing_docs)]

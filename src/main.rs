@@ -9,6 +9,7 @@ use std::sync::Arc;
 use vtoc_mcp::config::{Cli, Command, ServeArgs, Transport};
 use vtoc_mcp::server::Bridge;
 use vtoc_mcp::support::Backend;
+use vtoc_mcp::transport::HttpSettings;
 use vtoc_mcp::{demo, transport};
 
 #[tokio::main]
@@ -16,7 +17,7 @@ async fn main() -> ExitCode {
     let cli = Cli::parse();
     init_logging();
     let result = match cli.command {
-        Command::Serve(args) => serve(args).await,
+        Command::Serve(args) => serve(*args).await,
         Command::DemoBackend { bind } => demo_backend(bind).await,
     };
     match result {
@@ -41,18 +42,34 @@ fn init_logging() {
 }
 
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    let guardrails = args.guard.guardrails()?;
+    // Check every HTTP setting before anything starts.
+    let http = match args.transport {
+        Transport::Http => Some(HttpSettings {
+            guard: Arc::new(args.guard.http_guard(args.bind, guardrails.audit.clone())?),
+            allowed_hosts: args.guard.allowed_hosts(),
+        }),
+        Transport::Stdio => None,
+    };
     let (backend, demo_task) = backend(&args).await?;
-    let bridge = Bridge::new(backend.clone()).map_err(anyhow::Error::msg)?;
-    tracing::info!(tools = bridge.tools().len(), backend = %backend.base_url, "vtoc-mcp ready");
-    let outcome = match args.transport {
-        Transport::Stdio => transport::serve_stdio(bridge, transport::shutdown_signal()).await,
-        Transport::Http => {
+    let bridge = Bridge::new(backend.clone(), guardrails).map_err(anyhow::Error::msg)?;
+    let policy = &bridge.guardrails().policy;
+    tracing::info!(
+        tools = bridge.tools().len(),
+        backend = %backend.base_url,
+        writes = policy.allow_writes,
+        "vtoc-mcp ready{}",
+        if policy.allow_writes { "" } else { " (read-only: set MCP_ALLOW_WRITES=true to serve tools that change data)" }
+    );
+    let outcome = match (args.transport, http) {
+        (Transport::Http, Some(settings)) => {
             let listener = tokio::net::TcpListener::bind(args.bind)
                 .await
                 .map_err(|e| anyhow::anyhow!("cannot listen on {} (MCP_BIND): {e}", args.bind))?;
             tracing::info!("MCP streamable HTTP on http://{}/mcp", listener.local_addr()?);
-            transport::serve_http(bridge, listener, transport::shutdown_signal()).await
+            transport::serve_http(bridge, settings, listener, transport::shutdown_signal()).await
         }
+        _ => transport::serve_stdio(bridge, transport::shutdown_signal()).await,
     };
     if let Some(task) = demo_task {
         task.abort();

@@ -1,45 +1,116 @@
-//! The MCP server: an rmcp `ServerHandler` over the generated tool table.
+//! The MCP server: an rmcp `ServerHandler` over the generated tool table, with the
+//! guardrails in one call path shared by every transport (and by `vtoc-mcp call`):
 //!
-//! One call path for every transport (and for `vtoc-mcp call`): look the tool up,
-//! validate the arguments against its `inputSchema` (refusing before any backend call),
-//! build the per-call context, run the generated wrapper under the backend deadline.
+//! 1. look the tool up;
+//! 2. the policy and the caller's scope allow it;
+//! 3. the arguments fit its `inputSchema`;
+//! 4. the caller is under its concurrency limit;
+//! 5. a destructive call is confirmed by the user;
+//! 6. mission context is resolved;
+//! 7. the generated wrapper runs under the backend deadline;
+//! 8. the result is size-limited;
+//! 9. one audit line is written.
+//!
+//! Steps 1-5 refuse before any backend call.
 
+use crate::audit::{self, Audit, Decision};
+use crate::auth::{AuthMethod, Caller};
 use crate::client::Client;
-use crate::support::{Args, Backend, CallCtx, ToolSpec};
+use crate::policy::{CONTEXT_ARG, Context, Fallback, Policy, Refusal, Scope, context_schema};
+use crate::support::{Args, Backend, CallCtx, Location, ToolSpec};
 use crate::tools::TOOLS;
 use crate::validate::Validator;
-use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+use reqwest::header::HeaderValue;
 use rmcp::model::{
-    CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, Implementation, JsonObject, ListToolsResult,
-    PaginatedRequestParams, ServerCapabilities, ServerConfig, Tool, ToolAnnotations,
+    CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, ElicitRequest, ElicitRequestParams,
+    ElicitResult, ElicitationAction, ElicitationSchema, Implementation, InputRequest, InputRequiredResult,
+    InputResponses, JsonObject, ListToolsResult, PaginatedRequestParams, ProtocolVersion, RequestStateCodec,
+    SealOptions, ServerCapabilities, ServerConfig, Tool, ToolAnnotations,
 };
-use rmcp::service::RequestContext;
+use rmcp::service::{Peer, RequestContext};
 use rmcp::{ErrorData, RoleServer, ServerHandler};
-use serde_json::{Value, json};
-use std::collections::HashMap;
-use std::sync::{Arc, OnceLock};
-use std::time::Duration;
-
-/// The request headers vTOC reads for mission context (FACTS: station, ChatKit channel
-/// and initiator). These, and only these, are forwarded from the MCP request.
-pub const CONTEXT_HEADERS: &[&str] = &[
-    "x-station-id",
-    "x-station-slug",
-    "x-chatkit-station",
-    "x-toc-station",
-    "x-chatkit-channel",
-    "x-chatkit-thread",
-    "x-chatkit-user",
-    "x-chatkit-initiator",
-];
+use serde_json::{Map, Value, json};
+use sha2::{Digest, Sha256};
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, Instant};
+use tokio::sync::Semaphore;
 
 const INSTRUCTIONS: &str = "Tools for vTOC, a virtual tactical operations center: stations and their dashboards, \
 timelines and task queues; telemetry sources and events; points of interest (POI) and their identifiers; an IMEI \
 watchlist; hardware control (GPS, ADS-B, H4M import); and agent actions relayed to OpenAI AgentKit. Tools marked \
-read-only only read. Update tools change only the fields you send; send null to clear a field. Errors carry the \
-backend's HTTP status and detail: read them and correct the call.";
+read-only only read. Update tools change only the fields you send; send null to clear a field. Destructive tools \
+ask the user to confirm. Errors carry the backend's HTTP status and detail: read them and correct the call.";
 
-/// A tool of the table, with what the server derives from it once.
+/// The guardrail settings of the call path.
+pub struct Guardrails {
+    pub policy: Policy,
+    /// The caller of stdio and of unauthenticated HTTP.
+    pub local: Caller,
+    /// Context used when neither the call nor the MCP request gives one.
+    pub defaults: Context,
+    /// Offer the optional `context` argument on every tool.
+    pub context_argument: bool,
+    pub audit: Arc<Audit>,
+    /// Results larger than this are cut (with a marker).
+    pub max_result_bytes: usize,
+    /// Calls in flight per caller.
+    pub max_concurrent_per_caller: usize,
+    /// How long a user has to answer a confirmation.
+    pub confirm_timeout: Duration,
+    /// Signs the `requestState` of 2026 confirmations (shared by replicas).
+    pub state_codec: RequestStateCodec,
+    /// Send the caller's own bearer token to the backend instead of VTOC_API_TOKEN.
+    pub forward_caller_token: bool,
+}
+
+impl Guardrails {
+    /// Open settings for tests and tools: every tool, admin scope, no confirmation.
+    pub fn permissive() -> Guardrails {
+        Guardrails {
+            policy: Policy { allow_writes: true, confirm_destructive: false, ..Policy::default() },
+            local: Caller::local(Scope::Admin),
+            defaults: Context::default(),
+            context_argument: true,
+            audit: Arc::new(Audit::off()),
+            max_result_bytes: 1 << 20,
+            max_concurrent_per_caller: 64,
+            confirm_timeout: Duration::from_secs(120),
+            state_codec: RequestStateCodec::try_new(random_key()).expect("32 random bytes are a valid key"),
+            forward_caller_token: false,
+        }
+    }
+}
+
+/// 32 random bytes (for a per-process request-state key).
+pub fn random_key() -> Vec<u8> {
+    let mut key = vec![0u8; 32];
+    getrandom::fill(&mut key).expect("the OS provides randomness");
+    key
+}
+
+/// How a destructive call can be confirmed with this client.
+pub enum Confirmer {
+    /// A 2025-era session client that declared elicitation: ask over the session.
+    Session(Peer<RoleServer>),
+    /// A 2026-07-28 client that declared elicitation: the input-required round trip.
+    Mrtr { responses: Option<InputResponses>, state: Option<String> },
+    /// The client cannot ask the user.
+    Unavailable,
+    /// The person running the command already confirmed (`vtoc-mcp call --yes`).
+    Preapproved,
+}
+
+/// One tool call, from any transport.
+pub struct CallRequest {
+    pub name: String,
+    pub arguments: JsonObject,
+    pub caller: Caller,
+    /// Context from the MCP request's headers.
+    pub header_context: Context,
+    pub confirmer: Confirmer,
+}
+
 struct Entry {
     spec: &'static ToolSpec,
     tool: Tool,
@@ -48,9 +119,12 @@ struct Entry {
 
 struct Inner {
     backend: Arc<Backend>,
+    guard: Guardrails,
     entries: Vec<Entry>,
     by_name: HashMap<&'static str, usize>,
-    listed: Vec<Tool>,
+    /// `tools/list` per scope, computed once.
+    listed: [Vec<Tool>; 3],
+    in_flight: Mutex<HashMap<String, Arc<Semaphore>>>,
     info: ServerConfig,
 }
 
@@ -61,110 +135,384 @@ pub struct Bridge {
 }
 
 impl Bridge {
-    pub fn new(backend: Arc<Backend>) -> Result<Bridge, String> {
+    pub fn new(backend: Arc<Backend>, guard: Guardrails) -> Result<Bridge, String> {
         let entries = TOOLS
             .iter()
-            .map(|spec| Ok(Entry { spec, tool: to_rmcp_tool(spec)?, validator: OnceLock::new() }))
+            .map(|spec| {
+                Ok(Entry { spec, tool: to_rmcp_tool(spec, guard.context_argument)?, validator: OnceLock::new() })
+            })
             .collect::<Result<Vec<_>, String>>()?;
         let by_name = entries.iter().enumerate().map(|(i, e)| (e.spec.name, i)).collect();
-        let listed = entries.iter().map(|e| e.tool.clone()).collect();
+        let listed = Scope::ALL.map(|scope| {
+            entries.iter().filter(|e| guard.policy.permits(e.spec, scope).is_ok()).map(|e| e.tool.clone()).collect()
+        });
         let info = ServerConfig::new(ServerCapabilities::builder().enable_tools().build())
             .with_server_info(Implementation::new("vtoc-mcp", env!("CARGO_PKG_VERSION")))
             .with_instructions(INSTRUCTIONS);
-        Ok(Bridge { inner: Arc::new(Inner { backend, entries, by_name, listed, info }) })
+        Ok(Bridge {
+            inner: Arc::new(Inner { backend, guard, entries, by_name, listed, in_flight: Mutex::default(), info }),
+        })
     }
 
     pub fn backend(&self) -> &Arc<Backend> {
         &self.inner.backend
     }
 
-    /// The tools as served by `tools/list`.
-    pub fn tools(&self) -> &[Tool] {
-        &self.inner.listed
+    pub fn guardrails(&self) -> &Guardrails {
+        &self.inner.guard
     }
 
-    /// One tool call, from any transport.
-    ///
-    /// `Err` is a protocol error (unknown tool, bad arguments: the backend is not called);
-    /// backend failures are `Ok` results with `isError`, which the model reads.
-    pub async fn call(
-        &self,
-        name: &str,
-        arguments: JsonObject,
-        headers: HeaderMap,
-    ) -> Result<CallToolResult, ErrorData> {
-        let entry = self.entry(name)?;
+    /// Every tool (whatever the policy), as the server would describe it.
+    pub fn tools(&self) -> Vec<Tool> {
+        self.inner.entries.iter().map(|e| e.tool.clone()).collect()
+    }
+
+    /// The tools a caller with `scope` sees in `tools/list`.
+    pub fn tools_for(&self, scope: Scope) -> &[Tool] {
+        &self.inner.listed[scope as usize]
+    }
+
+    fn entry(&self, name: &str) -> Option<&Entry> {
+        self.inner.by_name.get(name).map(|&i| &self.inner.entries[i])
+    }
+
+    /// One tool call through every guardrail. `Err` is a JSON-RPC error (unknown tool,
+    /// bad arguments); refusals the model should read are tool errors (`isError`).
+    pub async fn call(&self, req: CallRequest) -> Result<CallToolResponse, ErrorData> {
+        let started = Instant::now();
+        let guard = &self.inner.guard;
+        let mut audit = AuditLine { req: &req, tool: None, started, station: None };
+        let Some(entry) = self.entry(&req.name) else {
+            audit.write(&guard.audit, Decision::RefusedUnknownTool, None, None);
+            return Err(ErrorData::invalid_params(
+                format!("unknown tool `{}`; call tools/list for the available tools", req.name),
+                None,
+            ));
+        };
         let spec = entry.spec;
+        audit.tool = Some(spec);
+        if let Err(refusal) = guard.policy.permits(spec, req.caller.scope) {
+            let decision = match refusal {
+                Refusal::Scope { .. } => Decision::RefusedScope,
+                Refusal::Policy(_) => Decision::RefusedPolicy,
+            };
+            audit.write(&guard.audit, decision, None, None);
+            return Ok(refused(refusal.describe(spec.name)));
+        }
         let validator = entry
             .validator
-            .get_or_init(|| Validator::new(&entry.tool.input_schema.as_ref().clone().into()).map_err(|e| e.to_string()))
+            .get_or_init(|| {
+                Validator::new(&Value::Object((*entry.tool.input_schema).clone())).map_err(|e| e.to_string())
+            })
             .as_ref()
-            .map_err(|e| ErrorData::internal_error(format!("tool `{name}` has an unusable input schema: {e}"), None))?;
-        let arguments = Value::Object(arguments);
+            .map_err(|e| {
+                ErrorData::internal_error(format!("tool `{}` has an unusable input schema: {e}", spec.name), None)
+            })?;
+        let arguments = Value::Object(req.arguments.clone());
         if let Err(violations) = validator.validate(&arguments) {
+            audit.write(&guard.audit, Decision::RefusedArguments, None, None);
             let list: Vec<String> = violations.iter().map(ToString::to_string).collect();
             return Err(ErrorData::invalid_params(
-                format!("invalid arguments for tool `{name}`: {}", list.join("; ")),
-                Some(json!({ "tool": name, "violations": list })),
+                format!("invalid arguments for tool `{}`: {}", spec.name, list.join("; ")),
+                Some(json!({ "tool": spec.name, "violations": list })),
             ));
         }
         let Value::Object(arguments) = arguments else { unreachable!("constructed as an object above") };
+
+        let Some(_permit) = self.permit(&req.caller.name) else {
+            audit.write(&guard.audit, Decision::RefusedLimit, None, None);
+            return Ok(refused(format!(
+                "too many calls in flight for caller `{}` (limit {}, MCP_MAX_CONCURRENT_CALLS); retry when earlier calls finish",
+                req.caller.name, guard.max_concurrent_per_caller
+            )));
+        };
+
+        let context = Context::resolve(
+            &Context::from_argument(arguments.get(CONTEXT_ARG)),
+            &req.header_context,
+            &guard.defaults,
+            (req.caller.method != AuthMethod::Local).then_some(req.caller.name.as_str()),
+        );
+        audit.station = context.station.clone();
+
+        if guard.policy.needs_confirmation(spec) {
+            match self.confirm(spec, &arguments, &req).await {
+                Confirmation::Confirmed => {}
+                Confirmation::Ask(input_required) => {
+                    audit.write(&guard.audit, Decision::ConfirmationRequested, None, None);
+                    return Ok(CallToolResponse::InputRequired(input_required));
+                }
+                Confirmation::Refused(decision, message) => {
+                    audit.write(&guard.audit, decision, None, None);
+                    return Ok(refused(message));
+                }
+            }
+        }
+
         let backend = self.inner.backend.clone();
-        let ctx = Arc::new(CallCtx::new(spec, backend.clone(), &arguments, headers));
-        let client = Client { baseurl: backend.base_url.clone(), client: backend.http.clone(), inner: ctx };
+        let mut ctx = CallCtx::new(spec, backend.clone(), &arguments, context.headers());
+        if guard.forward_caller_token
+            && let Some(token) = &req.caller.token
+        {
+            ctx.authorization = bearer(token.expose()).ok();
+        }
+        let ctx = Arc::new(ctx);
+        let client = Client { baseurl: backend.base_url.clone(), client: backend.http.clone(), inner: ctx.clone() };
         let args = Args::new(&arguments);
         // The HTTP client enforces the timeout per request; this bounds the whole call.
         let deadline = backend.timeout + Duration::from_secs(1);
-        match tokio::time::timeout(deadline, (spec.call)(&client, &args)).await {
-            Ok(Ok(result)) => Ok(result),
-            Ok(Err(arg)) => Err(ErrorData::invalid_params(
-                format!("invalid arguments for tool `{name}`: {arg}"),
-                Some(json!({ "tool": name, "field": arg.field })),
-            )),
-            Err(_) => Ok(CallToolResult::error(vec![ContentBlock::text(format!(
+        let outcome = tokio::time::timeout(deadline, (spec.call)(&client, &args)).await;
+        let status = ctx.status();
+        let result = match outcome {
+            Ok(Ok(result)) => result,
+            Ok(Err(arg)) => {
+                audit.write(&guard.audit, Decision::RefusedArguments, None, None);
+                return Err(ErrorData::invalid_params(
+                    format!("invalid arguments for tool `{}`: {arg}", spec.name),
+                    Some(json!({ "tool": spec.name, "field": arg.field })),
+                ));
+            }
+            Err(_) => CallToolResult::error(vec![ContentBlock::text(format!(
                 "{} {}: no answer from the vTOC backend at {} within {} s",
                 spec.method.as_str(),
                 spec.path,
                 backend.base_url,
                 deadline.as_secs()
-            ))])),
-        }
+            ))]),
+        };
+        let outcome = if result.is_error == Some(true) { "error" } else { "ok" };
+        audit.write(&guard.audit, Decision::Allowed, status, Some(outcome));
+        Ok(crate::truncate::limit(result, guard.max_result_bytes).into())
     }
 
-    fn entry(&self, name: &str) -> Result<&Entry, ErrorData> {
-        self.inner.by_name.get(name).map(|&i| &self.inner.entries[i]).ok_or_else(|| {
-            ErrorData::invalid_params(
-                format!("unknown tool `{name}`; call tools/list for the {} available tools", self.inner.entries.len()),
-                None,
+    fn permit(&self, caller: &str) -> Option<tokio::sync::OwnedSemaphorePermit> {
+        let limit = self.inner.guard.max_concurrent_per_caller;
+        let semaphore = {
+            let mut map = self.inner.in_flight.lock().unwrap_or_else(|p| p.into_inner());
+            if map.len() > 10_000 {
+                map.retain(|_, s| s.available_permits() < limit);
+            }
+            map.entry(caller.to_string()).or_insert_with(|| Arc::new(Semaphore::new(limit))).clone()
+        };
+        semaphore.try_acquire_owned().ok()
+    }
+
+    /// Ask the user, in whichever way this client supports.
+    async fn confirm(&self, spec: &ToolSpec, arguments: &JsonObject, req: &CallRequest) -> Confirmation {
+        let guard = &self.inner.guard;
+        let target = target_text(spec, arguments);
+        let message = format!(
+            "Confirm `{}`: {} {}{}. {} This cannot be undone.",
+            spec.name,
+            spec.method.as_str(),
+            spec.path,
+            if target.is_empty() { String::new() } else { format!(" ({target})") },
+            spec.title.unwrap_or_default()
+        );
+        let schema = || {
+            ElicitationSchema::builder()
+                .required_bool_property("confirm", |b| {
+                    b.title(format!("Run {}?", spec.name)).description(message.clone())
+                })
+                .build_unchecked()
+        };
+        let accepted = |r: &ElicitResult| {
+            r.action == ElicitationAction::Accept
+                && r.content.as_ref().and_then(|c| c.get("confirm")).and_then(Value::as_bool) == Some(true)
+        };
+        let declined = || {
+            Confirmation::Refused(
+                Decision::ConfirmationDeclined,
+                format!("the user did not confirm `{}` ({target}); nothing was changed", spec.name),
             )
-        })
-    }
-}
-
-/// Forward the mission-context headers of an MCP HTTP request.
-pub fn context_headers(incoming: &http::HeaderMap) -> HeaderMap {
-    let mut out = HeaderMap::new();
-    for name in CONTEXT_HEADERS {
-        if let Some(value) = incoming.get(*name).filter(|v| !v.is_empty()) {
-            out.insert(HeaderName::from_static(name), value.clone());
+        };
+        match &req.confirmer {
+            Confirmer::Preapproved => Confirmation::Confirmed,
+            Confirmer::Session(peer) => {
+                let params = ElicitRequestParams::FormElicitationParams {
+                    meta: None,
+                    message: message.clone(),
+                    requested_schema: schema(),
+                };
+                match peer.create_elicitation_with_timeout(params, Some(guard.confirm_timeout)).await {
+                    Ok(r) if accepted(&r) => Confirmation::Confirmed,
+                    Ok(_) => declined(),
+                    Err(e) => Confirmation::Refused(
+                        Decision::ConfirmationDeclined,
+                        format!("could not get the user's confirmation for `{}`: {e}; nothing was changed", spec.name),
+                    ),
+                }
+            }
+            Confirmer::Mrtr { responses: None, .. } | Confirmer::Mrtr { state: None, .. } => {
+                let state = ConfirmState::new(spec.name, arguments, &req.caller.name);
+                let Ok(sealed) = guard.state_codec.seal_json_with(&state, &seal_options(guard.confirm_timeout)) else {
+                    return Confirmation::Refused(
+                        Decision::ConfirmationUnavailable,
+                        "cannot seal the confirmation state".into(),
+                    );
+                };
+                let params = ElicitRequestParams::FormElicitationParams {
+                    meta: None,
+                    message: message.clone(),
+                    requested_schema: schema(),
+                };
+                let requests =
+                    BTreeMap::from([("confirm".to_string(), InputRequest::Elicitation(ElicitRequest::new(params)))]);
+                Confirmation::Ask(InputRequiredResult::new(Some(requests), Some(sealed)))
+            }
+            Confirmer::Mrtr { responses: Some(responses), state: Some(sealed) } => {
+                let Ok(state) = guard.state_codec.open_json_with::<ConfirmState>(sealed, CONFIRM_AAD) else {
+                    return Confirmation::Refused(
+                        Decision::ConfirmationDeclined,
+                        "the confirmation state is invalid or expired; call the tool again".into(),
+                    );
+                };
+                if !state.is_for(spec.name, arguments, &req.caller.name) {
+                    return Confirmation::Refused(
+                        Decision::ConfirmationDeclined,
+                        "the confirmation was given for another call (tool, arguments or caller differ); call the tool again".into(),
+                    );
+                }
+                match responses.get("confirm").and_then(|v| serde_json::from_value::<ElicitResult>(v.clone()).ok()) {
+                    Some(r) if accepted(&r) => Confirmation::Confirmed,
+                    _ => declined(),
+                }
+            }
+            Confirmer::Unavailable => match guard.policy.confirm_fallback {
+                Fallback::Allow => Confirmation::Confirmed,
+                Fallback::Deny => Confirmation::Refused(
+                    Decision::ConfirmationUnavailable,
+                    format!(
+                        "`{}` is destructive and needs the user's confirmation, but this client cannot ask (it does not support MCP elicitation); nothing was changed. Ask the operator to run it, or to use a client that supports elicitation.",
+                        spec.name
+                    ),
+                ),
+            },
         }
     }
-    out
 }
 
-fn to_rmcp_tool(spec: &'static ToolSpec) -> Result<Tool, String> {
-    let object = |text: &str, what: &str| -> Result<Arc<JsonObject>, String> {
+enum Confirmation {
+    Confirmed,
+    Ask(InputRequiredResult),
+    Refused(Decision, String),
+}
+
+/// What a 2026 confirmation was asked for, sealed into `requestState` and checked on
+/// the retry: the same tool, the same arguments (canonical digest), the same caller.
+#[derive(Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+struct ConfirmState {
+    tool: String,
+    args: String,
+    caller: String,
+    nonce: String,
+}
+
+impl ConfirmState {
+    fn new(tool: &str, arguments: &JsonObject, caller: &str) -> ConfirmState {
+        let canonical = canonical(&Value::Object(arguments.clone()));
+        let digest: String =
+            Sha256::digest(canonical.to_string().as_bytes()).iter().map(|b| format!("{b:02x}")).collect();
+        let nonce: String = random_key()[..8].iter().map(|b| format!("{b:02x}")).collect();
+        ConfirmState { tool: tool.to_string(), args: digest, caller: caller.to_string(), nonce }
+    }
+
+    /// Was this state sealed for this very call?
+    fn is_for(&self, tool: &str, arguments: &JsonObject, caller: &str) -> bool {
+        let expected = ConfirmState::new(tool, arguments, caller);
+        self.tool == expected.tool && self.args == expected.args && self.caller == expected.caller
+    }
+}
+
+/// Binds sealed confirmation states to their purpose.
+const CONFIRM_AAD: &[u8] = b"vtoc-mcp/confirm/v1";
+
+fn seal_options(ttl: Duration) -> SealOptions<'static> {
+    SealOptions::new().associated_data(CONFIRM_AAD).ttl(ttl)
+}
+
+/// Keys sorted at every level, so a retry that reorders keys digests the same.
+fn canonical(v: &Value) -> Value {
+    match v {
+        Value::Object(map) => {
+            let sorted: BTreeMap<&String, Value> = map.iter().map(|(k, v)| (k, canonical(v))).collect();
+            Value::Object(sorted.into_iter().map(|(k, v)| (k.clone(), v)).collect())
+        }
+        Value::Array(items) => Value::Array(items.iter().map(canonical).collect()),
+        other => other.clone(),
+    }
+}
+
+/// `poi_id=3, identifier_id=2`: the path parameters of a call.
+fn target_text(spec: &ToolSpec, arguments: &JsonObject) -> String {
+    spec.params
+        .iter()
+        .filter(|p| p.location == Location::Path)
+        .filter_map(|p| arguments.get(p.name).map(|v| format!("{}={}", p.name, v)))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn refused(message: String) -> CallToolResponse {
+    CallToolResult::error(vec![ContentBlock::text(message)]).into()
+}
+
+/// Collects what the audit line needs as the call proceeds.
+struct AuditLine<'a> {
+    req: &'a CallRequest,
+    tool: Option<&'static ToolSpec>,
+    started: Instant,
+    station: Option<String>,
+}
+
+impl AuditLine<'_> {
+    fn write(&self, audit: &Audit, decision: Decision, status: Option<u16>, outcome: Option<&'static str>) {
+        let targets: Map<String, Value> = self
+            .tool
+            .map(|spec| {
+                spec.params
+                    .iter()
+                    .filter(|p| p.location == Location::Path)
+                    .filter_map(|p| self.req.arguments.get(p.name).map(|v| (p.name.to_string(), v.clone())))
+                    .collect()
+            })
+            .unwrap_or_default();
+        audit.record(&audit::Event {
+            ts: audit::now(),
+            event: "tool_call",
+            caller: &self.req.caller.name,
+            auth: self.req.caller.method,
+            tool: &self.req.name,
+            targets,
+            station: self.station.as_deref(),
+            decision,
+            status,
+            outcome,
+            latency_ms: (self.started.elapsed().as_secs_f64() * 1000.0 * 100.0).round() / 100.0,
+        });
+    }
+}
+
+fn to_rmcp_tool(spec: &'static ToolSpec, context_argument: bool) -> Result<Tool, String> {
+    let object = |text: &str, what: &str| -> Result<JsonObject, String> {
         match serde_json::from_str::<Value>(text) {
-            Ok(Value::Object(map)) => Ok(Arc::new(map)),
+            Ok(Value::Object(map)) => Ok(map),
             _ => Err(format!("tool `{}`: the generated {what} is not a JSON object", spec.name)),
         }
     };
-    let mut tool = Tool::new(spec.name, spec.description, object(spec.input_schema, "inputSchema")?);
+    let mut input = object(spec.input_schema, "inputSchema")?;
+    if context_argument
+        && let Some(Value::Object(props)) = input.get_mut("properties")
+        && !props.contains_key(CONTEXT_ARG)
+    {
+        props.insert(CONTEXT_ARG.into(), context_schema());
+    }
+    let mut tool = Tool::new(spec.name, spec.description, Arc::new(input));
     if let Some(title) = spec.title {
         tool = tool.with_title(title);
     }
     if let Some(output) = spec.output_schema {
-        tool = tool.with_raw_output_schema(object(output, "outputSchema")?);
+        tool = tool.with_raw_output_schema(Arc::new(object(output, "outputSchema")?));
     }
     let h = spec.hints;
     let mut annotations = ToolAnnotations::new()
@@ -176,6 +524,16 @@ fn to_rmcp_tool(spec: &'static ToolSpec) -> Result<Tool, String> {
     Ok(tool.with_annotations(annotations))
 }
 
+impl Bridge {
+    fn caller_of(&self, context: &RequestContext<RoleServer>) -> Caller {
+        context
+            .extensions
+            .get::<http::request::Parts>()
+            .and_then(|p| p.extensions.get::<Caller>().cloned())
+            .unwrap_or_else(|| self.inner.guard.local.clone())
+    }
+}
+
 impl ServerHandler for Bridge {
     fn get_info(&self) -> ServerConfig {
         self.inner.info.clone()
@@ -184,13 +542,14 @@ impl ServerHandler for Bridge {
     async fn list_tools(
         &self,
         _request: Option<PaginatedRequestParams>,
-        _context: RequestContext<RoleServer>,
+        context: RequestContext<RoleServer>,
     ) -> Result<ListToolsResult, ErrorData> {
-        Ok(ListToolsResult::with_all_items(self.inner.listed.clone()))
+        let caller = self.caller_of(&context);
+        Ok(ListToolsResult::with_all_items(self.tools_for(caller.scope).to_vec()))
     }
 
     fn get_tool(&self, name: &str) -> Option<Tool> {
-        self.entry(name).ok().map(|e| e.tool.clone())
+        self.entry(name).map(|e| e.tool.clone())
     }
 
     async fn call_tool(
@@ -198,12 +557,29 @@ impl ServerHandler for Bridge {
         request: CallToolRequestParams,
         context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, ErrorData> {
-        let headers = context
+        let caller = self.caller_of(&context);
+        let header_context = context
             .extensions
             .get::<http::request::Parts>()
-            .map(|parts| context_headers(&parts.headers))
+            .map(|parts| Context::from_headers(&parts.headers))
             .unwrap_or_default();
-        self.call(&request.name, request.arguments.unwrap_or_default(), headers).await.map(Into::into)
+        let can_elicit = context.client_capabilities().is_some_and(|c| c.elicitation.is_some());
+        let modern = context.protocol_version().is_some_and(|v| v >= ProtocolVersion::V_2026_07_28);
+        let confirmer = match (can_elicit, modern) {
+            (false, _) => Confirmer::Unavailable,
+            (true, true) => {
+                Confirmer::Mrtr { responses: request.input_responses.clone(), state: request.request_state.clone() }
+            }
+            (true, false) => Confirmer::Session(context.peer.clone()),
+        };
+        self.call(CallRequest {
+            name: request.name.to_string(),
+            arguments: request.arguments.unwrap_or_default(),
+            caller,
+            header_context,
+            confirmer,
+        })
+        .await
     }
 }
 

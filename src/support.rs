@@ -271,7 +271,12 @@ pub struct CallCtx {
     pub raw_body: Option<Bytes>,
     /// Context headers for the backend (station, ChatKit channel and user).
     pub headers: HeaderMap,
+    /// The `Authorization` sent to the backend: the bridge's own token, or (only in the
+    /// opt-in passthrough mode) the caller's.
+    pub authorization: Option<HeaderValue>,
     pub captured: Mutex<Option<Captured>>,
+    /// The backend's HTTP status (0 until it answers), for the audit line.
+    pub status: std::sync::atomic::AtomicU16,
 }
 
 impl fmt::Debug for CallCtx {
@@ -286,7 +291,21 @@ impl CallCtx {
             Some(true) => args.get("body").filter(|v| !v.is_null()).map(|v| Bytes::from(v.to_string())),
             _ => None,
         };
-        CallCtx { tool, backend, raw_body, headers, captured: Mutex::new(None) }
+        let authorization = backend.auth.clone();
+        CallCtx {
+            tool,
+            backend,
+            raw_body,
+            headers,
+            authorization,
+            captured: Mutex::new(None),
+            status: Default::default(),
+        }
+    }
+
+    /// The backend's status, once it answered.
+    pub fn status(&self) -> Option<u16> {
+        Some(self.status.load(std::sync::atomic::Ordering::Relaxed)).filter(|s| *s != 0)
     }
 
     fn take_captured(&self) -> Option<Captured> {

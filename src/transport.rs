@@ -4,6 +4,7 @@
 //! `127.0.0.1:0`; rmcp's service handles both protocol eras: 2025 clients with an
 //! `initialize` handshake and sessions, and stateless 2026-07-28 requests.
 
+use crate::auth::HttpGuard;
 use crate::server::Bridge;
 use axum::Json;
 use axum::routing::get;
@@ -30,25 +31,49 @@ pub async fn serve_stdio(bridge: Bridge, shutdown: impl Future<Output = ()>) -> 
     Ok(())
 }
 
-/// The HTTP application: `/mcp` (streamable HTTP) and `/healthz`.
-pub fn router(bridge: Bridge, cancel: CancellationToken) -> axum::Router {
+/// Settings of the HTTP transport.
+pub struct HttpSettings {
+    pub guard: Arc<HttpGuard>,
+    /// `Host` names answered (rmcp refuses others with 403).
+    pub allowed_hosts: Vec<String>,
+}
+
+/// The HTTP application: `/mcp` (streamable HTTP) behind the guard, `/healthz`, and the
+/// OAuth protected resource metadata when OAuth is configured.
+pub fn router(bridge: Bridge, settings: HttpSettings, cancel: CancellationToken) -> axum::Router {
     let tool_count = bridge.tools().len();
-    let config = StreamableHttpServerConfig::default().with_cancellation_token(cancel);
+    let config = StreamableHttpServerConfig::default()
+        .with_cancellation_token(cancel)
+        .with_allowed_hosts(settings.allowed_hosts)
+        .with_max_request_body_bytes(settings.guard.max_request_bytes);
     let factory = bridge.clone();
     let mcp = StreamableHttpService::new(move || Ok(factory.clone()), Arc::new(LocalSessionManager::default()), config);
-    axum::Router::new()
+    let metadata = settings.guard.oauth.as_ref().map(|v| Arc::new(crate::auth::resource_metadata(v.config())));
+    let mut app = axum::Router::new()
         .nest_service("/mcp", mcp)
-        .route("/healthz", get(move || async move { Json(json!({"status": "ok", "tools": tool_count})) }))
+        .layer(axum::middleware::from_fn_with_state(settings.guard, crate::auth::guard))
+        .route("/healthz", get(move || async move { Json(json!({"status": "ok", "tools": tool_count})) }));
+    if let Some(doc) = metadata {
+        let handler = move || {
+            let doc = doc.clone();
+            async move { Json((*doc).clone()) }
+        };
+        app = app
+            .route("/.well-known/oauth-protected-resource", get(handler.clone()))
+            .route("/.well-known/oauth-protected-resource/mcp", get(handler));
+    }
+    app
 }
 
 /// Serve HTTP on `listener` until `shutdown` resolves; in-flight requests finish first.
 pub async fn serve_http(
     bridge: Bridge,
+    settings: HttpSettings,
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let cancel = CancellationToken::new();
-    let app = router(bridge, cancel.clone());
+    let app = router(bridge, settings, cancel.clone());
     let stop = cancel.clone();
     axum::serve(listener, app)
         .with_graceful_shutdown(async move {

@@ -17,9 +17,10 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
-use vtoc_mcp::config::BackendArgs;
+use vtoc_mcp::config::{BackendArgs, GuardArgs};
 use vtoc_mcp::demo::{DemoState, router as demo_router};
-use vtoc_mcp::server::Bridge;
+use vtoc_mcp::server::{Bridge, Guardrails};
+use vtoc_mcp::transport::HttpSettings;
 
 /// One request as the backend received it.
 #[derive(Debug, Clone)]
@@ -146,11 +147,30 @@ pub fn backend_args(base_url: &str) -> BackendArgs {
     BackendArgs { base_url: Some(base_url.to_string()), ..BackendArgs::default() }
 }
 
+/// The bridge with every tool open (admin scope, writes on, no confirmation), as the
+/// tests of the call path itself need.
 pub async fn start_bridge(args: BackendArgs) -> HttpBridge {
     let backend = args.build(args.base_url.as_deref().unwrap()).unwrap();
-    let bridge = Bridge::new(backend).unwrap();
+    let bridge = Bridge::new(backend, Guardrails::permissive()).unwrap();
+    let guard = GuardArgs { local_scope: "vtoc:admin".into(), allow_writes: true, ..GuardArgs::default() };
+    serve(bridge, &guard).await
+}
+
+/// The bridge configured exactly as the binary configures it from `guard`.
+pub async fn start_guarded(args: BackendArgs, guard: GuardArgs) -> HttpBridge {
+    let backend = args.build(args.base_url.as_deref().unwrap()).unwrap();
+    let bridge = Bridge::new(backend, guard.guardrails().unwrap()).unwrap();
+    serve(bridge, &guard).await
+}
+
+async fn serve(bridge: Bridge, guard: &GuardArgs) -> HttpBridge {
+    let audit = bridge.guardrails().audit.clone();
+    let settings = HttpSettings {
+        guard: Arc::new(guard.http_guard("127.0.0.1:0".parse().unwrap(), audit).unwrap()),
+        allowed_hosts: guard.allowed_hosts(),
+    };
     let cancel = CancellationToken::new();
-    let app = vtoc_mcp::transport::router(bridge, cancel.clone());
+    let app = vtoc_mcp::transport::router(bridge, settings, cancel.clone());
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let stop = cancel.clone();
@@ -172,7 +192,10 @@ pub async fn http_client(url: &str) -> Client {
 /// An rmcp client that spawned `vtoc-mcp serve --transport stdio`.
 pub async fn stdio_client(env: &[(&str, &str)]) -> Client {
     let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_vtoc-mcp"));
-    cmd.args(["serve", "--transport", "stdio"]).env_remove("VTOC_API_TOKEN").env("VTOC_MCP_LOG", "error");
+    cmd.args(["serve", "--transport", "stdio"])
+        .env_remove("VTOC_API_TOKEN")
+        .env("VTOC_MCP_LOG", "error")
+        .env("MCP_AUDIT_LOG", "off");
     for (k, v) in env {
         cmd.env(k, v);
     }

@@ -5,5 +5,8 @@
 mod calls;
 mod common;
 mod errors;
+mod guardrails;
 mod listing;
+mod oauth;
+mod secrets;
 mod transports;

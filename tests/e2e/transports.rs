@@ -6,9 +6,16 @@ use serde_json::{Value, json};
 #[tokio::test]
 async fn stdio_serves_the_same_tools_against_the_configured_backend() {
     let backend = RecordingBackend::start().await;
-    let client = stdio_client(&[("VTOC_API_BASE_URL", &backend.url), ("VTOC_API_TOKEN", "backend-secret")]).await;
+    let client = stdio_client(&[
+        ("VTOC_API_BASE_URL", &backend.url),
+        ("VTOC_API_TOKEN", "backend-secret"),
+        ("MCP_ALLOW_WRITES", "true"),
+        ("MCP_LOCAL_SCOPE", "vtoc:operate"),
+    ])
+    .await;
     let tools = client.list_all_tools().await.unwrap();
-    assert_eq!(tools.len(), 39);
+    assert_eq!(tools.len(), 34, "vtoc:operate sees every tool but the 5 destructive ones");
+    assert!(tools.iter().all(|t| t.annotations.as_ref().unwrap().destructive_hint == Some(false)));
     let poi = call_ok(&client, "update_poi", json!({"poi_id": 2, "body": {"notes": null, "risk_level": "high"}})).await;
     assert!(poi["notes"].is_null());
     let req = backend.take_one();
@@ -21,6 +28,8 @@ async fn stdio_serves_the_same_tools_against_the_configured_backend() {
 #[tokio::test]
 async fn stdio_without_a_backend_uses_the_embedded_demo() {
     let client = stdio_client(&[]).await;
+    let tools = client.list_all_tools().await.unwrap();
+    assert_eq!(tools.len(), 20, "read-only by default: only the 20 read-only tools");
     let stations = call_ok(&client, "list_stations", json!({})).await;
     let slugs: Vec<&str> = stations["result"].as_array().unwrap().iter().map(|s| s["slug"].as_str().unwrap()).collect();
     assert!(slugs.contains(&"ops-center"), "{slugs:?}");
