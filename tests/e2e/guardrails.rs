@@ -532,3 +532,37 @@ fn a_public_bind_without_authentication_is_refused_at_start() {
     let with_tokens = GuardArgs { auth_tokens: Some(tokens()), ..GuardArgs::default() };
     assert!(with_tokens.http_guard("0.0.0.0:8765".parse().unwrap(), audit()).is_ok());
 }
+
+#[tokio::test]
+async fn rmcp_2026_client_drives_the_confirmation_round_trip() {
+    use rmcp::model::ProtocolVersion;
+    use rmcp::service::{ClientLifecycleMode, ClientServiceExt};
+    let backend = RecordingBackend::start().await;
+    let (_d, audit) = audit_file();
+    let bridge = start_guarded(backend_args(&backend.url), guard(&audit)).await;
+    vtoc_mcp::config::install_crypto_provider();
+    let connect = |answer| {
+        let config = StreamableHttpClientTransportConfig::with_uri(bridge.url.clone()).auth_header(ADMIN.to_string());
+        Confirming { answer: Some(answer) }.serve_with_lifecycle(
+            StreamableHttpClientTransport::from_config(config),
+            ClientLifecycleMode::Discover { preferred_versions: vec![ProtocolVersion::V_2026_07_28] },
+        )
+    };
+    let declining = connect(ElicitationAction::Decline).await.expect("2026 client connects");
+    let result = declining
+        .call_tool(CallToolRequestParams::new("delete_poi").with_arguments(args(json!({"poi_id": 4}))))
+        .await
+        .unwrap();
+    assert_eq!(result.is_error, Some(true), "{}", text(&result));
+    assert!(backend.requests().is_empty());
+    let accepting = connect(ElicitationAction::Accept).await.unwrap();
+    let result = accepting
+        .call_tool(CallToolRequestParams::new("delete_poi").with_arguments(args(json!({"poi_id": 4}))))
+        .await
+        .unwrap();
+    assert_ne!(result.is_error, Some(true), "{}", text(&result));
+    assert_eq!(backend.take_one().target, "/api/v1/poi/4");
+    let decisions: Vec<String> =
+        audit_lines(&audit).iter().map(|l| l["decision"].as_str().unwrap().to_string()).collect();
+    assert_eq!(decisions, ["confirmation_requested", "confirmation_declined", "confirmation_requested", "allowed"]);
+}
