@@ -1,9 +1,15 @@
 # vtoc-mcp developer targets. One line each; CI runs `.ci/run`, which calls the same ones.
+# `make help` lists them. Variables: BIND (HTTP address), FROM (backend URL for sync-spec),
+# OLD / NEW (specs or manifests for diff).
 CARGO ?= cargo
 BIND ?= 127.0.0.1:8765
+FROM ?= http://localhost:8080
+OLD ?= generated/tools.json
+NEW ?= openapi/vtoc.json
+VTOC := $(CARGO) run --locked --
 
 .DEFAULT_GOAL := help
-.PHONY: help build test generate check-generated run run-http run-stdio demo lint fmt
+.PHONY: help build test generate check-generated run run-http run-stdio demo lint fmt mcp-run mcp-test inspect sync-spec diff doctor setup-container setup-cloud
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 20
@@ -14,22 +20,44 @@ build: ## Build (debug)
 test: ## Run every test (generator, runtime, end to end, drift)
 	$(CARGO) test --locked
 
+mcp-test: test ## Same as test
+
 generate: ## Rewrite generated/ and the mapping in docs/API.md from openapi/vtoc.json
 	UPDATE_GENERATED=1 $(CARGO) test --locked --test drift
 
-check-generated: ## Fail when generated/ or docs/API.md do not match the spec
+check-generated: ## Fail (with the raw diff and the tool-surface report) when generated/ or docs/API.md are stale
 	$(CARGO) test --locked --test drift
 
 run: run-http ## Serve MCP over HTTP (embedded demo backend unless VTOC_API_BASE_URL is set)
 
+mcp-run: run-http ## Same as run
+
 run-http: ## Serve MCP over streamable HTTP at http://$(BIND)/mcp
-	$(CARGO) run --locked -- serve --transport http --bind $(BIND)
+	$(VTOC) serve --transport http --bind $(BIND)
 
 run-stdio: ## Serve MCP over stdio
-	$(CARGO) run --locked -- serve --transport stdio
+	$(VTOC) serve --transport stdio
 
 demo: ## Serve MCP over HTTP against the embedded demo backend, even if VTOC_API_BASE_URL is set
-	$(CARGO) run --locked -- serve --transport http --bind $(BIND) --demo
+	$(VTOC) serve --transport http --bind $(BIND) --demo
+
+inspect: ## Start the server and the MCP Inspector pointed at it
+	./scripts/inspect.sh
+
+sync-spec: ## Fetch $(FROM)/openapi.json into openapi/vtoc.json (canonical) and report what changes for agents
+	$(VTOC) sync-spec --from $(FROM)
+
+diff: ## Classify tool-surface changes between OLD and NEW (specs or manifests)
+	$(VTOC) diff $(OLD) $(NEW)
+
+doctor: ## Check configuration, backend reachability and auth, and the live contract
+	$(VTOC) doctor
+
+setup-container: ## Write .env with fresh tokens for Docker Compose
+	$(VTOC) init --target compose
+
+setup-cloud: ## Write .env and secrets/ with fresh tokens for the Swarm stack
+	$(VTOC) init --target stack
 
 lint: ## Formatting and clippy, as CI runs them
 	$(CARGO) fmt --all -- --check && $(CARGO) clippy --locked --all-targets -- -D warnings

@@ -42,6 +42,9 @@ fn main() {
     write(&out.join("tools.rs"), &artifacts.tools_rs);
     write(&out.join("tools.json"), &artifacts.tools_json);
     write(&out.join("API.md"), &artifacts.api_md);
+    // The contract this binary was built from, for `vtoc-mcp doctor` and the start-up check.
+    write(&out.join("spec.json"), &spec);
+    write(&out.join("overrides.json"), overrides.as_deref().unwrap_or_default());
 }
 
 fn read(path: &Path) -> String {

@@ -14,7 +14,6 @@
 use crate::audit::{self, Audit, Decision};
 use crate::policy::{Policy, Scope};
 use crate::support::Location;
-use crate::tools::TOOLS;
 use axum::body::{Body, to_bytes};
 use axum::extract::{Request, State};
 use axum::middleware::Next;
@@ -518,7 +517,7 @@ pub async fn guard(State(guard): State<Arc<HttpGuard>>, request: Request, next: 
         }
     }
     if let Some(name) = tool_name
-        && let Some(tool) = TOOLS.iter().find(|t| t.name == name)
+        && let Some(tool) = crate::tools::all().find(|t| t.name == name)
         && guard.policy.serves(tool).is_ok()
     {
         let needed = Scope::required_for(tool);
@@ -556,8 +555,7 @@ impl HttpGuard {
         started: Instant,
         decision: Decision,
     ) {
-        let targets = TOOLS
-            .iter()
+        let targets = crate::tools::all()
             .find(|t| t.name == tool)
             .map(|spec| {
                 let arguments: serde_json::Value = serde_json::from_slice(body).unwrap_or_default();

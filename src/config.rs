@@ -25,11 +25,120 @@ pub enum Command {
     /// Serve MCP over stdio or streamable HTTP. Without VTOC_API_BASE_URL, an embedded
     /// demo backend is started and used.
     Serve(Box<ServeArgs>),
+    /// List the tools (or show one: schema, annotations, endpoint).
+    Tools {
+        /// Show this tool in detail.
+        name: Option<String>,
+        /// The tools as `tools/list` serves them, as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Call one tool through the same code path and guardrails as the server.
+    Call(Box<CallArgs>),
+    /// Classify what changed for agents between two specs or manifests.
+    Diff(DiffArgs),
+    /// Fetch the backend's /openapi.json and write it canonically to openapi/vtoc.json.
+    SyncSpec {
+        /// The backend, e.g. http://localhost:8080 (or the full URL of its spec).
+        #[arg(long)]
+        from: String,
+        #[arg(long, default_value = "openapi/vtoc.json")]
+        out: PathBuf,
+        #[arg(long, default_value = "openapi/mcp-overrides.json")]
+        overrides: PathBuf,
+    },
+    /// Check configuration, backend reachability and authentication, and the live contract.
+    Doctor(Box<DoctorArgs>),
+    /// Write a .env (and Docker secret files) with fresh tokens.
+    Init {
+        #[arg(long, value_enum, default_value = "compose")]
+        target: crate::workflow::InitTarget,
+        /// Where to write.
+        #[arg(long, default_value = ".")]
+        dir: PathBuf,
+        /// The template (default: the .env.example built into the binary).
+        #[arg(long)]
+        template: Option<PathBuf>,
+        /// Replace existing files (their tokens stop working).
+        #[arg(long)]
+        force: bool,
+    },
+    /// Exit 0 when the server answers /healthz (for container health checks).
+    Healthcheck {
+        #[arg(long, env = "MCP_HEALTHCHECK_URL", default_value = "http://127.0.0.1:8765/healthz")]
+        url: String,
+    },
     /// Run only the embedded demo vTOC backend (in memory, seeded).
     DemoBackend {
         #[arg(long, env = "VTOC_DEMO_BIND", default_value = "127.0.0.1:8080")]
         bind: SocketAddr,
     },
+}
+
+#[derive(Debug, Args)]
+pub struct CallArgs {
+    /// The tool to call.
+    pub tool: String,
+    /// The arguments, as a JSON object.
+    #[arg(long, default_value = "{}")]
+    pub args: String,
+    /// Confirm a destructive call in advance (you are the user being asked).
+    #[arg(long)]
+    pub yes: bool,
+    /// Print the whole MCP result (content, structuredContent, isError) instead of the structured result.
+    #[arg(long)]
+    pub raw: bool,
+    /// Use the embedded demo backend even when VTOC_API_BASE_URL is set.
+    #[arg(long)]
+    pub demo: bool,
+    #[command(flatten)]
+    pub backend: BackendArgs,
+    #[command(flatten)]
+    pub guard: GuardArgs,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    Markdown,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The old spec or manifest (generated/tools.json).
+    pub old: PathBuf,
+    /// The new spec or manifest.
+    pub new: PathBuf,
+    #[arg(long, value_enum, default_value = "markdown")]
+    pub format: ReportFormat,
+    /// Overrides applied to specs (default: openapi/mcp-overrides.json when present).
+    #[arg(long)]
+    pub overrides: Option<PathBuf>,
+    /// Exit with status 3 when a change is breaking.
+    #[arg(long)]
+    pub fail_on_breaking: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DoctorArgs {
+    /// Check the embedded demo backend.
+    #[arg(long)]
+    pub demo: bool,
+    #[command(flatten)]
+    pub backend: BackendArgs,
+    #[command(flatten)]
+    pub guard: GuardArgs,
+}
+
+/// What the server does when the live contract differs from the compiled one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ContractCheck {
+    /// Log the differences and serve.
+    Warn,
+    /// Refuse to start on any difference (or when the spec cannot be fetched).
+    Strict,
+    /// Do not fetch the live spec.
+    Off,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -50,6 +159,9 @@ pub struct ServeArgs {
     /// Use the embedded demo backend even when VTOC_API_BASE_URL is set.
     #[arg(long)]
     pub demo: bool,
+    /// At start, compare the backend's /openapi.json with the compiled spec.
+    #[arg(long = "contract-check", env = "VTOC_CONTRACT_CHECK", value_enum, default_value = "warn")]
+    pub contract_check: ContractCheck,
     #[command(flatten)]
     pub backend: BackendArgs,
     #[command(flatten)]

@@ -1372,7 +1372,11 @@ pub fn router(state: DemoState) -> Router {
         });
         app = app.route(path, methods.fallback(method_not_allowed));
     }
-    app.fallback(unknown_route).with_state(state)
+    // Like FastAPI, the backend serves its own contract: the one this binary was built from.
+    let openapi = axum::routing::get(|| async {
+        ([(http::header::CONTENT_TYPE, "application/json")], crate::generated::SPEC_JSON)
+    });
+    app.route("/openapi.json", openapi).fallback(unknown_route).with_state(state)
 }
 
 /// Bind `addr` (tests pass 127.0.0.1:0), serve until `shutdown` resolves. Returns the bound

@@ -13,13 +13,16 @@ pub mod audit;
 pub mod auth;
 pub mod codegen;
 pub mod config;
+pub mod custom;
 pub mod demo;
 pub mod policy;
 pub mod server;
 pub mod support;
+pub mod surface;
 pub mod transport;
 pub mod truncate;
 pub mod validate;
+pub mod workflow;
 
 #[allow(clippy::all, dead_code, unused_imports, unused_mut, unused_variables, missing_docs)]
 pub mod client;
@@ -32,4 +35,12 @@ pub mod generated {
     pub const TOOLS_RS: &str = include_str!(concat!(env!("OUT_DIR"), "/tools.rs"));
     pub const TOOLS_JSON: &str = include_str!(concat!(env!("OUT_DIR"), "/tools.json"));
     pub const API_MD: &str = include_str!(concat!(env!("OUT_DIR"), "/API.md"));
+    /// The spec this binary was built from.
+    pub const SPEC_JSON: &str = include_str!(concat!(env!("OUT_DIR"), "/spec.json"));
+    const OVERRIDES: &str = include_str!(concat!(env!("OUT_DIR"), "/overrides.json"));
+
+    /// The overrides file this binary was built with, if there was one.
+    pub fn overrides() -> Option<&'static str> {
+        Some(OVERRIDES).filter(|o| !o.is_empty())
+    }
 }

@@ -1,31 +1,82 @@
-//! `vtoc-mcp`: serve the vTOC REST API as MCP tools.
+//! `vtoc-mcp`: serve the vTOC REST API as MCP tools, and the commands around it.
 //!
-//! Logs go to stderr (stdout carries the stdio protocol). Exit codes: 0 done,
-//! 1 runtime failure, 2 configuration error.
+//! Logs go to stderr (stdout carries the stdio protocol, and command output). Exit codes:
+//! 0 done, 1 failure (a failed check, a tool error), 2 configuration or usage error,
+//! 3 breaking changes found (`diff --fail-on-breaking`).
 
 use clap::Parser;
+use serde_json::Value;
 use std::process::ExitCode;
 use std::sync::Arc;
-use vtoc_mcp::config::{Cli, Command, ServeArgs, Transport};
-use vtoc_mcp::server::Bridge;
+use vtoc_mcp::config::{
+    BackendArgs, CallArgs, Cli, Command, ConfigError, ContractCheck, DiffArgs, DoctorArgs, ReportFormat, ServeArgs,
+    Transport,
+};
+use vtoc_mcp::policy::Context;
+use vtoc_mcp::server::{Bridge, CallRequest, Confirmer};
 use vtoc_mcp::support::Backend;
+use vtoc_mcp::surface::{self, Surface};
 use vtoc_mcp::transport::HttpSettings;
-use vtoc_mcp::{demo, transport};
+use vtoc_mcp::{demo, transport, workflow};
+
+/// The `.env` template `init` fills in, built into the binary.
+const ENV_TEMPLATE: &str = include_str!("../.env.example");
+
+/// Print to stdout; a closed pipe (`vtoc-mcp tools | head`) ends the program quietly.
+macro_rules! out {
+    ($($arg:tt)*) => { emit(format_args!($($arg)*), true) };
+}
+macro_rules! out_raw {
+    ($($arg:tt)*) => { emit(format_args!($($arg)*), false) };
+}
+
+fn emit(args: std::fmt::Arguments<'_>, newline: bool) {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    let written = stdout.write_fmt(args).and_then(|_| if newline { stdout.write_all(b"\n") } else { Ok(()) });
+    if let Err(e) = written {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+    }
+}
+
+/// An error with the exit code it deserves.
+struct Failure(u8, anyhow::Error);
+
+impl<E: Into<anyhow::Error>> From<E> for Failure {
+    fn from(e: E) -> Failure {
+        let e = e.into();
+        let code = if e.downcast_ref::<ConfigError>().is_some() { 2 } else { 1 };
+        Failure(code, e)
+    }
+}
+
+fn fail(code: u8, message: impl Into<String>) -> Failure {
+    Failure(code, anyhow::anyhow!(message.into()))
+}
 
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
     init_logging();
+    vtoc_mcp::config::install_crypto_provider();
     let result = match cli.command {
         Command::Serve(args) => serve(*args).await,
+        Command::Tools { name, json } => tools(name.as_deref(), json),
+        Command::Call(args) => call(*args).await,
+        Command::Diff(args) => diff(args),
+        Command::SyncSpec { from, out, overrides } => sync_spec(&from, &out, &overrides).await,
+        Command::Doctor(args) => doctor(*args).await,
+        Command::Init { target, dir, template, force } => init(target, &dir, template.as_deref(), force),
+        Command::Healthcheck { url } => healthcheck(&url).await,
         Command::DemoBackend { bind } => demo_backend(bind).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            let config = e.downcast_ref::<vtoc_mcp::config::ConfigError>().is_some();
+        Err(Failure(code, e)) => {
             tracing::error!("{e:#}");
-            if config { ExitCode::from(2) } else { ExitCode::FAILURE }
+            ExitCode::from(code)
         }
     }
 }
@@ -41,7 +92,7 @@ fn init_logging() {
     }
 }
 
-async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+async fn serve(args: ServeArgs) -> Result<(), Failure> {
     let guardrails = args.guard.guardrails()?;
     // Check every HTTP setting before anything starts.
     let http = match args.transport {
@@ -51,7 +102,10 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         }),
         Transport::Stdio => None,
     };
-    let (backend, demo_task) = backend(&args).await?;
+    let (backend, demo_task) = backend(&args.backend, args.demo).await?;
+    if demo_task.is_none() && args.contract_check != ContractCheck::Off {
+        check_contract(&backend, args.contract_check).await?;
+    }
     let bridge = Bridge::new(backend.clone(), guardrails).map_err(anyhow::Error::msg)?;
     let policy = &bridge.guardrails().policy;
     tracing::info!(
@@ -74,29 +128,251 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     if let Some(task) = demo_task {
         task.abort();
     }
-    outcome
+    Ok(outcome?)
+}
+
+/// The start-up contract check: the backend's live spec against the compiled one.
+async fn check_contract(backend: &Backend, mode: ContractCheck) -> Result<(), Failure> {
+    match workflow::contract_check(backend).await {
+        Ok(report) if report.is_empty() => {
+            tracing::info!("the backend's /openapi.json matches the compiled contract");
+            Ok(())
+        }
+        Ok(report) => {
+            let summary = format!(
+                "the backend's /openapi.json differs from the spec this binary was built from: {} change(s), {} breaking; run `vtoc-mcp doctor` for the report, then `vtoc-mcp sync-spec` and rebuild",
+                report.changes.len(),
+                report.breaking
+            );
+            for c in &report.changes {
+                tracing::warn!(tool = %c.tool, breaking = c.breaking, "contract: {}", c.detail);
+            }
+            if mode == ContractCheck::Strict {
+                return Err(fail(1, format!("{summary} (VTOC_CONTRACT_CHECK=strict refuses to start)")));
+            }
+            tracing::warn!("{summary}");
+            Ok(())
+        }
+        Err(e) if mode == ContractCheck::Strict => {
+            Err(fail(1, format!("cannot check the backend's contract: {e} (VTOC_CONTRACT_CHECK=strict refuses to start)")))
+        }
+        Err(e) => {
+            tracing::warn!("cannot check the backend's contract: {e}");
+            Ok(())
+        }
+    }
 }
 
 /// The configured backend, or the embedded demo backend when none is configured.
-async fn backend(args: &ServeArgs) -> anyhow::Result<(Arc<Backend>, Option<tokio::task::JoinHandle<()>>)> {
-    match (&args.backend.base_url, args.demo) {
-        (Some(url), false) => Ok((args.backend.build(url)?, None)),
+async fn backend(args: &BackendArgs, force_demo: bool) -> Result<(Arc<Backend>, Option<tokio::task::JoinHandle<()>>), Failure> {
+    match (&args.base_url, force_demo) {
+        (Some(url), false) => Ok((args.build(url)?, None)),
         (configured, _) => {
             if configured.is_none() {
                 tracing::warn!(
-                    "VTOC_API_BASE_URL is not set: serving the embedded demo backend (in-memory sample data, not a real vTOC)"
+                    "VTOC_API_BASE_URL is not set: using the embedded demo backend (in-memory sample data, not a real vTOC)"
                 );
             }
             let (addr, task) =
                 demo::spawn("127.0.0.1:0".parse()?, demo::DemoState::seeded(), std::future::pending::<()>()).await?;
             let url = format!("http://{addr}");
             tracing::info!(%url, "embedded demo backend listening");
-            Ok((args.backend.build(&url)?, Some(task)))
+            Ok((args.build(&url)?, Some(task)))
         }
     }
 }
 
-async fn demo_backend(bind: std::net::SocketAddr) -> anyhow::Result<()> {
+fn tools(name: Option<&str>, json: bool) -> Result<(), Failure> {
+    let bridge = Bridge::new(BackendArgs::default().build("http://127.0.0.1:1")?, vtoc_mcp::server::Guardrails::permissive())
+        .map_err(anyhow::Error::msg)?;
+    let all = bridge.tools();
+    match name {
+        Some(name) => {
+            let tool = all.iter().find(|t| t.name == name).ok_or_else(|| fail(2, format!("no tool named `{name}`; `vtoc-mcp tools` lists them")))?;
+            let spec = vtoc_mcp::tools::all().find(|t| t.name == name).expect("listed tools have specs");
+            let h = spec.hints;
+            out!("{}", tool.name);
+            out!("  title:       {}", spec.title.unwrap_or("-"));
+            out!("  endpoint:    {} {}", spec.method.as_str(), spec.path);
+            out!("  operationId: {}", spec.operation_id);
+            out!("  scope:       {}", vtoc_mcp::policy::Scope::required_for(spec));
+            out!(
+                "  annotations: readOnly={} destructive={} idempotent={} openWorld={}",
+                h.read_only, h.destructive, h.idempotent, h.open_world
+            );
+            out!("  description: {}", spec.description);
+            if json {
+                out!("{}", serde_json::to_string_pretty(tool)?);
+            } else {
+                out!("  inputSchema:\n{}", indent(&serde_json::to_string_pretty(&tool.input_schema)?));
+                if let Some(out) = &tool.output_schema {
+                    out!("  outputSchema:\n{}", indent(&serde_json::to_string_pretty(out)?));
+                }
+            }
+        }
+        None if json => out!("{}", serde_json::to_string_pretty(&all)?),
+        None => {
+            for spec in vtoc_mcp::tools::all() {
+                let h = spec.hints;
+                let kind = if h.destructive {
+                    "destructive"
+                } else if h.read_only {
+                    "read-only"
+                } else {
+                    "write"
+                };
+                let origin = if spec.operation_id.starts_with("custom:") { " (hand-written)" } else { "" };
+                out!("{:<28} {:<12} {} {}{origin}", spec.name, kind, spec.method.as_str(), spec.path);
+            }
+        }
+    }
+    Ok(())
+}
+
+fn indent(text: &str) -> String {
+    text.lines().map(|l| format!("    {l}")).collect::<Vec<_>>().join("\n")
+}
+
+async fn call(args: CallArgs) -> Result<(), Failure> {
+    let arguments = match serde_json::from_str::<Value>(&args.args) {
+        Ok(Value::Object(map)) => map,
+        Ok(_) => return Err(fail(2, "--args must be a JSON object, e.g. '{\"poi_id\": 1}'")),
+        Err(e) => return Err(fail(2, format!("--args is not JSON: {e}"))),
+    };
+    let guardrails = args.guard.guardrails()?;
+    let caller = guardrails.local.clone();
+    let (backend, demo_task) = backend(&args.backend, args.demo).await?;
+    let bridge = Bridge::new(backend, guardrails).map_err(anyhow::Error::msg)?;
+    let request = CallRequest {
+        name: args.tool.clone(),
+        arguments,
+        caller,
+        header_context: Context::default(),
+        confirmer: if args.yes { Confirmer::Preapproved } else { Confirmer::Unavailable },
+    };
+    let outcome = bridge.call(request).await;
+    if let Some(task) = demo_task {
+        task.abort();
+    }
+    let result = match outcome {
+        Ok(rmcp::model::CallToolResponse::Complete(result)) => result,
+        Ok(_) => return Err(fail(1, "the call asked for input this command cannot give")),
+        Err(e) => return Err(fail(2, e.message.to_string())),
+    };
+    if args.raw {
+        out!("{}", serde_json::to_string_pretty(&result)?);
+    } else if let Some(structured) = &result.structured_content {
+        out!("{}", serde_json::to_string_pretty(structured)?);
+    } else {
+        for block in &result.content {
+            if let Some(t) = block.as_text() {
+                out!("{}", t.text);
+            }
+        }
+    }
+    if result.is_error == Some(true) {
+        return Err(fail(1, format!("`{}` returned an error (printed above)", args.tool)));
+    }
+    Ok(())
+}
+
+fn diff(args: DiffArgs) -> Result<(), Failure> {
+    let overrides_path = args.overrides.clone().or_else(|| {
+        let default = std::path::PathBuf::from("openapi/mcp-overrides.json");
+        default.exists().then_some(default)
+    });
+    let overrides = match &overrides_path {
+        Some(p) => Some(std::fs::read_to_string(p).map_err(|e| fail(2, format!("cannot read {}: {e}", p.display())))?),
+        None => None,
+    };
+    let read = |p: &std::path::Path| -> Result<Surface, Failure> {
+        let text = std::fs::read_to_string(p).map_err(|e| fail(2, format!("cannot read {}: {e}", p.display())))?;
+        workflow_surface(&text, overrides.as_deref()).map_err(|e| fail(2, format!("{}: {e}", p.display())))
+    };
+    let report = surface::diff(&read(&args.old)?, &read(&args.new)?);
+    match args.format {
+        ReportFormat::Markdown => out_raw!("{}", report.markdown()),
+        ReportFormat::Json => out_raw!("{}", report.json()),
+    }
+    if args.fail_on_breaking && report.breaking > 0 {
+        return Err(fail(3, format!("{} breaking change(s)", report.breaking)));
+    }
+    Ok(())
+}
+
+/// A spec (overrides applied leniently) or a manifest.
+fn workflow_surface(text: &str, overrides: Option<&str>) -> Result<Surface, String> {
+    let v: Value = serde_json::from_str(text).map_err(|e| format!("not JSON: {e}"))?;
+    if v.get("openapi").is_some() { workflow::surface_of_live(text, overrides) } else { Surface::from_manifest(&v) }
+}
+
+async fn sync_spec(from: &str, out: &std::path::Path, overrides: &std::path::Path) -> Result<(), Failure> {
+    let overrides = std::fs::read_to_string(overrides).ok();
+    let synced = workflow::sync_spec(from, out, overrides.as_deref()).await.map_err(|e| fail(1, e))?;
+    if !synced.changed {
+        out!("{} is up to date ({} operations).", synced.path.display(), synced.operations);
+        return Ok(());
+    }
+    out!("Wrote {} ({} operations).", synced.path.display(), synced.operations);
+    if let Some(report) = &synced.report {
+        out_raw!("\n{}", report.markdown());
+    }
+    out!(
+        "\nNext: `make generate` (rebuilds and rewrites generated/ and docs/API.md), review `git diff`, then commit openapi/, generated/ and docs/API.md together."
+    );
+    Ok(())
+}
+
+async fn doctor(args: DoctorArgs) -> Result<(), Failure> {
+    let mut failed = false;
+    let configured = args.guard.guardrails().map(|_| ());
+    out!("[{}] configuration: {}", if configured.is_ok() { " ok " } else { "FAIL" }, match &configured {
+        Ok(()) => "settings are valid".to_string(),
+        Err(e) => e.to_string(),
+    });
+    failed |= configured.is_err();
+    let (backend, demo_task) = backend(&args.backend, args.demo).await?;
+    let (checks, report) = workflow::doctor(&backend).await;
+    out_raw!("{}", workflow::render_checks(&checks));
+    failed |= checks.iter().any(|c| !c.ok);
+    if let Some(report) = report.filter(|r| !r.is_empty()) {
+        out_raw!("\n{}", report.markdown());
+    }
+    if let Some(task) = demo_task {
+        task.abort();
+    }
+    if failed { Err(fail(1, "doctor found problems (see above)")) } else { Ok(()) }
+}
+
+fn init(target: workflow::InitTarget, dir: &std::path::Path, template: Option<&std::path::Path>, force: bool) -> Result<(), Failure> {
+    let template = match template {
+        Some(p) => std::fs::read_to_string(p).map_err(|e| fail(2, format!("cannot read {}: {e}", p.display())))?,
+        None => ENV_TEMPLATE.to_string(),
+    };
+    let files = workflow::init(dir, &template, target, force).map_err(|e| fail(1, e))?;
+    for f in &files {
+        out!("wrote {}", f.display());
+    }
+    out!(
+        "Tokens were generated for {} (scopes read, operate, admin); they are in the files above, readable only by you. Give each MCP client its own.",
+        workflow::INIT_CALLERS.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ")
+    );
+    if target == workflow::InitTarget::Stack {
+        out!("Put the vTOC backend token into secrets/vtoc_api_token if it is empty, then `docker stack deploy -c docker-stack.yml vtoc`.");
+    }
+    Ok(())
+}
+
+async fn healthcheck(url: &str) -> Result<(), Failure> {
+    let client = reqwest::Client::builder().timeout(std::time::Duration::from_secs(3)).build()?;
+    match client.get(url).send().await {
+        Ok(r) if r.status().is_success() => Ok(()),
+        Ok(r) => Err(fail(1, format!("{url} answered {}", r.status()))),
+        Err(e) => Err(fail(1, format!("{url}: {e}"))),
+    }
+}
+
+async fn demo_backend(bind: std::net::SocketAddr) -> Result<(), Failure> {
     let (addr, task) = demo::spawn(bind, demo::DemoState::seeded(), transport::shutdown_signal()).await?;
     tracing::info!("demo vTOC backend on http://{addr} (Ctrl-C to stop)");
     task.await?;

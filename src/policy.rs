@@ -285,10 +285,9 @@ pub fn context_schema() -> serde_json::Value {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::tools::TOOLS;
 
     fn tool(name: &str) -> &'static ToolSpec {
-        TOOLS.iter().find(|t| t.name == name).unwrap()
+        crate::tools::all().find(|t| t.name == name).unwrap()
     }
 
     #[test]

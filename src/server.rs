@@ -18,7 +18,6 @@ use crate::auth::{AuthMethod, Caller};
 use crate::client::Client;
 use crate::policy::{CONTEXT_ARG, Context, Fallback, Policy, Refusal, Scope, context_schema};
 use crate::support::{Args, Backend, CallCtx, Location, ToolSpec};
-use crate::tools::TOOLS;
 use crate::validate::Validator;
 use reqwest::header::HeaderValue;
 use rmcp::model::{
@@ -136,8 +135,7 @@ pub struct Bridge {
 
 impl Bridge {
     pub fn new(backend: Arc<Backend>, guard: Guardrails) -> Result<Bridge, String> {
-        let entries = TOOLS
-            .iter()
+        let entries = crate::tools::all()
             .map(|spec| {
                 Ok(Entry { spec, tool: to_rmcp_tool(spec, guard.context_argument)?, validator: OnceLock::new() })
             })

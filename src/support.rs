@@ -349,6 +349,33 @@ pub fn finish<T, E>(c: &Client, result: Result<ResponseValue<T>, ClientError<E>>
     Ok(success(ctx, &captured, problem))
 }
 
+/// For hand-written tools that combine calls: the JSON body of one successful typed call,
+/// or the tool error the model should see (same wording as [`finish`]).
+pub fn json_of<T, E>(c: &Client, result: Result<ResponseValue<T>, ClientError<E>>) -> Result<Value, CallToolResult> {
+    let ctx = &c.inner;
+    let captured = ctx.take_captured();
+    let captured = match (result, captured) {
+        (Err(ClientError::CommunicationError(e)), _) => return Err(unreachable(ctx, &e)),
+        (Err(ClientError::Custom(message)), _) | (Err(ClientError::InvalidRequest(message)), _) => {
+            return Err(text_error(message));
+        }
+        (_, None) => return Err(text_error("the backend call ended without a response".into())),
+        (_, Some(cap)) => cap,
+    };
+    if !captured.status.is_success() {
+        return Err(backend_error(&captured));
+    }
+    serde_json::from_slice(&captured.body).map_err(|e| {
+        text_error(format!(
+            "HTTP {} from {} {}: the backend sent invalid JSON ({e}): {}",
+            captured.status,
+            captured.method,
+            captured.target,
+            snippet(&captured.body)
+        ))
+    })
+}
+
 fn text_error(message: String) -> CallToolResult {
     CallToolResult::error(vec![ContentBlock::text(message)])
 }

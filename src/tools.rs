@@ -3,3 +3,9 @@
 //! types, calls it, and hands the result to `support::finish`.
 
 include!(concat!(env!("OUT_DIR"), "/tools.rs"));
+
+/// Every tool the server offers: the generated ones, then the hand-written ones of
+/// [`crate::custom`].
+pub fn all() -> impl Iterator<Item = &'static ToolSpec> {
+    TOOLS.iter().chain(crate::custom::TOOLS.iter())
+}

@@ -19,7 +19,15 @@ use tokio_util::sync::CancellationToken;
 
 /// Serve MCP over stdin/stdout until the client closes stdin or `shutdown` resolves.
 pub async fn serve_stdio(bridge: Bridge, shutdown: impl Future<Output = ()>) -> anyhow::Result<()> {
-    let running = bridge.serve(rmcp::transport::stdio()).await?;
+    let running = match bridge.serve(rmcp::transport::stdio()).await {
+        Ok(running) => running,
+        // The client went away before the handshake: nothing to serve, not a failure.
+        Err(rmcp::service::ServerInitializeError::ConnectionClosed(_)) => {
+            tracing::info!("stdin closed before the MCP handshake; exiting");
+            return Ok(());
+        }
+        Err(e) => return Err(e.into()),
+    };
     let cancel = running.cancellation_token();
     tokio::select! {
         quit = running.waiting() => { quit?; }

@@ -5,6 +5,7 @@
 use std::path::PathBuf;
 use vtoc_mcp::codegen::emit_docs;
 use vtoc_mcp::generated;
+use vtoc_mcp::surface::{self, Surface};
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -25,6 +26,15 @@ fn diff(committed: &str, generated: &str) -> String {
     format!("{}\n… ({} more diff lines)", lines[..MAX_LINES].join("\n"), lines.len() - MAX_LINES)
 }
 
+/// The classified tool-surface report between two manifests.
+fn surface_report(committed: &str, generated: &str) -> String {
+    let parse = |t: &str| serde_json::from_str(t).map_err(|e| e.to_string()).and_then(|v| Surface::from_manifest(&v));
+    match (parse(committed), parse(generated)) {
+        (Ok(old), Ok(new)) => surface::diff(&old, &new).markdown(),
+        (Err(e), _) | (_, Err(e)) => format!("(cannot compare the manifests: {e})"),
+    }
+}
+
 #[test]
 fn generated_mirrors_match_the_spec() {
     let update = std::env::var_os("UPDATE_GENERATED").is_some();
@@ -41,7 +51,11 @@ fn generated_mirrors_match_the_spec() {
             if update {
                 std::fs::write(&path, &text).unwrap();
             } else {
-                stale.push(format!("{rel} is stale:\n{}", diff(&committed, &text)));
+                let mut message = format!("{rel} is stale:\n{}", diff(&committed, &text));
+                if rel.ends_with("tools.json") {
+                    message.push_str(&format!("\nWhat this means for agents:\n{}", surface_report(&committed, &text)));
+                }
+                stale.push(message);
             }
         }
     }

@@ -195,7 +195,7 @@ pub async fn stdio_client(env: &[(&str, &str)]) -> Client {
     cmd.args(["serve", "--transport", "stdio"])
         .env_remove("VTOC_API_TOKEN")
         .env("VTOC_MCP_LOG", "error")
-        .env("MCP_AUDIT_LOG", "off");
+        .env("MCP_AUDIT_LOG", "off").env("VTOC_CONTRACT_CHECK", "off");
     for (k, v) in env {
         cmd.env(k, v);
     }

@@ -10,3 +10,4 @@ mod listing;
 mod oauth;
 mod secrets;
 mod transports;
+mod workflow;

@@ -1,0 +1,266 @@
+//! The developer workflow through the real binary: diff, sync-spec, doctor, call, init,
+//! the start-up contract check and healthcheck.
+
+use crate::common::*;
+use serde_json::{Value, json};
+use std::process::Output;
+use tokio::net::TcpListener;
+
+fn bin() -> std::process::Command {
+    let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_vtoc-mcp"));
+    c.env("VTOC_MCP_LOG", "warn").env("MCP_AUDIT_LOG", "off");
+    for var in ["VTOC_API_BASE_URL", "VTOC_API_TOKEN", "MCP_ALLOW_WRITES", "MCP_LOCAL_SCOPE"] {
+        c.env_remove(var);
+    }
+    c
+}
+
+/// Run the binary off the async runtime's threads.
+async fn run(mut cmd: std::process::Command) -> Output {
+    tokio::task::spawn_blocking(move || cmd.output().expect("run vtoc-mcp")).await.unwrap()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// A loopback server answering `routes` (path → (status, content type, body)).
+async fn stub(routes: Vec<(&'static str, u16, &'static str, String)>) -> String {
+    let mut app = axum::Router::new();
+    for (path, status, kind, body) in routes {
+        app = app.route(
+            path,
+            axum::routing::get(move || {
+                let body = body.clone();
+                async move { (http::StatusCode::from_u16(status).unwrap(), [(http::header::CONTENT_TYPE, kind)], body) }
+            }),
+        );
+    }
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    format!("http://{addr}")
+}
+
+/// The vTOC spec with one endpoint added, one removed, and one function renamed.
+fn changed_spec() -> String {
+    let mut doc: Value = serde_json::from_str(&std::fs::read_to_string("openapi/vtoc.json").unwrap()).unwrap();
+    let paths = doc["paths"].as_object_mut().unwrap();
+    paths.insert("/api/v1/missions".into(), json!({"get": {"tags": ["missions"], "summary": "List Missions",
+        "operationId": "list_missions_api_v1_missions_get", "responses": {"200": {"description": "Successful Response",
+        "content": {"application/json": {"schema": {"type": "array", "items": {"type": "object"}, "title": "Response List Missions"}}}}}}}));
+    paths.get_mut("/api/v1/hardware/serial").unwrap().as_object_mut().unwrap().remove("get");
+    doc["paths"]["/api/v1/poi/{poi_id}"]["get"]["operationId"] = json!("fetch_poi_api_v1_poi__poi_id__get");
+    serde_json::to_string(&doc).unwrap()
+}
+
+#[tokio::test]
+async fn diff_classifies_fixture_pairs_in_markdown_and_json() {
+    let mut cmd = bin();
+    cmd.args(["diff", "tests/fixtures/diff/v1.json", "tests/fixtures/diff/v2.json", "--format", "json", "--overrides", "/dev/null"]);
+    let out = run(cmd).await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    let report: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let has = |tool: &str, kind: &str, breaking: bool| {
+        report["changes"].as_array().unwrap().iter().any(|c| c["tool"] == tool && c["kind"] == kind && c["breaking"] == breaking)
+    };
+    assert!(has("legacy", "tool_removed", true));
+    assert!(has("stats", "tool_added", false));
+    assert!(has("fetch_thing", "tool_renamed", true), "a rename is matched by endpoint: {report}");
+    assert!(has("archive_thing", "annotation_changed", true), "becoming destructive is breaking");
+    assert!(has("create_thing", "argument_added", true), "a new required argument breaks calls");
+    assert!(has("list_things", "argument_added", false), "a new optional one does not");
+    assert!(has("create_thing", "argument_removed", true));
+    assert!(has("create_thing", "enum_narrowed", true));
+    assert!(has("create_thing", "constraint_changed", true));
+    assert!(has("fetch_thing", "output_field_removed", true));
+    assert_eq!(report["breaking"], 11);
+
+    let mut cmd = bin();
+    cmd.args(["diff", "tests/fixtures/diff/v1.json", "tests/fixtures/diff/v2.json", "--fail-on-breaking", "--overrides", "/dev/null"]);
+    let out = run(cmd).await;
+    assert_eq!(out.status.code(), Some(3));
+    assert!(stdout(&out).contains("| **BREAKING** | `fetch_thing` | tool renamed |"), "{}", stdout(&out));
+
+    // A manifest on one side works too, and identical inputs give no change.
+    let mut cmd = bin();
+    cmd.args(["diff", "generated/tools.json", "openapi/vtoc.json"]);
+    let out = run(cmd).await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stdout(&out), "No change to the tool surface.\n");
+}
+
+#[tokio::test]
+async fn sync_spec_writes_the_backend_spec_canonically_and_reports_what_changed() {
+    let backend = stub(vec![("/openapi.json", 200, "application/json", changed_spec())]).await;
+    let dir = tempfile::tempdir().unwrap();
+    let out_path = dir.path().join("vtoc.json");
+    std::fs::copy("openapi/vtoc.json", &out_path).unwrap();
+    let mut cmd = bin();
+    cmd.args(["sync-spec", "--from", &backend, "--out", out_path.to_str().unwrap()]);
+    let out = run(cmd).await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains("Wrote") && text.contains("(40 operations)"), "{text}");
+    assert!(text.contains("`list_missions` | tool added"), "{text}");
+    assert!(text.contains("| **BREAKING** | `hw_list_serial` | tool removed"), "{text}");
+    assert!(text.contains("| **BREAKING** | `fetch_poi` | tool renamed"), "{text}");
+    assert!(text.contains("Next: `make generate`"), "{text}");
+    let written = std::fs::read_to_string(&out_path).unwrap();
+    let doc: Value = serde_json::from_str(&written).unwrap();
+    assert_eq!(written, vtoc_mcp::workflow::canonical_json(&doc), "written canonically");
+    // Syncing again changes nothing.
+    let mut cmd = bin();
+    cmd.args(["sync-spec", "--from", &backend, "--out", out_path.to_str().unwrap()]);
+    assert!(stdout(&run(cmd).await).contains("is up to date"));
+
+    // Not an OpenAPI document: a clear error, and the file is left alone.
+    let html = stub(vec![("/openapi.json", 200, "text/html", "<html>login</html>".into()), ("/missing/openapi.json", 404, "text/plain", "no".into())]).await;
+    for (url, says) in [(html.clone(), "did not return JSON"), (format!("{html}/missing/openapi.json"), "answered HTTP 404")] {
+        let mut cmd = bin();
+        cmd.args(["sync-spec", "--from", &url, "--out", out_path.to_str().unwrap()]);
+        let out = run(cmd).await;
+        assert_eq!(out.status.code(), Some(1));
+        assert!(stderr(&out).contains(says), "{}", stderr(&out));
+    }
+    assert_eq!(std::fs::read_to_string(&out_path).unwrap(), written);
+}
+
+#[tokio::test]
+async fn doctor_reports_a_live_backend_whose_spec_differs() {
+    let backend = stub(vec![
+        ("/healthz", 200, "application/json", r#"{"status":"ok"}"#.into()),
+        ("/api/v1/stations/", 200, "application/json", "[]".into()),
+        ("/openapi.json", 200, "application/json", changed_spec()),
+    ])
+    .await;
+    let mut cmd = bin();
+    cmd.args(["doctor", "--backend-url", &backend]);
+    let out = run(cmd).await;
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(text.contains("[ ok ] backend reachable"), "{text}");
+    assert!(text.contains("[ ok ] backend authentication"), "{text}");
+    assert!(text.contains("[FAIL] contract: 3 difference(s), 2 breaking"), "{text}");
+    assert!(text.contains("`hw_list_serial` | tool removed"), "{text}");
+
+    // The embedded demo serves the compiled contract: everything passes.
+    let mut cmd = bin();
+    cmd.args(["doctor", "--demo"]);
+    let out = run(cmd).await;
+    assert!(out.status.success(), "{}\n{}", stdout(&out), stderr(&out));
+    assert!(stdout(&out).contains("[ ok ] contract: the live /openapi.json gives the same tools"), "{}", stdout(&out));
+
+    // Unreachable: one clear failure.
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let mut cmd = bin();
+    cmd.args(["doctor", "--backend-url", &format!("http://127.0.0.1:{port}")]);
+    let out = run(cmd).await;
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stdout(&out).contains("[FAIL] backend reachable"), "{}", stdout(&out));
+}
+
+#[tokio::test]
+async fn call_prints_what_an_mcp_client_gets() {
+    let backend = RecordingBackend::start().await;
+    let bridge = start_bridge(backend_args(&backend.url)).await;
+    let client = http_client(&bridge.url).await;
+    for (tool, arguments) in [
+        ("get_poi", json!({"poi_id": 3})),
+        ("get_poi", json!({"poi_id": 999})),
+        ("check_imei", json!({"imei": "356938035643809"})),
+        ("station_brief", json!({"station_slug": "ops-center", "timeline_limit": 3})),
+    ] {
+        let expected = call(&client, tool, arguments.clone()).await.unwrap();
+        let mut cmd = bin();
+        cmd.args(["call", tool, "--args", &arguments.to_string(), "--raw", "--backend-url", &backend.url]);
+        let out = run(cmd).await;
+        let got: Value = serde_json::from_str(&stdout(&out)).unwrap_or_else(|e| panic!("{tool}: {e}: {}", stdout(&out)));
+        assert_eq!(got["structuredContent"], expected.structured_content.clone().unwrap_or(Value::Null), "{tool}");
+        assert_eq!(got["content"][0]["text"].as_str().unwrap(), text(&expected), "{tool}");
+        assert_eq!(got["isError"].as_bool(), expected.is_error, "{tool}");
+        assert_eq!(out.status.code(), Some(if expected.is_error == Some(true) { 1 } else { 0 }), "{tool}");
+    }
+    // The same guardrails: read-only by default, and bad arguments never reach the backend.
+    backend.clear();
+    let mut cmd = bin();
+    cmd.args(["call", "create_poi", "--args", r#"{"body": {"name": "x"}}"#, "--backend-url", &backend.url]);
+    let out = run(cmd).await;
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stdout(&out).contains("read-only"), "{}", stdout(&out));
+    let mut cmd = bin();
+    cmd.args(["call", "get_poi", "--args", r#"{"poi_id": "x"}"#, "--backend-url", &backend.url]);
+    let out = run(cmd).await;
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("poi_id"), "{}", stderr(&out));
+    assert!(backend.requests().is_empty());
+    // Destructive calls need --yes (the person running it is the one confirming).
+    let mut cmd = bin();
+    cmd.env("MCP_ALLOW_WRITES", "true").env("MCP_LOCAL_SCOPE", "vtoc:admin");
+    cmd.args(["call", "delete_poi", "--args", r#"{"poi_id": 4}"#, "--backend-url", &backend.url]);
+    let out = run(cmd).await;
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    assert!(backend.requests().is_empty());
+    let mut cmd = bin();
+    cmd.env("MCP_ALLOW_WRITES", "true").env("MCP_LOCAL_SCOPE", "vtoc:admin");
+    cmd.args(["call", "delete_poi", "--yes", "--args", r#"{"poi_id": 4}"#, "--backend-url", &backend.url]);
+    let out = run(cmd).await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(backend.take_one().target, "/api/v1/poi/4");
+}
+
+#[tokio::test]
+async fn init_writes_tokens_and_refuses_to_overwrite() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cmd = bin();
+    cmd.args(["init", "--target", "stack", "--dir", dir.path().to_str().unwrap()]);
+    let out = run(cmd).await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    let env = std::fs::read_to_string(dir.path().join(".env")).unwrap();
+    assert!(env.contains("MCP_AUTH_TOKENS_FILE=/run/secrets/mcp_auth_tokens"));
+    let tokens = std::fs::read_to_string(dir.path().join("secrets/mcp_auth_tokens")).unwrap();
+    assert_eq!(vtoc_mcp::auth::StaticTokens::parse(&tokens).unwrap().len(), 3);
+    assert!(!stdout(&out).contains(tokens.lines().next().unwrap().rsplit(':').next().unwrap()), "tokens are not printed");
+    let mut cmd = bin();
+    cmd.args(["init", "--target", "stack", "--dir", dir.path().to_str().unwrap()]);
+    let out = run(cmd).await;
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("already exist"), "{}", stderr(&out));
+    assert_eq!(std::fs::read_to_string(dir.path().join("secrets/mcp_auth_tokens")).unwrap(), tokens);
+}
+
+#[tokio::test]
+async fn the_server_checks_the_live_contract_at_start() {
+    let backend = stub(vec![("/openapi.json", 200, "application/json", changed_spec())]).await;
+    let mut cmd = bin();
+    cmd.env("VTOC_CONTRACT_CHECK", "strict").args(["serve", "--transport", "stdio", "--backend-url", &backend]);
+    cmd.stdin(std::process::Stdio::null());
+    let out = run(cmd).await;
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("differs from the spec this binary was built from: 3 change(s), 2 breaking"), "{}", stderr(&out));
+    assert!(stderr(&out).contains("strict refuses to start"));
+
+    // Warn (the default): the differences are logged and the server runs (stdin closed: it ends).
+    let mut cmd = bin();
+    cmd.args(["serve", "--transport", "stdio", "--backend-url", &backend]).stdin(std::process::Stdio::null());
+    let out = run(cmd).await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stderr(&out).contains("contract: `GET /api/v1/hardware/serial` is gone"), "{}", stderr(&out));
+}
+
+#[tokio::test]
+async fn healthcheck_exits_by_health() {
+    let backend = RecordingBackend::start().await;
+    let bridge = start_bridge(backend_args(&backend.url)).await;
+    let mut cmd = bin();
+    cmd.args(["healthcheck", "--url", &format!("http://{}/healthz", bridge.addr)]);
+    assert!(run(cmd).await.status.success());
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let mut cmd = bin();
+    cmd.args(["healthcheck", "--url", &format!("http://127.0.0.1:{port}/healthz")]);
+    assert_eq!(run(cmd).await.status.code(), Some(1));
+}
