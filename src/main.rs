@@ -153,9 +153,10 @@ async fn check_contract(backend: &Backend, mode: ContractCheck) -> Result<(), Fa
             tracing::warn!("{summary}");
             Ok(())
         }
-        Err(e) if mode == ContractCheck::Strict => {
-            Err(fail(1, format!("cannot check the backend's contract: {e} (VTOC_CONTRACT_CHECK=strict refuses to start)")))
-        }
+        Err(e) if mode == ContractCheck::Strict => Err(fail(
+            1,
+            format!("cannot check the backend's contract: {e} (VTOC_CONTRACT_CHECK=strict refuses to start)"),
+        )),
         Err(e) => {
             tracing::warn!("cannot check the backend's contract: {e}");
             Ok(())
@@ -164,7 +165,10 @@ async fn check_contract(backend: &Backend, mode: ContractCheck) -> Result<(), Fa
 }
 
 /// The configured backend, or the embedded demo backend when none is configured.
-async fn backend(args: &BackendArgs, force_demo: bool) -> Result<(Arc<Backend>, Option<tokio::task::JoinHandle<()>>), Failure> {
+async fn backend(
+    args: &BackendArgs,
+    force_demo: bool,
+) -> Result<(Arc<Backend>, Option<tokio::task::JoinHandle<()>>), Failure> {
     match (&args.base_url, force_demo) {
         (Some(url), false) => Ok((args.build(url)?, None)),
         (configured, _) => {
@@ -183,12 +187,16 @@ async fn backend(args: &BackendArgs, force_demo: bool) -> Result<(Arc<Backend>, 
 }
 
 fn tools(name: Option<&str>, json: bool) -> Result<(), Failure> {
-    let bridge = Bridge::new(BackendArgs::default().build("http://127.0.0.1:1")?, vtoc_mcp::server::Guardrails::permissive())
-        .map_err(anyhow::Error::msg)?;
+    let bridge =
+        Bridge::new(BackendArgs::default().build("http://127.0.0.1:1")?, vtoc_mcp::server::Guardrails::permissive())
+            .map_err(anyhow::Error::msg)?;
     let all = bridge.tools();
     match name {
         Some(name) => {
-            let tool = all.iter().find(|t| t.name == name).ok_or_else(|| fail(2, format!("no tool named `{name}`; `vtoc-mcp tools` lists them")))?;
+            let tool = all
+                .iter()
+                .find(|t| t.name == name)
+                .ok_or_else(|| fail(2, format!("no tool named `{name}`; `vtoc-mcp tools` lists them")))?;
             let spec = vtoc_mcp::tools::all().find(|t| t.name == name).expect("listed tools have specs");
             let h = spec.hints;
             out!("{}", tool.name);
@@ -198,7 +206,10 @@ fn tools(name: Option<&str>, json: bool) -> Result<(), Failure> {
             out!("  scope:       {}", vtoc_mcp::policy::Scope::required_for(spec));
             out!(
                 "  annotations: readOnly={} destructive={} idempotent={} openWorld={}",
-                h.read_only, h.destructive, h.idempotent, h.open_world
+                h.read_only,
+                h.destructive,
+                h.idempotent,
+                h.open_world
             );
             out!("  description: {}", spec.description);
             if json {
@@ -326,10 +337,14 @@ async fn sync_spec(from: &str, out: &std::path::Path, overrides: &std::path::Pat
 async fn doctor(args: DoctorArgs) -> Result<(), Failure> {
     let mut failed = false;
     let configured = args.guard.guardrails().map(|_| ());
-    out!("[{}] configuration: {}", if configured.is_ok() { " ok " } else { "FAIL" }, match &configured {
-        Ok(()) => "settings are valid".to_string(),
-        Err(e) => e.to_string(),
-    });
+    out!(
+        "[{}] configuration: {}",
+        if configured.is_ok() { " ok " } else { "FAIL" },
+        match &configured {
+            Ok(()) => "settings are valid".to_string(),
+            Err(e) => e.to_string(),
+        }
+    );
     failed |= configured.is_err();
     let (backend, demo_task) = backend(&args.backend, args.demo).await?;
     let (checks, report) = workflow::doctor(&backend).await;
@@ -344,7 +359,12 @@ async fn doctor(args: DoctorArgs) -> Result<(), Failure> {
     if failed { Err(fail(1, "doctor found problems (see above)")) } else { Ok(()) }
 }
 
-fn init(target: workflow::InitTarget, dir: &std::path::Path, template: Option<&std::path::Path>, force: bool) -> Result<(), Failure> {
+fn init(
+    target: workflow::InitTarget,
+    dir: &std::path::Path,
+    template: Option<&std::path::Path>,
+    force: bool,
+) -> Result<(), Failure> {
     let template = match template {
         Some(p) => std::fs::read_to_string(p).map_err(|e| fail(2, format!("cannot read {}: {e}", p.display())))?,
         None => ENV_TEMPLATE.to_string(),
@@ -358,7 +378,9 @@ fn init(target: workflow::InitTarget, dir: &std::path::Path, template: Option<&s
         workflow::INIT_CALLERS.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ")
     );
     if target == workflow::InitTarget::Stack {
-        out!("Put the vTOC backend token into secrets/vtoc_api_token if it is empty, then `docker stack deploy -c docker-stack.yml vtoc`.");
+        out!(
+            "Put the vTOC backend token into secrets/vtoc_api_token if it is empty, then `docker stack deploy -c docker-stack.yml vtoc`."
+        );
     }
     Ok(())
 }

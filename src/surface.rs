@@ -196,7 +196,10 @@ fn compare_tool(o: &ToolSurface, n: &ToolSurface, out: &mut Vec<Change>) {
             Kind::ToolRenamed,
             true,
             None,
-            format!("`{}` is now `{}` (operationId `{}` → `{}`); agents and allow lists using the old name break", o.name, n.name, o.operation_id, n.operation_id),
+            format!(
+                "`{}` is now `{}` (operationId `{}` → `{}`); agents and allow lists using the old name break",
+                o.name, n.name, o.operation_id, n.operation_id
+            ),
         );
     }
     if o.endpoint != n.endpoint {
@@ -211,7 +214,9 @@ fn compare_tool(o: &ToolSurface, n: &ToolSurface, out: &mut Vec<Change>) {
     for (name, before, after, breaking) in flips {
         if before != after {
             let what = match (name, after) {
-                ("destructiveHint", true) => " (the tool became destructive: it now needs vtoc:admin and a confirmation)",
+                ("destructiveHint", true) => {
+                    " (the tool became destructive: it now needs vtoc:admin and a confirmation)"
+                }
                 ("readOnlyHint", false) => " (the tool lost read-only: it now needs vtoc:operate and MCP_ALLOW_WRITES)",
                 _ => "",
             };
@@ -224,7 +229,9 @@ fn compare_tool(o: &ToolSurface, n: &ToolSurface, out: &mut Vec<Change>) {
     compare_input(&o.input, &n.input, "", true, true, &mut push);
     match (&o.output, &n.output) {
         (Some(a), Some(b)) => compare_output(a, b, "", &mut push),
-        (Some(_), None) => push(Kind::OutputRetyped, true, None, "the tool no longer returns structured content".into()),
+        (Some(_), None) => {
+            push(Kind::OutputRetyped, true, None, "the tool no longer returns structured content".into())
+        }
         (None, Some(_)) => push(Kind::OutputFieldAdded, false, None, "the tool now returns structured content".into()),
         (None, None) => {}
     }
@@ -246,11 +253,17 @@ fn join(base: &str, name: &str) -> String {
 }
 
 fn required(s: &Value) -> BTreeSet<String> {
-    s.get("required").and_then(Value::as_array).map(|r| r.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect()).unwrap_or_default()
+    s.get("required")
+        .and_then(Value::as_array)
+        .map(|r| r.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect())
+        .unwrap_or_default()
 }
 
 fn props(s: &Value) -> BTreeMap<String, Value> {
-    s.get("properties").and_then(Value::as_object).map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect()).unwrap_or_default()
+    s.get("properties")
+        .and_then(Value::as_object)
+        .map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+        .unwrap_or_default()
 }
 
 /// Arguments: anything an existing call relies on that goes away or tightens breaks it.
@@ -280,7 +293,12 @@ fn compare_input(o: &Value, n: &Value, path: &str, was_required: bool, is_requir
     for (name, os) in &op {
         let p = join(path, name);
         match np.get(name) {
-            None => push(Kind::ArgumentRemoved, true, Some(p.clone()), format!("`{p}` was removed; calls that send it are refused")),
+            None => push(
+                Kind::ArgumentRemoved,
+                true,
+                Some(p.clone()),
+                format!("`{p}` was removed; calls that send it are refused"),
+            ),
             Some(ns) => compare_input(os, ns, &p, or.contains(name), nr.contains(name), push),
         }
     }
@@ -291,7 +309,11 @@ fn compare_input(o: &Value, n: &Value, path: &str, was_required: bool, is_requir
             Kind::ArgumentAdded,
             req,
             Some(p.clone()),
-            format!("`{p}` ({}{})", show(&types(&np[name])), if req { ", required: existing calls lack it" } else { ", optional" }),
+            format!(
+                "`{p}` ({}{})",
+                show(&types(&np[name])),
+                if req { ", required: existing calls lack it" } else { ", optional" }
+            ),
         );
     }
     if let (Some(oi), Some(ni)) = (o.get("items"), n.get("items")) {
@@ -373,12 +395,20 @@ fn constraints(o: &Value, n: &Value, path: &str, push: &mut Push<'_>) {
                 (None, None) => false,
             };
             tightened |= tighter;
-            notes.push(format!("{key} {} → {}", a.map_or("none".into(), |v| v.to_string()), b.map_or("none".into(), |v| v.to_string())));
+            notes.push(format!(
+                "{key} {} → {}",
+                a.map_or("none".into(), |v| v.to_string()),
+                b.map_or("none".into(), |v| v.to_string())
+            ));
         }
     }
     if o.get("pattern") != n.get("pattern") && (o.get("pattern").is_some() || n.get("pattern").is_some()) {
         tightened |= n.get("pattern").is_some();
-        notes.push(format!("pattern {} → {}", o.get("pattern").unwrap_or(&json!("none")), n.get("pattern").unwrap_or(&json!("none"))));
+        notes.push(format!(
+            "pattern {} → {}",
+            o.get("pattern").unwrap_or(&json!("none")),
+            n.get("pattern").unwrap_or(&json!("none"))
+        ));
     }
     if !notes.is_empty() && !path.is_empty() {
         push(Kind::ConstraintChanged, tightened, Some(path.to_string()), format!("`{path}`: {}", notes.join(", ")));
@@ -452,7 +482,9 @@ mod tests {
 
     #[test]
     fn tools_added_removed_renamed() {
-        let old = Surface { tools: vec![tool("a", "op_a", obj(json!({}), &[]), None), tool("b", "op_b", obj(json!({}), &[]), None)] };
+        let old = Surface {
+            tools: vec![tool("a", "op_a", obj(json!({}), &[]), None), tool("b", "op_b", obj(json!({}), &[]), None)],
+        };
         let mut renamed = tool("b2", "op_b2", obj(json!({}), &[]), None);
         renamed.endpoint = "GET /b".into();
         let new = Surface { tools: vec![renamed, tool("c", "op_c", obj(json!({}), &[]), None)] };
@@ -467,10 +499,16 @@ mod tests {
 
     #[test]
     fn arguments() {
-        let old = obj(json!({"id": {"type": "integer"}, "q": {"type": "string"}, "body": obj(json!({
-            "name": {"type": "string", "maxLength": 10}, "kind": {"type": "string", "enum": ["a", "b"]}}), &["name"])}), &["id"]);
-        let new = obj(json!({"id": {"type": "string"}, "page": {"type": "integer"}, "must": {"type": "boolean"}, "body": obj(json!({
-            "name": {"type": ["string", "null"], "maxLength": 5}, "kind": {"type": "string", "enum": ["a", "c"]}}), &[])}), &["id", "must"]);
+        let old = obj(
+            json!({"id": {"type": "integer"}, "q": {"type": "string"}, "body": obj(json!({
+            "name": {"type": "string", "maxLength": 10}, "kind": {"type": "string", "enum": ["a", "b"]}}), &["name"])}),
+            &["id"],
+        );
+        let new = obj(
+            json!({"id": {"type": "string"}, "page": {"type": "integer"}, "must": {"type": "boolean"}, "body": obj(json!({
+            "name": {"type": ["string", "null"], "maxLength": 5}, "kind": {"type": "string", "enum": ["a", "c"]}}), &[])}),
+            &["id", "must"],
+        );
         let r = diff(
             &Surface { tools: vec![tool("t", "op", old, None)] },
             &Surface { tools: vec![tool("t", "op", new, None)] },
@@ -489,8 +527,12 @@ mod tests {
 
     #[test]
     fn outputs_and_annotations() {
-        let old_out = obj(json!({"id": {"type": "integer"}, "notes": {"type": "string"}, "gone": {"type": "string"}}), &[]);
-        let new_out = obj(json!({"id": {"type": "integer"}, "notes": {"type": ["string", "null"]}, "extra": {"type": "string"}}), &[]);
+        let old_out =
+            obj(json!({"id": {"type": "integer"}, "notes": {"type": "string"}, "gone": {"type": "string"}}), &[]);
+        let new_out = obj(
+            json!({"id": {"type": "integer"}, "notes": {"type": ["string", "null"]}, "extra": {"type": "string"}}),
+            &[],
+        );
         let old = tool("t", "op", obj(json!({}), &[]), Some(old_out));
         let mut new = tool("t", "op", obj(json!({}), &[]), Some(new_out));
         new.read_only = false;

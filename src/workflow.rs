@@ -31,7 +31,8 @@ pub fn canonical_json(doc: &Value) -> String {
 
 /// `http://backend:8080` → `http://backend:8080/openapi.json`; a URL with a path is kept.
 pub fn spec_url(from: &str) -> Result<reqwest::Url, String> {
-    let mut url = reqwest::Url::parse(from).map_err(|e| format!("{from:?} is not a URL ({e}); expected e.g. http://localhost:8080"))?;
+    let mut url = reqwest::Url::parse(from)
+        .map_err(|e| format!("{from:?} is not a URL ({e}); expected e.g. http://localhost:8080"))?;
     if !matches!(url.scheme(), "http" | "https") {
         return Err(format!("{from:?} must be an http:// or https:// URL"));
     }
@@ -42,24 +43,33 @@ pub fn spec_url(from: &str) -> Result<reqwest::Url, String> {
 }
 
 /// Fetch an OpenAPI document and check that it is one.
-pub async fn fetch_spec(http: &reqwest::Client, url: &reqwest::Url, auth: Option<&reqwest::header::HeaderValue>) -> Result<Value, String> {
+pub async fn fetch_spec(
+    http: &reqwest::Client,
+    url: &reqwest::Url,
+    auth: Option<&reqwest::header::HeaderValue>,
+) -> Result<Value, String> {
     let mut request = http.get(url.clone()).timeout(Duration::from_secs(20));
     if let Some(a) = auth {
         request = request.header(reqwest::header::AUTHORIZATION, a.clone());
     }
     let response = request.send().await.map_err(|e| format!("cannot reach {url}: {e}"))?;
     let status = response.status();
-    let kind = response.headers().get(reqwest::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+    let kind =
+        response.headers().get(reqwest::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
     let body = response.bytes().await.map_err(|e| format!("reading {url}: {e}"))?;
     if !status.is_success() {
-        return Err(format!("GET {url} answered HTTP {status}; is this the vTOC backend? It serves its contract at /openapi.json"));
+        return Err(format!(
+            "GET {url} answered HTTP {status}; is this the vTOC backend? It serves its contract at /openapi.json"
+        ));
     }
     let doc: Value = serde_json::from_slice(&body).map_err(|_| {
         format!("GET {url} did not return JSON (content type {kind:?}); point --from at the vTOC backend (it serves /openapi.json)")
     })?;
     match doc.get("openapi").and_then(Value::as_str) {
         Some(v) if v.starts_with("3.") && doc.get("paths").is_some_and(Value::is_object) => Ok(doc),
-        Some(v) => Err(format!("GET {url} returned OpenAPI {v} without `paths`, or a version this tool does not read (3.0 and 3.1 are supported)")),
+        Some(v) => Err(format!(
+            "GET {url} returned OpenAPI {v} without `paths`, or a version this tool does not read (3.0 and 3.1 are supported)"
+        )),
         None => Err(format!("GET {url} returned JSON that is not an OpenAPI document (no `openapi` field)")),
     }
 }
@@ -94,7 +104,12 @@ pub async fn sync_spec(from: &str, out: &Path, overrides: Option<&str>) -> Resul
     let operations = doc
         .get("paths")
         .and_then(Value::as_object)
-        .map(|p| p.values().filter_map(Value::as_object).map(|i| i.keys().filter(|k| crate::codegen::ir::Method::from_key(k).is_some()).count()).sum())
+        .map(|p| {
+            p.values()
+                .filter_map(Value::as_object)
+                .map(|i| i.keys().filter(|k| crate::codegen::ir::Method::from_key(k).is_some()).count())
+                .sum()
+        })
         .unwrap_or(0);
     Ok(Synced { path: out.to_path_buf(), operations, changed, report })
 }
@@ -113,14 +128,12 @@ pub fn surface_of_live(spec: &str, overrides: Option<&str>) -> Result<Surface, S
             }
         }
     }
-    let filtered = overrides
-        .and_then(|o| serde_json::from_str::<Value>(o).ok())
-        .map(|mut o| {
-            if let Some(Value::Object(ops)) = o.get_mut("operations") {
-                ops.retain(|id, _| ids.contains(id));
-            }
-            o.to_string()
-        });
+    let filtered = overrides.and_then(|o| serde_json::from_str::<Value>(o).ok()).map(|mut o| {
+        if let Some(Value::Object(ops)) = o.get_mut("operations") {
+            ops.retain(|id, _| ids.contains(id));
+        }
+        o.to_string()
+    });
     Surface::from_spec(spec, filtered.as_deref())
 }
 
@@ -149,11 +162,19 @@ pub async fn doctor(backend: &Backend) -> (Vec<Check>, Option<Report>) {
     let health = backend.http.get(format!("{}/healthz", backend.base_url)).send().await;
     let reachable = match &health {
         Ok(r) if r.status().is_success() => {
-            checks.push(Check { name: "backend reachable", ok: true, detail: format!("GET {}/healthz → {}", backend.base_url, r.status()) });
+            checks.push(Check {
+                name: "backend reachable",
+                ok: true,
+                detail: format!("GET {}/healthz → {}", backend.base_url, r.status()),
+            });
             true
         }
         Ok(r) => {
-            checks.push(Check { name: "backend reachable", ok: false, detail: format!("GET {}/healthz → {}", backend.base_url, r.status()) });
+            checks.push(Check {
+                name: "backend reachable",
+                ok: false,
+                detail: format!("GET {}/healthz → {}", backend.base_url, r.status()),
+            });
             true
         }
         Err(e) => {
@@ -172,7 +193,11 @@ pub async fn doctor(backend: &Backend) -> (Vec<Check>, Option<Report>) {
         Ok(r) if r.status().is_success() => (true, format!("GET /api/v1/stations/ → {}", r.status())),
         Ok(r) if matches!(r.status().as_u16(), 401 | 403) => (
             false,
-            format!("GET /api/v1/stations/ → {}: the backend refused {}; check VTOC_API_TOKEN", r.status(), if backend.auth.is_some() { "the token" } else { "a call without a token" }),
+            format!(
+                "GET /api/v1/stations/ → {}: the backend refused {}; check VTOC_API_TOKEN",
+                r.status(),
+                if backend.auth.is_some() { "the token" } else { "a call without a token" }
+            ),
         ),
         Ok(r) => (false, format!("GET /api/v1/stations/ → {}", r.status())),
         Err(e) => (false, e.to_string()),
@@ -221,12 +246,14 @@ pub fn random_hex(n: usize) -> String {
 }
 
 /// The callers `init` creates tokens for.
-pub const INIT_CALLERS: [(&str, &str); 3] = [("chatkit-assistant", "read"), ("ops-agent", "operate"), ("duty-officer", "admin")];
+pub const INIT_CALLERS: [(&str, &str); 3] =
+    [("chatkit-assistant", "read"), ("ops-agent", "operate"), ("duty-officer", "admin")];
 
 /// Write `.env` (from `.env.example`) and, for the stack, secret files; fresh tokens.
 /// Nothing is overwritten unless `force`; on refusal nothing is written at all.
 pub fn init(dir: &Path, template: &str, target: InitTarget, force: bool) -> Result<Vec<PathBuf>, String> {
-    let tokens: Vec<String> = INIT_CALLERS.iter().map(|(name, scope)| format!("{name}:{scope}:{}", random_hex(32))).collect();
+    let tokens: Vec<String> =
+        INIT_CALLERS.iter().map(|(name, scope)| format!("{name}:{scope}:{}", random_hex(32))).collect();
     let state_key = random_hex(32);
     let mut files: Vec<(PathBuf, String)> = Vec::new();
     let set = |text: &str, key: &str, value: &str| -> String {
@@ -253,9 +280,13 @@ pub fn init(dir: &Path, template: &str, target: InitTarget, force: bool) -> Resu
         }
     }
     files.insert(0, (dir.join(".env"), env));
-    let existing: Vec<String> = files.iter().filter(|(p, _)| p.exists()).map(|(p, _)| p.display().to_string()).collect();
+    let existing: Vec<String> =
+        files.iter().filter(|(p, _)| p.exists()).map(|(p, _)| p.display().to_string()).collect();
     if !existing.is_empty() && !force {
-        return Err(format!("{} already exist(s); nothing was written. Use --force to replace (the old tokens stop working).", existing.join(", ")));
+        return Err(format!(
+            "{} already exist(s); nothing was written. Use --force to replace (the old tokens stop working).",
+            existing.join(", ")
+        ));
     }
     for (path, text) in &files {
         if let Some(parent) = path.parent() {

@@ -195,7 +195,8 @@ pub async fn stdio_client(env: &[(&str, &str)]) -> Client {
     cmd.args(["serve", "--transport", "stdio"])
         .env_remove("VTOC_API_TOKEN")
         .env("VTOC_MCP_LOG", "error")
-        .env("MCP_AUDIT_LOG", "off").env("VTOC_CONTRACT_CHECK", "off");
+        .env("MCP_AUDIT_LOG", "off")
+        .env("VTOC_CONTRACT_CHECK", "off");
     for (k, v) in env {
         cmd.env(k, v);
     }
@@ -228,4 +229,14 @@ pub fn protocol_error(e: rmcp::ServiceError) -> rmcp::ErrorData {
         rmcp::ServiceError::McpError(data) => data,
         other => panic!("expected a JSON-RPC error, got {other:?}"),
     }
+}
+
+/// How many tools a caller with `scope` sees when writes are on (from the tool table, so
+/// a spec change does not need these tests edited).
+pub fn tools_for(scope: vtoc_mcp::policy::Scope) -> usize {
+    vtoc_mcp::tools::all().filter(|t| vtoc_mcp::policy::Scope::required_for(t) <= scope).count()
+}
+
+pub fn read_only_tools() -> usize {
+    vtoc_mcp::tools::all().filter(|t| t.hints.read_only).count()
 }

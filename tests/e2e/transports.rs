@@ -14,7 +14,11 @@ async fn stdio_serves_the_same_tools_against_the_configured_backend() {
     ])
     .await;
     let tools = client.list_all_tools().await.unwrap();
-    assert_eq!(tools.len(), 35, "vtoc:operate sees every tool but the 5 destructive ones");
+    assert_eq!(
+        tools.len(),
+        tools_for(vtoc_mcp::policy::Scope::Operate),
+        "vtoc:operate sees every tool but the destructive ones"
+    );
     assert!(tools.iter().all(|t| t.annotations.as_ref().unwrap().destructive_hint == Some(false)));
     let poi = call_ok(&client, "update_poi", json!({"poi_id": 2, "body": {"notes": null, "risk_level": "high"}})).await;
     assert!(poi["notes"].is_null());
@@ -29,7 +33,7 @@ async fn stdio_serves_the_same_tools_against_the_configured_backend() {
 async fn stdio_without_a_backend_uses_the_embedded_demo() {
     let client = stdio_client(&[]).await;
     let tools = client.list_all_tools().await.unwrap();
-    assert_eq!(tools.len(), 21, "read-only by default: only the 21 read-only tools");
+    assert_eq!(tools.len(), read_only_tools(), "read-only by default: only the read-only tools");
     let stations = call_ok(&client, "list_stations", json!({})).await;
     let slugs: Vec<&str> = stations["result"].as_array().unwrap().iter().map(|s| s["slug"].as_str().unwrap()).collect();
     assert!(slugs.contains(&"ops-center"), "{slugs:?}");
@@ -74,7 +78,7 @@ async fn stateless_2026_clients_list_and_call_without_a_session() {
     let backend = RecordingBackend::start().await;
     let bridge = start_bridge(backend_args(&backend.url)).await;
     let listed = post_2026(&bridge.url, "tools/list", json!({}), &[]).await;
-    assert_eq!(listed["result"]["tools"].as_array().unwrap().len(), 40, "{listed}");
+    assert_eq!(listed["result"]["tools"].as_array().unwrap().len(), vtoc_mcp::tools::all().count(), "{listed}");
     let called =
         post_2026(&bridge.url, "tools/call", json!({"name": "get_poi", "arguments": {"poi_id": 3}}), &[]).await;
     assert_eq!(called["result"]["structuredContent"]["name"], "Maria Chen", "{called}");
@@ -114,5 +118,5 @@ async fn healthz_answers() {
     let backend = RecordingBackend::start().await;
     let bridge = start_bridge(backend_args(&backend.url)).await;
     let health: Value = reqwest::get(format!("http://{}/healthz", bridge.addr)).await.unwrap().json().await.unwrap();
-    assert_eq!(health, json!({"status": "ok", "tools": 40}));
+    assert_eq!(health, json!({"status": "ok", "tools": vtoc_mcp::tools::all().count()}));
 }

@@ -61,12 +61,24 @@ fn changed_spec() -> String {
 #[tokio::test]
 async fn diff_classifies_fixture_pairs_in_markdown_and_json() {
     let mut cmd = bin();
-    cmd.args(["diff", "tests/fixtures/diff/v1.json", "tests/fixtures/diff/v2.json", "--format", "json", "--overrides", "/dev/null"]);
+    cmd.args([
+        "diff",
+        "tests/fixtures/diff/v1.json",
+        "tests/fixtures/diff/v2.json",
+        "--format",
+        "json",
+        "--overrides",
+        "/dev/null",
+    ]);
     let out = run(cmd).await;
     assert!(out.status.success(), "{}", stderr(&out));
     let report: Value = serde_json::from_str(&stdout(&out)).unwrap();
     let has = |tool: &str, kind: &str, breaking: bool| {
-        report["changes"].as_array().unwrap().iter().any(|c| c["tool"] == tool && c["kind"] == kind && c["breaking"] == breaking)
+        report["changes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["tool"] == tool && c["kind"] == kind && c["breaking"] == breaking)
     };
     assert!(has("legacy", "tool_removed", true));
     assert!(has("stats", "tool_added", false));
@@ -81,7 +93,14 @@ async fn diff_classifies_fixture_pairs_in_markdown_and_json() {
     assert_eq!(report["breaking"], 11);
 
     let mut cmd = bin();
-    cmd.args(["diff", "tests/fixtures/diff/v1.json", "tests/fixtures/diff/v2.json", "--fail-on-breaking", "--overrides", "/dev/null"]);
+    cmd.args([
+        "diff",
+        "tests/fixtures/diff/v1.json",
+        "tests/fixtures/diff/v2.json",
+        "--fail-on-breaking",
+        "--overrides",
+        "/dev/null",
+    ]);
     let out = run(cmd).await;
     assert_eq!(out.status.code(), Some(3));
     assert!(stdout(&out).contains("| **BREAKING** | `fetch_thing` | tool renamed |"), "{}", stdout(&out));
@@ -119,8 +138,14 @@ async fn sync_spec_writes_the_backend_spec_canonically_and_reports_what_changed(
     assert!(stdout(&run(cmd).await).contains("is up to date"));
 
     // Not an OpenAPI document: a clear error, and the file is left alone.
-    let html = stub(vec![("/openapi.json", 200, "text/html", "<html>login</html>".into()), ("/missing/openapi.json", 404, "text/plain", "no".into())]).await;
-    for (url, says) in [(html.clone(), "did not return JSON"), (format!("{html}/missing/openapi.json"), "answered HTTP 404")] {
+    let html = stub(vec![
+        ("/openapi.json", 200, "text/html", "<html>login</html>".into()),
+        ("/missing/openapi.json", 404, "text/plain", "no".into()),
+    ])
+    .await;
+    for (url, says) in
+        [(html.clone(), "did not return JSON"), (format!("{html}/missing/openapi.json"), "answered HTTP 404")]
+    {
         let mut cmd = bin();
         cmd.args(["sync-spec", "--from", &url, "--out", out_path.to_str().unwrap()]);
         let out = run(cmd).await;
@@ -179,7 +204,8 @@ async fn call_prints_what_an_mcp_client_gets() {
         let mut cmd = bin();
         cmd.args(["call", tool, "--args", &arguments.to_string(), "--raw", "--backend-url", &backend.url]);
         let out = run(cmd).await;
-        let got: Value = serde_json::from_str(&stdout(&out)).unwrap_or_else(|e| panic!("{tool}: {e}: {}", stdout(&out)));
+        let got: Value =
+            serde_json::from_str(&stdout(&out)).unwrap_or_else(|e| panic!("{tool}: {e}: {}", stdout(&out)));
         assert_eq!(got["structuredContent"], expected.structured_content.clone().unwrap_or(Value::Null), "{tool}");
         assert_eq!(got["content"][0]["text"].as_str().unwrap(), text(&expected), "{tool}");
         assert_eq!(got["isError"].as_bool(), expected.is_error, "{tool}");
@@ -224,7 +250,10 @@ async fn init_writes_tokens_and_refuses_to_overwrite() {
     assert!(env.contains("MCP_AUTH_TOKENS_FILE=/run/secrets/mcp_auth_tokens"));
     let tokens = std::fs::read_to_string(dir.path().join("secrets/mcp_auth_tokens")).unwrap();
     assert_eq!(vtoc_mcp::auth::StaticTokens::parse(&tokens).unwrap().len(), 3);
-    assert!(!stdout(&out).contains(tokens.lines().next().unwrap().rsplit(':').next().unwrap()), "tokens are not printed");
+    assert!(
+        !stdout(&out).contains(tokens.lines().next().unwrap().rsplit(':').next().unwrap()),
+        "tokens are not printed"
+    );
     let mut cmd = bin();
     cmd.args(["init", "--target", "stack", "--dir", dir.path().to_str().unwrap()]);
     let out = run(cmd).await;
@@ -241,7 +270,11 @@ async fn the_server_checks_the_live_contract_at_start() {
     cmd.stdin(std::process::Stdio::null());
     let out = run(cmd).await;
     assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).contains("differs from the spec this binary was built from: 3 change(s), 2 breaking"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("differs from the spec this binary was built from: 3 change(s), 2 breaking"),
+        "{}",
+        stderr(&out)
+    );
     assert!(stderr(&out).contains("strict refuses to start"));
 
     // Warn (the default): the differences are logged and the server runs (stdin closed: it ends).
