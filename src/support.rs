@@ -350,7 +350,9 @@ pub fn finish<T, E>(c: &Client, result: Result<ResponseValue<T>, ClientError<E>>
 }
 
 /// For hand-written tools that combine calls: the JSON body of one successful typed call,
-/// or the tool error the model should see (same wording as [`finish`]).
+/// or the tool error the model should see (same wording as [`finish`]). The error is a
+/// whole tool result, returned as is by the caller, so its size does not matter.
+#[allow(clippy::result_large_err)]
 pub fn json_of<T, E>(c: &Client, result: Result<ResponseValue<T>, ClientError<E>>) -> Result<Value, CallToolResult> {
     let ctx = &c.inner;
     let captured = ctx.take_captured();
