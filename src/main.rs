@@ -34,10 +34,10 @@ fn emit(args: std::fmt::Arguments<'_>, newline: bool) {
     use std::io::Write;
     let mut stdout = std::io::stdout().lock();
     let written = stdout.write_fmt(args).and_then(|_| if newline { stdout.write_all(b"\n") } else { Ok(()) });
-    if let Err(e) = written {
-        if e.kind() == std::io::ErrorKind::BrokenPipe {
-            std::process::exit(0);
-        }
+    if let Err(e) = written
+        && e.kind() == std::io::ErrorKind::BrokenPipe
+    {
+        std::process::exit(0);
     }
 }
 
