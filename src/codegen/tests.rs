@@ -352,7 +352,9 @@ fn a_new_export_changes_tools_manifest_and_docs() {
     assert!(body.get("notes").is_none() && body.get("site").is_some());
 
     assert!(after.tools_rs.contains("async fn call_stats") && !after.tools_rs.contains("async fn call_legacy"));
-    assert!(after.tools_rs.contains("async fn call_fetch_thing") && !after.tools_rs.contains("async fn call_get_thing"));
+    assert!(
+        after.tools_rs.contains("async fn call_fetch_thing") && !after.tools_rs.contains("async fn call_get_thing")
+    );
     assert!(after.client_rs.contains("pub async fn stats_stats_get"));
     assert!(after.api_md.contains("| `stats` | `GET /stats` |"));
     assert!(after.api_md.contains("| `fetch_thing` | `GET /things/{thing_id}` |"));

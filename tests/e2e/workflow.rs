@@ -46,16 +46,39 @@ async fn stub(routes: Vec<(&'static str, u16, &'static str, String)>) -> String 
     format!("http://{addr}")
 }
 
-/// The vTOC spec with one endpoint added, one removed, and one function renamed.
-fn changed_spec() -> String {
-    let mut doc: Value = serde_json::from_str(&std::fs::read_to_string("openapi/vtoc.json").unwrap()).unwrap();
-    let paths = doc["paths"].as_object_mut().unwrap();
-    paths.insert("/api/v1/missions".into(), json!({"get": {"tags": ["missions"], "summary": "List Missions",
-        "operationId": "list_missions_api_v1_missions_get", "responses": {"200": {"description": "Successful Response",
-        "content": {"application/json": {"schema": {"type": "array", "items": {"type": "object"}, "title": "Response List Missions"}}}}}}}));
-    paths.get_mut("/api/v1/hardware/serial").unwrap().as_object_mut().unwrap().remove("get");
-    doc["paths"]["/api/v1/poi/{poi_id}"]["get"]["operationId"] = json!("fetch_poi_api_v1_poi__poi_id__get");
-    serde_json::to_string(&doc).unwrap()
+/// What `changed_spec` did.
+struct Changed {
+    spec: String,
+    removed: String,
+    /// `METHOD /path` of the removed tool.
+    removed_endpoint: String,
+    renamed_from: String,
+}
+
+/// The compiled spec with one endpoint added (`probe_added`), the first tool's operation
+/// removed, and the second tool's backend function renamed. Chosen from the manifest, so
+/// this holds whatever the spec contains.
+fn changed_spec() -> Changed {
+    let mut doc: Value = serde_json::from_str(vtoc_mcp::generated::SPEC_JSON).unwrap();
+    let manifest: Value = serde_json::from_str(vtoc_mcp::generated::TOOLS_JSON).unwrap();
+    let tool = |i: usize| &manifest["tools"][i];
+    let ptr = |t: &Value| format!("/paths/{}", t["path"].as_str().unwrap().replace('~', "~0").replace('/', "~1"));
+    let method = |t: &Value| t["method"].as_str().unwrap().to_ascii_lowercase();
+    doc.pointer_mut(&ptr(tool(0))).unwrap().as_object_mut().unwrap().remove(&method(tool(0)));
+    let renamed = doc.pointer_mut(&format!("{}/{}", ptr(tool(1)), method(tool(1)))).unwrap();
+    renamed["operationId"] = json!(format!("renamed_{}", tool(1)["operationId"].as_str().unwrap()));
+    doc["paths"].as_object_mut().unwrap().insert(
+        "/api/v1/probe-added".into(),
+        json!({"get": {"summary": "Probe Added",
+        "operationId": "probe_added_api_v1_probe_added_get", "responses": {"200": {"description": "Successful Response",
+        "content": {"application/json": {"schema": {"type": "object", "title": "Response Probe Added"}}}}}}}),
+    );
+    Changed {
+        spec: serde_json::to_string(&doc).unwrap(),
+        removed: tool(0)["name"].as_str().unwrap().to_string(),
+        removed_endpoint: format!("{} {}", tool(0)["method"].as_str().unwrap(), tool(0)["path"].as_str().unwrap()),
+        renamed_from: tool(1)["name"].as_str().unwrap().to_string(),
+    }
 }
 
 #[tokio::test]
@@ -115,7 +138,8 @@ async fn diff_classifies_fixture_pairs_in_markdown_and_json() {
 
 #[tokio::test]
 async fn sync_spec_writes_the_backend_spec_canonically_and_reports_what_changed() {
-    let backend = stub(vec![("/openapi.json", 200, "application/json", changed_spec())]).await;
+    let changed = changed_spec();
+    let backend = stub(vec![("/openapi.json", 200, "application/json", changed.spec.clone())]).await;
     let dir = tempfile::tempdir().unwrap();
     let out_path = dir.path().join("vtoc.json");
     std::fs::copy("openapi/vtoc.json", &out_path).unwrap();
@@ -124,10 +148,11 @@ async fn sync_spec_writes_the_backend_spec_canonically_and_reports_what_changed(
     let out = run(cmd).await;
     assert!(out.status.success(), "{}", stderr(&out));
     let text = stdout(&out);
-    assert!(text.contains("Wrote") && text.contains("(40 operations)"), "{text}");
-    assert!(text.contains("`list_missions` | tool added"), "{text}");
-    assert!(text.contains("| **BREAKING** | `hw_list_serial` | tool removed"), "{text}");
-    assert!(text.contains("| **BREAKING** | `fetch_poi` | tool renamed"), "{text}");
+    assert!(text.contains("Wrote"), "{text}");
+    assert!(text.contains("### Tool surface: 3 change(s), 2 breaking"), "{text}");
+    assert!(text.contains("`probe_added` | tool added"), "{text}");
+    assert!(text.contains(&format!("| **BREAKING** | `{}` | tool removed", changed.removed)), "{text}");
+    assert!(text.contains(&format!("`{}` is now `renamed_", changed.renamed_from)), "{text}");
     assert!(text.contains("Next: `make generate`"), "{text}");
     let written = std::fs::read_to_string(&out_path).unwrap();
     let doc: Value = serde_json::from_str(&written).unwrap();
@@ -160,7 +185,7 @@ async fn doctor_reports_a_live_backend_whose_spec_differs() {
     let backend = stub(vec![
         ("/healthz", 200, "application/json", r#"{"status":"ok"}"#.into()),
         ("/api/v1/stations/", 200, "application/json", "[]".into()),
-        ("/openapi.json", 200, "application/json", changed_spec()),
+        ("/openapi.json", 200, "application/json", changed_spec().spec),
     ])
     .await;
     let mut cmd = bin();
@@ -171,7 +196,7 @@ async fn doctor_reports_a_live_backend_whose_spec_differs() {
     assert!(text.contains("[ ok ] backend reachable"), "{text}");
     assert!(text.contains("[ ok ] backend authentication"), "{text}");
     assert!(text.contains("[FAIL] contract: 3 difference(s), 2 breaking"), "{text}");
-    assert!(text.contains("`hw_list_serial` | tool removed"), "{text}");
+    assert!(text.contains(&format!("`{}` | tool removed", changed_spec().removed)), "{text}");
 
     // The embedded demo serves the compiled contract: everything passes.
     let mut cmd = bin();
@@ -264,7 +289,8 @@ async fn init_writes_tokens_and_refuses_to_overwrite() {
 
 #[tokio::test]
 async fn the_server_checks_the_live_contract_at_start() {
-    let backend = stub(vec![("/openapi.json", 200, "application/json", changed_spec())]).await;
+    let changed = changed_spec();
+    let backend = stub(vec![("/openapi.json", 200, "application/json", changed.spec.clone())]).await;
     let mut cmd = bin();
     cmd.env("VTOC_CONTRACT_CHECK", "strict").args(["serve", "--transport", "stdio", "--backend-url", &backend]);
     cmd.stdin(std::process::Stdio::null());
@@ -282,7 +308,8 @@ async fn the_server_checks_the_live_contract_at_start() {
     cmd.args(["serve", "--transport", "stdio", "--backend-url", &backend]).stdin(std::process::Stdio::null());
     let out = run(cmd).await;
     assert!(out.status.success(), "{}", stderr(&out));
-    assert!(stderr(&out).contains("contract: `GET /api/v1/hardware/serial` is gone"), "{}", stderr(&out));
+    let warning = format!("contract: `{}` is gone; agents calling it will fail", changed.removed_endpoint);
+    assert!(stderr(&out).contains(&warning), "{}", stderr(&out));
 }
 
 #[tokio::test]
