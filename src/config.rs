@@ -156,6 +156,10 @@ pub struct ServeArgs {
     /// Address for the HTTP transport.
     #[arg(long, env = "MCP_BIND", default_value = "127.0.0.1:8765")]
     pub bind: SocketAddr,
+    /// Stateless HTTP: no MCP sessions, every request stands alone, so any replica can
+    /// answer it. 2025-era clients lose server-to-client requests (elicitation).
+    #[arg(long, env = "MCP_STATELESS")]
+    pub stateless: bool,
     /// Use the embedded demo backend even when VTOC_API_BASE_URL is set.
     #[arg(long)]
     pub demo: bool,
@@ -564,6 +568,27 @@ impl GuardArgs {
             audit,
         ))
     }
+}
+
+/// Environment variables the binary reads outside the command line definitions above.
+pub const EXTRA_ENV: &[&str] = &["VTOC_MCP_LOG", "VTOC_MCP_LOG_FORMAT"];
+
+/// Every environment variable the binary reads, from the command line definitions.
+pub fn env_vars() -> std::collections::BTreeSet<String> {
+    use clap::CommandFactory;
+    fn walk(cmd: &clap::Command, out: &mut std::collections::BTreeSet<String>) {
+        for arg in cmd.get_arguments() {
+            if let Some(env) = arg.get_env() {
+                out.insert(env.to_string_lossy().into_owned());
+            }
+        }
+        for sub in cmd.get_subcommands() {
+            walk(sub, out);
+        }
+    }
+    let mut out: std::collections::BTreeSet<String> = EXTRA_ENV.iter().map(|s| s.to_string()).collect();
+    walk(&Cli::command(), &mut out);
+    out
 }
 
 /// rustls is built without a default provider (one TLS stack, no C build of aws-lc):

@@ -99,6 +99,7 @@ async fn serve(args: ServeArgs) -> Result<(), Failure> {
         Transport::Http => Some(HttpSettings {
             guard: Arc::new(args.guard.http_guard(args.bind, guardrails.audit.clone())?),
             allowed_hosts: args.guard.allowed_hosts(),
+            stateless: args.stateless,
         }),
         Transport::Stdio => None,
     };

@@ -44,6 +44,8 @@ pub struct HttpSettings {
     pub guard: Arc<HttpGuard>,
     /// `Host` names answered (rmcp refuses others with 403).
     pub allowed_hosts: Vec<String>,
+    /// No MCP sessions: any replica answers any request (see `MCP_STATELESS`).
+    pub stateless: bool,
 }
 
 /// The HTTP application: `/mcp` (streamable HTTP) behind the guard, `/healthz`, and the
@@ -53,7 +55,11 @@ pub fn router(bridge: Bridge, settings: HttpSettings, cancel: CancellationToken)
     let config = StreamableHttpServerConfig::default()
         .with_cancellation_token(cancel)
         .with_allowed_hosts(settings.allowed_hosts)
-        .with_max_request_body_bytes(settings.guard.max_request_bytes);
+        .with_max_request_body_bytes(settings.guard.max_request_bytes)
+        // Stateless: 2025-era requests are answered without a session (plain JSON), as
+        // 2026-07-28 requests always are.
+        .with_legacy_session_mode(!settings.stateless)
+        .with_json_response(settings.stateless);
     let factory = bridge.clone();
     let mcp = StreamableHttpService::new(move || Ok(factory.clone()), Arc::new(LocalSessionManager::default()), config);
     let metadata = settings.guard.oauth.as_ref().map(|v| Arc::new(crate::auth::resource_metadata(v.config())));

@@ -163,11 +163,24 @@ pub async fn start_guarded(args: BackendArgs, guard: GuardArgs) -> HttpBridge {
     serve(bridge, &guard).await
 }
 
+/// The permissive bridge in stateless HTTP mode (`MCP_STATELESS`).
+pub async fn start_stateless(args: BackendArgs) -> HttpBridge {
+    let backend = args.build(args.base_url.as_deref().unwrap()).unwrap();
+    let bridge = Bridge::new(backend, Guardrails::permissive()).unwrap();
+    let guard = GuardArgs { local_scope: "vtoc:admin".into(), allow_writes: true, ..GuardArgs::default() };
+    serve_with(bridge, &guard, true).await
+}
+
 async fn serve(bridge: Bridge, guard: &GuardArgs) -> HttpBridge {
+    serve_with(bridge, guard, false).await
+}
+
+async fn serve_with(bridge: Bridge, guard: &GuardArgs, stateless: bool) -> HttpBridge {
     let audit = bridge.guardrails().audit.clone();
     let settings = HttpSettings {
         guard: Arc::new(guard.http_guard("127.0.0.1:0".parse().unwrap(), audit).unwrap()),
         allowed_hosts: guard.allowed_hosts(),
+        stateless,
     };
     let cancel = CancellationToken::new();
     let app = vtoc_mcp::transport::router(bridge, settings, cancel.clone());

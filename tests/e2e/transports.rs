@@ -120,3 +120,28 @@ async fn healthz_answers() {
     let health: Value = reqwest::get(format!("http://{}/healthz", bridge.addr)).await.unwrap().json().await.unwrap();
     assert_eq!(health, json!({"status": "ok", "tools": vtoc_mcp::tools::all().count()}));
 }
+
+#[tokio::test]
+async fn stateless_mode_serves_2025_clients_without_sessions() {
+    let backend = RecordingBackend::start().await;
+    let bridge = start_stateless(backend_args(&backend.url)).await;
+    // A 2025 client (initialize handshake) still works: each request stands alone.
+    let client = http_client(&bridge.url).await;
+    assert_eq!(client.list_all_tools().await.unwrap().len(), vtoc_mcp::tools::all().count());
+    let poi = call_ok(&client, "get_poi", json!({"poi_id": 2})).await;
+    assert_eq!(poi["id"], 2);
+    // No session id is issued, so any replica can answer the next request.
+    vtoc_mcp::config::install_crypto_provider();
+    let init = json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {"protocolVersion": "2025-06-18",
+        "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}}});
+    let response = reqwest::Client::new()
+        .post(&bridge.url)
+        .header("accept", "application/json, text/event-stream")
+        .json(&init)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert!(response.headers().get("mcp-session-id").is_none());
+    assert!(response.headers()["content-type"].to_str().unwrap().starts_with("application/json"));
+}
