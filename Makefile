@@ -9,7 +9,7 @@ NEW ?= openapi/vtoc.json
 VTOC := $(CARGO) run --locked --
 
 .DEFAULT_GOAL := help
-.PHONY: help build test generate check-generated run run-http run-stdio demo lint fmt mcp-run mcp-test inspect sync-spec diff doctor setup-container setup-cloud
+.PHONY: help build test generate check-generated check-deploy run run-http run-stdio demo lint fmt mcp-run mcp-test inspect sync-spec diff doctor setup-container setup-cloud
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 20
@@ -27,6 +27,9 @@ generate: ## Rewrite generated/ and the mapping in docs/API.md from openapi/vtoc
 
 check-generated: ## Fail (with the raw diff and the tool-surface report) when generated/ or docs/API.md are stale
 	$(CARGO) test --locked --test drift
+
+check-deploy: ## Validate the Compose/stack files (Compose spec schema) and lint the Dockerfile (hadolint)
+	./scripts/check-deploy.sh
 
 run: run-http ## Serve MCP over HTTP (embedded demo backend unless VTOC_API_BASE_URL is set)
 

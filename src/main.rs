@@ -56,11 +56,29 @@ fn fail(code: u8, message: impl Into<String>) -> Failure {
     Failure(code, anyhow::anyhow!(message.into()))
 }
 
-#[tokio::main]
-async fn main() -> ExitCode {
+fn main() -> ExitCode {
+    // `VAR=` in a .env file or a Compose environment means "not set". Done before the
+    // runtime starts any thread, so changing the environment is sound.
+    for var in vtoc_mcp::config::env_vars() {
+        if std::env::var_os(&var).is_some_and(|v| v.is_empty()) {
+            // SAFETY: single-threaded here; nothing else reads the environment concurrently.
+            unsafe { std::env::remove_var(&var) };
+        }
+    }
     let cli = Cli::parse();
     init_logging();
     vtoc_mcp::config::install_crypto_provider();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    runtime.block_on(run(cli))
+}
+
+async fn run(cli: Cli) -> ExitCode {
     let result = match cli.command {
         Command::Serve(args) => serve(*args).await,
         Command::Tools { name, json } => tools(name.as_deref(), json),
