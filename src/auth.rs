@@ -20,6 +20,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use http::{HeaderValue, StatusCode, header};
 use jsonwebtoken::{Algorithm, DecodingKey, Validation, jwk::JwkSet};
+use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
 use serde::Deserialize;
 use serde_json::json;
 use sha2::{Digest, Sha256};
@@ -313,6 +314,8 @@ pub struct HttpGuard {
     pub max_request_bytes: usize,
     pub audit: Arc<Audit>,
     sessions: Mutex<SessionOwners>,
+    /// The live sessions and their cap, set by the router.
+    session_limit: std::sync::OnceLock<(Arc<LocalSessionManager>, usize)>,
 }
 
 impl HttpGuard {
@@ -337,7 +340,19 @@ impl HttpGuard {
             max_request_bytes,
             audit,
             sessions: Mutex::new(SessionOwners::default()),
+            session_limit: std::sync::OnceLock::new(),
         }
+    }
+
+    /// Cap the number of live MCP sessions (checked on `initialize`).
+    pub fn limit_sessions(&self, manager: Arc<LocalSessionManager>, max: usize) {
+        let _ = self.session_limit.set((manager, max));
+    }
+
+    async fn sessions_full(&self) -> Option<usize> {
+        let (manager, max) = self.session_limit.get()?;
+        let live = manager.sessions.read().await.len();
+        (live >= *max).then_some(*max)
     }
 
     /// The URL of the protected resource metadata, for `WWW-Authenticate`.
@@ -531,6 +546,13 @@ pub async fn guard(State(guard): State<Arc<HttpGuard>>, request: Request, next: 
         }
     }
     let initialize = method == Some("initialize");
+    if initialize && let Some(max) = guard.sessions_full().await {
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            axum::Json(json!({"error": "too_many_sessions", "error_description": format!("{max} MCP sessions are open (MCP_MAX_SESSIONS); retry later")})),
+        )
+            .into_response();
+    }
     let name = caller.name.clone();
     parts.extensions.insert(caller);
     let response = next.run(Request::from_parts(parts, Body::from(bytes))).await;

@@ -12,6 +12,7 @@
 use crate::support::{CallCtx, Captured};
 use reqwest::header::AUTHORIZATION;
 use std::sync::Arc;
+use std::time::Duration;
 
 // The generated file brings `ClientHooks`, `Error` and `OperationInfo` into scope.
 include!(concat!(env!("OUT_DIR"), "/client.rs"));
@@ -33,6 +34,71 @@ impl ClientHooks<Arc<CallCtx>> for Client {
     }
 
     async fn exec(&self, request: reqwest::Request, _info: &OperationInfo) -> reqwest::Result<reqwest::Response> {
+        let ctx = &self.inner;
+        if ctx.backend.dry_run {
+            return Ok(ctx.record_dry_run(&request));
+        }
+        let method = request.method().clone();
+        let mut pending = request;
+        let mut attempt = 0;
+        loop {
+            // A spare copy for a retry (our bodies are bytes, so this always succeeds).
+            let spare = (attempt < ctx.backend.retries).then(|| pending.try_clone()).flatten();
+            match self.send_and_read(pending).await {
+                Ok(response) => return Ok(response),
+                Err(e) => {
+                    let Some(next) = spare.filter(|_| retryable(&e, &method)) else { return Err(e) };
+                    attempt += 1;
+                    tracing::warn!(tool = ctx.tool.name, attempt, "retrying {method} after a connection error: {e}");
+                    tokio::time::sleep(Duration::from_millis(100 * 3u64.pow(attempt - 1))).await;
+                    pending = next;
+                }
+            }
+        }
+    }
+
+    async fn post<E>(
+        &self,
+        _result: &reqwest::Result<reqwest::Response>,
+        _info: &OperationInfo,
+    ) -> Result<(), Error<E>> {
+        let ctx = &self.inner;
+        let guard = ctx.captured.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(cap) = guard.as_ref().filter(|c| c.too_large) {
+            return Err(Error::Custom(format!(
+                "HTTP {} from {} {}: the response body is larger than the {} byte limit (VTOC_MAX_RESPONSE_BYTES) and was not read",
+                cap.status, cap.method, cap.target, ctx.backend.max_response_bytes
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// Connection errors worth another attempt: a failed connect (nothing was sent) for any
+/// method; a broken connection or body for idempotent methods only (GET, PUT, DELETE), since
+/// a POST or PATCH may have been applied before the connection broke. Timeouts are not
+/// retried: a slow backend stays slow, and the deadline is the caller's.
+fn retryable(e: &reqwest::Error, method: &reqwest::Method) -> bool {
+    if e.is_timeout() {
+        return false;
+    }
+    if e.is_connect() {
+        return true;
+    }
+    let idempotent = matches!(
+        *method,
+        reqwest::Method::GET
+            | reqwest::Method::HEAD
+            | reqwest::Method::PUT
+            | reqwest::Method::DELETE
+            | reqwest::Method::OPTIONS
+    );
+    idempotent && (e.is_request() || e.is_body())
+}
+
+impl Client {
+    /// Send once, and read the whole body (bounded), keeping a copy for the tool result.
+    async fn send_and_read(&self, request: reqwest::Request) -> reqwest::Result<reqwest::Response> {
         let ctx = &self.inner;
         let method = request.method().clone();
         let target = match request.url().query() {
@@ -64,21 +130,5 @@ impl ClientHooks<Arc<CallCtx>> for Client {
         *rebuilt.version_mut() = version;
         *rebuilt.headers_mut() = headers;
         Ok(reqwest::Response::from(rebuilt))
-    }
-
-    async fn post<E>(
-        &self,
-        _result: &reqwest::Result<reqwest::Response>,
-        _info: &OperationInfo,
-    ) -> Result<(), Error<E>> {
-        let ctx = &self.inner;
-        let guard = ctx.captured.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(cap) = guard.as_ref().filter(|c| c.too_large) {
-            return Err(Error::Custom(format!(
-                "HTTP {} from {} {}: the response body is larger than the {} byte limit (VTOC_MAX_RESPONSE_BYTES) and was not read",
-                cap.status, cap.method, cap.target, ctx.backend.max_response_bytes
-            )));
-        }
-        Ok(())
     }
 }

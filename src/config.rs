@@ -88,6 +88,9 @@ pub struct CallArgs {
     /// Print the whole MCP result (content, structuredContent, isError) instead of the structured result.
     #[arg(long)]
     pub raw: bool,
+    /// Show the HTTP request(s) the call would send (credentials redacted) and send nothing.
+    #[arg(long)]
+    pub dry_run: bool,
     /// Use the embedded demo backend even when VTOC_API_BASE_URL is set.
     #[arg(long)]
     pub demo: bool,
@@ -160,6 +163,15 @@ pub struct ServeArgs {
     /// answer it. 2025-era clients lose server-to-client requests (elicitation).
     #[arg(long, env = "MCP_STATELESS")]
     pub stateless: bool,
+    /// Idle MCP sessions expire after this many seconds.
+    #[arg(long = "session-idle", env = "MCP_SESSION_IDLE_SECS", default_value_t = 300.0)]
+    pub session_idle_secs: f64,
+    /// At most this many MCP sessions at once.
+    #[arg(long = "max-sessions", env = "MCP_MAX_SESSIONS", default_value_t = 4096)]
+    pub max_sessions: usize,
+    /// On SIGTERM/SIGINT, seconds calls in flight get to finish.
+    #[arg(long = "shutdown-grace", env = "MCP_SHUTDOWN_GRACE_SECS", default_value_t = 10.0)]
+    pub shutdown_grace_secs: f64,
     /// Use the embedded demo backend even when VTOC_API_BASE_URL is set.
     #[arg(long)]
     pub demo: bool,
@@ -203,6 +215,12 @@ pub struct BackendArgs {
     /// What to do with a response that does not match the spec.
     #[arg(long = "response-validation", env = "VTOC_RESPONSE_VALIDATION", value_enum, default_value = "warn")]
     pub response_validation: ResponseValidation,
+    /// Extra attempts for idempotent calls (GET, PUT, DELETE) that hit a connection error.
+    #[arg(long = "backend-retries", env = "VTOC_API_RETRIES", default_value_t = 2)]
+    pub retries: u32,
+    /// Build requests but send nothing (set by `call --dry-run`).
+    #[arg(skip)]
+    pub dry_run: bool,
 }
 
 /// A setting that cannot be used, and how to fix it.
@@ -217,7 +235,7 @@ fn err(setting: &'static str, message: impl Into<String>) -> ConfigError {
     ConfigError { setting, message: message.into() }
 }
 
-fn seconds(setting: &'static str, value: f64) -> Result<Duration, ConfigError> {
+pub fn seconds(setting: &'static str, value: f64) -> Result<Duration, ConfigError> {
     if value.is_finite() && value > 0.0 && value <= 86_400.0 {
         Ok(Duration::from_secs_f64(value))
     } else {
@@ -278,6 +296,8 @@ impl BackendArgs {
             timeout,
             max_response_bytes: self.max_response_bytes,
             strict_responses: self.response_validation == ResponseValidation::Strict,
+            retries: self.retries.min(10),
+            dry_run: self.dry_run,
         }))
     }
 }
@@ -292,6 +312,8 @@ impl Default for BackendArgs {
             connect_timeout_secs: 5.0,
             max_response_bytes: 16 * 1024 * 1024,
             response_validation: ResponseValidation::Warn,
+            retries: 2,
+            dry_run: false,
         }
     }
 }

@@ -112,12 +112,15 @@ fn init_logging() {
 
 async fn serve(args: ServeArgs) -> Result<(), Failure> {
     let guardrails = args.guard.guardrails()?;
+    let grace = vtoc_mcp::config::seconds("MCP_SHUTDOWN_GRACE_SECS", args.shutdown_grace_secs)?;
     // Check every HTTP setting before anything starts.
     let http = match args.transport {
         Transport::Http => Some(HttpSettings {
             guard: Arc::new(args.guard.http_guard(args.bind, guardrails.audit.clone())?),
             allowed_hosts: args.guard.allowed_hosts(),
             stateless: args.stateless,
+            session_idle: vtoc_mcp::config::seconds("MCP_SESSION_IDLE_SECS", args.session_idle_secs)?,
+            max_sessions: args.max_sessions,
         }),
         Transport::Stdio => None,
     };
@@ -140,9 +143,9 @@ async fn serve(args: ServeArgs) -> Result<(), Failure> {
                 .await
                 .map_err(|e| anyhow::anyhow!("cannot listen on {} (MCP_BIND): {e}", args.bind))?;
             tracing::info!("MCP streamable HTTP on http://{}/mcp", listener.local_addr()?);
-            transport::serve_http(bridge, settings, listener, transport::shutdown_signal()).await
+            transport::serve_http(bridge, settings, listener, transport::shutdown_signal(), grace).await
         }
-        _ => transport::serve_stdio(bridge, transport::shutdown_signal()).await,
+        _ => transport::serve_stdio(bridge, transport::shutdown_signal(), grace).await,
     };
     if let Some(task) = demo_task {
         task.abort();
@@ -271,7 +274,9 @@ async fn call(args: CallArgs) -> Result<(), Failure> {
     };
     let guardrails = args.guard.guardrails()?;
     let caller = guardrails.local.clone();
-    let (backend, demo_task) = backend(&args.backend, args.demo).await?;
+    let mut backend_args = args.backend.clone();
+    backend_args.dry_run = args.dry_run;
+    let (backend, demo_task) = backend(&backend_args, args.demo).await?;
     let bridge = Bridge::new(backend, guardrails).map_err(anyhow::Error::msg)?;
     let request = CallRequest {
         name: args.tool.clone(),

@@ -19,6 +19,7 @@ use crate::client::Client;
 use crate::policy::{CONTEXT_ARG, Context, Fallback, Policy, Refusal, Scope, context_schema};
 use crate::support::{Args, Backend, CallCtx, Location, ToolSpec};
 use crate::validate::Validator;
+use futures::FutureExt;
 use reqwest::header::HeaderValue;
 use rmcp::model::{
     CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, ElicitRequest, ElicitRequestParams,
@@ -31,6 +32,7 @@ use rmcp::{ErrorData, RoleServer, ServerHandler};
 use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 use tokio::sync::Semaphore;
@@ -124,6 +126,10 @@ struct Inner {
     /// `tools/list` per scope, computed once.
     listed: [Vec<Tool>; 3],
     in_flight: Mutex<HashMap<String, Arc<Semaphore>>>,
+    /// Calls running now, and whether new ones are refused (shutdown).
+    active: std::sync::atomic::AtomicUsize,
+    draining: std::sync::atomic::AtomicBool,
+    drained: tokio::sync::Notify,
     info: ServerConfig,
 }
 
@@ -135,7 +141,17 @@ pub struct Bridge {
 
 impl Bridge {
     pub fn new(backend: Arc<Backend>, guard: Guardrails) -> Result<Bridge, String> {
-        let entries = crate::tools::all()
+        Bridge::with_tools(backend, guard, crate::tools::all())
+    }
+
+    /// A bridge over a given tool table (the generated and hand-written tools in
+    /// production; tests add their own).
+    pub fn with_tools(
+        backend: Arc<Backend>,
+        guard: Guardrails,
+        tools: impl Iterator<Item = &'static ToolSpec>,
+    ) -> Result<Bridge, String> {
+        let entries = tools
             .map(|spec| {
                 Ok(Entry { spec, tool: to_rmcp_tool(spec, guard.context_argument)?, validator: OnceLock::new() })
             })
@@ -148,7 +164,18 @@ impl Bridge {
             .with_server_info(Implementation::new("vtoc-mcp", env!("CARGO_PKG_VERSION")))
             .with_instructions(INSTRUCTIONS);
         Ok(Bridge {
-            inner: Arc::new(Inner { backend, guard, entries, by_name, listed, in_flight: Mutex::default(), info }),
+            inner: Arc::new(Inner {
+                backend,
+                guard,
+                entries,
+                by_name,
+                listed,
+                in_flight: Mutex::default(),
+                active: Default::default(),
+                draining: Default::default(),
+                drained: tokio::sync::Notify::new(),
+                info,
+            }),
         })
     }
 
@@ -170,6 +197,32 @@ impl Bridge {
         &self.inner.listed[scope as usize]
     }
 
+    /// Tool calls running now.
+    pub fn active_calls(&self) -> usize {
+        self.inner.active.load(Ordering::SeqCst)
+    }
+
+    pub fn is_draining(&self) -> bool {
+        self.inner.draining.load(Ordering::SeqCst)
+    }
+
+    /// Shutdown: refuse new calls, and wait (up to `deadline`) for running ones to finish.
+    /// Returns the number still running when the deadline passed.
+    pub async fn drain(&self, deadline: Duration) -> usize {
+        self.inner.draining.store(true, Ordering::SeqCst);
+        let wait = async {
+            while self.active_calls() > 0 {
+                let notified = self.inner.drained.notified();
+                if self.active_calls() == 0 {
+                    break;
+                }
+                notified.await;
+            }
+        };
+        let _ = tokio::time::timeout(deadline, wait).await;
+        self.active_calls()
+    }
+
     fn entry(&self, name: &str) -> Option<&Entry> {
         self.inner.by_name.get(name).map(|&i| &self.inner.entries[i])
     }
@@ -189,6 +242,12 @@ impl Bridge {
         };
         let spec = entry.spec;
         audit.tool = Some(spec);
+        if self.is_draining() {
+            audit.write(&guard.audit, Decision::RefusedLimit, None, None);
+            return Ok(refused(
+                "the MCP server is shutting down; call again in a moment (another replica may answer)".into(),
+            ));
+        }
         if let Err(refusal) = guard.policy.permits(spec, req.caller.scope) {
             let decision = match refusal {
                 Refusal::Scope { .. } => Decision::RefusedScope,
@@ -258,17 +317,32 @@ impl Bridge {
         let client = Client { baseurl: backend.base_url.clone(), client: backend.http.clone(), inner: ctx.clone() };
         let args = Args::new(&arguments);
         // The HTTP client enforces the timeout per request; this bounds the whole call.
-        let deadline = backend.timeout + Duration::from_secs(1);
-        let outcome = tokio::time::timeout(deadline, (spec.call)(&client, &args)).await;
+        let deadline = backend.timeout * (backend.retries + 1) + Duration::from_secs(1);
+        let _active = ActiveCall::enter(&self.inner);
+        // A panic in one call (a bug) becomes an error for that call, never a dead server.
+        let run = std::panic::AssertUnwindSafe((spec.call)(&client, &args)).catch_unwind();
+        let outcome = tokio::time::timeout(deadline, run).await;
         let status = ctx.status();
         let result = match outcome {
-            Ok(Ok(result)) => result,
-            Ok(Err(arg)) => {
+            Ok(Ok(Ok(result))) => result,
+            Ok(Ok(Err(arg))) => {
                 audit.write(&guard.audit, Decision::RefusedArguments, None, None);
                 return Err(ErrorData::invalid_params(
                     format!("invalid arguments for tool `{}`: {arg}", spec.name),
                     Some(json!({ "tool": spec.name, "field": arg.field })),
                 ));
+            }
+            Ok(Err(panic)) => {
+                let what = panic
+                    .downcast_ref::<&str>()
+                    .map(|s| s.to_string())
+                    .or_else(|| panic.downcast_ref::<String>().cloned())
+                    .unwrap_or_default();
+                tracing::error!(tool = spec.name, "a tool call panicked: {what}");
+                CallToolResult::error(vec![ContentBlock::text(format!(
+                    "internal error in the bridge while running `{}` (logged); the server is still running, and the call can be retried",
+                    spec.name
+                ))])
             }
             Err(_) => CallToolResult::error(vec![ContentBlock::text(format!(
                 "{} {}: no answer from the vTOC backend at {} within {} s",
@@ -278,6 +352,10 @@ impl Bridge {
                 deadline.as_secs()
             ))]),
         };
+        if backend.dry_run {
+            let requests = std::mem::take(&mut *ctx.dry_run.lock().unwrap_or_else(|p| p.into_inner()));
+            return Ok(CallToolResult::structured(json!({ "dry_run": true, "requests": requests })).into());
+        }
         let outcome = if result.is_error == Some(true) { "error" } else { "ok" };
         audit.write(&guard.audit, Decision::Allowed, status, Some(outcome));
         Ok(crate::truncate::limit(result, guard.max_result_bytes).into())
@@ -386,6 +464,24 @@ impl Bridge {
                     ),
                 ),
             },
+        }
+    }
+}
+
+/// Counts a running call; wakes a draining shutdown when the last one ends.
+struct ActiveCall<'a>(&'a Inner);
+
+impl<'a> ActiveCall<'a> {
+    fn enter(inner: &'a Inner) -> ActiveCall<'a> {
+        inner.active.fetch_add(1, Ordering::SeqCst);
+        ActiveCall(inner)
+    }
+}
+
+impl Drop for ActiveCall<'_> {
+    fn drop(&mut self) {
+        if self.0.active.fetch_sub(1, Ordering::SeqCst) == 1 {
+            self.0.drained.notify_waiters();
         }
     }
 }

@@ -248,6 +248,10 @@ pub struct Backend {
     pub max_response_bytes: usize,
     /// Fail calls whose response does not match the spec (default: warn and return it).
     pub strict_responses: bool,
+    /// Extra attempts for a call that failed on a connection error (see `client::retryable`).
+    pub retries: u32,
+    /// Build requests but send nothing (`vtoc-mcp call --dry-run`, fuzz tests).
+    pub dry_run: bool,
 }
 
 impl fmt::Debug for Backend {
@@ -277,6 +281,8 @@ pub struct CallCtx {
     pub captured: Mutex<Option<Captured>>,
     /// The backend's HTTP status (0 until it answers), for the audit line.
     pub status: std::sync::atomic::AtomicU16,
+    /// In dry-run mode: the requests the call would have sent.
+    pub dry_run: Mutex<Vec<Value>>,
 }
 
 impl fmt::Debug for CallCtx {
@@ -300,7 +306,49 @@ impl CallCtx {
             authorization,
             captured: Mutex::new(None),
             status: Default::default(),
+            dry_run: Mutex::default(),
         }
+    }
+
+    /// Record a request instead of sending it, and answer `200 null`. Credentials are
+    /// redacted: this output is meant to be printed.
+    pub fn record_dry_run(&self, request: &reqwest::Request) -> reqwest::Response {
+        let headers: serde_json::Map<String, Value> = request
+            .headers()
+            .iter()
+            .map(|(k, v)| {
+                let shown = if v.is_sensitive() || k == reqwest::header::AUTHORIZATION {
+                    "<redacted>".to_string()
+                } else {
+                    String::from_utf8_lossy(v.as_bytes()).into_owned()
+                };
+                (k.to_string(), Value::String(shown))
+            })
+            .collect();
+        let body = request.body().and_then(|b| b.as_bytes()).map(|b| {
+            serde_json::from_slice::<Value>(b)
+                .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(b).into_owned()))
+        });
+        let url = request.url();
+        self.dry_run.lock().unwrap_or_else(|p| p.into_inner()).push(json!({
+            "method": request.method().as_str(),
+            "path": url.path(),
+            "query": url.query(),
+            "url": url.as_str(),
+            "headers": headers,
+            "body": body,
+        }));
+        let mut response = http::Response::new(bytes::Bytes::from_static(b"null"));
+        response.headers_mut().insert(reqwest::header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        *self.captured.lock().unwrap_or_else(|p| p.into_inner()) = Some(Captured {
+            method: request.method().clone(),
+            target: url.path().to_string(),
+            status: StatusCode::OK,
+            headers: HeaderMap::new(),
+            body: bytes::Bytes::from_static(b"null"),
+            too_large: false,
+        });
+        reqwest::Response::from(response)
     }
 
     /// The backend's status, once it answered.
@@ -414,8 +462,13 @@ fn success(ctx: &CallCtx, cap: &Captured, problem: Option<String>) -> CallToolRe
                     ))]);
                 }
                 Err(e) => {
+                    let kind = cap
+                        .headers
+                        .get(reqwest::header::CONTENT_TYPE)
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or("no content type");
                     return text_error(format!(
-                        "HTTP {} from {} {}: the backend sent invalid JSON ({e}): {}",
+                        "HTTP {} from {} {}: the backend sent invalid JSON ({kind}; {e}): {}",
                         cap.status,
                         cap.method,
                         cap.target,

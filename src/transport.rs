@@ -18,8 +18,12 @@ use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
 /// Serve MCP over stdin/stdout until the client closes stdin or `shutdown` resolves.
-pub async fn serve_stdio(bridge: Bridge, shutdown: impl Future<Output = ()>) -> anyhow::Result<()> {
-    let running = match bridge.serve(rmcp::transport::stdio()).await {
+pub async fn serve_stdio(
+    bridge: Bridge,
+    shutdown: impl Future<Output = ()>,
+    grace: std::time::Duration,
+) -> anyhow::Result<()> {
+    let running = match bridge.clone().serve(rmcp::transport::stdio()).await {
         Ok(running) => running,
         // The client went away before the handshake: nothing to serve, not a failure.
         Err(rmcp::service::ServerInitializeError::ConnectionClosed(_)) => {
@@ -32,7 +36,7 @@ pub async fn serve_stdio(bridge: Bridge, shutdown: impl Future<Output = ()>) -> 
     tokio::select! {
         quit = running.waiting() => { quit?; }
         () = shutdown => {
-            tracing::info!("shutting down the stdio transport");
+            drain(&bridge, grace).await;
             cancel.cancel();
         }
     }
@@ -46,6 +50,10 @@ pub struct HttpSettings {
     pub allowed_hosts: Vec<String>,
     /// No MCP sessions: any replica answers any request (see `MCP_STATELESS`).
     pub stateless: bool,
+    /// Idle MCP sessions expire after this.
+    pub session_idle: std::time::Duration,
+    /// At most this many MCP sessions at once; more `initialize` requests get 503.
+    pub max_sessions: usize,
 }
 
 /// The HTTP application: `/mcp` (streamable HTTP) behind the guard, `/healthz`, and the
@@ -61,12 +69,34 @@ pub fn router(bridge: Bridge, settings: HttpSettings, cancel: CancellationToken)
         .with_legacy_session_mode(!settings.stateless)
         .with_json_response(settings.stateless);
     let factory = bridge.clone();
-    let mcp = StreamableHttpService::new(move || Ok(factory.clone()), Arc::new(LocalSessionManager::default()), config);
+    let mut manager = LocalSessionManager::default();
+    manager.session_config.keep_alive = Some(settings.session_idle);
+    let manager = Arc::new(manager);
+    settings.guard.limit_sessions(manager.clone(), settings.max_sessions);
+    let sessions = manager.clone();
+    let mcp = StreamableHttpService::new(move || Ok(factory.clone()), manager, config);
+    let health = bridge.clone();
     let metadata = settings.guard.oauth.as_ref().map(|v| Arc::new(crate::auth::resource_metadata(v.config())));
     let mut app = axum::Router::new()
         .nest_service("/mcp", mcp)
         .layer(axum::middleware::from_fn_with_state(settings.guard, crate::auth::guard))
-        .route("/healthz", get(move || async move { Json(json!({"status": "ok", "tools": tool_count})) }));
+        .route(
+            "/healthz",
+            get(move || {
+                let (bridge, sessions) = (health.clone(), sessions.clone());
+                async move {
+                    let draining = bridge.is_draining();
+                    let body = json!({
+                        "status": if draining { "draining" } else { "ok" },
+                        "tools": tool_count,
+                        "sessions": sessions.sessions.read().await.len(),
+                        "active_calls": bridge.active_calls(),
+                    });
+                    let code = if draining { http::StatusCode::SERVICE_UNAVAILABLE } else { http::StatusCode::OK };
+                    (code, Json(body))
+                }
+            }),
+        );
     if let Some(doc) = metadata {
         let handler = move || {
             let doc = doc.clone();
@@ -79,24 +109,40 @@ pub fn router(bridge: Bridge, settings: HttpSettings, cancel: CancellationToken)
     app
 }
 
-/// Serve HTTP on `listener` until `shutdown` resolves; in-flight requests finish first.
+/// Serve HTTP on `listener` until `shutdown` resolves. Then: new tool calls are refused
+/// (and `/healthz` answers 503), calls in flight get up to `grace` to finish, streams are
+/// closed, and the server stops.
 pub async fn serve_http(
     bridge: Bridge,
     settings: HttpSettings,
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
+    grace: std::time::Duration,
 ) -> anyhow::Result<()> {
     let cancel = CancellationToken::new();
-    let app = router(bridge, settings, cancel.clone());
+    let app = router(bridge.clone(), settings, cancel.clone());
     let stop = cancel.clone();
     axum::serve(listener, app)
         .with_graceful_shutdown(async move {
             shutdown.await;
-            tracing::info!("shutting down the HTTP transport");
+            drain(&bridge, grace).await;
             stop.cancel();
         })
         .await?;
     Ok(())
+}
+
+async fn drain(bridge: &Bridge, grace: std::time::Duration) {
+    tracing::info!(
+        calls = bridge.active_calls(),
+        "shutting down: refusing new calls, finishing those in flight (up to {grace:?})"
+    );
+    let left = bridge.drain(grace).await;
+    if left > 0 {
+        tracing::warn!(calls = left, "shutdown deadline reached with calls still running; they are cut off");
+    } else {
+        tracing::info!("all calls finished");
+    }
 }
 
 /// Resolves on SIGINT or SIGTERM.

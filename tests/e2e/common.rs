@@ -181,6 +181,8 @@ async fn serve_with(bridge: Bridge, guard: &GuardArgs, stateless: bool) -> HttpB
         guard: Arc::new(guard.http_guard("127.0.0.1:0".parse().unwrap(), audit).unwrap()),
         allowed_hosts: guard.allowed_hosts(),
         stateless,
+        session_idle: std::time::Duration::from_secs(300),
+        max_sessions: 4096,
     };
     let cancel = CancellationToken::new();
     let app = vtoc_mcp::transport::router(bridge, settings, cancel.clone());

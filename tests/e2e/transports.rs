@@ -118,7 +118,10 @@ async fn healthz_answers() {
     let backend = RecordingBackend::start().await;
     let bridge = start_bridge(backend_args(&backend.url)).await;
     let health: Value = reqwest::get(format!("http://{}/healthz", bridge.addr)).await.unwrap().json().await.unwrap();
-    assert_eq!(health, json!({"status": "ok", "tools": vtoc_mcp::tools::all().count()}));
+    assert_eq!(
+        health,
+        json!({"status": "ok", "tools": vtoc_mcp::tools::all().count(), "sessions": 0, "active_calls": 0})
+    );
 }
 
 #[tokio::test]
