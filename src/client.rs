@@ -93,7 +93,9 @@ fn retryable(e: &reqwest::Error, method: &reqwest::Method) -> bool {
             | reqwest::Method::DELETE
             | reqwest::Method::OPTIONS
     );
-    idempotent && (e.is_request() || e.is_body())
+    // A body cut off mid-way surfaces as a body or decode error (our own JSON decoding does
+    // not go through reqwest).
+    idempotent && (e.is_request() || e.is_body() || e.is_decode())
 }
 
 impl Client {

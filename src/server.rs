@@ -323,6 +323,7 @@ impl Bridge {
         let run = std::panic::AssertUnwindSafe((spec.call)(&client, &args)).catch_unwind();
         let outcome = tokio::time::timeout(deadline, run).await;
         let status = ctx.status();
+        let completed = matches!(outcome, Ok(Ok(Ok(_))));
         let result = match outcome {
             Ok(Ok(Ok(result))) => result,
             Ok(Ok(Err(arg))) => {
@@ -352,7 +353,7 @@ impl Bridge {
                 deadline.as_secs()
             ))]),
         };
-        if backend.dry_run {
+        if backend.dry_run && completed {
             let requests = std::mem::take(&mut *ctx.dry_run.lock().unwrap_or_else(|p| p.into_inner()));
             return Ok(CallToolResult::structured(json!({ "dry_run": true, "requests": requests })).into());
         }
@@ -683,4 +684,77 @@ pub fn bearer(token: &str) -> Result<HeaderValue, String> {
         .map_err(|_| "the token contains characters that cannot go in an HTTP header".to_string())?;
     value.set_sensitive(true);
     Ok(value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::support::{Args, CallOutcome, Hints, Method, ResponseKind};
+    use futures::future::BoxFuture;
+
+    fn boom<'a>(_: &'a Client, _: &'a Args<'a>) -> BoxFuture<'a, CallOutcome> {
+        Box::pin(async {
+            if std::hint::black_box(true) {
+                panic!("injected panic");
+            }
+            Ok(CallToolResult::success(vec![]))
+        })
+    }
+
+    static PANICKING: [ToolSpec; 1] = [ToolSpec {
+        name: "boom",
+        title: None,
+        description: "panics",
+        operation_id: "test:boom",
+        method: Method::Get,
+        path: "/boom",
+        tags: &[],
+        params: &[],
+        json_body: None,
+        input_schema: r#"{"type":"object","properties":{},"additionalProperties":false}"#,
+        output_schema: None,
+        response: ResponseKind::Empty,
+        hints: Hints { read_only: true, destructive: false, idempotent: true, open_world: false },
+        call: boom,
+    }];
+
+    fn request(name: &str) -> CallRequest {
+        CallRequest {
+            name: name.into(),
+            arguments: JsonObject::new(),
+            caller: Caller::local(Scope::Admin),
+            header_context: Context::default(),
+            confirmer: Confirmer::Unavailable,
+        }
+    }
+
+    #[tokio::test]
+    async fn a_panic_in_one_call_is_an_error_for_that_call_only() {
+        let mut args = crate::config::BackendArgs { dry_run: true, ..Default::default() };
+        args.retries = 0;
+        let backend = args.build("http://127.0.0.1:9").unwrap();
+        let bridge =
+            Bridge::with_tools(backend, Guardrails::permissive(), PANICKING.iter().chain(crate::tools::all())).unwrap();
+        for _ in 0..3 {
+            let CallToolResponse::Complete(result) = bridge.call(request("boom")).await.unwrap() else {
+                panic!("complete")
+            };
+            assert_eq!(result.is_error, Some(true));
+            let text = result.content[0].as_text().unwrap().text.clone();
+            assert!(text.contains("internal error") && text.contains("still running"), "{text}");
+            assert_eq!(bridge.active_calls(), 0, "the panicked call was counted out");
+        }
+        // The server still works.
+        let CallToolResponse::Complete(ok) = bridge.call(request("list_stations")).await.unwrap() else { panic!() };
+        assert_ne!(ok.is_error, Some(true));
+    }
+
+    #[tokio::test]
+    async fn draining_refuses_new_calls() {
+        let args = crate::config::BackendArgs { dry_run: true, ..Default::default() };
+        let bridge = Bridge::new(args.build("http://127.0.0.1:9").unwrap(), Guardrails::permissive()).unwrap();
+        assert_eq!(bridge.drain(Duration::from_millis(10)).await, 0);
+        let CallToolResponse::Complete(result) = bridge.call(request("list_stations")).await.unwrap() else { panic!() };
+        assert!(result.content[0].as_text().unwrap().text.contains("shutting down"));
+    }
 }

@@ -126,7 +126,13 @@ pub async fn serve_http(
         .with_graceful_shutdown(async move {
             shutdown.await;
             drain(&bridge, grace).await;
-            stop.cancel();
+            // Returning stops the listener; axum then waits for open requests, whose
+            // responses are still being written. Long-lived SSE streams end when the
+            // token is cancelled, a moment later.
+            tokio::spawn(async move {
+                tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+                stop.cancel();
+            });
         })
         .await?;
     Ok(())

@@ -171,18 +171,36 @@ pub async fn start_stateless(args: BackendArgs) -> HttpBridge {
     serve_with(bridge, &guard, true).await
 }
 
+/// The permissive bridge with a session idle timeout and cap.
+pub async fn start_sessions(args: BackendArgs, idle: std::time::Duration, max: usize) -> HttpBridge {
+    let backend = args.build(args.base_url.as_deref().unwrap()).unwrap();
+    let bridge = Bridge::new(backend, Guardrails::permissive()).unwrap();
+    let guard = GuardArgs { local_scope: "vtoc:admin".into(), allow_writes: true, ..GuardArgs::default() };
+    serve_full(bridge, &guard, false, idle, max).await
+}
+
 async fn serve(bridge: Bridge, guard: &GuardArgs) -> HttpBridge {
     serve_with(bridge, guard, false).await
 }
 
 async fn serve_with(bridge: Bridge, guard: &GuardArgs, stateless: bool) -> HttpBridge {
+    serve_full(bridge, guard, stateless, std::time::Duration::from_secs(300), 4096).await
+}
+
+async fn serve_full(
+    bridge: Bridge,
+    guard: &GuardArgs,
+    stateless: bool,
+    session_idle: std::time::Duration,
+    max_sessions: usize,
+) -> HttpBridge {
     let audit = bridge.guardrails().audit.clone();
     let settings = HttpSettings {
         guard: Arc::new(guard.http_guard("127.0.0.1:0".parse().unwrap(), audit).unwrap()),
         allowed_hosts: guard.allowed_hosts(),
         stateless,
-        session_idle: std::time::Duration::from_secs(300),
-        max_sessions: 4096,
+        session_idle,
+        max_sessions,
     };
     let cancel = CancellationToken::new();
     let app = vtoc_mcp::transport::router(bridge, settings, cancel.clone());

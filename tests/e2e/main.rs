@@ -5,7 +5,10 @@
 mod calls;
 mod common;
 mod errors;
+mod faults;
 mod guardrails;
+mod hostile;
+mod lifecycle;
 mod listing;
 mod oauth;
 mod secrets;

@@ -1,0 +1,72 @@
+//! The process lifecycle: SIGTERM drains calls in flight, refuses new ones, exits 0.
+
+use crate::faults::{Fault, fault_backend};
+use crate::guardrails::{post, rpc_2026};
+use serde_json::json;
+use std::time::{Duration, Instant};
+
+/// Start the binary over HTTP on 127.0.0.1:0; returns it and its /mcp URL.
+pub async fn spawn_http(env: &[(&str, &str)]) -> (std::process::Child, String, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("stderr.log");
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_vtoc-mcp"));
+    cmd.args(["serve", "--transport", "http", "--bind", "127.0.0.1:0"])
+        .env("VTOC_MCP_LOG", "info")
+        .env("MCP_AUDIT_LOG", "off")
+        .env("VTOC_CONTRACT_CHECK", "off")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::fs::File::create(&log).unwrap());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let child = cmd.spawn().expect("spawn vtoc-mcp");
+    for _ in 0..200 {
+        let text = std::fs::read_to_string(&log).unwrap_or_default();
+        if let Some(line) = text.lines().find(|l| l.contains("MCP streamable HTTP on http://")) {
+            let url = line[line.find("http://").unwrap()..].trim().to_string();
+            return (child, url, dir);
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("the server did not start: {}", std::fs::read_to_string(&log).unwrap_or_default());
+}
+
+fn call_body(tool: &str, arguments: serde_json::Value) -> serde_json::Value {
+    rpc_2026("tools/call", json!({"name": tool, "arguments": arguments}))
+}
+
+#[tokio::test]
+async fn sigterm_finishes_calls_in_flight_refuses_new_ones_and_exits_0() {
+    let (backend, script) = fault_backend().await;
+    script.push(Fault::Slow(Duration::from_millis(1500)));
+    let (mut child, url, dir) = spawn_http(&[("VTOC_API_BASE_URL", &backend), ("MCP_SHUTDOWN_GRACE_SECS", "5")]).await;
+    let headers = [("mcp-protocol-version", "2026-07-28"), ("mcp-method", "tools/call"), ("mcp-name", "get_poi")];
+
+    let first_url = url.clone();
+    let in_flight =
+        tokio::spawn(async move { post(&first_url, call_body("get_poi", json!({"poi_id": 1})), &headers).await });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let signalled = Instant::now();
+    std::process::Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+
+    // A new call during the drain is refused, and never reaches the backend.
+    let (status, _, late) = post(&url, call_body("get_poi", json!({"poi_id": 2})), &headers).await;
+    assert_eq!(status, 200, "{late}");
+    assert_eq!(late["result"]["isError"], true, "{late}");
+    assert!(late["result"]["content"][0]["text"].as_str().unwrap().contains("shutting down"));
+    let health = reqwest::get(url.replace("/mcp", "/healthz")).await.unwrap();
+    assert_eq!(health.status(), 503, "health reports draining so load balancers stop sending");
+
+    // The call in flight completes normally.
+    let (status, _, done) = in_flight.await.unwrap();
+    assert_eq!(status, 200, "{done}");
+    assert_eq!(done["result"]["structuredContent"]["id"], 1, "{done}");
+
+    let status = tokio::task::spawn_blocking(move || child.wait().unwrap()).await.unwrap();
+    assert!(status.success(), "exit status {status:?}");
+    assert!(signalled.elapsed() < Duration::from_secs(5), "stopped within the grace period: {:?}", signalled.elapsed());
+    assert_eq!(script.requests().len(), 1, "only the first call reached the backend");
+    let log = std::fs::read_to_string(dir.path().join("stderr.log")).unwrap();
+    assert!(log.contains("all calls finished"), "{log}");
+}
