@@ -19,7 +19,7 @@ pub async fn spawn_http(env: &[(&str, &str)]) -> (std::process::Child, String, t
     for (k, v) in env {
         cmd.env(k, v);
     }
-    let child = cmd.spawn().expect("spawn vtoc-mcp");
+    let mut child = cmd.spawn().expect("spawn vtoc-mcp");
     for _ in 0..200 {
         let text = std::fs::read_to_string(&log).unwrap_or_default();
         if let Some(line) = text.lines().find(|l| l.contains("MCP streamable HTTP on http://")) {
@@ -28,6 +28,8 @@ pub async fn spawn_http(env: &[(&str, &str)]) -> (std::process::Child, String, t
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+    let _ = child.kill();
+    let _ = child.wait();
     panic!("the server did not start: {}", std::fs::read_to_string(&log).unwrap_or_default());
 }
 
