@@ -1,0 +1,168 @@
+//! What the soak and the benchmark share: a fast backend on loopback, the server under
+//! test as a separate process, and readings from /proc.
+
+use axum::extract::{Path, State};
+use axum::routing::get;
+use serde_json::{Value, json};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+use tokio::net::TcpListener;
+
+/// A minimal vTOC-shaped backend: `GET /api/v1/poi/{id}` (a small PoiRead),
+/// `GET /api/v1/poi` (about 100 KB), `/healthz`. A share of the POI reads fail with 500,
+/// chosen by a fixed hash of the call number (deterministic).
+#[derive(Clone)]
+pub struct Backend {
+    pub url: String,
+    state: Arc<BackendState>,
+}
+
+struct BackendState {
+    fail_percent: u64,
+    calls: AtomicU64,
+    injected: AtomicU64,
+    big: String,
+}
+
+pub fn poi(id: u64) -> Value {
+    json!({"created_at": "2026-11-01T12:00:00Z", "updated_at": "2026-11-01T12:00:00Z", "id": id, "name": "Grey Utility Van",
+        "category": "vehicle", "risk_level": "medium", "notes": null, "is_active": true, "identifiers": []})
+}
+
+async fn one(State(s): State<Arc<BackendState>>, Path(id): Path<u64>) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let n = s.calls.fetch_add(1, Ordering::Relaxed);
+    if (n.wrapping_mul(2_654_435_761) >> 7) % 100 < s.fail_percent {
+        s.injected.fetch_add(1, Ordering::Relaxed);
+        return (http::StatusCode::INTERNAL_SERVER_ERROR, axum::Json(json!({"detail": "injected failure"})))
+            .into_response();
+    }
+    axum::Json(poi(id)).into_response()
+}
+
+impl Backend {
+    pub async fn start(fail_percent: u32) -> Backend {
+        let big: Vec<Value> = (1..=420).map(poi).collect();
+        let state = Arc::new(BackendState {
+            fail_percent: u64::from(fail_percent),
+            calls: AtomicU64::new(0),
+            injected: AtomicU64::new(0),
+            big: serde_json::to_string(&big).unwrap(),
+        });
+        let app = axum::Router::new()
+            .route("/api/v1/poi/{id}", get(one))
+            .route(
+                "/api/v1/poi",
+                get(|State(s): State<Arc<BackendState>>| async move {
+                    ([(http::header::CONTENT_TYPE, "application/json")], s.big.clone())
+                }),
+            )
+            .route("/healthz", get(|| async { axum::Json(json!({"status": "ok"})) }))
+            .with_state(state.clone());
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        Backend { url, state }
+    }
+
+    pub fn calls(&self) -> u64 {
+        self.state.calls.load(Ordering::Relaxed)
+    }
+
+    pub fn injected(&self) -> u64 {
+        self.state.injected.load(Ordering::Relaxed)
+    }
+
+    pub fn reset_counts(&self) {
+        self.state.calls.store(0, Ordering::Relaxed);
+        self.state.injected.store(0, Ordering::Relaxed);
+    }
+
+    /// Size of the large list response, in bytes.
+    pub fn big_len(&self) -> usize {
+        self.state.big.len()
+    }
+}
+
+/// The server under test, as its own process (so its memory and CPU are its own).
+pub struct Server {
+    pub url: String,
+    child: std::process::Child,
+    _dir: tempfile::TempDir,
+}
+
+impl Server {
+    pub async fn start(bin: &str, backend: &str, env: &[(&str, &str)]) -> anyhow::Result<Server> {
+        let dir = tempfile::tempdir()?;
+        let log = dir.path().join("server.log");
+        let mut cmd = std::process::Command::new(bin);
+        cmd.args(["serve", "--transport", "http", "--bind", "127.0.0.1:0"])
+            .env("VTOC_API_BASE_URL", backend)
+            .env("VTOC_CONTRACT_CHECK", "off")
+            .env("MCP_AUDIT_LOG", "off")
+            .env("VTOC_MCP_LOG", "info,rmcp=warn")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::fs::File::create(&log)?);
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let mut child = cmd.spawn()?;
+        for _ in 0..400 {
+            let text = std::fs::read_to_string(&log).unwrap_or_default();
+            if let Some(line) = text.lines().find(|l| l.contains("MCP streamable HTTP on http://")) {
+                let url = line[line.find("http://").unwrap()..].trim().to_string();
+                return Ok(Server { url, child, _dir: dir });
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+        anyhow::bail!("the server did not start: {}", std::fs::read_to_string(&log).unwrap_or_default())
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    pub async fn stop(mut self) -> anyhow::Result<()> {
+        std::process::Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status()?;
+        let status = tokio::task::spawn_blocking(move || self.child.wait()).await??;
+        anyhow::ensure!(status.success(), "the server exited with {status}");
+        Ok(())
+    }
+}
+
+/// Resident memory of a process, in KiB (VmRSS).
+pub fn rss_kib(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("VmRSS:").map(|v| v.trim().trim_end_matches("kB").trim().parse().ok()))
+        })
+        .flatten()
+        .unwrap_or(0)
+}
+
+/// CPU time a process has used (user + system), in seconds.
+pub fn cpu_seconds(pid: u32) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // Fields after the command name (which may contain spaces) start at ") ".
+    let rest = stat.rsplit_once(") ").map(|(_, r)| r).unwrap_or("");
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks: f64 = [11, 12].iter().filter_map(|i| fields.get(*i).and_then(|v| v.parse::<f64>().ok())).sum();
+    // SAFETY: sysconf has no preconditions.
+    let hz = unsafe { libc_sysconf_clk_tck() };
+    ticks / hz
+}
+
+unsafe extern "C" {
+    fn sysconf(name: i32) -> i64;
+}
+
+/// `sysconf(_SC_CLK_TCK)`; _SC_CLK_TCK is 2 on Linux.
+unsafe fn libc_sysconf_clk_tck() -> f64 {
+    let v = unsafe { sysconf(2) };
+    if v > 0 { v as f64 } else { 100.0 }
+}

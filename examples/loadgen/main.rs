@@ -1,0 +1,50 @@
+//! Load generator for vtoc-mcp: `soak` (make soak) and `bench` (make bench).
+//!
+//! Both start the server binary as a separate process against a fast loopback backend and
+//! read its memory and CPU from /proc. Build the server in release first
+//! (`cargo build --release`); the Makefile targets do.
+
+mod common;
+mod soak;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Many concurrent sessions against a failing backend; checks results, expiry, memory.
+    Soak {
+        #[arg(long, default_value_t = 10_000)]
+        calls: usize,
+        #[arg(long, default_value_t = 256)]
+        sessions: usize,
+        #[arg(long, default_value_t = 5)]
+        fail_percent: u32,
+        #[arg(long, default_value = "target/release/vtoc-mcp")]
+        bin: String,
+        #[arg(long, default_value = "target/soak/results.json")]
+        out: String,
+    },
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    vtoc_mcp::config::install_crypto_provider();
+    match Cli::parse().command {
+        Command::Soak { calls, sessions, fail_percent, bin, out } => {
+            let result = soak::run(soak::Options { calls, sessions, fail_percent, bin }).await?;
+            if let Some(dir) = std::path::Path::new(&out).parent() {
+                std::fs::create_dir_all(dir)?;
+            }
+            std::fs::write(&out, serde_json::to_string_pretty(&result)? + "\n")?;
+            println!("{}", serde_json::to_string_pretty(&result)?);
+            anyhow::ensure!(result["passed"] == true, "soak failed: {}", result["failures"]);
+        }
+    }
+    Ok(())
+}
