@@ -9,7 +9,7 @@ NEW ?= openapi/vtoc.json
 VTOC := $(CARGO) run --locked --
 
 .DEFAULT_GOAL := help
-.PHONY: help build test generate check-generated check-deploy run run-http run-stdio demo lint fmt mcp-run mcp-test inspect sync-spec diff doctor setup-container setup-cloud
+.PHONY: help build test generate check-generated check-deploy run run-http run-stdio demo lint fmt mcp-run mcp-test inspect sync-spec diff doctor setup-container setup-cloud soak fuzz bench
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 20
@@ -61,6 +61,12 @@ setup-container: ## Write .env with fresh tokens for Docker Compose
 
 setup-cloud: ## Write .env and secrets/ with fresh tokens for the Swarm stack
 	$(VTOC) init --target stack
+
+fuzz: ## Fuzz argument decoding and request building: 300 000 cases, a new seed each run (printed)
+	FUZZ_CASES=$${FUZZ_CASES:-300000} FUZZ_SEED=$${FUZZ_SEED:-$$(date +%s)} $(CARGO) test --locked --test fuzz -- --nocapture
+
+soak: ## 10 000 calls over 256 sessions against a backend failing 5% (release build); results in target/soak/
+	$(CARGO) build --release --locked --bin vtoc-mcp && $(CARGO) run --release --locked --example loadgen -- soak
 
 lint: ## Formatting and clippy, as CI runs them
 	$(CARGO) fmt --all -- --check && $(CARGO) clippy --locked --all-targets -- -D warnings

@@ -8,6 +8,7 @@ use crate::auth::HttpGuard;
 use crate::server::Bridge;
 use axum::Json;
 use axum::routing::get;
+use axum::serve::ListenerExt;
 use rmcp::ServiceExt;
 use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
 use rmcp::transport::{StreamableHttpServerConfig, StreamableHttpService};
@@ -122,6 +123,11 @@ pub async fn serve_http(
     let cancel = CancellationToken::new();
     let app = router(bridge.clone(), settings, cancel.clone());
     let stop = cancel.clone();
+    // Responses (SSE events especially) go out in several small writes: without
+    // TCP_NODELAY, Nagle's algorithm and the client's delayed ACK add ~40 ms to each call.
+    let listener = listener.tap_io(|tcp| {
+        let _ = tcp.set_nodelay(true);
+    });
     axum::serve(listener, app)
         .with_graceful_shutdown(async move {
             shutdown.await;

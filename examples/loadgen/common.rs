@@ -43,7 +43,7 @@ async fn one(State(s): State<Arc<BackendState>>, Path(id): Path<u64>) -> axum::r
 
 impl Backend {
     pub async fn start(fail_percent: u32) -> Backend {
-        let big: Vec<Value> = (1..=420).map(poi).collect();
+        let big: Vec<Value> = (1..=500).map(poi).collect();
         let state = Arc::new(BackendState {
             fail_percent: u64::from(fail_percent),
             calls: AtomicU64::new(0),
@@ -62,6 +62,9 @@ impl Backend {
             .with_state(state.clone());
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
+        let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+            let _ = tcp.set_nodelay(true);
+        });
         tokio::spawn(async move { axum::serve(listener, app).await });
         Backend { url, state }
     }

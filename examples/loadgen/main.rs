@@ -4,6 +4,7 @@
 //! read its memory and CPU from /proc. Build the server in release first
 //! (`cargo build --release`); the Makefile targets do.
 
+mod bench;
 mod common;
 mod soak;
 
@@ -30,6 +31,18 @@ enum Command {
         #[arg(long, default_value = "target/soak/results.json")]
         out: String,
     },
+    /// The benchmark: added latency, CPU, memory, start-up, throughput; target/bench/results.json.
+    Bench {
+        #[arg(long, default_value_t = 5)]
+        reps: usize,
+        /// Calls per latency measurement.
+        #[arg(long, default_value_t = 2000)]
+        calls: usize,
+        #[arg(long, default_value = "target/release/vtoc-mcp")]
+        bin: String,
+        #[arg(long, default_value = "target/bench/results.json")]
+        out: String,
+    },
 }
 
 #[tokio::main]
@@ -44,6 +57,15 @@ async fn main() -> anyhow::Result<()> {
             std::fs::write(&out, serde_json::to_string_pretty(&result)? + "\n")?;
             println!("{}", serde_json::to_string_pretty(&result)?);
             anyhow::ensure!(result["passed"] == true, "soak failed: {}", result["failures"]);
+        }
+        Command::Bench { reps, calls, bin, out } => {
+            let result = bench::run(bench::Options { bin, reps, calls }).await?;
+            if let Some(dir) = std::path::Path::new(&out).parent() {
+                std::fs::create_dir_all(dir)?;
+            }
+            std::fs::write(&out, serde_json::to_string_pretty(&result)? + "\n")?;
+            println!("{}", bench::table(&result));
+            println!("(JSON: {out})");
         }
     }
     Ok(())

@@ -1,0 +1,411 @@
+//! The benchmark behind `make bench`: what the bridge adds to a tool call, measured
+//! against a direct REST call in the same run, plus CPU, memory, start-up and throughput.
+//!
+//! The client is a lean MCP-over-HTTP client (keep-alive reqwest, hand-written JSON-RPC),
+//! so the measurement is the server's cost, not a client library's. Every figure is the
+//! median of several repetitions; the spread (min and max of the repetitions) is shown.
+
+use crate::common::{Backend, Server, cpu_seconds, rss_kib};
+use serde_json::{Value, json};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+pub struct Options {
+    pub bin: String,
+    pub reps: usize,
+    pub calls: usize,
+}
+
+/// A minimal MCP client over streamable HTTP (one session, keep-alive).
+#[derive(Clone)]
+pub struct Mcp {
+    http: reqwest::Client,
+    url: String,
+    session: Option<String>,
+    id: Arc<AtomicU64>,
+}
+
+impl Mcp {
+    pub async fn connect(http: &reqwest::Client, url: &str) -> anyhow::Result<Mcp> {
+        let mut mcp = Mcp { http: http.clone(), url: url.to_string(), session: None, id: Arc::new(AtomicU64::new(1)) };
+        let init = json!({"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "bench", "version": "1"}});
+        let (headers, _) = mcp.rpc_raw("initialize", init).await?;
+        mcp.session = headers.get("mcp-session-id").and_then(|v| v.to_str().ok()).map(str::to_owned);
+        let note = json!({"jsonrpc": "2.0", "method": "notifications/initialized"});
+        mcp.post(&note).await?;
+        Ok(mcp)
+    }
+
+    async fn post(&self, body: &Value) -> anyhow::Result<(reqwest::header::HeaderMap, String)> {
+        let mut r = self
+            .http
+            .post(&self.url)
+            .header("accept", "application/json, text/event-stream")
+            .header("content-type", "application/json")
+            .header("mcp-protocol-version", "2025-06-18")
+            .body(body.to_string());
+        if let Some(s) = &self.session {
+            r = r.header("mcp-session-id", s);
+        }
+        let response = r.send().await?;
+        anyhow::ensure!(response.status().is_success(), "HTTP {}", response.status());
+        let headers = response.headers().clone();
+        Ok((headers, response.text().await?))
+    }
+
+    async fn rpc_raw(&self, method: &str, params: Value) -> anyhow::Result<(reqwest::header::HeaderMap, Value)> {
+        let id = self.id.fetch_add(1, Ordering::Relaxed);
+        let (headers, text) =
+            self.post(&json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params})).await?;
+        let json_text = text
+            .lines()
+            .filter_map(|l| l.strip_prefix("data:"))
+            .map(str::trim)
+            .find(|l| l.starts_with('{'))
+            .unwrap_or(&text);
+        let v: Value = serde_json::from_str(json_text)?;
+        anyhow::ensure!(v.get("result").is_some(), "{v}");
+        Ok((headers, v))
+    }
+
+    pub async fn call(&self, tool: &str, args: Value) -> anyhow::Result<Value> {
+        let (_, v) = self.rpc_raw("tools/call", json!({"name": tool, "arguments": args})).await?;
+        anyhow::ensure!(v["result"]["isError"] != true, "{v}");
+        Ok(v)
+    }
+
+    pub async fn list(&self) -> anyhow::Result<(usize, Value)> {
+        let id = self.id.fetch_add(1, Ordering::Relaxed);
+        let (_, text) = self.post(&json!({"jsonrpc": "2.0", "id": id, "method": "tools/list", "params": {}})).await?;
+        let json_text = text
+            .lines()
+            .filter_map(|l| l.strip_prefix("data:"))
+            .map(str::trim)
+            .find(|l| l.starts_with('{'))
+            .unwrap_or(&text);
+        Ok((json_text.len(), serde_json::from_str(json_text)?))
+    }
+}
+
+/// Percentiles of a set of durations, in milliseconds.
+#[derive(Clone, Copy, Debug)]
+pub struct Dist {
+    pub p50: f64,
+    pub p90: f64,
+    pub p99: f64,
+}
+
+fn dist(mut samples: Vec<Duration>) -> Dist {
+    samples.sort();
+    let at = |q: f64| samples[((samples.len() as f64 - 1.0) * q).round() as usize].as_secs_f64() * 1000.0;
+    Dist { p50: at(0.5), p90: at(0.9), p99: at(0.99) }
+}
+
+/// Median, min and max over repetitions.
+fn summary(values: &[f64]) -> Value {
+    let mut v = values.to_vec();
+    v.sort_by(f64::total_cmp);
+    json!({"median": v[v.len() / 2], "min": v[0], "max": v[v.len() - 1], "reps": v})
+}
+
+fn med(values: &[f64]) -> f64 {
+    let mut v = values.to_vec();
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+async fn time_direct(http: &reqwest::Client, url: &str, n: usize) -> anyhow::Result<Dist> {
+    let mut samples = Vec::with_capacity(n);
+    for i in 0..n {
+        let t = Instant::now();
+        let v: Value = http.get(format!("{url}/api/v1/poi/{}", i % 97 + 1)).send().await?.json().await?;
+        samples.push(t.elapsed());
+        std::hint::black_box(v);
+    }
+    Ok(dist(samples))
+}
+
+async fn time_bridge(mcp: &Mcp, n: usize) -> anyhow::Result<Dist> {
+    let mut samples = Vec::with_capacity(n);
+    for i in 0..n {
+        let t = Instant::now();
+        let v = mcp.call("get_poi", json!({"poi_id": i % 97 + 1})).await?;
+        samples.push(t.elapsed());
+        std::hint::black_box(v);
+    }
+    Ok(dist(samples))
+}
+
+/// `sessions` concurrent sessions, `per` calls each: (calls per second, latency).
+async fn concurrent(http: &reqwest::Client, url: &str, sessions: usize, per: usize) -> anyhow::Result<(f64, Dist)> {
+    let mut clients = Vec::new();
+    for _ in 0..sessions {
+        clients.push(Mcp::connect(http, url).await?);
+    }
+    let started = Instant::now();
+    let tasks: Vec<_> = clients
+        .into_iter()
+        .map(|c| {
+            tokio::spawn(async move {
+                let mut s = Vec::with_capacity(per);
+                for i in 0..per {
+                    let t = Instant::now();
+                    c.call("get_poi", json!({"poi_id": i % 97 + 1})).await?;
+                    s.push(t.elapsed());
+                }
+                anyhow::Ok(s)
+            })
+        })
+        .collect();
+    let mut all = Vec::new();
+    for t in tasks {
+        all.extend(t.await??);
+    }
+    let secs = started.elapsed().as_secs_f64();
+    Ok(((sessions * per) as f64 / secs, dist(all)))
+}
+
+/// CPU seconds the server spends per call, for one tool.
+async fn cpu_per_call(mcp: &Mcp, pid: u32, tool: &str, args: Value, n: usize) -> anyhow::Result<f64> {
+    for _ in 0..50 {
+        mcp.call(tool, args.clone()).await?;
+    }
+    let before = cpu_seconds(pid);
+    for _ in 0..n {
+        mcp.call(tool, args.clone()).await?;
+    }
+    Ok((cpu_seconds(pid) - before) / n as f64)
+}
+
+/// Process start to the first successful `tools/list`, over HTTP.
+async fn startup(bin: &str, backend: &str) -> anyhow::Result<f64> {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+    let url = format!("http://127.0.0.1:{port}/mcp");
+    let http = reqwest::Client::new();
+    let started = Instant::now();
+    let mut child = std::process::Command::new(bin)
+        .args(["serve", "--transport", "http", "--bind", &format!("127.0.0.1:{port}")])
+        .env("VTOC_API_BASE_URL", backend)
+        .env("VTOC_CONTRACT_CHECK", "off")
+        .env("MCP_AUDIT_LOG", "off")
+        .env("VTOC_MCP_LOG", "warn")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()?;
+    let body = json!({"jsonrpc": "2.0", "id": 1, "method": "tools/list", "params": {
+        "_meta": {"io.modelcontextprotocol/protocolVersion": "2026-07-28", "io.modelcontextprotocol/clientCapabilities": {}}}});
+    let elapsed = loop {
+        let r = http
+            .post(&url)
+            .header("accept", "application/json, text/event-stream")
+            .header("content-type", "application/json")
+            .header("mcp-protocol-version", "2026-07-28")
+            .header("mcp-method", "tools/list")
+            .body(body.to_string())
+            .send()
+            .await;
+        if let Ok(r) = r
+            && r.status().is_success()
+            && r.text().await.is_ok_and(|t| t.contains("\"tools\""))
+        {
+            break started.elapsed();
+        }
+        if started.elapsed() > Duration::from_secs(10) {
+            let _ = child.kill();
+            anyhow::bail!("the server did not answer tools/list within 10 s");
+        }
+        tokio::time::sleep(Duration::from_micros(500)).await;
+    };
+    let _ = child.kill();
+    let _ = child.wait();
+    Ok(elapsed.as_secs_f64() * 1000.0)
+}
+
+/// Added latency of the stdio transport: one JSON-RPC line per call over pipes.
+async fn stdio_latency(bin: &str, backend: &str, n: usize) -> anyhow::Result<Dist> {
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+    let mut child = tokio::process::Command::new(bin)
+        .args(["serve", "--transport", "stdio"])
+        .env("VTOC_API_BASE_URL", backend)
+        .env("VTOC_CONTRACT_CHECK", "off")
+        .env("MCP_AUDIT_LOG", "off")
+        .env("VTOC_MCP_LOG", "warn")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .spawn()?;
+    let mut stdin = child.stdin.take().unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let init = json!({"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": {"protocolVersion": "2025-06-18",
+        "capabilities": {}, "clientInfo": {"name": "bench", "version": "1"}}});
+    stdin.write_all(format!("{init}\n").as_bytes()).await?;
+    lines.next_line().await?;
+    stdin.write_all(b"{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}\n").await?;
+    let mut samples = Vec::with_capacity(n);
+    for i in 0..(n + 100) {
+        let req = json!({"jsonrpc": "2.0", "id": i + 1, "method": "tools/call", "params": {"name": "get_poi", "arguments": {"poi_id": i % 97 + 1}}});
+        let t = Instant::now();
+        stdin.write_all(format!("{req}\n").as_bytes()).await?;
+        let line = lines.next_line().await?.ok_or_else(|| anyhow::anyhow!("stdio closed"))?;
+        if i >= 100 {
+            samples.push(t.elapsed());
+        }
+        anyhow::ensure!(line.contains("\"result\"") && !line.contains("\"isError\":true"), "{line}");
+    }
+    Ok(dist(samples))
+}
+
+pub async fn run(o: Options) -> anyhow::Result<Value> {
+    let backend = Backend::start(0).await;
+    let http = reqwest::Client::builder().pool_max_idle_per_host(2048).tcp_nodelay(true).build()?;
+    let mut rows: serde_json::Map<String, Value> = serde_json::Map::new();
+    let (mut direct50, mut direct99, mut bridge50, mut bridge99, mut added50, mut added99) =
+        (vec![], vec![], vec![], vec![], vec![], vec![]);
+    let (mut direct90, mut bridge90) = (vec![], vec![]);
+    let (mut cpu_small, mut cpu_big, mut list_ms, mut stdio_added50, mut stdio_added99) =
+        (vec![], vec![], vec![], vec![], vec![]);
+    let (mut t16, mut p99_16, mut t256, mut p99_256) = (vec![], vec![], vec![], vec![]);
+    let mut list_bytes = 0usize;
+    for rep in 0..o.reps {
+        let server = Server::start(&o.bin, &backend.url, &[("MCP_MAX_CONCURRENT_CALLS", "4096")]).await?;
+        let mcp = Mcp::connect(&http, &server.url).await?;
+        // Warm-up, excluded.
+        time_direct(&http, &backend.url, 200).await?;
+        time_bridge(&mcp, 200).await?;
+        // Interleave direct and bridge measurements so drift on a noisy machine hits both.
+        let (mut d, mut b) = (Vec::new(), Vec::new());
+        for _ in 0..5 {
+            d.push(time_direct(&http, &backend.url, o.calls / 5).await?);
+            b.push(time_bridge(&mcp, o.calls / 5).await?);
+        }
+        let d50 = med(&d.iter().map(|x| x.p50).collect::<Vec<_>>());
+        let d99 = med(&d.iter().map(|x| x.p99).collect::<Vec<_>>());
+        direct90.push(med(&d.iter().map(|x| x.p90).collect::<Vec<_>>()));
+        bridge90.push(med(&b.iter().map(|x| x.p90).collect::<Vec<_>>()));
+        let b50 = med(&b.iter().map(|x| x.p50).collect::<Vec<_>>());
+        let b99 = med(&b.iter().map(|x| x.p99).collect::<Vec<_>>());
+        direct50.push(d50);
+        direct99.push(d99);
+        bridge50.push(b50);
+        bridge99.push(b99);
+        added50.push(b50 - d50);
+        added99.push(b99 - d99);
+        cpu_small.push(cpu_per_call(&mcp, server.pid(), "get_poi", json!({"poi_id": 7}), o.calls).await? * 1000.0);
+        cpu_big.push(cpu_per_call(&mcp, server.pid(), "list_poi", json!({}), o.calls / 5).await? * 1000.0);
+        let mut ls = Vec::new();
+        for _ in 0..200 {
+            let t = Instant::now();
+            let (bytes, _) = mcp.list().await?;
+            ls.push(t.elapsed());
+            list_bytes = bytes;
+        }
+        list_ms.push(dist(ls).p50);
+        let (tp, l) = concurrent(&http, &server.url, 16, o.calls / 16).await?;
+        t16.push(tp);
+        p99_16.push(l.p99);
+        let (tp, l) = concurrent(&http, &server.url, 256, (o.calls / 256).max(8)).await?;
+        t256.push(tp);
+        p99_256.push(l.p99);
+        let s = stdio_latency(&o.bin, &backend.url, o.calls / 2).await?;
+        let d = time_direct(&http, &backend.url, o.calls / 2).await?;
+        stdio_added50.push(s.p50 - d.p50);
+        stdio_added99.push(s.p99 - d.p99);
+        server.stop().await?;
+        eprintln!("rep {}/{}: added p50 {:.3} ms, p99 {:.3} ms", rep + 1, o.reps, b50 - d50, b99 - d99);
+    }
+    rows.insert(
+        "direct_rest_ms".into(),
+        json!({"p50": summary(&direct50), "p90": summary(&direct90), "p99": summary(&direct99)}),
+    );
+    rows.insert(
+        "bridge_tools_call_ms".into(),
+        json!({"p50": summary(&bridge50), "p90": summary(&bridge90), "p99": summary(&bridge99)}),
+    );
+    rows.insert("added_latency_ms".into(), json!({"p50": summary(&added50), "p99": summary(&added99)}));
+    rows.insert("cpu_ms_per_call".into(), json!({"small": summary(&cpu_small), "large_response": summary(&cpu_big), "large_response_bytes": backend.big_len()}));
+    rows.insert("tools_list".into(), json!({"p50_ms": summary(&list_ms), "payload_bytes": list_bytes}));
+    rows.insert("sessions_16".into(), json!({"calls_per_second": summary(&t16), "p99_ms": summary(&p99_16)}));
+    rows.insert("sessions_256".into(), json!({"calls_per_second": summary(&t256), "p99_ms": summary(&p99_256)}));
+    rows.insert(
+        "stdio_added_latency_ms".into(),
+        json!({"p50": summary(&stdio_added50), "p99": summary(&stdio_added99)}),
+    );
+
+    // Start-up, repeated.
+    let mut starts = Vec::new();
+    for _ in 0..(o.reps * 2).max(5) {
+        starts.push(startup(&o.bin, &backend.url).await?);
+    }
+    rows.insert("first_tools_list_after_start_ms".into(), summary(&starts));
+
+    // Memory: idle, then with 1000 sessions open.
+    let (mut idle, mut with1000, mut per_session) = (vec![], vec![], vec![]);
+    for _ in 0..o.reps.min(3) {
+        let server = Server::start(&o.bin, &backend.url, &[]).await?;
+        let warm = Mcp::connect(&http, &server.url).await?;
+        warm.call("get_poi", json!({"poi_id": 1})).await?;
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let rss0 = rss_kib(server.pid());
+        let mut open = Vec::new();
+        for _ in 0..1000 {
+            open.push(Mcp::connect(&http, &server.url).await?);
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let rss1 = rss_kib(server.pid());
+        let health: Value = http.get(server.url.replace("/mcp", "/healthz")).send().await?.json().await?;
+        anyhow::ensure!(health["sessions"].as_u64() >= Some(1000), "1000 sessions open: {health}");
+        idle.push(rss0 as f64 / 1024.0);
+        with1000.push(rss1 as f64 / 1024.0);
+        per_session.push((rss1.saturating_sub(rss0)) as f64 / 1000.0);
+        drop(open);
+        server.stop().await?;
+    }
+    rows.insert("rss_mib".into(), json!({"idle": summary(&idle), "with_1000_sessions": summary(&with1000), "kib_per_session": summary(&per_session)}));
+    Ok(Value::Object(rows))
+}
+
+/// The human-readable table.
+pub fn table(r: &Value) -> String {
+    let m = |p: &str| r.pointer(&format!("{p}/median")).and_then(Value::as_f64).unwrap_or(f64::NAN);
+    let spread = |p: &str| {
+        format!(
+            "{:.3}–{:.3}",
+            r.pointer(&format!("{p}/min")).and_then(Value::as_f64).unwrap_or(f64::NAN),
+            r.pointer(&format!("{p}/max")).and_then(Value::as_f64).unwrap_or(f64::NAN)
+        )
+    };
+    let rows = [
+        ("direct REST p50 (ms)", "/direct_rest_ms/p50", ""),
+        ("direct REST p90 (ms)", "/direct_rest_ms/p90", ""),
+        ("direct REST p99 (ms)", "/direct_rest_ms/p99", ""),
+        ("bridge tools/call p50 (ms)", "/bridge_tools_call_ms/p50", ""),
+        ("bridge tools/call p90 (ms)", "/bridge_tools_call_ms/p90", ""),
+        ("bridge tools/call p99 (ms)", "/bridge_tools_call_ms/p99", ""),
+        ("added latency p50 (ms)", "/added_latency_ms/p50", "≤ 0.25"),
+        ("added latency p99 (ms)", "/added_latency_ms/p99", "≤ 1"),
+        ("CPU per small call (ms)", "/cpu_ms_per_call/small", "≤ 0.1"),
+        ("CPU per ~100 KB call (ms)", "/cpu_ms_per_call/large_response", ""),
+        ("tools/list p50 (ms)", "/tools_list/p50_ms", "≤ 1"),
+        ("first tools/list after start (ms)", "/first_tools_list_after_start_ms", "≤ 50"),
+        ("RSS idle (MiB)", "/rss_mib/idle", "≤ 15"),
+        ("RSS with 1000 sessions (MiB)", "/rss_mib/with_1000_sessions", ""),
+        ("memory per session (KiB)", "/rss_mib/kib_per_session", "≤ 50"),
+        ("16 sessions: calls/s", "/sessions_16/calls_per_second", ""),
+        ("16 sessions: p99 (ms)", "/sessions_16/p99_ms", ""),
+        ("256 sessions: calls/s", "/sessions_256/calls_per_second", ""),
+        ("256 sessions: p99 (ms)", "/sessions_256/p99_ms", ""),
+        ("stdio added latency p50 (ms)", "/stdio_added_latency_ms/p50", ""),
+        ("stdio added latency p99 (ms)", "/stdio_added_latency_ms/p99", ""),
+    ];
+    let mut s = String::from("| figure | median | spread (min–max of reps) | target |\n|---|---|---|---|\n");
+    for (name, path, target) in rows {
+        s.push_str(&format!("| {name} | {:.3} | {} | {target} |\n", m(path), spread(path)));
+    }
+    s.push_str(&format!(
+        "\ntools/list payload: {} bytes; large response: {} bytes\n",
+        r["tools_list"]["payload_bytes"], r["cpu_ms_per_call"]["large_response_bytes"]
+    ));
+    s
+}
