@@ -68,6 +68,9 @@ fuzz: ## Fuzz argument decoding and request building: 300 000 cases, a new seed 
 soak: ## 10 000 calls over 256 sessions against a backend failing 5% (release build); results in target/soak/
 	$(CARGO) build --release --locked --bin vtoc-mcp && $(CARGO) run --release --locked --example loadgen -- soak
 
+bench: ## Benchmark (release): added latency vs direct REST, CPU, tools/list, start-up, memory, throughput; target/bench/
+	$(CARGO) build --release --locked --bin vtoc-mcp && $(CARGO) run --release --locked --example loadgen -- bench
+
 lint: ## Formatting and clippy, as CI runs them
 	$(CARGO) fmt --all -- --check && $(CARGO) clippy --locked --all-targets -- -D warnings
 

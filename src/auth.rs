@@ -454,6 +454,11 @@ struct SessionOwners {
 const MAX_SESSIONS_TRACKED: usize = 100_000;
 
 impl SessionOwners {
+    fn retain(&mut self, keep: impl Fn(&str) -> bool) {
+        self.owners.retain(|k, _| keep(k));
+        self.order.retain(|k| keep(k));
+    }
+
     fn record(&mut self, session: String, caller: String) {
         if self.owners.insert(session.clone(), caller).is_none() {
             self.order.push_back(session);
@@ -557,7 +562,28 @@ pub async fn guard(State(guard): State<Arc<HttpGuard>>, request: Request, next: 
     parts.extensions.insert(caller);
     let response = next.run(Request::from_parts(parts, Body::from(bytes))).await;
     if initialize && let Some(id) = response.headers().get("mcp-session-id").and_then(|v| v.to_str().ok()) {
-        guard.sessions.lock().unwrap_or_else(|p| p.into_inner()).record(id.to_string(), name);
+        let live = match guard.session_limit.get() {
+            // Forget the owners of sessions that have ended, now and then.
+            Some((manager, max))
+                if guard.sessions.lock().unwrap_or_else(|p| p.into_inner()).owners.len() > 2 * max + 64 =>
+            {
+                Some(
+                    manager
+                        .sessions
+                        .read()
+                        .await
+                        .keys()
+                        .map(|k| k.to_string())
+                        .collect::<std::collections::HashSet<_>>(),
+                )
+            }
+            _ => None,
+        };
+        let mut owners = guard.sessions.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(live) = live {
+            owners.retain(|session| live.contains(session));
+        }
+        owners.record(id.to_string(), name);
     }
     response
 }

@@ -284,7 +284,9 @@ impl BackendArgs {
         let http = reqwest::Client::builder()
             .timeout(timeout)
             .connect_timeout(connect_timeout)
-            .pool_idle_timeout(Duration::from_secs(60))
+            // Idle backend connections (and their buffers) are kept briefly after a burst.
+            .pool_idle_timeout(Duration::from_secs(15))
+            .pool_max_idle_per_host(64)
             .tcp_nodelay(true)
             .user_agent(concat!("vtoc-mcp/", env!("CARGO_PKG_VERSION")))
             .build()

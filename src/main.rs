@@ -102,7 +102,13 @@ async fn run(cli: Cli) -> ExitCode {
 fn init_logging() {
     use tracing_subscriber::EnvFilter;
     let filter = EnvFilter::try_from_env("VTOC_MCP_LOG").unwrap_or_else(|_| EnvFilter::new("info,rmcp=warn"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false);
+    use std::io::IsTerminal;
+    // Colours only on a terminal: files and container logs get plain text.
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .with_ansi(std::io::stderr().is_terminal());
     if std::env::var("VTOC_MCP_LOG_FORMAT").is_ok_and(|f| f == "json") {
         builder.json().init();
     } else {
@@ -137,6 +143,7 @@ async fn serve(args: ServeArgs) -> Result<(), Failure> {
         "vtoc-mcp ready{}",
         if policy.allow_writes { "" } else { " (read-only: set MCP_ALLOW_WRITES=true to serve tools that change data)" }
     );
+    let trimmer = transport::spawn_memory_trimmer(bridge.clone());
     let outcome = match (args.transport, http) {
         (Transport::Http, Some(settings)) => {
             let listener = tokio::net::TcpListener::bind(args.bind)
@@ -147,6 +154,7 @@ async fn serve(args: ServeArgs) -> Result<(), Failure> {
         }
         _ => transport::serve_stdio(bridge, transport::shutdown_signal(), grace).await,
     };
+    trimmer.abort();
     if let Some(task) = demo_task {
         task.abort();
     }

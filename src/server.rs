@@ -126,8 +126,9 @@ struct Inner {
     /// `tools/list` per scope, computed once.
     listed: [Vec<Tool>; 3],
     in_flight: Mutex<HashMap<String, Arc<Semaphore>>>,
-    /// Calls running now, and whether new ones are refused (shutdown).
+    /// Calls running now, calls so far, and whether new ones are refused (shutdown).
     active: std::sync::atomic::AtomicUsize,
+    total: std::sync::atomic::AtomicU64,
     draining: std::sync::atomic::AtomicBool,
     drained: tokio::sync::Notify,
     info: ServerConfig,
@@ -172,6 +173,7 @@ impl Bridge {
                 listed,
                 in_flight: Mutex::default(),
                 active: Default::default(),
+                total: Default::default(),
                 draining: Default::default(),
                 drained: tokio::sync::Notify::new(),
                 info,
@@ -200,6 +202,11 @@ impl Bridge {
     /// Tool calls running now.
     pub fn active_calls(&self) -> usize {
         self.inner.active.load(Ordering::SeqCst)
+    }
+
+    /// Tool calls run since start.
+    pub fn total_calls(&self) -> u64 {
+        self.inner.total.load(Ordering::Relaxed)
     }
 
     pub fn is_draining(&self) -> bool {
@@ -475,6 +482,7 @@ struct ActiveCall<'a>(&'a Inner);
 impl<'a> ActiveCall<'a> {
     fn enter(inner: &'a Inner) -> ActiveCall<'a> {
         inner.active.fetch_add(1, Ordering::SeqCst);
+        inner.total.fetch_add(1, Ordering::Relaxed);
         ActiveCall(inner)
     }
 }

@@ -92,7 +92,7 @@ impl Backend {
 pub struct Server {
     pub url: String,
     child: std::process::Child,
-    _dir: tempfile::TempDir,
+    dir: tempfile::TempDir,
 }
 
 impl Server {
@@ -104,7 +104,7 @@ impl Server {
             .env("VTOC_API_BASE_URL", backend)
             .env("VTOC_CONTRACT_CHECK", "off")
             .env("MCP_AUDIT_LOG", "off")
-            .env("VTOC_MCP_LOG", "info,rmcp=warn")
+            .env("VTOC_MCP_LOG", "info,rmcp=warn,vtoc_mcp::transport=debug")
             .stdout(std::process::Stdio::null())
             .stderr(std::fs::File::create(&log)?);
         for (k, v) in env {
@@ -115,13 +115,22 @@ impl Server {
             let text = std::fs::read_to_string(&log).unwrap_or_default();
             if let Some(line) = text.lines().find(|l| l.contains("MCP streamable HTTP on http://")) {
                 let url = line[line.find("http://").unwrap()..].trim().to_string();
-                return Ok(Server { url, child, _dir: dir });
+                return Ok(Server { url, child, dir });
             }
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
         let _ = child.kill();
         let _ = child.wait();
         anyhow::bail!("the server did not start: {}", std::fs::read_to_string(&log).unwrap_or_default())
+    }
+
+    /// The last heap-in-use figure the server logged after returning memory (KiB).
+    pub fn heap_in_use_kib(&self) -> Option<u64> {
+        let log = std::fs::read_to_string(self.dir.path().join("server.log")).ok()?;
+        log.lines().rev().find_map(|l| {
+            let i = l.find("heap_in_use_kib")?;
+            l[i..].split(|c: char| !c.is_ascii_digit()).find(|t| !t.is_empty())?.parse().ok()
+        })
     }
 
     pub fn pid(&self) -> u32 {

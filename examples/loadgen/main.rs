@@ -20,6 +20,9 @@ struct Cli {
 enum Command {
     /// Many concurrent sessions against a failing backend; checks results, expiry, memory.
     Soak {
+        /// Identical rounds; memory is compared between the last two.
+        #[arg(long, default_value_t = 3)]
+        rounds: usize,
         #[arg(long, default_value_t = 10_000)]
         calls: usize,
         #[arg(long, default_value_t = 256)]
@@ -49,8 +52,8 @@ enum Command {
 async fn main() -> anyhow::Result<()> {
     vtoc_mcp::config::install_crypto_provider();
     match Cli::parse().command {
-        Command::Soak { calls, sessions, fail_percent, bin, out } => {
-            let result = soak::run(soak::Options { calls, sessions, fail_percent, bin }).await?;
+        Command::Soak { rounds, calls, sessions, fail_percent, bin, out } => {
+            let result = soak::run(soak::Options { rounds, calls, sessions, fail_percent, bin }).await?;
             if let Some(dir) = std::path::Path::new(&out).parent() {
                 std::fs::create_dir_all(dir)?;
             }

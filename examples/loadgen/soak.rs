@@ -14,6 +14,7 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 pub struct Options {
+    pub rounds: usize,
     pub calls: usize,
     pub sessions: usize,
     pub fail_percent: u32,
@@ -108,7 +109,7 @@ pub async fn run(opts: Options) -> anyhow::Result<serde_json::Value> {
     backend.reset_counts();
 
     let mut rounds = Vec::new();
-    for r in 1..=2 {
+    for r in 1..=opts.rounds.max(2) {
         let tally = Arc::new(Tally::default());
         let (peak_rss, peak_sessions) = (Arc::new(AtomicU64::new(0)), Arc::new(AtomicU64::new(0)));
         let sampler = {
@@ -147,6 +148,7 @@ pub async fn run(opts: Options) -> anyhow::Result<serde_json::Value> {
             "peak_rss_kib": peak_rss.load(Ordering::Relaxed),
             "peak_sessions": peak_sessions.load(Ordering::Relaxed),
             "rss_kib_after_idle": after,
+            "heap_in_use_kib_after_idle": server.heap_in_use_kib(),
             "sessions_after_idle": sessions_after,
             "error_samples": tally.samples.lock().unwrap().iter().cloned().collect::<Vec<_>>(),
         });
@@ -156,8 +158,9 @@ pub async fn run(opts: Options) -> anyhow::Result<serde_json::Value> {
     }
     let alive = health(healthz.clone()).await.is_some();
     server.stop().await?;
-    let first_after = rounds[0]["rss_kib_after_idle"].as_u64().unwrap_or(0);
-    let second_after = rounds[1]["rss_kib_after_idle"].as_u64().unwrap_or(0);
+    // Memory after the last round against the round before it: a leak grows every round.
+    let first_after = rounds[rounds.len() - 2]["rss_kib_after_idle"].as_u64().unwrap_or(0);
+    let second_after = rounds[rounds.len() - 1]["rss_kib_after_idle"].as_u64().unwrap_or(0);
     let failures: Vec<String> = rounds
         .iter()
         .flat_map(|r| {
@@ -198,5 +201,5 @@ pub async fn run(opts: Options) -> anyhow::Result<serde_json::Value> {
 }
 
 fn opts_clone(o: &Options) -> Options {
-    Options { calls: o.calls, sessions: o.sessions, fail_percent: o.fail_percent, bin: o.bin.clone() }
+    Options { rounds: o.rounds, calls: o.calls, sessions: o.sessions, fail_percent: o.fail_percent, bin: o.bin.clone() }
 }
