@@ -68,7 +68,11 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     init_logging();
     vtoc_mcp::config::install_crypto_provider();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let workers = match &cli.command {
+        Command::Serve(args) => usize::from(args.worker_threads),
+        _ => 1,
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(workers).enable_all().build() {
         Ok(r) => r,
         Err(e) => {
             eprintln!("cannot start the async runtime: {e}");

@@ -300,7 +300,8 @@ impl Bridge {
         audit.station = context.station.clone();
 
         if guard.policy.needs_confirmation(spec) {
-            match self.confirm(spec, &arguments, &req).await {
+            // Boxed: rare, and its state would otherwise enlarge every call's future.
+            match Box::pin(self.confirm(spec, &arguments, &req)).await {
                 Confirmation::Confirmed => {}
                 Confirmation::Ask(input_required) => {
                     audit.write(&guard.audit, Decision::ConfirmationRequested, None, None);
@@ -675,13 +676,16 @@ impl ServerHandler for Bridge {
             }
             (true, false) => Confirmer::Session(context.peer.clone()),
         };
-        self.call(CallRequest {
+        // Boxed: the call's state machine is a few KiB, and rmcp moves the handler future into
+        // a spawned task; a pointer is cheaper to move than the whole future (see
+        // docs/performance.md).
+        Box::pin(self.call(CallRequest {
             name: request.name.to_string(),
             arguments: request.arguments.unwrap_or_default(),
             caller,
             header_context,
             confirmer,
-        })
+        }))
         .await
     }
 }

@@ -65,10 +65,13 @@ pub fn router(bridge: Bridge, settings: HttpSettings, cancel: CancellationToken)
         .with_cancellation_token(cancel)
         .with_allowed_hosts(settings.allowed_hosts)
         .with_max_request_body_bytes(settings.guard.max_request_bytes)
-        // Stateless: 2025-era requests are answered without a session (plain JSON), as
-        // 2026-07-28 requests always are.
+        // Stateless: 2025-era requests are answered without a session, as 2026-07-28
+        // requests always are.
         .with_legacy_session_mode(!settings.stateless)
-        .with_json_response(settings.stateless);
+        // Requests answered without a session get plain JSON when the answer is one message
+        // (rmcp falls back to SSE if the handler sends anything first): no SSE framing, no
+        // keep-alive timer. Measured: 0.32 -> 0.23 ms added per 2026 call (docs/performance.md).
+        .with_json_response(true);
     let factory = bridge.clone();
     let mut manager = LocalSessionManager::default();
     manager.session_config.keep_alive = Some(settings.session_idle);

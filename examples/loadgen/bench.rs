@@ -17,18 +17,26 @@ pub struct Options {
     pub calls: usize,
 }
 
-/// A minimal MCP client over streamable HTTP (one session, keep-alive).
+/// A minimal MCP client over streamable HTTP, keep-alive: a 2025-06-18 client with a
+/// session, or a stateless 2026-07-28 client (no session; version and method in headers).
 #[derive(Clone)]
 pub struct Mcp {
     http: reqwest::Client,
     url: String,
     session: Option<String>,
+    modern: bool,
     id: Arc<AtomicU64>,
 }
 
 impl Mcp {
     pub async fn connect(http: &reqwest::Client, url: &str) -> anyhow::Result<Mcp> {
-        let mut mcp = Mcp { http: http.clone(), url: url.to_string(), session: None, id: Arc::new(AtomicU64::new(1)) };
+        let mut mcp = Mcp {
+            http: http.clone(),
+            url: url.to_string(),
+            session: None,
+            modern: false,
+            id: Arc::new(AtomicU64::new(1)),
+        };
         let init = json!({"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "bench", "version": "1"}});
         let (headers, _) = mcp.rpc_raw("initialize", init).await?;
         mcp.session = headers.get("mcp-session-id").and_then(|v| v.to_str().ok()).map(str::to_owned);
@@ -37,14 +45,34 @@ impl Mcp {
         Ok(mcp)
     }
 
+    /// A stateless 2026-07-28 client: no handshake, no session.
+    pub fn modern(http: &reqwest::Client, url: &str) -> Mcp {
+        Mcp { http: http.clone(), url: url.to_string(), session: None, modern: true, id: Arc::new(AtomicU64::new(1)) }
+    }
+
     async fn post(&self, body: &Value) -> anyhow::Result<(reqwest::header::HeaderMap, String)> {
         let mut r = self
             .http
             .post(&self.url)
             .header("accept", "application/json, text/event-stream")
-            .header("content-type", "application/json")
-            .header("mcp-protocol-version", "2025-06-18")
-            .body(body.to_string());
+            .header("content-type", "application/json");
+        if self.modern {
+            r = r.header("mcp-protocol-version", "2026-07-28");
+            if let Some(m) = body["method"].as_str() {
+                r = r.header("mcp-method", m);
+            }
+            if let Some(n) = body["params"]["name"].as_str() {
+                r = r.header("mcp-name", n);
+            }
+        } else {
+            r = r.header("mcp-protocol-version", "2025-06-18");
+        }
+        let mut body = body.clone();
+        if self.modern && body.get("params").is_some() {
+            body["params"]["_meta"] = json!({"io.modelcontextprotocol/protocolVersion": "2026-07-28",
+                "io.modelcontextprotocol/clientCapabilities": {}});
+        }
+        let mut r = r.body(body.to_string());
         if let Some(s) = &self.session {
             r = r.header("mcp-session-id", s);
         }
@@ -166,6 +194,30 @@ async fn concurrent(http: &reqwest::Client, url: &str, sessions: usize, per: usi
     Ok(((sessions * per) as f64 / secs, dist(all)))
 }
 
+/// The direct baseline for [`concurrent`]: `tasks` concurrent REST clients, `per` calls each.
+async fn concurrent_direct(http: &reqwest::Client, url: &str, tasks: usize, per: usize) -> anyhow::Result<Dist> {
+    let handles: Vec<_> = (0..tasks)
+        .map(|_| {
+            let (http, url) = (http.clone(), url.to_string());
+            tokio::spawn(async move {
+                let mut s = Vec::with_capacity(per);
+                for i in 0..per {
+                    let t = Instant::now();
+                    let v: Value = http.get(format!("{url}/api/v1/poi/{}", i % 97 + 1)).send().await?.json().await?;
+                    s.push(t.elapsed());
+                    std::hint::black_box(v);
+                }
+                anyhow::Ok(s)
+            })
+        })
+        .collect();
+    let mut all = Vec::new();
+    for h in handles {
+        all.extend(h.await??);
+    }
+    Ok(dist(all))
+}
+
 /// CPU seconds the server spends per call, for one tool.
 async fn cpu_per_call(mcp: &Mcp, pid: u32, tool: &str, args: Value, n: usize) -> anyhow::Result<f64> {
     for _ in 0..50 {
@@ -267,6 +319,8 @@ pub async fn run(o: Options) -> anyhow::Result<Value> {
     let (mut cpu_small, mut cpu_big, mut list_ms, mut stdio_added50, mut stdio_added99) =
         (vec![], vec![], vec![], vec![], vec![]);
     let (mut t16, mut p99_16, mut t256, mut p99_256) = (vec![], vec![], vec![], vec![]);
+    let (mut added50_16, mut added99_16) = (vec![], vec![]);
+    let (mut modern50, mut modern99, mut cpu_modern) = (vec![], vec![], vec![]);
     let mut list_bytes = 0usize;
     for rep in 0..o.reps {
         let server = Server::start(&o.bin, &backend.url, &[("MCP_MAX_CONCURRENT_CALLS", "4096")]).await?;
@@ -274,12 +328,21 @@ pub async fn run(o: Options) -> anyhow::Result<Value> {
         // Warm-up, excluded.
         time_direct(&http, &backend.url, 200).await?;
         time_bridge(&mcp, 200).await?;
+        let modern = Mcp::modern(&http, &server.url);
+        time_bridge(&modern, 200).await?;
         // Interleave direct and bridge measurements so drift on a noisy machine hits both.
-        let (mut d, mut b) = (Vec::new(), Vec::new());
+        let (mut d, mut b, mut m) = (Vec::new(), Vec::new(), Vec::new());
         for _ in 0..5 {
             d.push(time_direct(&http, &backend.url, o.calls / 5).await?);
             b.push(time_bridge(&mcp, o.calls / 5).await?);
+            m.push(time_bridge(&modern, o.calls / 5).await?);
         }
+        modern50.push(
+            med(&m.iter().map(|x| x.p50).collect::<Vec<_>>()) - med(&d.iter().map(|x| x.p50).collect::<Vec<_>>()),
+        );
+        modern99.push(
+            med(&m.iter().map(|x| x.p99).collect::<Vec<_>>()) - med(&d.iter().map(|x| x.p99).collect::<Vec<_>>()),
+        );
         let d50 = med(&d.iter().map(|x| x.p50).collect::<Vec<_>>());
         let d99 = med(&d.iter().map(|x| x.p99).collect::<Vec<_>>());
         direct90.push(med(&d.iter().map(|x| x.p90).collect::<Vec<_>>()));
@@ -293,6 +356,7 @@ pub async fn run(o: Options) -> anyhow::Result<Value> {
         added50.push(b50 - d50);
         added99.push(b99 - d99);
         cpu_small.push(cpu_per_call(&mcp, server.pid(), "get_poi", json!({"poi_id": 7}), o.calls).await? * 1000.0);
+        cpu_modern.push(cpu_per_call(&modern, server.pid(), "get_poi", json!({"poi_id": 7}), o.calls).await? * 1000.0);
         cpu_big.push(cpu_per_call(&mcp, server.pid(), "list_poi", json!({}), o.calls / 5).await? * 1000.0);
         let mut ls = Vec::new();
         for _ in 0..200 {
@@ -302,9 +366,13 @@ pub async fn run(o: Options) -> anyhow::Result<Value> {
             list_bytes = bytes;
         }
         list_ms.push(dist(ls).p50);
+        // 16 concurrent sessions, against 16 concurrent direct clients in the same rep.
+        let d16 = concurrent_direct(&http, &backend.url, 16, o.calls / 16).await?;
         let (tp, l) = concurrent(&http, &server.url, 16, o.calls / 16).await?;
         t16.push(tp);
         p99_16.push(l.p99);
+        added50_16.push(l.p50 - d16.p50);
+        added99_16.push(l.p99 - d16.p99);
         let (tp, l) = concurrent(&http, &server.url, 256, (o.calls / 256).max(8)).await?;
         t256.push(tp);
         p99_256.push(l.p99);
@@ -324,9 +392,17 @@ pub async fn run(o: Options) -> anyhow::Result<Value> {
         json!({"p50": summary(&bridge50), "p90": summary(&bridge90), "p99": summary(&bridge99)}),
     );
     rows.insert("added_latency_ms".into(), json!({"p50": summary(&added50), "p99": summary(&added99)}));
+    rows.insert(
+        "stateless_2026".into(),
+        json!({"added_p50_ms": summary(&modern50), "added_p99_ms": summary(&modern99), "cpu_ms_per_call": summary(&cpu_modern)}),
+    );
     rows.insert("cpu_ms_per_call".into(), json!({"small": summary(&cpu_small), "large_response": summary(&cpu_big), "large_response_bytes": backend.big_len()}));
     rows.insert("tools_list".into(), json!({"p50_ms": summary(&list_ms), "payload_bytes": list_bytes}));
-    rows.insert("sessions_16".into(), json!({"calls_per_second": summary(&t16), "p99_ms": summary(&p99_16)}));
+    rows.insert(
+        "sessions_16".into(),
+        json!({"calls_per_second": summary(&t16), "p99_ms": summary(&p99_16),
+               "added_p50_ms": summary(&added50_16), "added_p99_ms": summary(&added99_16)}),
+    );
     rows.insert("sessions_256".into(), json!({"calls_per_second": summary(&t256), "p99_ms": summary(&p99_256)}));
     rows.insert(
         "stdio_added_latency_ms".into(),
@@ -383,9 +459,12 @@ pub fn table(r: &Value) -> String {
         ("bridge tools/call p50 (ms)", "/bridge_tools_call_ms/p50", ""),
         ("bridge tools/call p90 (ms)", "/bridge_tools_call_ms/p90", ""),
         ("bridge tools/call p99 (ms)", "/bridge_tools_call_ms/p99", ""),
-        ("added latency p50 (ms)", "/added_latency_ms/p50", "≤ 0.25"),
-        ("added latency p99 (ms)", "/added_latency_ms/p99", "≤ 1"),
+        ("added latency p50, 1 session (ms)", "/added_latency_ms/p50", "≤ 0.25"),
+        ("added latency p99, 1 session (ms)", "/added_latency_ms/p99", "≤ 1"),
         ("CPU per small call (ms)", "/cpu_ms_per_call/small", "≤ 0.1"),
+        ("2026 stateless client: added p50 (ms)", "/stateless_2026/added_p50_ms", "≤ 0.25"),
+        ("2026 stateless client: added p99 (ms)", "/stateless_2026/added_p99_ms", "≤ 1"),
+        ("2026 stateless client: CPU per small call (ms)", "/stateless_2026/cpu_ms_per_call", "≤ 0.1"),
         ("CPU per ~100 KB call (ms)", "/cpu_ms_per_call/large_response", ""),
         ("tools/list p50 (ms)", "/tools_list/p50_ms", "≤ 1"),
         ("first tools/list after start (ms)", "/first_tools_list_after_start_ms", "≤ 50"),
@@ -394,6 +473,8 @@ pub fn table(r: &Value) -> String {
         ("memory per session (KiB)", "/rss_mib/kib_per_session", "≤ 50"),
         ("16 sessions: calls/s", "/sessions_16/calls_per_second", ""),
         ("16 sessions: p99 (ms)", "/sessions_16/p99_ms", ""),
+        ("16 sessions: added latency p50 (ms)", "/sessions_16/added_p50_ms", "≤ 0.25"),
+        ("16 sessions: added latency p99 (ms)", "/sessions_16/added_p99_ms", "≤ 1"),
         ("256 sessions: calls/s", "/sessions_256/calls_per_second", ""),
         ("256 sessions: p99 (ms)", "/sessions_256/p99_ms", ""),
         ("stdio added latency p50 (ms)", "/stdio_added_latency_ms/p50", ""),
