@@ -356,7 +356,7 @@ impl HttpGuard {
     }
 
     /// The URL of the protected resource metadata, for `WWW-Authenticate`.
-    fn metadata_url(&self) -> Option<String> {
+    pub fn metadata_url(&self) -> Option<String> {
         let oauth = self.oauth.as_ref()?;
         let url = reqwest::Url::parse(&oauth.config.audience).ok()?;
         let origin = url.origin().ascii_serialization();

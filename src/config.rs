@@ -178,6 +178,13 @@ pub struct ServeArgs {
     #[arg(long = "worker-threads", env = "MCP_WORKER_THREADS", default_value_t = 1,
           value_parser = clap::value_parser!(u16).range(1..=256))]
     pub worker_threads: u16,
+    /// The URL clients use to reach `/mcp` (e.g. https://ops.example.org/mcp behind a
+    /// proxy), published by `/.well-known/mcp-config`; default: from each request's Host.
+    #[arg(long = "public-url", env = "MCP_PUBLIC_URL")]
+    pub public_url: Option<String>,
+    /// Serve the operator console at /console/ (HTTP transport).
+    #[arg(long = "console", env = "MCP_CONSOLE", action = ArgAction::Set, default_value_t = true)]
+    pub console: bool,
     /// Use the embedded demo backend even when VTOC_API_BASE_URL is set.
     #[arg(long)]
     pub demo: bool,
@@ -188,6 +195,22 @@ pub struct ServeArgs {
     pub backend: BackendArgs,
     #[command(flatten)]
     pub guard: GuardArgs,
+}
+
+impl ServeArgs {
+    /// `MCP_PUBLIC_URL`, checked: an absolute http(s) URL.
+    pub fn public_url(&self) -> Result<Option<String>, ConfigError> {
+        let Some(raw) = self.public_url.as_deref() else { return Ok(None) };
+        match reqwest::Url::parse(raw) {
+            Ok(url) if matches!(url.scheme(), "http" | "https") && url.host().is_some() => {
+                Ok(Some(raw.trim_end_matches('/').to_string()))
+            }
+            _ => Err(err(
+                "MCP_PUBLIC_URL",
+                format!("`{raw}` is not an absolute http(s) URL; give the URL clients use for /mcp, e.g. https://ops.example.org/mcp"),
+            )),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -11,8 +11,10 @@
 
 pub mod audit;
 pub mod auth;
+pub mod client_config;
 pub mod codegen;
 pub mod config;
+pub mod console;
 pub mod custom;
 pub mod demo;
 pub mod policy;

@@ -131,6 +131,8 @@ async fn serve(args: ServeArgs) -> Result<(), Failure> {
             stateless: args.stateless,
             session_idle: vtoc_mcp::config::seconds("MCP_SESSION_IDLE_SECS", args.session_idle_secs)?,
             max_sessions: args.max_sessions,
+            public_url: args.public_url()?,
+            console: args.console,
         }),
         Transport::Stdio => None,
     };

@@ -189,6 +189,11 @@ impl Bridge {
         &self.inner.guard
     }
 
+    /// Every tool (whatever the policy) with its spec, as the server would describe it.
+    pub fn catalog(&self) -> impl Iterator<Item = (&'static ToolSpec, &Tool)> {
+        self.inner.entries.iter().map(|e| (e.spec, &e.tool))
+    }
+
     /// Every tool (whatever the policy), as the server would describe it.
     pub fn tools(&self) -> Vec<Tool> {
         self.inner.entries.iter().map(|e| e.tool.clone()).collect()

@@ -55,6 +55,10 @@ pub struct HttpSettings {
     pub session_idle: std::time::Duration,
     /// At most this many MCP sessions at once; more `initialize` requests get 503.
     pub max_sessions: usize,
+    /// The URL clients use for `/mcp` (behind a proxy); else derived from each request.
+    pub public_url: Option<String>,
+    /// Serve the operator console at `/console/`.
+    pub console: bool,
 }
 
 /// The HTTP application: `/mcp` (streamable HTTP) behind the guard, `/healthz`, and the
@@ -81,8 +85,18 @@ pub fn router(bridge: Bridge, settings: HttpSettings, cancel: CancellationToken)
     let mcp = StreamableHttpService::new(move || Ok(factory.clone()), manager, config);
     let health = bridge.clone();
     let metadata = settings.guard.oauth.as_ref().map(|v| Arc::new(crate::auth::resource_metadata(v.config())));
+    let config_guard = settings.guard.clone();
+    let config_bridge = bridge.clone();
+    let (public_url, stateless) = (settings.public_url.clone(), settings.stateless);
     let mut app = axum::Router::new()
         .nest_service("/mcp", mcp)
+        .route(
+            "/.well-known/mcp-config",
+            get(move |request: axum::extract::Request| {
+                let (guard, bridge, public_url) = (config_guard.clone(), config_bridge.clone(), public_url.clone());
+                async move { client_config(&bridge, &guard, public_url, stateless, request) }
+            }),
+        )
         .layer(axum::middleware::from_fn_with_state(settings.guard, crate::auth::guard))
         .route(
             "/healthz",
@@ -101,6 +115,9 @@ pub fn router(bridge: Bridge, settings: HttpSettings, cancel: CancellationToken)
                 }
             }),
         );
+    if settings.console {
+        app = app.merge(crate::console::routes());
+    }
     if let Some(doc) = metadata {
         let handler = move || {
             let doc = doc.clone();
@@ -111,6 +128,38 @@ pub fn router(bridge: Bridge, settings: HttpSettings, cancel: CancellationToken)
             .route("/.well-known/oauth-protected-resource/mcp", get(handler));
     }
     app
+}
+
+/// `GET /.well-known/mcp-config` for the caller the guard authenticated.
+fn client_config(
+    bridge: &Bridge,
+    guard: &HttpGuard,
+    public_url: Option<String>,
+    stateless: bool,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let Some(caller) = request.extensions().get::<crate::auth::Caller>() else {
+        return (http::StatusCode::UNAUTHORIZED, "not authenticated").into_response();
+    };
+    let url = public_url.unwrap_or_else(|| {
+        let headers = request.headers();
+        let host = headers.get(http::header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("127.0.0.1");
+        let scheme = match headers.get("x-forwarded-proto").and_then(|v| v.to_str().ok()) {
+            Some("https") => "https",
+            _ => "http",
+        };
+        format!("{scheme}://{host}/mcp")
+    });
+    let endpoint = crate::client_config::Endpoint {
+        url,
+        resource_metadata: guard.metadata_url(),
+        auth_required: guard.anonymous.is_none(),
+        stateless,
+    };
+    let mut response = Json(crate::client_config::document(bridge, caller, &endpoint)).into_response();
+    response.headers_mut().insert(http::header::CACHE_CONTROL, http::HeaderValue::from_static("no-store"));
+    response
 }
 
 /// Serve HTTP on `listener` until `shutdown` resolves. Then: new tool calls are refused

@@ -201,6 +201,8 @@ async fn serve_full(
         stateless,
         session_idle,
         max_sessions,
+        public_url: None,
+        console: true,
     };
     let cancel = CancellationToken::new();
     let app = vtoc_mcp::transport::router(bridge, settings, cancel.clone());

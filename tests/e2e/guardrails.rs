@@ -101,7 +101,7 @@ async fn call_2026(url: &str, token: Option<&str>, name: &str, params: Value) ->
     post(url, rpc_2026("tools/call", p), &h).await
 }
 
-async fn list_2026(url: &str, token: &str) -> Vec<String> {
+pub async fn list_2026(url: &str, token: &str) -> Vec<String> {
     let mut bearer = String::new();
     let h = headers_2026("tools/list", None, Some(token), &mut bearer);
     let (status, _, body) = post(url, rpc_2026("tools/list", json!({})), &h).await;

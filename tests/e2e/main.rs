@@ -4,6 +4,7 @@
 
 mod calls;
 mod common;
+mod console;
 mod errors;
 mod faults;
 mod guardrails;

@@ -1,0 +1,441 @@
+// The operator console: connect with a token, pick the mission context, browse the tools
+// this token may use, run one through the real MCP endpoint and read the result.
+//
+// Everything goes through /mcp (JSON-RPC, protocol 2026-07-28) and
+// /.well-known/mcp-config with the operator's token: same authentication, scopes,
+// read-only mode, validation and confirmations as any agent. The token lives in `state`
+// only (no storage, no cookie), so reloading the page forgets it.
+
+import { McpClient, McpError, httpError } from "./mcp.js";
+import { fieldsOf, readForm } from "./form.js";
+import { errorText, rowsOf, tableElement, treeElement, valueOf } from "./render.js";
+
+const $ = (id) => document.getElementById(id);
+const root = new URL("../", document.baseURI);
+const endpoints = { mcp: new URL("mcp", root).href, config: new URL(".well-known/mcp-config", root).href };
+
+const state = {
+  token: "",
+  station: "",
+  config: null,
+  client: null,
+  tools: new Map(), // name -> { tool (from tools/list), info (from mcp-config), off (reason) }
+  current: null,
+  result: null,
+  view: "table",
+};
+
+function headers() {
+  const h = {};
+  if (state.token) h.authorization = `Bearer ${state.token}`;
+  if (state.station) h["x-station-id"] = state.station;
+  return h;
+}
+
+function el(tag, props = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(props)) {
+    if (v === undefined || v === null || v === false) continue;
+    if (k === "text") node.textContent = v;
+    else if (k === "class") node.className = v;
+    else if (k.startsWith("data-") || k.startsWith("aria-") || ["for", "role", "spellcheck"].includes(k)) node.setAttribute(k, v);
+    else node[k] = v;
+  }
+  node.append(...children.filter((c) => c !== null && c !== undefined));
+  return node;
+}
+
+function setStatus(text, error = false) {
+  const s = $("status");
+  s.textContent = text;
+  s.classList.toggle("error", error);
+}
+
+// --- connect -------------------------------------------------------------------------
+
+async function connect(event) {
+  event.preventDefault();
+  const typed = $("token").value.trim();
+  state.token = typed;
+  $("connect-button").disabled = true;
+  setStatus("Connecting…");
+  try {
+    const response = await fetch(endpoints.config, { headers: headers() });
+    const text = await response.text();
+    if (!response.ok) throw httpError(response, text);
+    const config = JSON.parse(text);
+    const client = new McpClient(endpoints.mcp, headers);
+    const listed = await client.listTools();
+    state.config = config;
+    state.client = client;
+    state.tools = new Map();
+    const info = new Map(config.tools.map((t) => [t.name, t]));
+    for (const tool of listed) state.tools.set(tool.name, { tool, info: info.get(tool.name) || {}, off: null });
+    for (const u of config.unavailable || []) {
+      if (!state.tools.has(u.name)) state.tools.set(u.name, { tool: { name: u.name, title: u.title, annotations: u.annotations }, info: u, off: u.reason });
+    }
+    $("token").value = "";
+    $("connect-button").textContent = "Reconnect";
+    $("app").hidden = false;
+    const off = (config.unavailable || []).length;
+    setStatus(
+      `Connected to ${config.server.name} ${config.server.version} as ${config.caller.name} (${config.caller.scope}): ` +
+        `${listed.length} tools` +
+        (off ? `, ${off} more off on this server${config.policy.writes ? "" : " (read-only)"}` : "") +
+        ".",
+    );
+    renderCatalog();
+    await loadStations();
+  } catch (e) {
+    state.token = "";
+    setStatus(`Could not connect: ${e.message}`, true);
+  } finally {
+    $("connect-button").disabled = false;
+  }
+}
+
+// --- mission context -------------------------------------------------------------------
+
+async function loadStations() {
+  const select = $("station");
+  const keep = state.station;
+  select.replaceChildren(el("option", { value: "", text: "(server default)" }));
+  const lister = state.tools.get("list_stations");
+  if (!lister || lister.off) {
+    select.disabled = true;
+    $("station-hint").textContent = "This token cannot list stations (list_stations); the server default context applies.";
+    return;
+  }
+  try {
+    const result = await state.client.callTool("list_stations", {});
+    if (result.isError) throw new McpError(errorText(result));
+    const value = valueOf(result);
+    const rows = Array.isArray(value) ? value : value && Array.isArray(value.result) ? value.result : [];
+    for (const s of rows) {
+      const slug = s.slug ?? String(s.id);
+      select.append(el("option", { value: slug, text: s.name ? `${s.name} (${slug})` : slug }));
+    }
+    select.disabled = false;
+    select.value = rows.some((s) => (s.slug ?? String(s.id)) === keep) ? keep : "";
+    state.station = select.value;
+  } catch (e) {
+    $("station-hint").textContent = `Could not list stations: ${e.message}`;
+  }
+}
+
+function chooseStation() {
+  state.station = $("station").value;
+  setStatus(
+    state.station
+      ? `Mission context: station ${state.station}. Calls carry x-station-id: ${state.station}.`
+      : "Mission context: the server default.",
+  );
+  const slugField = document.querySelector('[data-arg="station_slug"]');
+  if (slugField && state.station) slugField.value = state.station;
+}
+
+// --- catalog ---------------------------------------------------------------------------
+
+function badges(annotations = {}, off = null, confirmation = false) {
+  const b = el("span", { class: "badges" });
+  if (off) b.append(el("span", { class: "badge off", text: "off" }));
+  if (annotations.readOnlyHint) b.append(el("span", { class: "badge read", text: "read-only" }));
+  else b.append(el("span", { class: "badge write", text: "writes" }));
+  if (annotations.destructiveHint) b.append(el("span", { class: "badge destructive", text: "destructive" }));
+  if (confirmation) b.append(el("span", { class: "badge destructive", text: "asks to confirm" }));
+  return b;
+}
+
+function renderCatalog() {
+  const filter = $("filter").value.trim().toLowerCase();
+  const groups = new Map();
+  for (const entry of state.tools.values()) {
+    const tags = entry.info.tags && entry.info.tags.length ? entry.info.tags : ["other"];
+    const hay = `${entry.tool.name} ${entry.tool.title || ""} ${tags.join(" ")}`.toLowerCase();
+    if (filter && !hay.includes(filter)) continue;
+    const tag = tags[0];
+    if (!groups.has(tag)) groups.set(tag, []);
+    groups.get(tag).push(entry);
+  }
+  const container = $("tool-groups");
+  container.replaceChildren();
+  for (const tag of [...groups.keys()].sort()) {
+    const list = el("ul");
+    for (const entry of groups.get(tag).sort((a, b) => a.tool.name.localeCompare(b.tool.name))) {
+      const name = entry.tool.name;
+      const button = el(
+        "button",
+        {
+          type: "button",
+          class: entry.off ? "off" : "",
+          "data-tool": name,
+          "aria-current": state.current === name ? "true" : "false",
+          title: entry.off ? `Off on this server: ${entry.off}` : entry.tool.title || name,
+        },
+        el("span", { text: name }),
+        badges(entry.tool.annotations, entry.off),
+      );
+      button.addEventListener("click", () => selectTool(name));
+      list.append(el("li", {}, button));
+    }
+    const details = el("details", { open: true }, el("summary", { text: `${tag} (${groups.get(tag).length})` }), list);
+    container.append(details);
+  }
+  if (!groups.size) container.append(el("p", { class: "hint", text: "No tool matches." }));
+}
+
+// --- one tool ----------------------------------------------------------------------------
+
+function control(field) {
+  const id = `arg-${field.name}`;
+  const common = { id, name: field.name, "data-arg": field.name, "aria-describedby": `${id}-hint ${id}-error` };
+  if (field.required) common["aria-required"] = "true";
+  if (field.kind === "enum" || field.kind === "boolean") {
+    const options = field.kind === "enum" ? field.options : ["true", "false"];
+    const select = el("select", common);
+    if (!field.required || field.default === undefined) {
+      select.append(el("option", { value: "", text: field.required ? "— choose —" : "— not sent —" }));
+    }
+    for (const o of options) select.append(el("option", { value: o, text: o }));
+    if (field.nullable) select.append(el("option", { value: "null", text: "null (clear)" }));
+    if (field.default !== undefined && field.required) select.value = String(field.default);
+    return select;
+  }
+  if (field.kind === "json") {
+    const area = el("textarea", { ...common, spellcheck: "false", rows: 8 });
+    if (field.required && field.template) area.value = field.template;
+    return area;
+  }
+  const input = el("input", { ...common, type: "text", autocomplete: "off", spellcheck: "false" });
+  if (field.kind === "integer" || field.kind === "number") input.inputMode = field.kind === "integer" ? "numeric" : "decimal";
+  if (field.name === "station_slug" && state.station) input.value = state.station;
+  return input;
+}
+
+function selectTool(name) {
+  const entry = state.tools.get(name);
+  if (!entry) return;
+  state.current = name;
+  for (const b of document.querySelectorAll("#tool-groups button[data-tool]")) {
+    b.setAttribute("aria-current", b.dataset.tool === name ? "true" : "false");
+  }
+  const { tool, info, off } = entry;
+  const a = tool.annotations || {};
+  const yes = (v) => (v ? "yes" : "no");
+  const panel = $("tool");
+  const facts = el(
+    "dl",
+    { class: "facts" },
+    el("dt", { text: "Endpoint" }),
+    el("dd", { class: "mono", text: info.endpoint || "—" }),
+    el("dt", { text: "Reads only" }),
+    el("dd", { text: yes(a.readOnlyHint) }),
+    el("dt", { text: "Destructive" }),
+    el("dd", { text: a.destructiveHint ? "yes: you will be asked to confirm" : "no" }),
+    el("dt", { text: "Idempotent" }),
+    el("dd", { text: yes(a.idempotentHint) }),
+    el("dt", { text: "Reaches outside vTOC" }),
+    el("dd", { text: yes(a.openWorldHint) }),
+    el("dt", { text: "Scope needed" }),
+    el("dd", { text: info.requiredScope || "—" }),
+  );
+  const form = el("form", { class: "tool-form", noValidate: true, "aria-labelledby": "tool-title" });
+  const errorsBox = el("div", { class: "form-errors", role: "alert", hidden: true });
+  form.append(errorsBox);
+  let fields;
+  if (off) {
+    fields = [{ name: "arguments", label: "Arguments (JSON)", kind: "json", required: false, nullable: false, hint: "a JSON object", schema: { type: "object" } }];
+  } else {
+    fields = fieldsOf(tool.inputSchema);
+  }
+  for (const f of fields) {
+    const id = `arg-${f.name}`;
+    const label = el("label", { for: id }, f.label, f.required ? el("span", { class: "req", text: " *", "aria-hidden": "true" }) : null);
+    const help = [f.description, f.hint].filter(Boolean).join(" · ");
+    form.append(
+      el(
+        "div",
+        { class: "field" },
+        label,
+        control(f),
+        el("span", { id: `${id}-hint`, class: "hint", text: (f.required ? "Required. " : "") + help }),
+        el("span", { id: `${id}-error`, class: "field-error" }),
+      ),
+    );
+  }
+  if (!fields.length) form.append(el("p", { class: "hint", text: "This tool takes no arguments." }));
+  const run = el("button", { id: "run", type: "submit", class: a.destructiveHint ? "danger" : "", text: off ? "Run anyway (the server will refuse)" : "Run" });
+  form.append(el("div", { class: "actions" }, run, el("span", { class: "hint", text: off ? "" : "Arguments are checked here, then again by the server." })));
+  form.addEventListener("submit", (e) => {
+    e.preventDefault();
+    runTool(name, fields, form, off);
+  });
+  form.addEventListener("keydown", (e) => {
+    if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) {
+      e.preventDefault();
+      form.requestSubmit();
+    }
+  });
+  panel.replaceChildren(
+    el("h2", { id: "tool-title" }, el("span", { text: tool.title || name }), " ", el("code", { text: name })),
+    off ? el("p", { class: "error-box", text: `Off on this server: ${off}` }) : null,
+    el("p", { text: info.description || tool.description || "" }),
+    facts,
+    form,
+  );
+  const first = form.querySelector("input, select, textarea");
+  (first || run).focus();
+}
+
+function showFormErrors(form, errors) {
+  const box = form.querySelector(".form-errors");
+  for (const node of form.querySelectorAll("[data-arg]")) node.removeAttribute("aria-invalid");
+  for (const node of form.querySelectorAll(".field-error")) node.textContent = "";
+  if (!errors.length) {
+    box.hidden = true;
+    return;
+  }
+  box.replaceChildren(
+    el("strong", { text: `Not sent: ${errors.length} problem${errors.length > 1 ? "s" : ""} in the form` }),
+    el("ul", {}, ...errors.map((e) => el("li", { text: e.message }))),
+  );
+  box.hidden = false;
+  for (const e of errors) {
+    const input = form.querySelector(`[data-arg="${CSS.escape(e.field)}"]`);
+    if (input) input.setAttribute("aria-invalid", "true");
+    const slot = document.getElementById(`arg-${e.field}-error`);
+    if (slot) slot.textContent = e.message;
+  }
+  const first = form.querySelector('[aria-invalid="true"]');
+  if (first) first.focus();
+}
+
+function askConfirmation(message) {
+  const dialog = $("confirm");
+  $("confirm-message").textContent = message;
+  return new Promise((resolve) => {
+    dialog.addEventListener("close", () => resolve(dialog.returnValue === "ok"), { once: true });
+    dialog.returnValue = "cancel";
+    dialog.showModal();
+    $("confirm-cancel").focus();
+  });
+}
+
+async function runTool(name, fields, form, off) {
+  const values = {};
+  for (const f of fields) {
+    const node = form.querySelector(`[data-arg="${CSS.escape(f.name)}"]`);
+    values[f.name] = node ? node.value : "";
+  }
+  let args;
+  const { args: read, errors } = readForm(fields, values);
+  if (off) {
+    args = read.arguments ?? {};
+    if (args === null || typeof args !== "object" || Array.isArray(args)) errors.push({ field: "arguments", message: "Arguments must be a JSON object" });
+  } else {
+    args = read;
+  }
+  showFormErrors(form, errors);
+  if (errors.length) return;
+  const run = form.querySelector("#run");
+  run.disabled = true;
+  const started = performance.now();
+  try {
+    let result = await state.client.callTool(name, args);
+    if (result.resultType === "input_required") {
+      const request = (result.inputRequests || {}).confirm;
+      const message = (request && request.params && request.params.message) || `Confirm ${name}?`;
+      const ok = await askConfirmation(message);
+      const response = ok ? { action: "accept", content: { confirm: true } } : { action: "decline" };
+      result = await state.client.callTool(name, args, { inputResponses: { confirm: response }, requestState: result.requestState });
+    }
+    showResult(name, result, performance.now() - started);
+  } catch (e) {
+    showFailure(name, e, performance.now() - started);
+  } finally {
+    run.disabled = false;
+  }
+}
+
+// --- results -----------------------------------------------------------------------------
+
+function showResult(name, result, ms) {
+  state.result = result;
+  $("result").hidden = false;
+  const summary = $("result-summary");
+  if (result.isError) {
+    summary.className = "error";
+    summary.textContent = `${name}: the tool returned an error (${ms.toFixed(0)} ms).`;
+    $("result-views").hidden = true;
+    $("result-body").replaceChildren(el("div", { class: "error-box", text: errorText(result) }));
+    return;
+  }
+  const value = valueOf(result);
+  const rows = rowsOf(value);
+  summary.className = "ok";
+  summary.textContent =
+    `${name}: OK in ${ms.toFixed(0)} ms` + (rows && !rows.record ? `, ${rows.rows.length} row${rows.rows.length === 1 ? "" : "s"}` : "") + ".";
+  $("result-views").hidden = false;
+  renderView();
+}
+
+function showFailure(name, e, ms) {
+  state.result = null;
+  $("result").hidden = false;
+  const summary = $("result-summary");
+  summary.className = "error";
+  const kind = e instanceof McpError && e.code !== null ? `JSON-RPC error ${e.code}` : "request failed";
+  summary.textContent = `${name}: ${kind} (${ms.toFixed(0)} ms).`;
+  $("result-views").hidden = true;
+  const detail = e instanceof McpError && e.data ? `\n\n${JSON.stringify(e.data, null, 2)}` : "";
+  $("result-body").replaceChildren(el("div", { class: "error-box", text: `${e.message}${detail}` }));
+}
+
+function renderView() {
+  if (!state.result) return;
+  for (const b of document.querySelectorAll("#result-views button")) {
+    b.setAttribute("aria-pressed", b.dataset.view === state.view ? "true" : "false");
+  }
+  const value = valueOf(state.result);
+  const body = $("result-body");
+  if (state.view === "table") {
+    const rows = rowsOf(value);
+    if (rows) {
+      const caption = rows.record ? "One record" : `${rows.rows.length} rows${rows.path ? ` (${rows.path})` : ""}`;
+      body.replaceChildren(el("div", { class: "table-wrap" }, tableElement(document, rows, caption)));
+      return;
+    }
+  }
+  if (state.view === "raw") {
+    body.replaceChildren(el("pre", { class: "raw", text: JSON.stringify(state.result, null, 2) }));
+    return;
+  }
+  body.replaceChildren(el("div", { class: "tree" }, treeElement(document, value)));
+}
+
+// --- wiring ------------------------------------------------------------------------------
+
+$("connect").addEventListener("submit", connect);
+$("station").addEventListener("change", chooseStation);
+$("reload-stations").addEventListener("click", loadStations);
+$("filter").addEventListener("input", renderCatalog);
+$("filter").addEventListener("keydown", (e) => {
+  if (e.key === "Escape") {
+    e.target.value = "";
+    renderCatalog();
+  }
+});
+for (const b of document.querySelectorAll("#result-views button")) {
+  b.addEventListener("click", () => {
+    state.view = b.dataset.view;
+    renderView();
+  });
+}
+document.addEventListener("keydown", (e) => {
+  const typing = ["INPUT", "TEXTAREA", "SELECT"].includes(document.activeElement?.tagName);
+  if (e.key === "/" && !typing && !$("app").hidden) {
+    e.preventDefault();
+    $("filter").focus();
+  }
+});
+document.body.dataset.ready = "true";

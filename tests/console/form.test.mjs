@@ -1,0 +1,174 @@
+// Unit tests for the console's form generator (console/form.js): schema -> fields, and
+// form values -> arguments or errors. Run by `make test` (node --test tests/console/).
+// The schemas are the ones the bridge really publishes (generated/tools.json).
+
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { check, fieldsOf, nonNull, readForm, skeleton } from "../../console/form.js";
+
+const manifest = JSON.parse(readFileSync(new URL("../../generated/tools.json", import.meta.url), "utf8"));
+const schemaOf = (name) => {
+  const tool = manifest.tools.find((t) => t.name === name);
+  assert.ok(tool, `tool ${name} is in generated/tools.json`);
+  return tool.inputSchema;
+};
+const byName = (fields) => Object.fromEntries(fields.map((f) => [f.name, f]));
+
+test("a path id becomes a required whole-number field", () => {
+  const fields = fieldsOf(schemaOf("get_poi"));
+  assert.deepEqual(fields.map((f) => f.name), ["poi_id"]);
+  assert.equal(fields[0].kind, "integer");
+  assert.equal(fields[0].required, true);
+  assert.equal(fields[0].label, "Poi Id");
+});
+
+test("required fields come first; query bounds become hints", () => {
+  const fields = fieldsOf(schemaOf("station_timeline"));
+  assert.equal(fields[0].name, "station_slug");
+  assert.equal(fields[0].required, true);
+  const limit = byName(fields).limit;
+  assert.equal(limit.kind, "integer");
+  assert.equal(limit.required, false);
+  assert.match(limit.hint, /≥ 0/);
+  assert.match(limit.hint, /≤ 200/);
+  assert.match(limit.hint, /default 50/);
+});
+
+test("a request body becomes a JSON field with a skeleton of its required properties", () => {
+  const body = byName(fieldsOf(schemaOf("create_poi"))).body;
+  assert.equal(body.kind, "json");
+  assert.equal(body.label, "body (PoiCreate)");
+  assert.equal(body.required, true);
+  assert.deepEqual(JSON.parse(body.template), { name: "" });
+});
+
+test("enums become selects, booleans tri-state, nullable accepts null", () => {
+  const schema = {
+    type: "object",
+    properties: {
+      status: { type: "string", enum: ["open", "closed"] },
+      kind: { const: "poi" },
+      active: { type: "boolean" },
+      note: { anyOf: [{ type: "string" }, { type: "null" }] },
+      tags: { type: "array", items: { type: "string" } },
+      count: { type: ["integer", "null"] },
+    },
+    required: ["status"],
+  };
+  const f = byName(fieldsOf(schema));
+  assert.equal(f.status.kind, "enum");
+  assert.deepEqual(f.status.options, ["open", "closed"]);
+  assert.equal(f.kind.kind, "enum");
+  assert.deepEqual(f.kind.options, ["poi"]);
+  assert.equal(f.active.kind, "boolean");
+  assert.equal(f.note.kind, "text");
+  assert.equal(f.note.nullable, true);
+  assert.equal(f.tags.kind, "list");
+  assert.equal(f.count.kind, "integer");
+  assert.equal(f.count.nullable, true);
+});
+
+test("the context argument is not a form field", () => {
+  const schema = { type: "object", properties: { poi_id: { type: "integer" }, context: { type: "object" } } };
+  assert.deepEqual(fieldsOf(schema).map((f) => f.name), ["poi_id"]);
+});
+
+test("a missing required field is an error and nothing is sent", () => {
+  const fields = fieldsOf(schemaOf("get_poi"));
+  const { args, errors } = readForm(fields, { poi_id: "   " });
+  assert.deepEqual(args, {});
+  assert.deepEqual(errors, [{ field: "poi_id", message: "Poi Id is required" }]);
+});
+
+test("values are converted to the schema's types", () => {
+  const fields = fieldsOf(schemaOf("station_timeline"));
+  const { args, errors } = readForm(fields, { station_slug: "ops-center", limit: "20", offset: "" });
+  assert.deepEqual(errors, []);
+  assert.deepEqual(args, { station_slug: "ops-center", limit: 20 });
+});
+
+test("a number out of bounds, or not a number, is refused with the field named", () => {
+  const fields = fieldsOf(schemaOf("station_timeline"));
+  let { errors } = readForm(fields, { station_slug: "x", limit: "500" });
+  assert.equal(errors.length, 1);
+  assert.equal(errors[0].field, "limit");
+  assert.match(errors[0].message, /≤ 200/);
+  ({ errors } = readForm(fields, { station_slug: "x", limit: "ten" }));
+  assert.match(errors[0].message, /whole number/);
+});
+
+test("a JSON body is parsed and checked against its schema", () => {
+  const fields = fieldsOf(schemaOf("create_poi"));
+  let r = readForm(fields, { body: '{"name": "Relay north", "risk_level": "high"}' });
+  assert.deepEqual(r.errors, []);
+  assert.deepEqual(r.args, { body: { name: "Relay north", risk_level: "high" } });
+
+  r = readForm(fields, { body: "{name: oops}" });
+  assert.equal(r.errors.length, 1);
+  assert.match(r.errors[0].message, /not valid JSON/);
+
+  r = readForm(fields, { body: '{"risk_level": 3}' });
+  assert.equal(r.errors.length, 1);
+  assert.match(r.errors[0].message, /body\.name is required/);
+  assert.match(r.errors[0].message, /body\.risk_level must be string, not number/);
+
+  r = readForm(fields, { body: "[1]" });
+  assert.match(r.errors[0].message, /body must be object, not array/);
+
+  r = readForm(fields, { body: '{"name": ""}' });
+  assert.match(r.errors[0].message, /at least 1 characters/);
+});
+
+test("PATCH bodies keep null (it clears a field)", () => {
+  const fields = fieldsOf(schemaOf("update_poi"));
+  const { args, errors } = readForm(fields, { poi_id: "4", body: '{"notes": null}' });
+  assert.deepEqual(errors, []);
+  assert.deepEqual(args, { poi_id: 4, body: { notes: null } });
+});
+
+test("lists accept comma-separated values or a JSON array", () => {
+  const schema = { type: "object", properties: { ids: { type: "array", items: { type: "integer" } } } };
+  const fields = fieldsOf(schema);
+  assert.deepEqual(readForm(fields, { ids: "1, 2,3" }).args, { ids: [1, 2, 3] });
+  assert.deepEqual(readForm(fields, { ids: "[4,5]" }).args, { ids: [4, 5] });
+  assert.match(readForm(fields, { ids: "1, x" }).errors[0].message, /item 2 must be a whole number/);
+});
+
+test("enum values must be one of the choices; nullable enums accept null", () => {
+  const schema = {
+    type: "object",
+    properties: { s: { anyOf: [{ type: "string", enum: ["a", "b"] }, { type: "null" }] } },
+  };
+  const fields = fieldsOf(schema);
+  assert.equal(fields[0].kind, "enum");
+  assert.deepEqual(readForm(fields, { s: "b" }).args, { s: "b" });
+  assert.deepEqual(readForm(fields, { s: "null" }).args, { s: null });
+  assert.match(readForm(fields, { s: "c" }).errors[0].message, /one of a, b/);
+});
+
+test("every tool the bridge publishes gets a form without throwing, with labels", () => {
+  for (const tool of manifest.tools) {
+    const fields = fieldsOf(tool.inputSchema);
+    for (const f of fields) {
+      assert.ok(f.label, `${tool.name}.${f.name} has a label`);
+      assert.ok(["enum", "boolean", "integer", "number", "text", "list", "json"].includes(f.kind));
+    }
+    const required = (tool.inputSchema.required || []).filter((n) => n !== "context");
+    const { errors } = readForm(fields, {});
+    assert.deepEqual(errors.map((e) => e.field).sort(), [...required].sort(), tool.name);
+  }
+});
+
+test("helpers: nonNull and skeleton and check", () => {
+  assert.deepEqual(nonNull({ type: ["string", "null"] }), { schema: { type: "string" }, nullable: true });
+  assert.equal(skeleton({ type: "string" }), "");
+  assert.deepEqual(
+    JSON.parse(skeleton({ type: "object", properties: { a: { type: "integer" }, b: { enum: ["x"] } }, required: ["a", "b"] })),
+    { a: 0, b: "x" },
+  );
+  assert.deepEqual(check({ type: "integer" }, 1.5, "n"), ["n must be integer, not number"]);
+  assert.deepEqual(check({ anyOf: [{ type: "string" }, { type: "null" }] }, null), []);
+  const closed = { type: "object", properties: { a: { type: "string" } }, additionalProperties: false };
+  assert.deepEqual(check(closed, { a: "x", colour: "red" }, "body"), ["body.colour is not a known field"]);
+});
