@@ -24,6 +24,7 @@ FROM deps AS build
 COPY build.rs .env.example ./
 COPY openapi ./openapi
 COPY src ./src
+COPY console ./console
 RUN cargo build --release --locked --bin vtoc-mcp \
     && strip target/release/vtoc-mcp \
     && ./target/release/vtoc-mcp tools > /dev/null

@@ -9,7 +9,7 @@ NEW ?= openapi/vtoc.json
 VTOC := $(CARGO) run --locked --
 
 .DEFAULT_GOAL := help
-.PHONY: help build test generate check-generated check-deploy run run-http run-stdio demo lint fmt mcp-run mcp-test inspect sync-spec diff doctor setup-container setup-cloud soak fuzz bench
+.PHONY: help build test screenshot generate check-generated check-deploy run run-http run-stdio demo lint fmt mcp-run mcp-test inspect sync-spec diff doctor setup-container setup-cloud soak fuzz bench
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 20
@@ -17,10 +17,16 @@ help: ## List the targets
 build: ## Build (debug)
 	$(CARGO) build --locked
 
-test: ## Run every test (generator, runtime, end to end, drift)
+test: ## Run every test (generator, runtime, end to end, drift, console in Node and headless Chromium)
+	./scripts/setup-test-deps.sh
 	$(CARGO) test --locked
+	node --test $(wildcard tests/console/*.test.mjs)
 
 mcp-test: test ## Same as test
+
+screenshot: ## Rewrite docs/console.png from the browser test (headless Chromium)
+	./scripts/setup-test-deps.sh
+	UPDATE_SCREENSHOT=1 $(CARGO) test --locked --test browser
 
 generate: ## Rewrite generated/ and the mapping in docs/API.md from openapi/vtoc.json
 	UPDATE_GENERATED=1 $(CARGO) test --locked --test drift

@@ -276,13 +276,14 @@ function selectTool(name) {
       form.requestSubmit();
     }
   });
-  panel.replaceChildren(
+  const parts = [
     el("h2", { id: "tool-title" }, el("span", { text: tool.title || name }), " ", el("code", { text: name })),
     off ? el("p", { class: "error-box", text: `Off on this server: ${off}` }) : null,
     el("p", { text: info.description || tool.description || "" }),
     facts,
     form,
-  );
+  ];
+  panel.replaceChildren(...parts.filter(Boolean));
   const first = form.querySelector("input, select, textarea");
   (first || run).focus();
 }

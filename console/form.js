@@ -64,7 +64,7 @@ function hintOf(s, kind, nullable) {
   if (s.maxLength !== undefined) parts.push(`at most ${s.maxLength} characters`);
   if (kind === "list") parts.push("comma-separated, or a JSON array");
   if (kind === "json") parts.push(s.type === "object" ? "a JSON object" : "JSON");
-  if (nullable) parts.push("type null to clear");
+  if (nullable) parts.push(kind === "enum" || kind === "boolean" ? "null clears" : "type null to clear");
   if (s.default !== undefined) parts.push(`default ${JSON.stringify(s.default)}`);
   return parts.join("; ");
 }

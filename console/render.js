@@ -83,8 +83,16 @@ export function tableElement(doc, t, caption) {
     row.forEach((cell, i) => {
       const td = doc.createElement(t.record && i === 0 ? "th" : "td");
       if (t.record && i === 0) td.scope = "row";
-      td.textContent = cellText(cell);
-      if (typeof cell === "number") td.className = "num";
+      const text = cellText(cell);
+      if (cell !== null && typeof cell === "object") {
+        // Nested values: the start, with the whole value on hover and in the JSON tree.
+        td.textContent = text.length > 80 ? `${text.slice(0, 79)}…` : text;
+        td.title = text;
+        td.className = "nested";
+      } else {
+        td.textContent = text;
+        if (typeof cell === "number") td.className = "num";
+      }
       r.append(td);
     });
     body.append(r);

@@ -207,7 +207,9 @@ impl ServeArgs {
             }
             _ => Err(err(
                 "MCP_PUBLIC_URL",
-                format!("`{raw}` is not an absolute http(s) URL; give the URL clients use for /mcp, e.g. https://ops.example.org/mcp"),
+                format!(
+                    "`{raw}` is not an absolute http(s) URL; give the URL clients use for /mcp, e.g. https://ops.example.org/mcp"
+                ),
             )),
         }
     }

@@ -7,6 +7,7 @@
 use crate::auth::HttpGuard;
 use crate::server::Bridge;
 use axum::Json;
+use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::serve::ListenerExt;
 use rmcp::ServiceExt;
@@ -67,7 +68,7 @@ pub fn router(bridge: Bridge, settings: HttpSettings, cancel: CancellationToken)
     let tool_count = bridge.tools().len();
     let config = StreamableHttpServerConfig::default()
         .with_cancellation_token(cancel)
-        .with_allowed_hosts(settings.allowed_hosts)
+        .with_allowed_hosts(settings.allowed_hosts.clone())
         .with_max_request_body_bytes(settings.guard.max_request_bytes)
         // Stateless: 2025-era requests are answered without a session, as 2026-07-28
         // requests always are.
@@ -88,13 +89,21 @@ pub fn router(bridge: Bridge, settings: HttpSettings, cancel: CancellationToken)
     let config_guard = settings.guard.clone();
     let config_bridge = bridge.clone();
     let (public_url, stateless) = (settings.public_url.clone(), settings.stateless);
+    let config_hosts = settings.allowed_hosts.clone();
     let mut app = axum::Router::new()
         .nest_service("/mcp", mcp)
         .route(
             "/.well-known/mcp-config",
             get(move |request: axum::extract::Request| {
                 let (guard, bridge, public_url) = (config_guard.clone(), config_bridge.clone(), public_url.clone());
-                async move { client_config(&bridge, &guard, public_url, stateless, request) }
+                let hosts = config_hosts.clone();
+                async move {
+                    // The same Host check rmcp applies to /mcp (DNS rebinding).
+                    if !host_allowed(&hosts, request.headers()) {
+                        return (http::StatusCode::FORBIDDEN, "Host not allowed (MCP_ALLOWED_HOSTS)").into_response();
+                    }
+                    client_config(&bridge, &guard, public_url, stateless, request)
+                }
             }),
         )
         .layer(axum::middleware::from_fn_with_state(settings.guard, crate::auth::guard))
@@ -130,6 +139,21 @@ pub fn router(bridge: Bridge, settings: HttpSettings, cancel: CancellationToken)
     app
 }
 
+/// Is the request's `Host` (with or without its port) one of `allowed`? An empty list
+/// allows any host, as rmcp does.
+fn host_allowed(allowed: &[String], headers: &http::HeaderMap) -> bool {
+    if allowed.is_empty() {
+        return true;
+    }
+    let Some(host) = headers.get(http::header::HOST).and_then(|v| v.to_str().ok()) else { return false };
+    let bare = match host.rsplit_once(':') {
+        Some((h, port)) if port.chars().all(|c| c.is_ascii_digit()) => h,
+        _ => host,
+    };
+    let bare = bare.trim_start_matches('[').trim_end_matches(']');
+    allowed.iter().any(|a| a.eq_ignore_ascii_case(host) || a.eq_ignore_ascii_case(bare))
+}
+
 /// `GET /.well-known/mcp-config` for the caller the guard authenticated.
 fn client_config(
     bridge: &Bridge,
@@ -138,7 +162,6 @@ fn client_config(
     stateless: bool,
     request: axum::extract::Request,
 ) -> axum::response::Response {
-    use axum::response::IntoResponse;
     let Some(caller) = request.extensions().get::<crate::auth::Caller>() else {
         return (http::StatusCode::UNAUTHORIZED, "not authenticated").into_response();
     };

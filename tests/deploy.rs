@@ -129,3 +129,48 @@ fn the_compose_mcp_service_is_published_on_loopback_only() {
         }
     }
 }
+
+/// The image build copies every file the crate compiles in: each top-level path an
+/// `include_str!`/`include_bytes!` in `src/` reaches is `COPY`'d by the Dockerfile and not
+/// excluded by `.dockerignore`.
+#[test]
+fn the_image_build_copies_every_file_compiled_in() {
+    let dockerfile = read("Dockerfile");
+    let copied: BTreeSet<String> = dockerfile
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("COPY "))
+        .filter(|l| !l.starts_with("--from"))
+        .flat_map(|l| {
+            let parts: Vec<&str> = l.split_whitespace().collect();
+            parts[..parts.len() - 1].iter().map(|p| p.trim_end_matches('/').to_string()).collect::<Vec<_>>()
+        })
+        .collect();
+    let ignored: Vec<String> = read(".dockerignore")
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#') && !l.starts_with('!'))
+        .map(|l| l.trim_end_matches('/').to_string())
+        .collect();
+    let mut needed = BTreeSet::new();
+    for entry in std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/src")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "rs") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).unwrap();
+        for marker in ["include_str!(\"../", "include_bytes!(\"../"] {
+            for piece in text.split(marker).skip(1) {
+                let target = piece.split('"').next().unwrap();
+                needed.insert(target.split('/').next().unwrap().to_string());
+            }
+        }
+    }
+    assert!(needed.contains("console"), "the console's files are compiled in: {needed:?}");
+    for top in &needed {
+        assert!(
+            copied.contains(top),
+            "the Dockerfile does not COPY {top}, which src/ compiles in (copied: {copied:?})"
+        );
+        assert!(!ignored.contains(top), ".dockerignore excludes {top}, which src/ compiles in");
+    }
+}

@@ -100,6 +100,15 @@ async fn the_client_config_needs_the_same_authentication_as_mcp() {
     assert!(headers["www-authenticate"].to_str().unwrap().starts_with("Bearer "));
     let (status, _, _) = config(&bridge, Some("not-a-token")).await;
     assert_eq!(status, 401);
+    // A page on another name that resolves here (DNS rebinding) is refused, as on /mcp.
+    let r = reqwest::Client::new()
+        .get(bridge.url.replace("/mcp", "/.well-known/mcp-config"))
+        .bearer_auth(READER)
+        .header("host", "attacker.example")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
 }
 
 #[tokio::test]

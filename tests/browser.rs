@@ -1,0 +1,419 @@
+//! The operator console in a real browser: headless Chromium driven over WebDriver
+//! (`chromedriver`), against the `vtoc-mcp` binary serving HTTP with its embedded demo
+//! backend, everything on loopback.
+//!
+//! Needs the Debian packages `chromium` and `chromium-driver` (`make test` installs them
+//! through `scripts/setup-test-deps.sh`). `CHROMEDRIVER` and `CHROMIUM` override the
+//! binaries. With `UPDATE_SCREENSHOT=1`, the screenshot of a tool result is written to
+//! `docs/console.png` (it is always written to `target/console.png`).
+
+use serde_json::{Value, json};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const OPERATOR: &str = "operator-0123456789abcdef0123456789abcdef";
+const WAIT: Duration = Duration::from_secs(15);
+
+/// A process killed (with its process group) when dropped.
+struct Process {
+    child: Child,
+    /// Leads its own process group (chromedriver and the browsers it starts).
+    group: bool,
+    _dir: Option<tempfile::TempDir>,
+}
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        if self.group {
+            let pgid = format!("-{}", self.child.id());
+            let _ = Command::new("kill").args(["-KILL", "--", &pgid]).stderr(Stdio::null()).status();
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn find(var: &str, candidates: &[&str]) -> PathBuf {
+    if let Some(p) = std::env::var_os(var) {
+        return PathBuf::from(p);
+    }
+    candidates.iter().map(PathBuf::from).find(|p| p.exists()).unwrap_or_else(|| {
+        panic!(
+            "{} not found (looked in {candidates:?}); install the Debian packages chromium and chromium-driver \
+             (scripts/setup-test-deps.sh does it), or set {var}",
+            candidates[0]
+        )
+    })
+}
+
+/// `vtoc-mcp serve --transport http --demo` on 127.0.0.1:0; returns the process and the
+/// base URL (without `/mcp`).
+fn start_bridge(env: &[(&str, &str)]) -> (Process, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("server.log");
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_vtoc-mcp"));
+    cmd.args(["serve", "--transport", "http", "--bind", "127.0.0.1:0", "--demo"])
+        .env_remove("VTOC_API_BASE_URL")
+        .env_remove("VTOC_API_TOKEN")
+        .env("MCP_AUTH_TOKENS", format!("operator:admin:{OPERATOR}"))
+        .env("MCP_AUDIT_LOG", "off")
+        .env("VTOC_MCP_LOG", "info")
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(&log).unwrap());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let child = cmd.spawn().expect("start vtoc-mcp");
+    let process = Process { child, group: false, _dir: Some(dir) };
+    let started = Instant::now();
+    while started.elapsed() < WAIT {
+        let text = std::fs::read_to_string(&log).unwrap_or_default();
+        if let Some(line) = text.lines().find(|l| l.contains("MCP streamable HTTP on http://")) {
+            let url = line[line.find("http://").unwrap()..].trim().trim_end_matches("/mcp").to_string();
+            return (process, url);
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    panic!("vtoc-mcp did not start: {}", std::fs::read_to_string(&log).unwrap_or_default());
+}
+
+/// A minimal W3C WebDriver client over chromedriver.
+struct Browser {
+    http: reqwest::Client,
+    session: String,
+    _driver: Process,
+}
+
+struct Element(String);
+
+const ELEMENT_KEY: &str = "element-6066-11e4-a52e-4f735466cecf";
+
+impl Browser {
+    async fn start() -> Browser {
+        let driver_bin = find("CHROMEDRIVER", &["/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver"]);
+        let chromium =
+            find("CHROMIUM", &["/usr/lib/chromium/chromium", "/usr/bin/chromium", "/usr/bin/chromium-browser"]);
+        // chromedriver needs a port number: take a free one from the OS.
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let mut cmd = Command::new(&driver_bin);
+        cmd.arg(format!("--port={port}")).stdout(Stdio::null()).stderr(Stdio::null());
+        std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
+        // The browser profile lives (and is removed) with the driver.
+        let profile = tempfile::tempdir().unwrap();
+        let profile_path = profile.path().display().to_string();
+        let driver = Process { child: cmd.spawn().expect("start chromedriver"), group: true, _dir: Some(profile) };
+        let base = format!("http://127.0.0.1:{port}");
+        vtoc_mcp::config::install_crypto_provider();
+        let http = reqwest::Client::builder().no_proxy().build().unwrap();
+        let started = Instant::now();
+        loop {
+            if let Ok(r) = http.get(format!("{base}/status")).send().await
+                && let Ok(v) = r.json::<Value>().await
+                && v["value"]["ready"] == true
+            {
+                break;
+            }
+            assert!(started.elapsed() < WAIT, "chromedriver did not start");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let args = [
+            "--headless=new".to_string(),
+            "--no-sandbox".into(),
+            "--disable-gpu".into(),
+            "--disable-dev-shm-usage".into(),
+            "--disable-background-networking".into(),
+            "--disable-component-update".into(),
+            "--disable-default-apps".into(),
+            "--disable-extensions".into(),
+            "--disable-sync".into(),
+            "--no-first-run".into(),
+            "--window-size=1280,1200".into(),
+            "--force-device-scale-factor=1".into(),
+            format!("--user-data-dir={profile_path}"),
+        ];
+        let caps = json!({"capabilities": {"alwaysMatch": {
+            "browserName": "chrome",
+            "goog:chromeOptions": {"binary": chromium, "args": args},
+        }}});
+        let r: Value = http.post(format!("{base}/session")).json(&caps).send().await.unwrap().json().await.unwrap();
+        let session = r["value"]["sessionId"].as_str().unwrap_or_else(|| panic!("no WebDriver session: {r}"));
+        Browser { http, session: format!("{base}/session/{session}"), _driver: driver }
+    }
+
+    async fn cmd(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
+        let url = format!("{}{path}", self.session);
+        let mut r = self.http.request(method, &url);
+        if let Some(b) = body {
+            r = r.json(&b);
+        }
+        let v: Value = r.send().await.unwrap().json().await.unwrap();
+        if v["value"].get("error").is_some() {
+            panic!("WebDriver {path}: {}", v["value"]);
+        }
+        v["value"].clone()
+    }
+
+    async fn post(&self, path: &str, body: Value) -> Value {
+        self.cmd(reqwest::Method::POST, path, Some(body)).await
+    }
+
+    async fn get(&self, path: &str) -> Value {
+        self.cmd(reqwest::Method::GET, path, None).await
+    }
+
+    async fn goto(&self, url: &str) {
+        self.post("/url", json!({"url": url})).await;
+    }
+
+    async fn js(&self, script: &str, args: Value) -> Value {
+        self.post("/execute/sync", json!({"script": script, "args": args})).await
+    }
+
+    async fn find_all(&self, css: &str) -> Vec<Element> {
+        let v = self.post("/elements", json!({"using": "css selector", "value": css})).await;
+        v.as_array().unwrap().iter().map(|e| Element(e[ELEMENT_KEY].as_str().unwrap().to_string())).collect()
+    }
+
+    /// The first element matching `css`, waiting for it to appear (and be displayed).
+    async fn find(&self, css: &str) -> Element {
+        let started = Instant::now();
+        loop {
+            if let Some(e) = self.find_all(css).await.into_iter().next()
+                && self.get(&format!("/element/{}/displayed", e.0)).await == true
+            {
+                return e;
+            }
+            if started.elapsed() > WAIT {
+                let body = self.js("return document.body.innerText", json!([])).await;
+                panic!(
+                    "no visible element matches `{css}` after {WAIT:?}; the page says:\n{}",
+                    body.as_str().unwrap_or("")
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    async fn click(&self, css: &str) {
+        let e = self.find(css).await;
+        self.post(&format!("/element/{}/click", e.0), json!({})).await;
+    }
+
+    async fn type_into(&self, css: &str, text: &str) {
+        let e = self.find(css).await;
+        self.post(&format!("/element/{}/clear", e.0), json!({})).await;
+        self.post(&format!("/element/{}/value", e.0), json!({"text": text})).await;
+    }
+
+    async fn text(&self, css: &str) -> String {
+        let e = self.find(css).await;
+        self.get(&format!("/element/{}/text", e.0)).await.as_str().unwrap_or_default().to_string()
+    }
+
+    /// Wait until the text of `css` contains `needle`; returns that text.
+    async fn wait_text(&self, css: &str, needle: &str) -> String {
+        let started = Instant::now();
+        loop {
+            let text = self.text(css).await;
+            if text.contains(needle) {
+                return text;
+            }
+            assert!(started.elapsed() < WAIT, "`{css}` never said `{needle}`; it says: {text}");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    async fn screenshot(&self, path: &Path) {
+        let b64 = self.get("/screenshot").await;
+        let png = decode_base64(b64.as_str().unwrap());
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, png).unwrap();
+    }
+
+    async fn quit(self) {
+        let _ = self.http.delete(&self.session).send().await;
+    }
+}
+
+fn decode_base64(s: &str) -> Vec<u8> {
+    let table = |c: u8| -> Option<u32> {
+        Some(match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'+' => 62,
+            b'/' => 63,
+            _ => return None,
+        } as u32)
+    };
+    let mut out = Vec::with_capacity(s.len() * 3 / 4);
+    let (mut acc, mut bits) = (0u32, 0);
+    for v in s.bytes().filter_map(table) {
+        acc = (acc << 6) | v;
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+        }
+    }
+    out
+}
+
+async fn connect(browser: &Browser, token: &str) {
+    browser.type_into("#token", token).await;
+    browser.click("#connect-button").await;
+}
+
+/// The path of the whole operator session: a wrong token, then connect, choose a station,
+/// run a read tool and read its rows, submit a form with a missing field, and try a write
+/// tool on a read-only server.
+#[tokio::test]
+async fn an_operator_connects_picks_a_station_runs_tools_and_sees_refusals() {
+    let (_bridge, base) = start_bridge(&[]);
+    let browser = Browser::start().await;
+    browser.goto(&format!("{base}/console")).await;
+    assert_eq!(browser.js("return document.title", json!([])).await, "vTOC MCP console");
+
+    // A wrong token: the server's 401 is shown, and the tools stay hidden.
+    connect(&browser, "not-the-token").await;
+    let status = browser.wait_text("#status", "Could not connect").await;
+    assert!(status.contains("HTTP 401"), "{status}");
+    assert_eq!(browser.js("return document.getElementById('app').hidden", json!([])).await, true);
+
+    // The right token: connected, with the read-only server's write tools marked off.
+    connect(&browser, OPERATOR).await;
+    let status = browser.wait_text("#status", "Connected").await;
+    assert!(status.contains("as operator (vtoc:admin)"), "{status}");
+    assert!(status.contains("off on this server (read-only)"), "{status}");
+    assert_eq!(browser.js("return document.getElementById('token').value", json!([])).await, "", "token field cleared");
+
+    // Stations come from the demo backend through the bridge's list_stations tool.
+    browser.find("#station option[value='relay-north']").await;
+    browser.click("#station option[value='relay-north']").await;
+    browser.wait_text("#status", "station relay-north").await;
+
+    // The chosen station reaches vTOC: the demo backend filters events by x-station-id.
+    browser.click("button[data-tool='list_events']").await;
+    browser.wait_text("#tool-title", "list_events").await;
+    browser.click("#run").await;
+    let summary = browser.wait_text("#result-summary", "list_events: OK").await;
+    assert!(summary.contains(", 1 row."), "one event at relay-north: {summary}");
+    let stations = browser.js("return [...document.querySelectorAll('#result-body tbody tr')].length", json!([])).await;
+    assert_eq!(stations, 1);
+    browser.click("#station option[value='']").await;
+    browser.wait_text("#status", "the server default").await;
+    browser.click("#run").await;
+    let summary = browser.wait_text("#result-summary", "rows.").await;
+    assert!(summary.contains(", 10 rows."), "every station's events without a context: {summary}");
+    browser.click("#station option[value='relay-north']").await;
+    browser.wait_text("#status", "station relay-north").await;
+
+    // Tools are grouped by tag, with plain annotations.
+    let groups = browser
+        .js("return [...document.querySelectorAll('#tool-groups summary')].map(s => s.textContent)", json!([]))
+        .await;
+    let groups: Vec<&str> = groups.as_array().unwrap().iter().filter_map(Value::as_str).collect();
+    assert!(groups.iter().any(|g| g.starts_with("poi (")), "{groups:?}");
+    assert!(groups.iter().any(|g| g.starts_with("station-dashboard (")), "{groups:?}");
+    let badge = browser.text("button[data-tool='list_poi'] .badge").await;
+    assert_eq!(badge, "read-only");
+
+    // A read tool: its rows are shown as a table.
+    browser.click("button[data-tool='list_poi']").await;
+    browser.wait_text("#tool-title", "list_poi").await;
+    let panel = browser.text("#tool").await;
+    assert!(panel.contains("GET /api/v1/poi") && panel.contains("Reads only\nyes"), "{panel}");
+    assert!(!panel.lines().any(|l| l.trim() == "null" || l.trim() == "undefined"), "{panel}");
+    browser.click("#run").await;
+    let summary = browser.wait_text("#result-summary", "OK").await;
+    assert!(summary.contains("rows"), "{summary}");
+    let cells = browser
+        .js("return [...document.querySelectorAll('#result-body td')].map(td => td.textContent)", json!([]))
+        .await;
+    assert!(cells.as_array().unwrap().iter().any(|c| c == "Viktor Sokolov"), "the demo POIs are in the table: {cells}");
+    let headers = browser
+        .js("return [...document.querySelectorAll('#result-body th')].map(th => th.textContent)", json!([]))
+        .await;
+    assert!(headers.as_array().unwrap().iter().any(|h| h == "risk_level"), "{headers}");
+    browser.js("window.scrollTo(0, 0); document.querySelector('#catalog').scrollTop = 0", json!([])).await;
+    let shot = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("console.png");
+    browser.screenshot(&shot).await;
+    if std::env::var_os("UPDATE_SCREENSHOT").is_some() {
+        std::fs::copy(&shot, Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/console.png")).unwrap();
+    }
+
+    // The JSON tree view of the same result.
+    browser.click("#result-views button[data-view='tree']").await;
+    browser.find("#result-body .tree details").await;
+
+    // A form with a missing required field: refused in the page, nothing sent.
+    browser.click("button[data-tool='get_poi']").await;
+    browser.wait_text("#tool-title", "get_poi").await;
+    browser.click("#run").await;
+    let errors = browser.wait_text(".form-errors", "Not sent").await;
+    assert!(errors.contains("Poi Id is required"), "{errors}");
+    assert_eq!(
+        browser.js("return document.getElementById('arg-poi_id').getAttribute('aria-invalid')", json!([])).await,
+        "true"
+    );
+    assert_eq!(browser.js("return document.activeElement.id", json!([])).await, "arg-poi_id", "focus on the field");
+    // Corrected, it runs; the backend's record is shown as field/value rows.
+    browser.type_into("#arg-poi_id", "1").await;
+    browser.click("#run").await;
+    browser.wait_text("#result-summary", "get_poi: OK").await;
+    browser.click("#result-views button[data-view='table']").await;
+    browser.wait_text("#result-body caption", "One record").await;
+    // An unknown id: the backend's 404 detail is shown.
+    browser.type_into("#arg-poi_id", "99999").await;
+    browser.click("#run").await;
+    browser.wait_text("#result-summary", "the tool returned an error").await;
+    let detail = browser.text("#result-body .error-box").await;
+    assert!(detail.contains("404"), "{detail}");
+
+    // A write tool on a read-only server: the server refuses, and says how to change it.
+    browser.type_into("#filter", "create_poi").await;
+    browser.click("button[data-tool='create_poi']").await;
+    browser.wait_text("#tool", "Off on this server").await;
+    browser.type_into("#arg-arguments", r#"{"body": {"name": "Test"}}"#).await;
+    browser.click("#run").await;
+    browser.wait_text("#result-summary", "create_poi: the tool returned an error").await;
+    let refusal = browser.text("#result-body .error-box").await;
+    assert!(refusal.contains("read-only") && refusal.contains("MCP_ALLOW_WRITES"), "{refusal}");
+
+    browser.quit().await;
+}
+
+/// Destructive tools ask the operator first (the server's 2026-07-28 input-required round
+/// trip, shown as a dialog); cancelling sends nothing, confirming runs it.
+#[tokio::test]
+async fn a_destructive_tool_asks_for_confirmation_in_the_page() {
+    let (_bridge, base) = start_bridge(&[("MCP_ALLOW_WRITES", "true")]);
+    let browser = Browser::start().await;
+    browser.goto(&format!("{base}/console/")).await;
+    connect(&browser, OPERATOR).await;
+    browser.wait_text("#status", "Connected").await;
+
+    browser.click("button[data-tool='delete_poi']").await;
+    browser.wait_text("#tool", "yes: you will be asked to confirm").await;
+    browser.type_into("#arg-poi_id", "2").await;
+    browser.click("#run").await;
+    let message = browser.wait_text("#confirm-message", "delete_poi").await;
+    assert!(message.contains("poi_id=2"), "{message}");
+    browser.click("#confirm-cancel").await;
+    let refused = browser.wait_text("#result-body .error-box", "did not confirm").await;
+    assert!(refused.contains("nothing was changed"), "{refused}");
+
+    browser.click("#run").await;
+    browser.wait_text("#confirm-message", "poi_id=2").await;
+    browser.click("#confirm-ok").await;
+    browser.wait_text("#result-summary", "delete_poi: OK").await;
+
+    // It is gone: reading it now shows the backend's 404.
+    browser.click("button[data-tool='get_poi']").await;
+    browser.type_into("#arg-poi_id", "2").await;
+    browser.click("#run").await;
+    browser.wait_text("#result-summary", "the tool returned an error").await;
+    assert!(browser.text("#result-body .error-box").await.contains("404"));
+    browser.quit().await;
+}
