@@ -133,3 +133,15 @@ async fn the_console_is_served_from_the_binary_with_a_strict_policy() {
     let r = http.get(format!("{base}/console/secrets.txt")).send().await.unwrap();
     assert_eq!(r.status(), 404);
 }
+
+#[tokio::test]
+async fn on_loopback_without_tokens_the_config_describes_the_local_caller() {
+    let backend = RecordingBackend::start().await;
+    let guard = GuardArgs { audit_log: "off".into(), ..GuardArgs::default() };
+    let bridge = start_guarded(backend_args(&backend.url), guard).await;
+    let (status, _, doc) = config(&bridge, None).await;
+    assert_eq!(status, 200, "{doc}");
+    assert_eq!(doc["auth"]["required"], false);
+    assert_eq!(doc["caller"], serde_json::json!({"name": "local", "scope": "vtoc:read"}));
+    assert!(doc["tools"].as_array().unwrap().iter().all(|t| t["annotations"]["readOnlyHint"] == true));
+}
