@@ -309,6 +309,8 @@ pub struct HttpGuard {
     pub anonymous: Option<Scope>,
     /// Extra allowed `Origin` values (same-origin requests always pass).
     pub allowed_origins: Vec<String>,
+    /// `Host` names answered (DNS rebinding); empty allows any.
+    pub allowed_hosts: Vec<String>,
     pub policy: Policy,
     pub forward_token: bool,
     pub max_request_bytes: usize,
@@ -325,6 +327,7 @@ impl HttpGuard {
         oauth: Option<JwtVerifier>,
         anonymous: Option<Scope>,
         allowed_origins: Vec<String>,
+        allowed_hosts: Vec<String>,
         policy: Policy,
         forward_token: bool,
         max_request_bytes: usize,
@@ -335,6 +338,7 @@ impl HttpGuard {
             oauth,
             anonymous,
             allowed_origins,
+            allowed_hosts,
             policy,
             forward_token,
             max_request_bytes,
@@ -375,11 +379,8 @@ impl HttpGuard {
         if let Some(s) = scope {
             value.push_str(&format!(", scope=\"{s}\""));
         }
-        let body = json!({
-            "error": error.map_or("unauthorized", |(c, _)| c),
-            "error_description": error.map_or("a bearer token is required", |(_, d)| d),
-        });
-        let mut response = (status, axum::Json(body)).into_response();
+        let (code, description) = error.unwrap_or(("unauthorized", "a bearer token is required"));
+        let mut response = refuse(status, code, description);
         if let Ok(v) = HeaderValue::from_str(&value) {
             response.headers_mut().insert(header::WWW_AUTHENTICATE, v);
         }
@@ -430,6 +431,20 @@ impl HttpGuard {
             Some(("invalid_token", "the token is not valid for this server")),
             None,
         ))
+    }
+
+    /// Is the request's `Host` (with or without its port) one of `allowed_hosts`?
+    fn host_allowed(&self, headers: &http::HeaderMap) -> bool {
+        if self.allowed_hosts.is_empty() {
+            return true;
+        }
+        let Some(host) = headers.get(header::HOST).and_then(|v| v.to_str().ok()) else { return false };
+        let bare = match host.rsplit_once(':') {
+            Some((h, port)) if port.chars().all(|c| c.is_ascii_digit()) => h,
+            _ => host,
+        };
+        let bare = bare.trim_start_matches('[').trim_end_matches(']');
+        self.allowed_hosts.iter().any(|a| a.eq_ignore_ascii_case(host) || a.eq_ignore_ascii_case(bare))
     }
 
     fn origin_allowed(&self, headers: &http::HeaderMap) -> bool {
@@ -485,27 +500,41 @@ struct PeekParams<'a> {
     name: Option<std::borrow::Cow<'a, str>>,
 }
 
+/// A refusal before rmcp: `{"error", "error_description"}`, as OAuth errors are written.
+fn refuse(status: StatusCode, error: &str, description: impl std::fmt::Display) -> Response {
+    (status, axum::Json(json!({"error": error, "error_description": description.to_string()}))).into_response()
+}
+
 /// The axum middleware in front of `/mcp`.
 pub async fn guard(State(guard): State<Arc<HttpGuard>>, request: Request, next: Next) -> Response {
     let started = Instant::now();
     let (mut parts, body) = request.into_parts();
+    if !guard.host_allowed(&parts.headers) {
+        let host = parts.headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
+        tracing::warn!(%host, "refused a request for a foreign Host");
+        return refuse(
+            StatusCode::FORBIDDEN,
+            "forbidden_host",
+            format!("Host {host} is not served here (MCP_ALLOWED_HOSTS)"),
+        );
+    }
     if !guard.origin_allowed(&parts.headers) {
         let origin = parts.headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
         tracing::warn!(%origin, "refused a request from a foreign Origin");
-        return (
+        return refuse(
             StatusCode::FORBIDDEN,
-            axum::Json(json!({"error": "forbidden_origin", "error_description": format!("Origin {origin} is not allowed (MCP_ALLOWED_ORIGINS)")})),
-        )
-            .into_response();
+            "forbidden_origin",
+            format!("Origin {origin} is not allowed (MCP_ALLOWED_ORIGINS)"),
+        );
     }
     let bytes = match to_bytes(body, guard.max_request_bytes).await {
         Ok(b) => b,
         Err(_) => {
-            return (
+            return refuse(
                 StatusCode::PAYLOAD_TOO_LARGE,
-                axum::Json(json!({"error": "request_too_large", "error_description": format!("the request body exceeds {} bytes (MCP_MAX_REQUEST_BYTES)", guard.max_request_bytes)})),
-            )
-                .into_response();
+                "request_too_large",
+                format!("the request body exceeds {} bytes (MCP_MAX_REQUEST_BYTES)", guard.max_request_bytes),
+            );
         }
     };
     let peek: Option<Peek<'_>> = serde_json::from_slice(&bytes).ok();
@@ -529,11 +558,7 @@ pub async fn guard(State(guard): State<Arc<HttpGuard>>, request: Request, next: 
     if let Some(id) = &session {
         let owner = guard.sessions.lock().unwrap_or_else(|p| p.into_inner()).owners.get(id).cloned();
         if owner.is_some_and(|o| o != caller.name) {
-            return (
-                StatusCode::FORBIDDEN,
-                axum::Json(json!({"error": "forbidden_session", "error_description": "this MCP session belongs to another caller"})),
-            )
-                .into_response();
+            return refuse(StatusCode::FORBIDDEN, "forbidden_session", "this MCP session belongs to another caller");
         }
     }
     if let Some(name) = tool_name
@@ -552,11 +577,11 @@ pub async fn guard(State(guard): State<Arc<HttpGuard>>, request: Request, next: 
     }
     let initialize = method == Some("initialize");
     if initialize && let Some(max) = guard.sessions_full().await {
-        return (
+        return refuse(
             StatusCode::SERVICE_UNAVAILABLE,
-            axum::Json(json!({"error": "too_many_sessions", "error_description": format!("{max} MCP sessions are open (MCP_MAX_SESSIONS); retry later")})),
-        )
-            .into_response();
+            "too_many_sessions",
+            format!("{max} MCP sessions are open (MCP_MAX_SESSIONS); retry later"),
+        );
     }
     let name = caller.name.clone();
     parts.extensions.insert(caller);
@@ -682,6 +707,7 @@ mod tests {
             None,
             Some(Scope::Read),
             vec!["https://ops.example.com".into()],
+            vec!["127.0.0.1".into(), "ops.example.com:8443".into()],
             Policy::default(),
             false,
             1024,
@@ -694,6 +720,11 @@ mod tests {
             }
             h
         };
+        assert!(guard.host_allowed(&headers(&[("host", "127.0.0.1:8765")])));
+        assert!(guard.host_allowed(&headers(&[("host", "ops.example.com:8443")])));
+        assert!(!guard.host_allowed(&headers(&[("host", "ops.example.com:9000")])));
+        assert!(!guard.host_allowed(&headers(&[("host", "attacker.example")])));
+        assert!(!guard.host_allowed(&headers(&[])));
         assert!(guard.origin_allowed(&headers(&[])));
         assert!(guard.origin_allowed(&headers(&[("origin", "https://ops.example.com")])));
         assert!(guard.origin_allowed(&headers(&[("origin", "http://127.0.0.1:8765"), ("host", "127.0.0.1:8765")])));

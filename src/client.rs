@@ -75,7 +75,8 @@ impl ClientHooks<Arc<CallCtx>> for Client {
 }
 
 /// Connection errors worth another attempt: a failed connect (nothing was sent) for any
-/// method; a broken connection or body for idempotent methods only (GET, PUT, DELETE), since
+/// method; a broken connection or body for idempotent methods only (RFC 9110: GET, HEAD, PUT,
+/// DELETE, OPTIONS, TRACE), since
 /// a POST or PATCH may have been applied before the connection broke. Timeouts are not
 /// retried: a slow backend stays slow, and the deadline is the caller's.
 fn retryable(e: &reqwest::Error, method: &reqwest::Method) -> bool {
@@ -85,17 +86,9 @@ fn retryable(e: &reqwest::Error, method: &reqwest::Method) -> bool {
     if e.is_connect() {
         return true;
     }
-    let idempotent = matches!(
-        *method,
-        reqwest::Method::GET
-            | reqwest::Method::HEAD
-            | reqwest::Method::PUT
-            | reqwest::Method::DELETE
-            | reqwest::Method::OPTIONS
-    );
     // A body cut off mid-way surfaces as a body or decode error (our own JSON decoding does
     // not go through reqwest).
-    idempotent && (e.is_request() || e.is_body() || e.is_decode())
+    method.is_idempotent() && (e.is_request() || e.is_body() || e.is_decode())
 }
 
 impl Client {

@@ -617,6 +617,7 @@ impl GuardArgs {
             jwt,
             anonymous,
             origins,
+            self.allowed_hosts(),
             self.policy(),
             self.forward_caller_token,
             self.max_request_bytes,

@@ -127,7 +127,6 @@ async fn serve(args: ServeArgs) -> Result<(), Failure> {
     let http = match args.transport {
         Transport::Http => Some(HttpSettings {
             guard: Arc::new(args.guard.http_guard(args.bind, guardrails.audit.clone())?),
-            allowed_hosts: args.guard.allowed_hosts(),
             stateless: args.stateless,
             session_idle: vtoc_mcp::config::seconds("MCP_SESSION_IDLE_SECS", args.session_idle_secs)?,
             max_sessions: args.max_sessions,
@@ -143,7 +142,7 @@ async fn serve(args: ServeArgs) -> Result<(), Failure> {
     let bridge = Bridge::new(backend.clone(), guardrails).map_err(anyhow::Error::msg)?;
     let policy = &bridge.guardrails().policy;
     tracing::info!(
-        tools = bridge.tools().len(),
+        tools = bridge.catalog().count(),
         backend = %backend.base_url,
         writes = policy.allow_writes,
         "vtoc-mcp ready{}",

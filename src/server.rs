@@ -196,7 +196,7 @@ impl Bridge {
 
     /// Every tool (whatever the policy), as the server would describe it.
     pub fn tools(&self) -> Vec<Tool> {
-        self.inner.entries.iter().map(|e| e.tool.clone()).collect()
+        self.catalog().map(|(_, tool)| tool.clone()).collect()
     }
 
     /// The tools a caller with `scope` sees in `tools/list`.

@@ -62,16 +62,6 @@ impl Surface {
         let ir = codegen::lower_spec(Input { spec, overrides }).map_err(|e| e.to_string())?;
         Surface::from_manifest(&manifest::to_value(&ir, ""))
     }
-
-    /// A spec or a manifest, told apart by content.
-    pub fn from_document(text: &str, overrides: Option<&str>) -> Result<Surface, String> {
-        let v: Value = serde_json::from_str(text).map_err(|e| format!("not JSON: {e}"))?;
-        if v.get("tools").is_some() && v.get("openapi").is_none() {
-            Surface::from_manifest(&v)
-        } else {
-            Surface::from_spec(text, overrides)
-        }
-    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]

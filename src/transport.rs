@@ -48,8 +48,6 @@ pub async fn serve_stdio(
 /// Settings of the HTTP transport.
 pub struct HttpSettings {
     pub guard: Arc<HttpGuard>,
-    /// `Host` names answered (rmcp refuses others with 403).
-    pub allowed_hosts: Vec<String>,
     /// No MCP sessions: any replica answers any request (see `MCP_STATELESS`).
     pub stateless: bool,
     /// Idle MCP sessions expire after this.
@@ -65,10 +63,10 @@ pub struct HttpSettings {
 /// The HTTP application: `/mcp` (streamable HTTP) behind the guard, `/healthz`, and the
 /// OAuth protected resource metadata when OAuth is configured.
 pub fn router(bridge: Bridge, settings: HttpSettings, cancel: CancellationToken) -> axum::Router {
-    let tool_count = bridge.tools().len();
+    let tool_count = bridge.catalog().count();
     let config = StreamableHttpServerConfig::default()
         .with_cancellation_token(cancel)
-        .with_allowed_hosts(settings.allowed_hosts.clone())
+        .with_allowed_hosts(settings.guard.allowed_hosts.clone())
         .with_max_request_body_bytes(settings.guard.max_request_bytes)
         // Stateless: 2025-era requests are answered without a session, as 2026-07-28
         // requests always are.
@@ -89,21 +87,13 @@ pub fn router(bridge: Bridge, settings: HttpSettings, cancel: CancellationToken)
     let config_guard = settings.guard.clone();
     let config_bridge = bridge.clone();
     let (public_url, stateless) = (settings.public_url.clone(), settings.stateless);
-    let config_hosts = settings.allowed_hosts.clone();
     let mut app = axum::Router::new()
         .nest_service("/mcp", mcp)
         .route(
             "/.well-known/mcp-config",
             get(move |request: axum::extract::Request| {
                 let (guard, bridge, public_url) = (config_guard.clone(), config_bridge.clone(), public_url.clone());
-                let hosts = config_hosts.clone();
-                async move {
-                    // The same Host check rmcp applies to /mcp (DNS rebinding).
-                    if !host_allowed(&hosts, request.headers()) {
-                        return (http::StatusCode::FORBIDDEN, "Host not allowed (MCP_ALLOWED_HOSTS)").into_response();
-                    }
-                    client_config(&bridge, &guard, public_url, stateless, request)
-                }
+                async move { client_config(&bridge, &guard, public_url, stateless, request) }
             }),
         )
         .layer(axum::middleware::from_fn_with_state(settings.guard, crate::auth::guard))
@@ -137,21 +127,6 @@ pub fn router(bridge: Bridge, settings: HttpSettings, cancel: CancellationToken)
             .route("/.well-known/oauth-protected-resource/mcp", get(handler));
     }
     app
-}
-
-/// Is the request's `Host` (with or without its port) one of `allowed`? An empty list
-/// allows any host, as rmcp does.
-fn host_allowed(allowed: &[String], headers: &http::HeaderMap) -> bool {
-    if allowed.is_empty() {
-        return true;
-    }
-    let Some(host) = headers.get(http::header::HOST).and_then(|v| v.to_str().ok()) else { return false };
-    let bare = match host.rsplit_once(':') {
-        Some((h, port)) if port.chars().all(|c| c.is_ascii_digit()) => h,
-        _ => host,
-    };
-    let bare = bare.trim_start_matches('[').trim_end_matches(']');
-    allowed.iter().any(|a| a.eq_ignore_ascii_case(host) || a.eq_ignore_ascii_case(bare))
 }
 
 /// `GET /.well-known/mcp-config` for the caller the guard authenticated.

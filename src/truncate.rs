@@ -95,9 +95,7 @@ fn shrink(mut value: Value, max_bytes: usize) -> (Value, Vec<Cut>) {
         if json_len(&value) <= max_bytes {
             break;
         }
-        let mut best: Option<(usize, String)> = None;
-        largest_array(&value, &mut String::new(), &mut best);
-        if let Some((_, path)) = best
+        if let Some((_, path)) = largest_array(&value)
             && let Some(Value::Array(items)) = pointer_mut(&mut value, &path)
             && !items.is_empty()
         {
@@ -110,9 +108,7 @@ fn shrink(mut value: Value, max_bytes: usize) -> (Value, Vec<Cut>) {
             }
             continue;
         }
-        let mut longest: Option<(usize, String)> = None;
-        longest_string(&value, &mut String::new(), &mut longest);
-        match longest {
+        match longest_string(&value) {
             Some((len, path)) if len > 16 => {
                 if let Some(Value::String(s)) = pointer_mut(&mut value, &path) {
                     let mut end = s.len() / 2;
@@ -129,31 +125,25 @@ fn shrink(mut value: Value, max_bytes: usize) -> (Value, Vec<Cut>) {
     (value, cuts)
 }
 
-/// The non-empty array with the largest serialized size: (size, path).
-fn largest_array(v: &Value, path: &mut String, best: &mut Option<(usize, String)>) {
+/// Call `f` with every value in `v` and its path (`a.b[2].c`; the root's is empty).
+fn visit(v: &Value, path: &mut String, f: &mut impl FnMut(&Value, &str)) {
+    f(v, path);
+    let len = path.len();
     match v {
         Value::Array(items) => {
-            if !items.is_empty() {
-                let size = json_len(v);
-                if best.as_ref().is_none_or(|(s, _)| size > *s) {
-                    *best = Some((size, path.clone()));
-                }
-            }
             for (i, item) in items.iter().enumerate() {
-                let len = path.len();
                 path.push_str(&format!("[{i}]"));
-                largest_array(item, path, best);
+                visit(item, path, f);
                 path.truncate(len);
             }
         }
         Value::Object(map) => {
             for (k, item) in map {
-                let len = path.len();
                 if !path.is_empty() {
                     path.push('.');
                 }
                 path.push_str(k);
-                largest_array(item, path, best);
+                visit(item, path, f);
                 path.truncate(len);
             }
         }
@@ -161,32 +151,27 @@ fn largest_array(v: &Value, path: &mut String, best: &mut Option<(usize, String)
     }
 }
 
-fn longest_string(v: &Value, path: &mut String, best: &mut Option<(usize, String)>) {
-    match v {
-        Value::String(s) if best.as_ref().is_none_or(|(l, _)| s.len() > *l) => {
-            *best = Some((s.len(), path.clone()));
+/// The value in `v` with the largest `size` (`None` = not a candidate): (size, path).
+fn largest(v: &Value, size: impl Fn(&Value) -> Option<usize>) -> Option<(usize, String)> {
+    let mut best: Option<(usize, String)> = None;
+    visit(v, &mut String::new(), &mut |item, path| {
+        if let Some(n) = size(item)
+            && best.as_ref().is_none_or(|(b, _)| n > *b)
+        {
+            best = Some((n, path.to_string()));
         }
-        Value::Array(items) => {
-            for (i, item) in items.iter().enumerate() {
-                let len = path.len();
-                path.push_str(&format!("[{i}]"));
-                longest_string(item, path, best);
-                path.truncate(len);
-            }
-        }
-        Value::Object(map) => {
-            for (k, item) in map {
-                let len = path.len();
-                if !path.is_empty() {
-                    path.push('.');
-                }
-                path.push_str(k);
-                longest_string(item, path, best);
-                path.truncate(len);
-            }
-        }
-        _ => {}
-    }
+    });
+    best
+}
+
+/// The non-empty array with the largest serialized size: (size, path).
+fn largest_array(v: &Value) -> Option<(usize, String)> {
+    largest(v, |item| matches!(item, Value::Array(a) if !a.is_empty()).then(|| json_len(item)))
+}
+
+/// The longest string: (length in bytes, path).
+fn longest_string(v: &Value) -> Option<(usize, String)> {
+    largest(v, |item| item.as_str().map(str::len))
 }
 
 /// Follow a path written by `largest_array` (`a.b[2].c`).
@@ -260,9 +245,7 @@ mod tests {
     #[test]
     fn paths_round_trip() {
         let mut v = json!({"a": {"b": [1, {"c": [1, 2, 3]}]}});
-        let mut best = None;
-        largest_array(&v, &mut String::new(), &mut best);
-        assert_eq!(best.as_ref().unwrap().1, "a.b");
+        assert_eq!(largest_array(&v).unwrap().1, "a.b");
         assert_eq!(pointer_mut(&mut v, "a.b[1].c").unwrap(), &json!([1, 2, 3]));
     }
 }

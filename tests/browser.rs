@@ -226,7 +226,7 @@ impl Browser {
 
     async fn screenshot(&self, path: &Path) {
         let b64 = self.get("/screenshot").await;
-        let png = decode_base64(b64.as_str().unwrap());
+        let png = base64::Engine::decode(&base64::engine::general_purpose::STANDARD, b64.as_str().unwrap()).unwrap();
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(path, png).unwrap();
     }
@@ -234,30 +234,6 @@ impl Browser {
     async fn quit(self) {
         let _ = self.http.delete(&self.session).send().await;
     }
-}
-
-fn decode_base64(s: &str) -> Vec<u8> {
-    let table = |c: u8| -> Option<u32> {
-        Some(match c {
-            b'A'..=b'Z' => c - b'A',
-            b'a'..=b'z' => c - b'a' + 26,
-            b'0'..=b'9' => c - b'0' + 52,
-            b'+' => 62,
-            b'/' => 63,
-            _ => return None,
-        } as u32)
-    };
-    let mut out = Vec::with_capacity(s.len() * 3 / 4);
-    let (mut acc, mut bits) = (0u32, 0);
-    for v in s.bytes().filter_map(table) {
-        acc = (acc << 6) | v;
-        bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            out.push((acc >> bits) as u8);
-        }
-    }
-    out
 }
 
 async fn connect(browser: &Browser, token: &str) {

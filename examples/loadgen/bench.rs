@@ -86,13 +86,7 @@ impl Mcp {
         let id = self.id.fetch_add(1, Ordering::Relaxed);
         let (headers, text) =
             self.post(&json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params})).await?;
-        let json_text = text
-            .lines()
-            .filter_map(|l| l.strip_prefix("data:"))
-            .map(str::trim)
-            .find(|l| l.starts_with('{'))
-            .unwrap_or(&text);
-        let v: Value = serde_json::from_str(json_text)?;
+        let v: Value = serde_json::from_str(message_text(&text))?;
         anyhow::ensure!(v.get("result").is_some(), "{v}");
         Ok((headers, v))
     }
@@ -106,14 +100,14 @@ impl Mcp {
     pub async fn list(&self) -> anyhow::Result<(usize, Value)> {
         let id = self.id.fetch_add(1, Ordering::Relaxed);
         let (_, text) = self.post(&json!({"jsonrpc": "2.0", "id": id, "method": "tools/list", "params": {}})).await?;
-        let json_text = text
-            .lines()
-            .filter_map(|l| l.strip_prefix("data:"))
-            .map(str::trim)
-            .find(|l| l.starts_with('{'))
-            .unwrap_or(&text);
+        let json_text = message_text(&text);
         Ok((json_text.len(), serde_json::from_str(json_text)?))
     }
+}
+
+/// The JSON-RPC message in a response body: plain JSON, or the first JSON `data:` of an SSE stream.
+fn message_text(body: &str) -> &str {
+    body.lines().filter_map(|l| l.strip_prefix("data:")).map(str::trim).find(|l| l.starts_with('{')).unwrap_or(body)
 }
 
 /// Percentiles of a set of durations, in milliseconds.
@@ -337,14 +331,10 @@ pub async fn run(o: Options) -> anyhow::Result<Value> {
             b.push(time_bridge(&mcp, o.calls / 5).await?);
             m.push(time_bridge(&modern, o.calls / 5).await?);
         }
-        modern50.push(
-            med(&m.iter().map(|x| x.p50).collect::<Vec<_>>()) - med(&d.iter().map(|x| x.p50).collect::<Vec<_>>()),
-        );
-        modern99.push(
-            med(&m.iter().map(|x| x.p99).collect::<Vec<_>>()) - med(&d.iter().map(|x| x.p99).collect::<Vec<_>>()),
-        );
         let d50 = med(&d.iter().map(|x| x.p50).collect::<Vec<_>>());
         let d99 = med(&d.iter().map(|x| x.p99).collect::<Vec<_>>());
+        modern50.push(med(&m.iter().map(|x| x.p50).collect::<Vec<_>>()) - d50);
+        modern99.push(med(&m.iter().map(|x| x.p99).collect::<Vec<_>>()) - d99);
         direct90.push(med(&d.iter().map(|x| x.p90).collect::<Vec<_>>()));
         bridge90.push(med(&b.iter().map(|x| x.p90).collect::<Vec<_>>()));
         let b50 = med(&b.iter().map(|x| x.p50).collect::<Vec<_>>());

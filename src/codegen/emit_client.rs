@@ -73,7 +73,7 @@ pub fn client_tokens(view: &Value, ir: &Ir) -> Result<TokenStream, Vec<Problem>>
             let single = only(view, &tool.path, tool.method);
             if let Err(m) = run(&single) {
                 problems.push(Problem::operation(
-                    &format!("`{}` ({} {})", tool.operation_id, tool.method.upper(), tool.path),
+                    &format!("`{}` ({} {})", tool.operation_id, tool.method.as_str(), tool.path),
                     format!("progenitor cannot generate a client for it: {m}"),
                 ));
             }

@@ -27,7 +27,7 @@ pub fn render(ir: &Ir) -> String {
             md,
             "| `{}` | `{} {}` | {} | {} | {} | {} | {} |",
             t.name,
-            t.method.upper(),
+            t.method.as_str(),
             cell(&t.path),
             arguments(t),
             body(t),
@@ -48,7 +48,7 @@ pub fn render(ir: &Ir) -> String {
                 md,
                 "| `{}` | `{} {}` | {} ({}) |",
                 e.operation_id,
-                e.method.upper(),
+                e.method.as_str(),
                 cell(&e.path),
                 cell(&e.reason),
                 match e.kind {

@@ -203,8 +203,8 @@ pub fn emit(ir: &Ir, client: &TokenStream) -> Result<TokenStream, Vec<Problem>> 
     let mut wrappers = Vec::new();
     let mut entries = Vec::new();
     for tool in &ir.tools {
-        let label = format!("`{}` ({} {})", tool.operation_id, tool.method.upper(), tool.path);
-        let Some(method) = methods.get(&(tool.method.upper().to_string(), tool.path.clone())) else {
+        let label = format!("`{}` ({} {})", tool.operation_id, tool.method.as_str(), tool.path);
+        let Some(method) = methods.get(&(tool.method.as_str().to_string(), tool.path.clone())) else {
             problems.push(Problem::operation(&label, "progenitor generated no client method for it"));
             continue;
         };
@@ -226,7 +226,7 @@ pub fn emit(ir: &Ir, client: &TokenStream) -> Result<TokenStream, Vec<Problem>> 
             order.iter().zip(&method.args).map(|((loc, name), (_, ty))| argument(*loc, name, ty)).collect();
         let wrapper = format_ident!("{}", naming::wrapper_fn(&tool.name));
         let client_fn = &method.ident;
-        let doc = format!(" `{} {}` (operationId `{}`)", tool.method.upper(), tool.path, tool.operation_id);
+        let doc = format!(" `{} {}` (operationId `{}`)", tool.method.as_str(), tool.path, tool.operation_id);
         let a = if args.is_empty() { format_ident!("_a") } else { format_ident!("a") };
         wrappers.push(quote! {
             #[doc = #doc]

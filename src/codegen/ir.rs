@@ -61,7 +61,7 @@ impl Method {
         }
     }
 
-    pub fn upper(self) -> &'static str {
+    pub fn as_str(self) -> &'static str {
         match self {
             Method::Get => "GET",
             Method::Put => "PUT",

@@ -113,7 +113,7 @@ fn check_unique_names(tools: &[Tool], problems: &mut Vec<Problem>) {
     let mut by_name: BTreeMap<String, &Tool> = BTreeMap::new();
     let mut by_fn: BTreeMap<String, &Tool> = BTreeMap::new();
     for tool in tools {
-        let describe = |t: &Tool| format!("`{}` ({} {})", t.operation_id, t.method.upper(), t.path);
+        let describe = |t: &Tool| format!("`{}` ({} {})", t.operation_id, t.method.as_str(), t.path);
         if let Some(other) = by_name.insert(tool.name.clone(), tool) {
             problems.push(Problem::global(format!(
                 "tool name `{}` is produced by two operations: {} and {}; give one of them another name with `\"name\"` in openapi/mcp-overrides.json (or `x-mcp-name` in the spec)",
@@ -410,7 +410,7 @@ impl OpCtx<'_> {
             parts.push(d.to_string());
         }
         if parts.is_empty() {
-            parts.push(format!("{} {}.", self.method.upper(), self.path));
+            parts.push(format!("{} {}.", self.method.as_str(), self.path));
         }
         if self.op.get("deprecated") == Some(&Value::Bool(true)) {
             parts.push("Deprecated.".into());

@@ -167,7 +167,7 @@ pub fn generate(input: Input<'_>) -> Result<Artifacts, Error> {
         .iter()
         .filter(|e| e.kind == ir::ExclusionKind::Unsupported)
         .map(|e| {
-            format!("operation `{}` ({} {}) is not a tool: {}", e.operation_id, e.method.upper(), e.path, e.reason)
+            format!("operation `{}` ({} {}) is not a tool: {}", e.operation_id, e.method.as_str(), e.path, e.reason)
         })
         .collect();
     Ok(Artifacts {

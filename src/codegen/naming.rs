@@ -31,7 +31,7 @@ pub fn derive_tool_name(operation_id: Option<&str>, method: Method, path: &str) 
     if base.len() <= TARGET_LEN {
         return (base, origin);
     }
-    let key = operation_id.map_or_else(|| format!("{} {}", method.upper(), path), str::to_owned);
+    let key = operation_id.map_or_else(|| format!("{} {}", method.as_str(), path), str::to_owned);
     (shorten(&base, &key), NameOrigin::Shortened)
 }
 

@@ -197,7 +197,6 @@ async fn serve_full(
     let audit = bridge.guardrails().audit.clone();
     let settings = HttpSettings {
         guard: Arc::new(guard.http_guard("127.0.0.1:0".parse().unwrap(), audit).unwrap()),
-        allowed_hosts: guard.allowed_hosts(),
         stateless,
         session_idle,
         max_sessions,

@@ -100,7 +100,7 @@ async fn the_client_config_needs_the_same_authentication_as_mcp() {
     assert!(headers["www-authenticate"].to_str().unwrap().starts_with("Bearer "));
     let (status, _, _) = config(&bridge, Some("not-a-token")).await;
     assert_eq!(status, 401);
-    // A page on another name that resolves here (DNS rebinding) is refused, as on /mcp.
+    // A page on another name that resolves here (DNS rebinding) is refused, here and on /mcp.
     let r = reqwest::Client::new()
         .get(bridge.url.replace("/mcp", "/.well-known/mcp-config"))
         .bearer_auth(READER)
@@ -109,6 +109,18 @@ async fn the_client_config_needs_the_same_authentication_as_mcp() {
         .await
         .unwrap();
     assert_eq!(r.status(), 403);
+    assert_eq!(r.json::<Value>().await.unwrap()["error"], "forbidden_host");
+    let r = reqwest::Client::new()
+        .post(&bridge.url)
+        .bearer_auth(READER)
+        .header("host", "attacker.example")
+        .header("content-type", "application/json")
+        .body(r#"{"jsonrpc":"2.0","id":1,"method":"tools/list"}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403, "the same check guards /mcp");
+    assert_eq!(r.json::<Value>().await.unwrap()["error"], "forbidden_host");
 }
 
 #[tokio::test]
