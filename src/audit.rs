@@ -22,6 +22,8 @@ pub enum Decision {
     ConfirmationRequested,
     ConfirmationDeclined,
     ConfirmationUnavailable,
+    /// A 2026 confirmation state sent a second time (refused: each state answers once).
+    ConfirmationReplayed,
 }
 
 #[derive(Debug, Serialize)]

@@ -132,6 +132,8 @@ struct Inner {
     draining: std::sync::atomic::AtomicBool,
     drained: tokio::sync::Notify,
     info: ServerConfig,
+    /// Nonces of 2026 confirmation states already used (each state answers once).
+    used_states: UsedStates,
 }
 
 /// The MCP handler. Cheap to clone (one per session or per stateless request).
@@ -177,6 +179,7 @@ impl Bridge {
                 draining: Default::default(),
                 drained: tokio::sync::Notify::new(),
                 info,
+                used_states: UsedStates::new(USED_STATES_CAPACITY),
             }),
         })
     }
@@ -463,6 +466,29 @@ impl Bridge {
                         "the confirmation was given for another call (tool, arguments or caller differ); call the tool again".into(),
                     );
                 }
+                // A state answers once, whatever the answer: a captured confirmed request
+                // cannot be sent again to repeat the destructive call.
+                match self.inner.used_states.spend(&state.nonce, guard.confirm_timeout) {
+                    Spend::Fresh => {}
+                    Spend::Used => {
+                        return Confirmation::Refused(
+                            Decision::ConfirmationReplayed,
+                            format!(
+                                "this confirmation of `{}` was already used; nothing was changed. Call the tool again (without requestState) to ask the user anew",
+                                spec.name
+                            ),
+                        );
+                    }
+                    Spend::Full => {
+                        return Confirmation::Refused(
+                            Decision::ConfirmationUnavailable,
+                            format!(
+                                "too many confirmations in the last {} s to remember them all; nothing was changed. Call the tool again in a moment",
+                                guard.confirm_timeout.as_secs()
+                            ),
+                        );
+                    }
+                }
                 match responses.get("confirm").and_then(|v| serde_json::from_value::<ElicitResult>(v.clone()).ok()) {
                     Some(r) if accepted(&r) => Confirmation::Confirmed,
                     _ => declined(),
@@ -522,7 +548,7 @@ impl ConfirmState {
         let canonical = canonical(&Value::Object(arguments.clone()));
         let digest: String =
             Sha256::digest(canonical.to_string().as_bytes()).iter().map(|b| format!("{b:02x}")).collect();
-        let nonce: String = random_key()[..8].iter().map(|b| format!("{b:02x}")).collect();
+        let nonce: String = random_key()[..16].iter().map(|b| format!("{b:02x}")).collect();
         ConfirmState { tool: tool.to_string(), args: digest, caller: caller.to_string(), nonce }
     }
 
@@ -530,6 +556,53 @@ impl ConfirmState {
     fn is_for(&self, tool: &str, arguments: &JsonObject, caller: &str) -> bool {
         let expected = ConfirmState::new(tool, arguments, caller);
         self.tool == expected.tool && self.args == expected.args && self.caller == expected.caller
+    }
+}
+
+/// How many used confirmation states one process remembers at most. Each is kept until
+/// its state would have expired anyway (`MCP_CONFIRM_TIMEOUT_SECS`); when all slots hold
+/// live states, new confirmations are refused rather than forgetting one (fail closed).
+const USED_STATES_CAPACITY: usize = 65_536;
+
+/// The nonces of used 2026 confirmation states, each with the time after which its state
+/// is expired (and so refused by the codec without this list).
+struct UsedStates {
+    capacity: usize,
+    seen: Mutex<HashMap<String, Instant>>,
+}
+
+#[derive(Debug, PartialEq)]
+enum Spend {
+    /// First use: go on.
+    Fresh,
+    /// Used before: refuse.
+    Used,
+    /// Every slot holds a live state: refuse (never forget a live one).
+    Full,
+}
+
+impl UsedStates {
+    fn new(capacity: usize) -> UsedStates {
+        UsedStates { capacity, seen: Mutex::default() }
+    }
+
+    /// Marks `nonce` used; `ttl` bounds the remaining life of its state.
+    fn spend(&self, nonce: &str, ttl: Duration) -> Spend {
+        let now = Instant::now();
+        let mut seen = self.seen.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(expires) = seen.get(nonce)
+            && *expires > now
+        {
+            return Spend::Used;
+        }
+        if seen.len() >= self.capacity {
+            seen.retain(|_, expires| *expires > now);
+            if seen.len() >= self.capacity {
+                return Spend::Full;
+            }
+        }
+        seen.insert(nonce.to_string(), now + ttl);
+        Spend::Fresh
     }
 }
 
@@ -764,6 +837,28 @@ mod tests {
         // The server still works.
         let CallToolResponse::Complete(ok) = bridge.call(request("list_stations")).await.unwrap() else { panic!() };
         assert_ne!(ok.is_error, Some(true));
+    }
+
+    #[test]
+    fn a_confirmation_state_answers_once() {
+        let used = UsedStates::new(2);
+        let ttl = Duration::from_secs(60);
+        assert_eq!(used.spend("a", ttl), Spend::Fresh);
+        assert_eq!(used.spend("a", ttl), Spend::Used);
+        assert_eq!(used.spend("b", ttl), Spend::Fresh);
+        // Both slots hold live states: a third is refused, and neither live one is forgotten.
+        assert_eq!(used.spend("c", ttl), Spend::Full);
+        assert_eq!(used.spend("a", ttl), Spend::Used);
+        assert_eq!(used.spend("b", ttl), Spend::Used);
+    }
+
+    #[test]
+    fn expired_entries_make_room() {
+        let used = UsedStates::new(1);
+        assert_eq!(used.spend("a", Duration::ZERO), Spend::Fresh);
+        // `a`'s state has expired (the codec refuses it by itself), so its slot is free.
+        assert_eq!(used.spend("b", Duration::from_secs(60)), Spend::Fresh);
+        assert_eq!(used.spend("b", Duration::from_secs(60)), Spend::Used);
     }
 
     #[tokio::test]

@@ -358,9 +358,14 @@ async fn destructive_calls_are_confirmed_over_the_2026_input_required_round_trip
 
     let accept = json!({"confirm": {"action": "accept", "content": {"confirm": true}}});
     let decline = json!({"confirm": {"action": "decline"}});
-    // Declined, forged, or sealed for other arguments: refused, nothing sent.
+    // A declined state is spent: the same state cannot be answered again.
+    let (_, _, ask_again) =
+        call_2026(&bridge.url, Some(ADMIN), "delete_poi", json!({"arguments": {"poi_id": 4}})).await;
+    let declined_state = ask_again["result"]["requestState"].as_str().unwrap().to_string();
+    // Declined, forged, sealed for other arguments, or already answered: refused, nothing sent.
     for (arguments, responses, state) in [
-        (json!({"poi_id": 4}), decline.clone(), state.clone()),
+        (json!({"poi_id": 4}), decline.clone(), declined_state.clone()),
+        (json!({"poi_id": 4}), accept.clone(), declined_state.clone()),
         (json!({"poi_id": 4}), accept.clone(), "forged-state".to_string()),
         (json!({"poi_id": 3}), accept.clone(), state.clone()),
     ] {
@@ -385,6 +390,52 @@ async fn destructive_calls_are_confirmed_over_the_2026_input_required_round_trip
     assert_ne!(done["result"]["isError"], true, "{done}");
     let req = backend.take_one();
     assert_eq!((req.method.as_str(), req.target.as_str()), ("DELETE", "/api/v1/poi/4"));
+
+    // Replaying the confirmed request (same state, same answer) is refused: one DELETE, not two.
+    let (_, _, replay) = call_2026(
+        &bridge.url,
+        Some(ADMIN),
+        "delete_poi",
+        json!({"arguments": {"poi_id": 4}, "inputResponses": accept, "requestState": state}),
+    )
+    .await;
+    assert_eq!(replay["result"]["isError"], true, "{replay}");
+    let text = replay["result"]["content"][0]["text"].as_str().unwrap();
+    assert!(text.contains("already used") && text.contains("nothing was changed"), "{text}");
+    assert!(backend.requests().is_empty(), "the replay reached the backend: {:?}", backend.requests());
+    let decisions: Vec<String> =
+        audit_lines(&audit).iter().map(|l| l["decision"].as_str().unwrap_or_default().to_string()).collect();
+    assert_eq!(decisions.last().map(String::as_str), Some("confirmation_replayed"), "{decisions:?}");
+}
+
+/// Two replicas sharing the request-state key, as docs/security.md describes: the replica
+/// that ran a confirmed call refuses its replay; another replica does not know the nonce and
+/// accepts it while the state lives (the documented window, closed by sticky routing).
+#[tokio::test]
+async fn replay_protection_is_per_process_as_documented() {
+    let backend = RecordingBackend::start().await;
+    let (_d, audit) = audit_file();
+    let shared = GuardArgs { request_state_key: Some("k".repeat(40)), ..guard(&audit) };
+    let a = start_guarded(backend_args(&backend.url), shared.clone()).await;
+    let b = start_guarded(backend_args(&backend.url), shared).await;
+    let (_, _, ask) = call_2026(&a.url, Some(ADMIN), "delete_poi", json!({"arguments": {"poi_id": 4}})).await;
+    let state = ask["result"]["requestState"].as_str().unwrap().to_string();
+    let answer = json!({"arguments": {"poi_id": 4}, "requestState": state,
+        "inputResponses": {"confirm": {"action": "accept", "content": {"confirm": true}}}});
+    // Started on A, answered on B: any replica completes a confirmation.
+    let (_, _, done) = call_2026(&b.url, Some(ADMIN), "delete_poi", answer.clone()).await;
+    assert_ne!(done["result"]["isError"], true, "{done}");
+    assert_eq!(backend.requests().len(), 1);
+    backend.clear();
+    // The replica that used the state refuses it again.
+    let (_, _, sticky) = call_2026(&b.url, Some(ADMIN), "delete_poi", answer.clone()).await;
+    assert_eq!(sticky["result"]["isError"], true, "{sticky}");
+    assert!(backend.requests().is_empty());
+    // Another replica does not know it was used: the window docs/security.md names.
+    let (_, _, elsewhere) = call_2026(&a.url, Some(ADMIN), "delete_poi", answer).await;
+    assert_eq!(elsewhere["result"]["resultType"], "complete", "{elsewhere}");
+    let req = backend.take_one();
+    assert_eq!((req.method.as_str(), req.target.as_str()), ("DELETE", "/api/v1/poi/4"), "the replay ran on A");
 }
 
 #[tokio::test]
