@@ -288,6 +288,14 @@ function selectTool(name) {
   (first || run).focus();
 }
 
+/** Server-side violations (`body.name`, `poi_id`) as form errors on their top-level field. */
+function argumentErrors(violations) {
+  return violations.map((v) => ({
+    field: String(v.field || "arguments").split(/[.[]/)[0],
+    message: v.field ? `${v.field}: ${v.problem}` : v.problem,
+  }));
+}
+
 function showFormErrors(form, errors) {
   const box = form.querySelector(".form-errors");
   for (const node of form.querySelectorAll("[data-arg]")) node.removeAttribute("aria-invalid");
@@ -351,6 +359,9 @@ async function runTool(name, fields, form, off) {
       result = await state.client.callTool(name, args, { inputResponses: { confirm: response }, requestState: result.requestState });
     }
     showResult(name, result, performance.now() - started);
+    // Arguments the server refused (a tool error naming each field): mark them in the form.
+    const violations = result.isError && result._meta && result._meta["vtoc/violations"];
+    if (Array.isArray(violations)) showFormErrors(form, argumentErrors(violations));
   } catch (e) {
     showFailure(name, e, performance.now() - started);
   } finally {

@@ -309,7 +309,9 @@ async fn call(args: CallArgs) -> Result<(), Failure> {
     };
     if args.raw {
         out!("{}", serde_json::to_string_pretty(&result)?);
-    } else if let Some(structured) = &result.structured_content {
+    } else if result.is_error != Some(true)
+        && let Some(structured) = &result.structured_content
+    {
         out!("{}", serde_json::to_string_pretty(structured)?);
     } else {
         for block in &result.content {

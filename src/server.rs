@@ -242,8 +242,9 @@ impl Bridge {
         self.inner.by_name.get(name).map(|&i| &self.inner.entries[i])
     }
 
-    /// One tool call through every guardrail. `Err` is a JSON-RPC error (unknown tool,
-    /// bad arguments); refusals the model should read are tool errors (`isError`).
+    /// One tool call through every guardrail. `Err` is a JSON-RPC error, only for an
+    /// unknown tool (or a broken tool table); everything the model can act on, bad
+    /// arguments included, is a tool error (`isError`).
     pub async fn call(&self, req: CallRequest) -> Result<CallToolResponse, ErrorData> {
         let started = Instant::now();
         let guard = &self.inner.guard;
@@ -283,11 +284,8 @@ impl Bridge {
         let arguments = Value::Object(req.arguments.clone());
         if let Err(violations) = validator.validate(&arguments) {
             audit.write(&guard.audit, Decision::RefusedArguments, None, None);
-            let list: Vec<String> = violations.iter().map(ToString::to_string).collect();
-            return Err(ErrorData::invalid_params(
-                format!("invalid arguments for tool `{}`: {}", spec.name, list.join("; ")),
-                Some(json!({ "tool": spec.name, "violations": list })),
-            ));
+            let list: Vec<(String, String)> = violations.into_iter().map(|v| (v.path, v.message)).collect();
+            return Ok(invalid_arguments(spec, &list));
         }
         let Value::Object(arguments) = arguments else { unreachable!("constructed as an object above") };
 
@@ -343,11 +341,10 @@ impl Bridge {
         let result = match outcome {
             Ok(Ok(Ok(result))) => result,
             Ok(Ok(Err(arg))) => {
+                // The typed request builder refused a value the schema let through (a
+                // path segment such as `..`, a constrained string): nothing was sent.
                 audit.write(&guard.audit, Decision::RefusedArguments, None, None);
-                return Err(ErrorData::invalid_params(
-                    format!("invalid arguments for tool `{}`: {arg}", spec.name),
-                    Some(json!({ "tool": spec.name, "field": arg.field })),
-                ));
+                return Ok(invalid_arguments(spec, &[(arg.field, arg.message)]));
             }
             Ok(Err(panic)) => {
                 let what = panic
@@ -633,6 +630,45 @@ fn target_text(spec: &ToolSpec, arguments: &JsonObject) -> String {
         .filter_map(|p| arguments.get(p.name).map(|v| format!("{}={}", p.name, v)))
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// Where a refused call's violations are, for programs (the text is for the model).
+pub const VIOLATIONS_META: &str = "vtoc/violations";
+
+/// Arguments refused before the backend was called, as a tool error the model reads and
+/// corrects (MCP 2025-11-25, SEP-1303: input validation failures are tool execution
+/// errors, not protocol errors, so clients hand them to the model). `violations` are
+/// (argument path, problem) pairs; an empty path concerns the whole call.
+///
+/// The violations also go, as data, into `_meta` and, when the tool declares no
+/// `outputSchema`, into `structuredContent`. Not into the structured content of a tool
+/// that declares one: clients validate structured content against the output schema even
+/// on errors (TypeScript SDK 1.32 answers `-32602` instead of handing the error to the
+/// model), and the spec says structured results conform to it.
+pub fn invalid_arguments(spec: &ToolSpec, violations: &[(String, String)]) -> CallToolResponse {
+    let tool = spec.name;
+    let mut text = format!("invalid arguments for `{tool}`; the backend was not called:");
+    for (field, problem) in violations {
+        let field = if field.is_empty() { "(arguments)" } else { field };
+        text.push_str(&format!("\n- {field}: {problem}"));
+    }
+    text.push_str(&format!("\nCorrect these arguments and call `{tool}` again; its inputSchema lists what it takes."));
+    let structured = json!({
+        "error": "invalid_arguments",
+        "tool": tool,
+        "violations": violations
+            .iter()
+            .map(|(field, problem)| json!({ "field": field, "problem": problem }))
+            .collect::<Vec<_>>(),
+    });
+    let mut result = CallToolResult::error(vec![ContentBlock::text(text)]);
+    let mut meta = JsonObject::new();
+    meta.insert(VIOLATIONS_META.into(), structured["violations"].clone());
+    result.meta = Some(rmcp::model::MetaObject(meta));
+    if spec.output_schema.is_none() {
+        result.structured_content = Some(structured);
+    }
+    result.into()
 }
 
 fn refused(message: String) -> CallToolResponse {

@@ -79,7 +79,8 @@ impl fmt::Debug for ToolSpec {
     }
 }
 
-/// Arguments that do not fit what the endpoint takes. Becomes JSON-RPC `invalid_params`.
+/// Arguments that do not fit what the endpoint takes. Becomes a tool error (`isError`)
+/// naming the field, before anything is sent.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ArgError {
     /// The argument path (`poi_id`, `body.name`); empty when it concerns the whole call.

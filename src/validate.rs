@@ -367,7 +367,7 @@ impl Validator {
     fn check_object(&self, s: &Schema, o: &Map<String, Value>, path: &Path, out: &mut Sink) {
         for name in &s.required {
             if !o.contains_key(&**name) {
-                out.push(path, || format!("missing required property {}", quote(name)));
+                out.push(&Path::Key(path, name), || "is required".to_string());
             }
         }
         if s.props.is_empty() && s.additional.is_none() {
@@ -382,13 +382,11 @@ impl Validator {
                 self.check(p, val, &child, out);
             } else if let Some(a) = s.additional {
                 if matches!(self.nodes[a], Node::Bool(false)) {
-                    out.push(path, || match s.props.len() {
-                        0 => format!("unknown property {}; no properties are allowed", quote(k)),
-                        _ => format!(
-                            "unknown property {}; allowed: {}",
-                            quote(k),
-                            list(s.props.iter().map(|p| p.0.to_string()))
-                        ),
+                    out.push(&child, || match s.props.len() {
+                        0 => "is not accepted here; no properties are allowed".to_string(),
+                        _ => {
+                            format!("is not accepted here; allowed: {}", list(s.props.iter().map(|p| p.0.to_string())))
+                        }
                     });
                 } else {
                     self.check(a, val, &child, out);
@@ -1176,8 +1174,8 @@ mod tests {
         assert_eq!(
             errs(s.clone(), json!({"nmae": "x", "risk_level": "high"})),
             [
-                r#"missing required property "name""#,
-                r#"unknown property "nmae"; allowed: name, category, risk_level, notes, is_active"#,
+                r#"name: is required"#,
+                r#"nmae: is not accepted here; allowed: name, category, risk_level, notes, is_active"#,
                 r#"risk_level: expected integer, got string "high""#,
             ]
         );
@@ -1197,7 +1195,7 @@ mod tests {
         assert_eq!(one(extra, json!({"a": "s", "b": "t"})), r#"b: expected integer, got string "t""#);
         assert_eq!(
             one(json!({"additionalProperties": false}), json!({"q": 1})),
-            r#"unknown property "q"; no properties are allowed"#
+            r#"q: is not accepted here; no properties are allowed"#
         );
         let v = Violation { path: String::new(), message: "m".into() };
         assert_eq!(v.to_string(), "m");
@@ -1286,7 +1284,7 @@ mod tests {
             "anyOf": [{"$ref": "#/$defs/P"}, {"type": "null"}]
         });
         assert!(errs(s.clone(), json!(null)).is_empty());
-        assert_eq!(one(s.clone(), json!({})), r#"missing required property "a""#);
+        assert_eq!(one(s.clone(), json!({})), r#"a: is required"#);
         assert_eq!(one(s, json!(3)), "expected object or null, got integer 3");
         let closest = json!({"anyOf": [{"minimum": 10}, {"maximum": 0, "multipleOf": 3}]});
         assert_eq!(one(closest, json!(5)), "closest of 2 allowed shapes: must be at least 10, got 5");
@@ -1316,7 +1314,7 @@ mod tests {
         let e = errs(s.clone(), json!({"entry": {"entry_type": "port", "number": "22"}}));
         assert_eq!(e, [r#"entry.number: for entry_type "port": expected integer, got string "22""#]);
         let e = errs(s.clone(), json!({"entry": {"entry_type": "port"}}));
-        assert_eq!(e, [r#"entry: for entry_type "port": missing required property "number""#]);
+        assert_eq!(e, [r#"entry.number: for entry_type "port": is required"#]);
         let e = errs(s.clone(), json!({"entry": {"entry_type": "dns", "number": 1}}));
         assert_eq!(e, [r#"entry.entry_type: expected one of "ip", "port", "tag", got "dns""#]);
         let e = errs(s, json!({"entry": {"address": "x"}}));
@@ -1337,10 +1335,7 @@ mod tests {
         let bad = json!({"name": "a", "children": [{"name": "b", "children": [{"name": 3}]}]});
         assert_eq!(one(tree.clone(), bad), "children[0].children[0].name: expected string, got integer 3");
         let root_ref = json!({"properties": {"next": {"$ref": "#"}}, "required": ["v"]});
-        assert_eq!(
-            one(root_ref, json!({"v": 1, "next": {"v": 2, "next": {}}})),
-            r#"next.next: missing required property "v""#
-        );
+        assert_eq!(one(root_ref, json!({"v": 1, "next": {"v": 2, "next": {}}})), r#"next.next.v: is required"#);
         // 200 levels: one violation at depth 65, no deeper recursion.
         let mut deep = json!({"name": "leaf"});
         for _ in 0..200 {

@@ -257,7 +257,28 @@ pub fn text(result: &CallToolResult) -> String {
     result.content.iter().filter_map(|c| c.as_text().map(|t| t.text.clone())).collect::<Vec<_>>().join("\n")
 }
 
-/// A JSON-RPC error from a call (invalid params, unknown tool).
+/// A call refused for its arguments (SEP-1303): a tool error whose text and `_meta` (and,
+/// for tools without an output schema, structured content) name the fields. Returns
+/// (text, fields named).
+pub fn refused_arguments(result: &CallToolResult) -> (String, Vec<String>) {
+    let text = text(result);
+    assert_eq!(result.is_error, Some(true), "expected a tool error, got {text}");
+    let violations = result
+        .meta
+        .as_ref()
+        .and_then(|m| m.0.get(vtoc_mcp::server::VIOLATIONS_META))
+        .and_then(Value::as_array)
+        .unwrap_or_else(|| panic!("no violations in _meta: {text}"));
+    if let Some(structured) = &result.structured_content {
+        assert_eq!(structured["error"], "invalid_arguments", "{structured}");
+        assert_eq!(structured["violations"].as_array(), Some(violations));
+    }
+    let fields = violations.iter().map(|v| v["field"].as_str().unwrap_or_default().to_string()).collect();
+    assert!(text.contains("the backend was not called"), "{text}");
+    (text, fields)
+}
+
+/// A JSON-RPC error from a call (unknown tool, malformed request).
 pub fn protocol_error(e: rmcp::ServiceError) -> rmcp::ErrorData {
     match e {
         rmcp::ServiceError::McpError(data) => data,

@@ -2,6 +2,7 @@
 //! arguments are refused before any backend call.
 
 use crate::common::*;
+use crate::guardrails::post;
 use serde_json::json;
 use std::time::{Duration, Instant};
 
@@ -92,15 +93,16 @@ async fn bad_arguments_are_refused_before_any_backend_call() {
         ("station_timeline", json!({"station_slug": "ops-center", "limit": 500}), "limit"),
         ("create_imei_watch_entry", json!({"body": {"identifier_value": "1", "list_type": "grey"}}), "body.list_type"),
         ("create_poi", json!({"body": {"name": ""}}), "body.name"),
-        ("hw_test_gps", json!({"body": {"port": "/dev/ttyUSB0", "speed": 1}}), "body"),
+        ("hw_test_gps", json!({"body": {"port": "/dev/ttyUSB0", "speed": 1}}), "body.speed"),
         ("read_station", json!({"station_slug": "../healthz"}), "station_slug"),
         ("read_station", json!({"station_slug": "ops-center/dashboard"}), "station_slug"),
         ("read_station", json!({"station_slug": ".."}), "station_slug"),
     ];
     for (tool, arguments, field) in cases {
-        let err = protocol_error(call(&client, tool, arguments.clone()).await.unwrap_err());
-        assert_eq!(err.code, rmcp::model::ErrorCode::INVALID_PARAMS, "{tool} {arguments}");
-        assert!(err.message.contains(field), "{tool} {arguments}: {}", err.message);
+        let result = call(&client, tool, arguments.clone()).await.expect("a tool result, not a protocol error");
+        let (text, fields) = refused_arguments(&result);
+        assert!(text.contains(field), "{tool} {arguments}: {text}");
+        assert!(fields.iter().any(|f| f == field), "{tool} {arguments}: {fields:?}");
     }
     assert!(backend.requests().is_empty(), "the backend was called: {:#?}", backend.requests());
 }
@@ -112,4 +114,36 @@ async fn unknown_tool_is_a_clear_protocol_error() {
     assert_eq!(err.code, rmcp::model::ErrorCode::INVALID_PARAMS);
     assert!(err.message.contains("unknown tool `drop_database`"), "{}", err.message);
     assert!(backend.requests().is_empty());
+}
+
+/// SEP-1303 on every path a call can take: stdio, HTTP with a 2025 session, and a stateless
+/// 2026-07-28 request. The same tool error, naming `poi_id`; the backend receives nothing.
+#[tokio::test]
+async fn a_bad_argument_is_the_same_tool_error_on_every_transport_and_era() {
+    let backend = RecordingBackend::start().await;
+    let bridge = start_bridge(backend_args(&backend.url)).await;
+    let bad = json!({"poi_id": "not-a-number"});
+    let over_http = call(&http_client(&bridge.url).await, "get_poi", bad.clone()).await.unwrap();
+    let stdio = stdio_client(&[("VTOC_API_BASE_URL", backend.url.as_str())]).await;
+    let over_stdio = call(&stdio, "get_poi", bad.clone()).await.unwrap();
+    for result in [&over_http, &over_stdio] {
+        let (text, fields) = refused_arguments(result);
+        assert_eq!(fields, ["poi_id"]);
+        assert!(text.contains("poi_id: expected integer"), "{text}");
+    }
+    assert_eq!(over_http.meta, over_stdio.meta);
+    assert_eq!(over_http.structured_content, None, "get_poi declares an outputSchema the violations do not fit");
+    let request = json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {
+        "name": "get_poi", "arguments": bad,
+        "_meta": {"io.modelcontextprotocol/protocolVersion": "2026-07-28", "io.modelcontextprotocol/clientCapabilities": {}}}});
+    let (status, _, reply) = post(
+        &bridge.url,
+        request,
+        &[("mcp-protocol-version", "2026-07-28"), ("mcp-method", "tools/call"), ("mcp-name", "get_poi")],
+    )
+    .await;
+    assert_eq!(status, 200, "{reply}");
+    assert_eq!(reply["result"]["isError"], true, "{reply}");
+    assert_eq!(reply["result"]["_meta"], serde_json::to_value(over_http.meta.clone().unwrap()).unwrap());
+    assert!(backend.requests().is_empty(), "{:?}", backend.requests());
 }

@@ -331,11 +331,12 @@ async fn a_model_cannot_bypass_confirmation_with_an_argument() {
         json!({"poi_id": 4, "confirmed": "yes"}),
         json!({"poi_id": 4, "context": {"confirm": true}}),
     ] {
-        let err = client
+        let result = client
             .call_tool(CallToolRequestParams::new("delete_poi").with_arguments(args(extra.clone())))
             .await
-            .unwrap_err();
-        assert_eq!(protocol_error(err).code, rmcp::model::ErrorCode::INVALID_PARAMS, "{extra}");
+            .unwrap();
+        let (text, _) = refused_arguments(&result);
+        assert!(text.contains("confirm"), "{extra}: {text}");
     }
     assert!(backend.requests().is_empty());
 }

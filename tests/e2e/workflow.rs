@@ -246,8 +246,8 @@ async fn call_prints_what_an_mcp_client_gets() {
     let mut cmd = bin();
     cmd.args(["call", "get_poi", "--args", r#"{"poi_id": "x"}"#, "--backend-url", &backend.url]);
     let out = run(cmd).await;
-    assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("poi_id"), "{}", stderr(&out));
+    assert_eq!(out.status.code(), Some(1), "a tool error, as an MCP client gets it");
+    assert!(stdout(&out).contains("- poi_id: ") && stdout(&out).contains("not called"), "{}", stdout(&out));
     assert!(backend.requests().is_empty());
     // Destructive calls need --yes (the person running it is the one confirming).
     let mut cmd = bin();
