@@ -8,7 +8,7 @@
 //! caller's scope are not mentioned.
 
 use crate::auth::Caller;
-use crate::policy::{CONTEXT_ARG, Refusal, Scope};
+use crate::policy::{CONTEXT_ARG, CONTEXT_META, ContextArgument, Refusal, Scope};
 use crate::server::Bridge;
 use rmcp::model::ProtocolVersion;
 use serde_json::{Value, json};
@@ -90,8 +90,9 @@ pub fn document(bridge: &Bridge, caller: &Caller, endpoint: &Endpoint) -> Value 
         "caller": {"name": caller.name, "scope": caller.scope.as_str()},
         "context": {
             "headers": headers,
-            "argument": guard.context_argument.then_some(CONTEXT_ARG),
-            "precedence": "the call's `context` argument, then these headers, then the server defaults",
+            "argument": (guard.context_argument != ContextArgument::Off).then_some(CONTEXT_ARG),
+            "meta": CONTEXT_META,
+            "precedence": "the call's `context` argument, then its `_meta` entry, then these headers, then the server defaults",
         },
         "policy": {
             "writes": guard.policy.allow_writes,

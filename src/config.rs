@@ -3,7 +3,7 @@
 
 use crate::audit::Audit;
 use crate::auth::{Caller, HttpGuard, JwtVerifier, OAuthConfig, StaticTokens};
-use crate::policy::{Context, Fallback, Policy, Scope, patterns};
+use crate::policy::{Context, ContextArgument, Fallback, Policy, Scope, patterns};
 use crate::server::Guardrails;
 use crate::support::Backend;
 use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
@@ -25,13 +25,20 @@ pub enum Command {
     /// Serve MCP over stdio or streamable HTTP. Without VTOC_API_BASE_URL, an embedded
     /// demo backend is started and used.
     Serve(Box<ServeArgs>),
-    /// List the tools (or show one: schema, annotations, endpoint).
+    /// List the tools (or show one: schema, annotations, endpoint), as the settings in the
+    /// environment serve them.
     Tools {
         /// Show this tool in detail.
         name: Option<String>,
-        /// The tools as `tools/list` serves them, as JSON.
+        /// The tools as `tools/list` serves them to a local caller, as JSON.
         #[arg(long)]
         json: bool,
+        /// What the model reads: the compact JSON size of each tool's name, description
+        /// and inputSchema, and the total, for every tool.
+        #[arg(long)]
+        size: bool,
+        #[command(flatten)]
+        guard: Box<GuardArgs>,
     },
     /// Call one tool through the same code path and guardrails as the server.
     Call(Box<CallArgs>),
@@ -415,9 +422,10 @@ pub struct GuardArgs {
     pub default_channel: Option<String>,
     #[arg(long = "default-initiator", env = "VTOC_DEFAULT_INITIATOR")]
     pub default_initiator: Option<String>,
-    /// Offer the optional `context` argument (station, channel, initiator) on every tool.
-    #[arg(long = "context-argument", env = "MCP_CONTEXT_ARGUMENT", action = ArgAction::Set, default_value_t = true)]
-    pub context_argument: bool,
+    /// Which tools offer the optional per-call `context` argument: `auto` (those whose
+    /// operation reads context), `all`, or `off`.
+    #[arg(long = "context-argument", env = "MCP_CONTEXT_ARGUMENT", default_value = "auto")]
+    pub context_argument: String,
     /// Send the MCP caller's own bearer token to the backend instead of VTOC_API_TOKEN.
     /// Risky: see docs/security.md.
     #[arg(long = "forward-caller-token", env = "MCP_FORWARD_CALLER_TOKEN")]
@@ -512,7 +520,9 @@ impl GuardArgs {
                 channel: self.default_channel.clone(),
                 initiator: self.default_initiator.clone(),
             },
-            context_argument: self.context_argument,
+            context_argument: ContextArgument::parse(&self.context_argument).ok_or_else(|| {
+                err("MCP_CONTEXT_ARGUMENT", format!("{:?} is not auto, all or off", self.context_argument))
+            })?,
             audit: Arc::new(Audit::open(&self.audit_log).map_err(|m| err("MCP_AUDIT_LOG", m))?),
             max_result_bytes: self.max_result_bytes,
             max_concurrent_per_caller: self.max_concurrent_calls,

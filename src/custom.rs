@@ -14,16 +14,16 @@ use serde_json::json;
 pub static TOOLS: [ToolSpec; 1] = [ToolSpec {
     name: "station_brief",
     title: Some("Station Brief"),
-    description: "Everything an operator checks first about a station, in one call: the station, its dashboard metrics, \
-its open tasks and its latest timeline entries (telemetry, agent actions, POI alerts). Prefer this over calling \
-station_dashboard, station_task_queue and station_timeline separately.",
+    description: "A station at a glance in one call: the station, its dashboard metrics, open tasks and latest \
+timeline entries. Use it before station_dashboard, station_task_queue and station_timeline.",
     operation_id: "custom:station_brief",
     method: Method::Get,
     path: "/api/v1/stations/{station_slug}/{dashboard,tasks,timeline}",
     tags: &["station-dashboard"],
     params: &[ParamSpec { name: "station_slug", location: Location::Path }],
+    context: &[],
     json_body: None,
-    input_schema: r#"{"type":"object","properties":{"station_slug":{"type":"string","title":"Station Slug","description":"The station, e.g. ops-center (see list_stations)."},"timeline_limit":{"type":"integer","minimum":1,"maximum":50,"default":10,"title":"Timeline Limit","description":"How many of the latest timeline entries to include."}},"required":["station_slug"],"additionalProperties":false}"#,
+    input_schema: r#"{"type":"object","properties":{"station_slug":{"type":"string"},"timeline_limit":{"type":"integer","minimum":1,"maximum":50,"default":10}},"required":["station_slug"],"additionalProperties":false}"#,
     output_schema: Some(
         r#"{"type":"object","properties":{"station":{"type":"object"},"metrics":{"type":"object"},"tasks":{"type":"array","items":{"type":"object"}},"timeline":{"type":"array","items":{"type":"object"}},"timeline_total":{"type":["integer","null"]}},"required":["station","metrics","tasks","timeline"]}"#,
     ),

@@ -9,8 +9,8 @@ use serde_json::Value;
 use std::process::ExitCode;
 use std::sync::Arc;
 use vtoc_mcp::config::{
-    BackendArgs, CallArgs, Cli, Command, ConfigError, ContractCheck, DiffArgs, DoctorArgs, ReportFormat, ServeArgs,
-    Transport,
+    BackendArgs, CallArgs, Cli, Command, ConfigError, ContractCheck, DiffArgs, DoctorArgs, GuardArgs, ReportFormat,
+    ServeArgs, Transport,
 };
 use vtoc_mcp::policy::Context;
 use vtoc_mcp::server::{Bridge, CallRequest, Confirmer};
@@ -85,7 +85,7 @@ fn main() -> ExitCode {
 async fn run(cli: Cli) -> ExitCode {
     let result = match cli.command {
         Command::Serve(args) => serve(*args).await,
-        Command::Tools { name, json } => tools(name.as_deref(), json),
+        Command::Tools { name, json, size, guard } => tools(name.as_deref(), json, size, &guard),
         Command::Call(args) => call(*args).await,
         Command::Diff(args) => diff(args),
         Command::SyncSpec { from, out, overrides } => sync_spec(&from, &out, &overrides).await,
@@ -221,11 +221,27 @@ async fn backend(
     }
 }
 
-fn tools(name: Option<&str>, json: bool) -> Result<(), Failure> {
+fn tools(name: Option<&str>, json: bool, size: bool, guard: &GuardArgs) -> Result<(), Failure> {
+    let guardrails = guard.guardrails()?;
+    let local = guardrails.local.scope;
     let bridge =
-        Bridge::new(BackendArgs::default().build("http://127.0.0.1:1")?, vtoc_mcp::server::Guardrails::permissive())
-            .map_err(anyhow::Error::msg)?;
+        Bridge::new(BackendArgs::default().build("http://127.0.0.1:1")?, guardrails).map_err(anyhow::Error::msg)?;
     let all = bridge.tools();
+    if size {
+        let mut total = 0;
+        for tool in &all {
+            let bytes = vtoc_mcp::server::model_visible_bytes(tool);
+            total += bytes;
+            out!("{bytes:>6}  {}", tool.name);
+        }
+        let listed: usize = bridge.tools_for(local).iter().map(vtoc_mcp::server::model_visible_bytes).sum();
+        out!("{total:>6}  total for {} tools (name, description, inputSchema as compact JSON)", all.len());
+        out!(
+            "{listed:>6}  in tools/list for a local caller ({} tools at scope {local})",
+            bridge.tools_for(local).len()
+        );
+        return Ok(());
+    }
     match name {
         Some(name) => {
             let tool = all
@@ -256,8 +272,9 @@ fn tools(name: Option<&str>, json: bool) -> Result<(), Failure> {
                 }
             }
         }
-        None if json => out!("{}", serde_json::to_string_pretty(&all)?),
+        None if json => out!("{}", serde_json::to_string_pretty(bridge.tools_for(local))?),
         None => {
+            let policy = &bridge.guardrails().policy;
             for spec in vtoc_mcp::tools::all() {
                 let h = spec.hints;
                 let kind = if h.destructive {
@@ -268,7 +285,11 @@ fn tools(name: Option<&str>, json: bool) -> Result<(), Failure> {
                     "write"
                 };
                 let origin = if spec.operation_id.starts_with("custom:") { " (hand-written)" } else { "" };
-                out!("{:<28} {:<12} {} {}{origin}", spec.name, kind, spec.method.as_str(), spec.path);
+                let off = match policy.permits(spec, local) {
+                    Ok(()) => String::new(),
+                    Err(refusal) => format!("  [off: {}]", refusal.describe(spec.name)),
+                };
+                out!("{:<28} {:<12} {} {}{origin}{off}", spec.name, kind, spec.method.as_str(), spec.path);
             }
         }
     }
@@ -296,6 +317,7 @@ async fn call(args: CallArgs) -> Result<(), Failure> {
         arguments,
         caller,
         header_context: Context::default(),
+        meta_context: Context::default(),
         confirmer: if args.yes { Confirmer::Preapproved } else { Confirmer::Unavailable },
     };
     let outcome = bridge.call(request).await;

@@ -247,6 +247,14 @@ impl Context {
         }
     }
 
+    /// `self`, with each missing value taken from `other`.
+    pub fn or(mut self, other: &Context) -> Context {
+        self.station = self.station.or_else(|| other.station.clone());
+        self.channel = self.channel.or_else(|| other.channel.clone());
+        self.initiator = self.initiator.or_else(|| other.initiator.clone());
+        self
+    }
+
     /// From the `context` argument of a call (already validated against its schema).
     pub fn from_argument(v: Option<&serde_json::Value>) -> Context {
         let get = |k: &str| v.and_then(|v| v.get(k)).and_then(|s| s.as_str()).map(str::to_owned);
@@ -267,17 +275,70 @@ impl Context {
     }
 }
 
-/// The JSON Schema of the `context` argument.
-pub fn context_schema() -> serde_json::Value {
-    let field = |d: &str| serde_json::json!({"type": "string", "minLength": 1, "maxLength": 128, "description": d});
+/// Which tools offer the per-call `context` argument (`MCP_CONTEXT_ARGUMENT`).
+///
+/// Every call sends the resolved context to the backend as headers, whatever this says;
+/// this only decides where a model may choose it per call. The argument costs tokens on
+/// every turn in every tool that has it, so by default only the tools whose operation
+/// reads context (declared in openapi/mcp-overrides.json) offer it, with only the values
+/// that operation reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ContextArgument {
+    /// Only tools whose operation reads context, with the values it reads.
+    #[default]
+    Auto,
+    /// Every tool, with every value.
+    All,
+    /// No tool: context comes from request headers, `_meta` and the defaults.
+    Off,
+}
+
+impl ContextArgument {
+    /// `auto`, `all`, `off` (`true` and `false` are read as `all` and `off`).
+    pub fn parse(s: &str) -> Option<ContextArgument> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "auto" => Some(ContextArgument::Auto),
+            "all" | "true" => Some(ContextArgument::All),
+            "off" | "false" | "none" => Some(ContextArgument::Off),
+            _ => None,
+        }
+    }
+
+    /// The context values `tool` offers as its argument.
+    pub fn fields(self, tool: &ToolSpec) -> &'static [&'static str] {
+        match self {
+            ContextArgument::Auto => tool.context,
+            ContextArgument::All => &CONTEXT_FIELDS,
+            ContextArgument::Off => &[],
+        }
+    }
+}
+
+/// Every context value, in the order the argument lists them.
+pub const CONTEXT_FIELDS: [&str; 3] = ["station", "channel", "initiator"];
+
+/// The `_meta` key under which a host sets one call's context (`{"station": …}`), e.g.
+/// the Agents SDK's `tool_meta_resolver`; the model never sees it.
+pub const CONTEXT_META: &str = "vtoc/context";
+
+/// The JSON Schema of the `context` argument, with the given values. Kept short: it is
+/// repeated in every tool that offers it, on every turn.
+pub fn context_schema(fields: &[&str]) -> serde_json::Value {
+    let describe = |f: &str| match f {
+        "station" => "Station slug",
+        "channel" => "ChatKit channel",
+        _ => "Who asked",
+    };
+    let properties: serde_json::Map<String, serde_json::Value> = fields
+        .iter()
+        .map(|f| {
+            ((*f).to_string(), serde_json::json!({"type": "string", "maxLength": 128, "description": describe(f)}))
+        })
+        .collect();
     serde_json::json!({
         "type": "object",
-        "description": "Optional mission context for this call, sent to vTOC as request headers. Overrides the session's context.",
-        "properties": {
-            "station": field("Station slug the call acts for (x-station-id)."),
-            "channel": field("ChatKit channel or thread (x-chatkit-channel)."),
-            "initiator": field("Who asked for this action (x-chatkit-user).")
-        },
+        "description": "Mission context for this call; default: the session's",
+        "properties": properties,
         "additionalProperties": false
     })
 }

@@ -16,7 +16,9 @@
 use crate::audit::{self, Audit, Decision};
 use crate::auth::{AuthMethod, Caller};
 use crate::client::Client;
-use crate::policy::{CONTEXT_ARG, Context, Fallback, Policy, Refusal, Scope, context_schema};
+use crate::policy::{
+    CONTEXT_ARG, CONTEXT_META, Context, ContextArgument, Fallback, Policy, Refusal, Scope, context_schema,
+};
 use crate::support::{Args, Backend, CallCtx, Location, ToolSpec};
 use crate::validate::Validator;
 use futures::FutureExt;
@@ -50,8 +52,8 @@ pub struct Guardrails {
     pub local: Caller,
     /// Context used when neither the call nor the MCP request gives one.
     pub defaults: Context,
-    /// Offer the optional `context` argument on every tool.
-    pub context_argument: bool,
+    /// Which tools offer the optional `context` argument.
+    pub context_argument: ContextArgument,
     pub audit: Arc<Audit>,
     /// Results larger than this are cut (with a marker).
     pub max_result_bytes: usize,
@@ -72,7 +74,7 @@ impl Guardrails {
             policy: Policy { allow_writes: true, confirm_destructive: false, ..Policy::default() },
             local: Caller::local(Scope::Admin),
             defaults: Context::default(),
-            context_argument: true,
+            context_argument: ContextArgument::Auto,
             audit: Arc::new(Audit::off()),
             max_result_bytes: 1 << 20,
             max_concurrent_per_caller: 64,
@@ -109,6 +111,8 @@ pub struct CallRequest {
     pub caller: Caller,
     /// Context from the MCP request's headers.
     pub header_context: Context,
+    /// Context the host set for this call in `_meta["vtoc/context"]`.
+    pub meta_context: Context,
     pub confirmer: Confirmer,
 }
 
@@ -298,7 +302,7 @@ impl Bridge {
         };
 
         let context = Context::resolve(
-            &Context::from_argument(arguments.get(CONTEXT_ARG)),
+            &Context::from_argument(arguments.get(CONTEXT_ARG)).or(&req.meta_context),
             &req.header_context,
             &guard.defaults,
             (req.caller.method != AuthMethod::Local).then_some(req.caller.name.as_str()),
@@ -711,7 +715,7 @@ impl AuditLine<'_> {
     }
 }
 
-fn to_rmcp_tool(spec: &'static ToolSpec, context_argument: bool) -> Result<Tool, String> {
+fn to_rmcp_tool(spec: &'static ToolSpec, context_argument: ContextArgument) -> Result<Tool, String> {
     let object = |text: &str, what: &str| -> Result<JsonObject, String> {
         match serde_json::from_str::<Value>(text) {
             Ok(Value::Object(map)) => Ok(map),
@@ -719,11 +723,12 @@ fn to_rmcp_tool(spec: &'static ToolSpec, context_argument: bool) -> Result<Tool,
         }
     };
     let mut input = object(spec.input_schema, "inputSchema")?;
-    if context_argument
-        && let Some(Value::Object(props)) = input.get_mut("properties")
+    let fields = context_argument.fields(spec);
+    if !fields.is_empty()
+        && let Value::Object(props) = input.entry("properties").or_insert_with(|| json!({}))
         && !props.contains_key(CONTEXT_ARG)
     {
-        props.insert(CONTEXT_ARG.into(), context_schema());
+        props.insert(CONTEXT_ARG.into(), context_schema(fields));
     }
     let mut tool = Tool::new(spec.name, spec.description, Arc::new(input));
     if let Some(title) = spec.title {
@@ -793,15 +798,27 @@ impl ServerHandler for Bridge {
         // Boxed: the call's state machine is a few KiB, and rmcp moves the handler future into
         // a spawned task; a pointer is cheaper to move than the whole future (see
         // docs/performance.md).
+        // rmcp moves the request's `_meta` into the context; look in both.
+        let meta =
+            request.meta.as_ref().and_then(|m| m.0.get(CONTEXT_META)).or_else(|| context.meta.0.get(CONTEXT_META));
+        let meta_context = Context::from_argument(meta);
         Box::pin(self.call(CallRequest {
             name: request.name.to_string(),
             arguments: request.arguments.unwrap_or_default(),
             caller,
             header_context,
+            meta_context,
             confirmer,
         }))
         .await
     }
+}
+
+/// What a model reads of a tool on every turn: the compact JSON of its name, description
+/// and inputSchema (what LLM APIs receive as a function definition), in bytes.
+pub fn model_visible_bytes(tool: &Tool) -> usize {
+    let visible = json!({"name": tool.name, "description": tool.description, "inputSchema": tool.input_schema});
+    serde_json::to_vec(&visible).map(|v| v.len()).unwrap_or(0)
 }
 
 /// A header value for a bearer token, marked sensitive so it never appears in debug output.
@@ -836,6 +853,7 @@ mod tests {
         path: "/boom",
         tags: &[],
         params: &[],
+        context: &[],
         json_body: None,
         input_schema: r#"{"type":"object","properties":{},"additionalProperties":false}"#,
         output_schema: None,
@@ -850,6 +868,7 @@ mod tests {
             arguments: JsonObject::new(),
             caller: Caller::local(Scope::Admin),
             header_context: Context::default(),
+            meta_context: Context::default(),
             confirmer: Confirmer::Unavailable,
         }
     }

@@ -64,6 +64,9 @@ pub struct ToolSpec {
     pub path: &'static str,
     pub tags: &'static [&'static str],
     pub params: &'static [ParamSpec],
+    /// The mission-context values (`station`, `channel`, `initiator`) the backend reads for
+    /// this operation; they make up its `context` argument by default.
+    pub context: &'static [&'static str],
     /// `Some(true)`: a JSON body in the `body` argument; `Some(false)`: a form body; `None`: no body.
     pub json_body: Option<bool>,
     pub input_schema: &'static str,

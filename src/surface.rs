@@ -18,6 +18,8 @@ pub struct ToolSurface {
     pub operation_id: String,
     pub endpoint: String,
     pub description: String,
+    /// The description says no more than the summary or endpoint (the curated text is gone).
+    pub description_fallback: bool,
     pub read_only: bool,
     pub destructive: bool,
     pub idempotent: bool,
@@ -45,6 +47,7 @@ impl Surface {
                     operation_id: s("operationId"),
                     endpoint: format!("{} {}", s("method"), s("path")),
                     description: s("description"),
+                    description_fallback: matches!(s("descriptionSource").as_str(), "summary" | "endpoint"),
                     read_only: a("readOnlyHint"),
                     destructive: a("destructiveHint"),
                     idempotent: a("idempotentHint"),
@@ -83,6 +86,7 @@ pub enum Kind {
     OutputFieldAdded,
     OutputRetyped,
     AnnotationChanged,
+    DescriptionLost,
     DescriptionChanged,
 }
 
@@ -105,6 +109,7 @@ impl Kind {
             Kind::OutputFieldAdded => "output field added",
             Kind::OutputRetyped => "output retyped",
             Kind::AnnotationChanged => "annotation changed",
+            Kind::DescriptionLost => "description lost",
             Kind::DescriptionChanged => "description changed",
         }
     }
@@ -213,7 +218,17 @@ fn compare_tool(o: &ToolSurface, n: &ToolSurface, out: &mut Vec<Change>) {
             push(Kind::AnnotationChanged, breaking, Some(name.into()), format!("{name}: {before} → {after}{what}"));
         }
     }
-    if o.description != n.description {
+    if n.description_fallback && !o.description_fallback {
+        push(
+            Kind::DescriptionLost,
+            false,
+            None,
+            format!(
+                "agents now read only {:?}: the description came from text the new spec or overrides no longer have; add it under operation `{}` in openapi/mcp-overrides.json",
+                n.description, n.operation_id
+            ),
+        );
+    } else if o.description != n.description {
         push(Kind::DescriptionChanged, false, None, "the description changed".into());
     }
     compare_input(&o.input, &n.input, "", true, true, &mut push);
@@ -424,12 +439,18 @@ impl Report {
             self.breaking
         );
         let mut sorted: Vec<&Change> = self.changes.iter().collect();
-        sorted.sort_by_key(|c| (!c.breaking, c.kind));
+        sorted.sort_by_key(|c| (!c.breaking, c.kind != Kind::DescriptionLost, c.kind));
         for c in sorted {
             let _ = writeln!(
                 md,
                 "| {} | `{}` | {} | {} |",
-                if c.breaking { "**BREAKING**" } else { "" },
+                if c.breaking {
+                    "**BREAKING**"
+                } else if c.kind == Kind::DescriptionLost {
+                    "**LOST**"
+                } else {
+                    ""
+                },
                 c.tool,
                 c.kind.label(),
                 c.detail.replace('|', "\\|")
@@ -453,6 +474,7 @@ mod tests {
             operation_id: op.into(),
             endpoint: format!("GET /{name}"),
             description: "d".into(),
+            description_fallback: false,
             read_only: true,
             destructive: false,
             idempotent: true,

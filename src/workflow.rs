@@ -5,29 +5,10 @@
 
 use crate::support::Backend;
 use crate::surface::{self, Report, Surface};
-use serde_json::{Map, Value};
+use serde_json::Value;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
-
-/// The canonical form of a spec on disk: the backend's key order (route and field order
-/// carry meaning), `components` maps sorted by name, two-space indent, UTF-8 unescaped,
-/// trailing newline. Re-exporting an unchanged backend gives identical bytes.
-pub fn canonical_json(doc: &Value) -> String {
-    let mut doc = doc.clone();
-    if let Some(Value::Object(components)) = doc.get_mut("components") {
-        for section in components.values_mut() {
-            if let Value::Object(map) = section {
-                let mut entries: Vec<(String, Value)> = std::mem::take(map).into_iter().collect();
-                entries.sort_by(|a, b| a.0.cmp(&b.0));
-                *map = entries.into_iter().collect::<Map<String, Value>>();
-            }
-        }
-    }
-    let mut text = serde_json::to_string_pretty(&doc).expect("JSON values serialize");
-    text.push('\n');
-    text
-}
 
 /// `http://backend:8080` → `http://backend:8080/openapi.json`; a URL with a path is kept.
 pub fn spec_url(from: &str) -> Result<reqwest::Url, String> {
@@ -42,12 +23,13 @@ pub fn spec_url(from: &str) -> Result<reqwest::Url, String> {
     Ok(url)
 }
 
-/// Fetch an OpenAPI document and check that it is one.
+/// Fetch an OpenAPI document and check that it is one: the parsed document and the
+/// bytes exactly as the backend served them.
 pub async fn fetch_spec(
     http: &reqwest::Client,
     url: &reqwest::Url,
     auth: Option<&reqwest::header::HeaderValue>,
-) -> Result<Value, String> {
+) -> Result<(Value, bytes::Bytes), String> {
     let mut request = http.get(url.clone()).timeout(Duration::from_secs(20));
     if let Some(a) = auth {
         request = request.header(reqwest::header::AUTHORIZATION, a.clone());
@@ -66,7 +48,7 @@ pub async fn fetch_spec(
         format!("GET {url} did not return JSON (content type {kind:?}); point --from at the vTOC backend (it serves /openapi.json)")
     })?;
     match doc.get("openapi").and_then(Value::as_str) {
-        Some(v) if v.starts_with("3.") && doc.get("paths").is_some_and(Value::is_object) => Ok(doc),
+        Some(v) if v.starts_with("3.") && doc.get("paths").is_some_and(Value::is_object) => Ok((doc, body)),
         Some(v) => Err(format!(
             "GET {url} returned OpenAPI {v} without `paths`, or a version this tool does not read (3.0 and 3.1 are supported)"
         )),
@@ -84,13 +66,15 @@ pub struct Synced {
     pub report: Option<Report>,
 }
 
-/// Fetch the backend's spec and write it canonically to `out`.
+/// Fetch the backend's spec and write it to `out` byte for byte, as FastAPI served it (no
+/// reformatting: the committed file is the backend's own export, and a re-export of an
+/// unchanged backend gives the same bytes).
 pub async fn sync_spec(from: &str, out: &Path, overrides: Option<&str>) -> Result<Synced, String> {
     crate::config::install_crypto_provider();
     let url = spec_url(from)?;
     let http = reqwest::Client::builder().build().map_err(|e| e.to_string())?;
-    let doc = fetch_spec(&http, &url, None).await?;
-    let text = canonical_json(&doc);
+    let (doc, body) = fetch_spec(&http, &url, None).await?;
+    let text = String::from_utf8(body.to_vec()).map_err(|_| format!("GET {url} returned a spec that is not UTF-8"))?;
     let old = std::fs::read_to_string(out).ok();
     let report = old.as_deref().and_then(|old| {
         let before = Surface::from_spec(old, overrides).ok()?;
@@ -140,7 +124,7 @@ pub fn surface_of_live(spec: &str, overrides: Option<&str>) -> Result<Surface, S
 /// Compare the backend's live contract with the one this binary was built from.
 pub async fn contract_check(backend: &Backend) -> Result<Report, String> {
     let url = spec_url(&backend.base_url)?;
-    let doc = fetch_spec(&backend.http, &url, backend.auth.as_ref()).await?;
+    let (doc, _) = fetch_spec(&backend.http, &url, backend.auth.as_ref()).await?;
     let live = surface_of_live(&doc.to_string(), crate::generated::overrides())
         .map_err(|e| format!("the live spec cannot be turned into tools: {e}"))?;
     let built = Surface::from_spec(crate::generated::SPEC_JSON, crate::generated::overrides())
@@ -314,13 +298,6 @@ fn write_private(path: &Path, text: &str) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn the_committed_spec_is_already_canonical() {
-        let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/openapi/vtoc.json")).unwrap();
-        let doc: Value = serde_json::from_str(&text).unwrap();
-        assert!(canonical_json(&doc) == text, "openapi/vtoc.json is not in canonical form");
-    }
 
     #[test]
     fn spec_urls() {

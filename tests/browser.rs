@@ -328,12 +328,26 @@ async fn an_operator_connects_picks_a_station_runs_tools_and_sees_refusals() {
     browser.wait_text("#tool-title", "get_poi").await;
     browser.click("#run").await;
     let errors = browser.wait_text(".form-errors", "Not sent").await;
-    assert!(errors.contains("Poi Id is required"), "{errors}");
+    assert!(errors.contains("poi_id is required"), "{errors}");
     assert_eq!(
         browser.js("return document.getElementById('arg-poi_id').getAttribute('aria-invalid')", json!([])).await,
         "true"
     );
     assert_eq!(browser.js("return document.activeElement.id", json!([])).await, "arg-poi_id", "focus on the field");
+    // What only the server can refuse (a path parameter that is not one segment) comes back
+    // as a tool error naming the field, and the page marks that field.
+    browser.click("button[data-tool='read_station']").await;
+    browser.wait_text("#tool-title", "read_station").await;
+    browser.type_into("#arg-station_slug", "..").await;
+    browser.click("#run").await;
+    let refused = browser.wait_text(".form-errors", "station_slug").await;
+    assert!(refused.contains("not a valid path segment"), "{refused}");
+    assert_eq!(
+        browser.js("return document.getElementById('arg-station_slug').getAttribute('aria-invalid')", json!([])).await,
+        "true"
+    );
+    browser.click("button[data-tool='get_poi']").await;
+    browser.wait_text("#tool-title", "get_poi").await;
     // Corrected, it runs; the backend's record is shown as field/value rows.
     browser.type_into("#arg-poi_id", "1").await;
     browser.click("#run").await;

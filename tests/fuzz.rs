@@ -284,6 +284,7 @@ async fn arguments_never_panic_and_accepted_ones_build_exactly_the_allowed_reque
             arguments: arguments.clone(),
             caller: Caller::local(Scope::Admin),
             header_context: Context::default(),
+            meta_context: Context::default(),
             confirmer: Confirmer::Preapproved,
         };
         match bridge.call(request).await {

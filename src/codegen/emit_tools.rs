@@ -274,6 +274,7 @@ fn table_entry(tool: &Tool, wrapper: &syn::Ident) -> TokenStream {
         );
         quote!(ParamSpec { name: #n, location: Location::#loc })
     });
+    let context = tool.context.iter().map(|c| c.as_str());
     let body = match &tool.body {
         Some(b) => {
             let json = b.media_type.contains("json");
@@ -307,6 +308,7 @@ fn table_entry(tool: &Tool, wrapper: &syn::Ident) -> TokenStream {
             path: #path,
             tags: &[#(#tags),*],
             params: &[#(#params),*],
+            context: &[#(#context),*],
             json_body: #body,
             input_schema: #input,
             output_schema: #output,

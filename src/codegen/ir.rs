@@ -4,6 +4,7 @@
 //! Markdown mapping) is a pure function of it. Wire names (what the backend sees) and
 //! generated names (what agents and Rust see) sit side by side.
 
+use super::overrides::ContextField;
 use serde::Serialize;
 use serde_json::Value;
 
@@ -16,6 +17,8 @@ pub struct Ir {
     pub source_openapi: String,
     pub tools: Vec<Tool>,
     pub exclusions: Vec<Exclusion>,
+    /// What the build should say but that does not stop it (stale override entries).
+    pub warnings: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -102,6 +105,11 @@ pub struct Tool {
     pub path: String,
     pub title: Option<String>,
     pub description: String,
+    /// Where the description came from: agents rely on curated text, and a re-export that
+    /// loses it must be noticed.
+    pub description_source: DescriptionSource,
+    /// The mission-context values the backend reads for this operation (from the overrides).
+    pub context: Vec<ContextField>,
     pub tags: Vec<String>,
     pub deprecated: bool,
     /// Path, query and header parameters in the order of the spec.
@@ -130,6 +138,43 @@ pub enum NameOrigin {
     SpecExtension,
     /// `openapi/mcp-overrides.json`.
     OverrideFile,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DescriptionSource {
+    /// `openapi/mcp-overrides.json`.
+    OverrideFile,
+    /// `x-mcp-description` in the spec.
+    SpecExtension,
+    /// The operation's `description` in the spec.
+    Spec,
+    /// Nothing but the summary ("Create Source."): the words agents relied on are gone.
+    Summary,
+    /// Not even a summary: the endpoint.
+    Endpoint,
+}
+
+impl DescriptionSource {
+    pub fn of(file: Option<&super::overrides::OperationOverride>, op: &Value) -> DescriptionSource {
+        let present = |v: Option<&Value>| v.and_then(Value::as_str).is_some_and(|s| !s.trim().is_empty());
+        if file.is_some_and(|f| f.description.as_deref().is_some_and(|d| !d.trim().is_empty())) {
+            DescriptionSource::OverrideFile
+        } else if present(op.get("x-mcp-description")) {
+            DescriptionSource::SpecExtension
+        } else if present(op.get("description")) {
+            DescriptionSource::Spec
+        } else if present(op.get("summary")) {
+            DescriptionSource::Summary
+        } else {
+            DescriptionSource::Endpoint
+        }
+    }
+
+    /// The tool says no more than its title or endpoint.
+    pub fn is_fallback(self) -> bool {
+        matches!(self, DescriptionSource::Summary | DescriptionSource::Endpoint)
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

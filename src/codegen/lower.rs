@@ -6,13 +6,13 @@
 //! reason, printed as build warnings.
 
 use super::ir::{
-    Annotations, BODY_ARG, Body, Exclusion, ExclusionKind, Ir, Location, Method, NameOrigin, Param, RESULT_KEY,
-    ResponseShape, Tool,
+    Annotations, BODY_ARG, Body, DescriptionSource, Exclusion, ExclusionKind, Ir, Location, Method, NameOrigin, Param,
+    RESULT_KEY, ResponseShape, Tool,
 };
 use super::naming;
 use super::overrides::{self, OperationOverride, Overrides};
 use super::refs::{Refs, last_segment};
-use super::schema::{Compiler, Mode, attach_defs};
+use super::schema::{Compiler, Mode, attach_defs, field_title};
 use super::{Problem, operation_label};
 use serde_json::{Map, Value, json};
 use std::collections::{BTreeMap, BTreeSet};
@@ -22,8 +22,11 @@ pub fn lower(doc: &Value, overrides: &Overrides) -> Result<Ir, Vec<Problem>> {
     let mut problems = Vec::new();
     let mut tools = Vec::new();
     let mut exclusions = Vec::new();
+    let mut warnings = Vec::new();
     let mut seen_ids: BTreeMap<String, String> = BTreeMap::new();
     let mut used_overrides: BTreeSet<String> = BTreeSet::new();
+    // Every operation of the spec, for naming the likely successor of a stale override.
+    let mut operations: Vec<(String, Method, String)> = Vec::new();
 
     let no_paths = Map::new();
     let paths = doc.get("paths").and_then(Value::as_object).unwrap_or(&no_paths);
@@ -44,6 +47,7 @@ pub fn lower(doc: &Value, overrides: &Overrides) -> Result<Ir, Vec<Problem>> {
             let label = operation_label(op, key, path);
             let spec_id = op.get("operationId").and_then(Value::as_str);
             let operation_id = spec_id.map_or_else(|| naming::derive_tool_name(None, method, path).0, str::to_owned);
+            operations.push((operation_id.clone(), method, path.clone()));
             if let Some(previous) = seen_ids.insert(operation_id.clone(), label.clone()) {
                 problems.push(Problem::operation(
                     &label,
@@ -74,7 +78,8 @@ pub fn lower(doc: &Value, overrides: &Overrides) -> Result<Ir, Vec<Problem>> {
                 continue;
             }
             let ctx = OpCtx { refs: &refs, path, method, op, path_item: item, label: &label };
-            match ctx.lower(&operation_id, &decided) {
+            let origin = DescriptionSource::of(file_override, op);
+            match ctx.lower(&operation_id, &decided, origin, &mut warnings) {
                 Ok(Lowered::Tool(tool)) => tools.push(*tool),
                 Ok(Lowered::Unsupported(reason)) => exclusions.push(Exclusion {
                     operation_id,
@@ -90,9 +95,7 @@ pub fn lower(doc: &Value, overrides: &Overrides) -> Result<Ir, Vec<Problem>> {
 
     for id in overrides.operations.keys() {
         if !used_overrides.contains(id) {
-            problems.push(Problem::global(format!(
-                "openapi/mcp-overrides.json names operation `{id}`, which is not in the spec (renamed or removed?); update or delete that entry"
-            )));
+            warnings.push(stale_override(id, &operations));
         }
     }
     check_unique_names(&tools, &mut problems);
@@ -106,7 +109,42 @@ pub fn lower(doc: &Value, overrides: &Overrides) -> Result<Ir, Vec<Problem>> {
         source_openapi: doc.get("openapi").and_then(Value::as_str).unwrap_or_default().to_string(),
         tools,
         exclusions,
+        warnings,
     })
+}
+
+/// An override entry for an operationId the spec does not have. Its decisions (and curated
+/// text) no longer apply, so say so, and name the operation it most likely meant: the same
+/// method and path under a renamed function (FastAPI's operationId is function + path +
+/// method), or the same function under another path.
+fn stale_override(id: &str, operations: &[(String, Method, String)]) -> String {
+    let same_endpoint = operations
+        .iter()
+        .find(|(other, method, path)| naming::fastapi_function_name(id, *method, path).is_some() && other != id);
+    let same_function = || {
+        operations.iter().find(|(other, method, path)| {
+            naming::fastapi_function_name(other, *method, path)
+                .is_some_and(|function| id.starts_with(&format!("{function}_")))
+        })
+    };
+    let hint = match same_endpoint {
+        Some((other, method, path)) => {
+            format!(
+                " It is most likely `{other}` (the same {} {path}, its function renamed): move the entry to that key.",
+                method.as_str()
+            )
+        }
+        None => match same_function() {
+            Some((other, method, path)) => format!(
+                " It is most likely `{other}` (the same function, now at {} {path}): move the entry to that key.",
+                method.as_str()
+            ),
+            None => " Delete the entry if the operation is gone.".to_string(),
+        },
+    };
+    format!(
+        "openapi/mcp-overrides.json names operation `{id}`, which is not in the spec; the entry is ignored, and any curated text in it no longer reaches agents.{hint}"
+    )
 }
 
 fn check_unique_names(tools: &[Tool], problems: &mut Vec<Problem>) {
@@ -162,7 +200,13 @@ impl OpCtx<'_> {
         }
     }
 
-    fn lower(&self, operation_id: &str, decided: &OperationOverride) -> Result<Lowered, Vec<Problem>> {
+    fn lower(
+        &self,
+        operation_id: &str,
+        decided: &OperationOverride,
+        origin: DescriptionSource,
+        warnings: &mut Vec<String>,
+    ) -> Result<Lowered, Vec<Problem>> {
         let mut problems = Vec::new();
         let mut input = Compiler::new(self.refs, Mode::Input);
 
@@ -219,8 +263,14 @@ impl OpCtx<'_> {
                     continue;
                 }
             };
-            if let (Some(desc), Value::Object(map)) = (p.get("description"), &mut schema) {
-                map.insert("description".into(), desc.clone());
+            if let Value::Object(map) = &mut schema {
+                // FastAPI titles every parameter after its name (`poi_id` → `Poi Id`).
+                if map.get("title").and_then(Value::as_str) == Some(field_title(name).as_str()) {
+                    map.remove("title");
+                }
+                if let Some(desc) = p.get("description") {
+                    map.insert("description".into(), desc.clone());
+                }
             }
             if p.get("deprecated") == Some(&Value::Bool(true))
                 && let Value::Object(map) = &mut schema
@@ -284,18 +334,8 @@ impl OpCtx<'_> {
             let schema_name = raw.get("$ref").and_then(Value::as_str).map(last_segment);
             match input.compile(&raw) {
                 Ok(mut s) => {
-                    if let Value::Object(map) = &mut s {
-                        let mut d =
-                            rb.get("description").and_then(Value::as_str).map(str::to_owned).unwrap_or_else(|| {
-                                match &schema_name {
-                                    Some(n) => format!("Request body ({n})."),
-                                    None => "Request body.".to_string(),
-                                }
-                            });
-                        if self.method == Method::Patch {
-                            d.push_str(" Only the fields you include are changed; send null to clear a field.");
-                        }
-                        map.insert("description".into(), Value::String(d));
+                    if let (Value::Object(map), Some(d)) = (&mut s, rb.get("description").and_then(Value::as_str)) {
+                        map.insert("description".into(), Value::String(d.to_string()));
                     }
                     body_schema = Some(s);
                 }
@@ -330,18 +370,46 @@ impl OpCtx<'_> {
                 required.push(json!(p.wire_name));
             }
         }
-        if let (Some(b), Some(s)) = (&body, body_schema) {
+        if let (Some(b), Some(mut s)) = (&body, body_schema) {
+            // The body model's docstring ("Request payload for toggling ADS-B capture.") says
+            // what the tool description says; keep it only when there is no description.
+            let body_described = self
+                .deref(self.op.get("requestBody").unwrap_or(&Value::Null))
+                .ok()
+                .is_some_and(|rb| rb.get("description").is_some());
+            if !origin.is_fallback()
+                && !body_described
+                && let Value::Object(map) = &mut s
+            {
+                map.remove("description");
+            }
             properties.insert(BODY_ARG.into(), s);
             if b.required {
                 required.push(json!(BODY_ARG));
             }
         }
-        let mut input_schema = json!({"type": "object", "properties": properties});
+        // A tool without arguments is `{"type": "object", "additionalProperties": false}`,
+        // as MCP recommends.
+        let mut input_schema = json!({"type": "object"});
+        if !properties.is_empty() {
+            input_schema["properties"] = Value::Object(properties);
+        }
         if !required.is_empty() {
             input_schema["required"] = Value::Array(required);
         }
         input_schema["additionalProperties"] = json!(false);
         attach_defs(&mut input_schema, input.into_defs());
+        for (argument, text) in &decided.arguments {
+            match argument_schema(&mut input_schema, argument) {
+                Some(Value::Object(schema)) => {
+                    schema.insert("description".into(), Value::String(text.clone()));
+                }
+                _ => warnings.push(format!(
+                    "openapi/mcp-overrides.json describes argument `{argument}` of {}, which has no such argument; the description is ignored",
+                    self.label
+                )),
+            }
+        }
 
         let (name, name_origin) = match &decided.name {
             Some(n) => {
@@ -363,7 +431,7 @@ impl OpCtx<'_> {
         }
 
         let summary = self.op.get("summary").and_then(Value::as_str).map(str::trim).filter(|s| !s.is_empty());
-        let description = decided.description.clone().unwrap_or_else(|| self.description(summary));
+        let description = self.description(decided.description.as_deref(), summary, body.is_some());
         let derived = derived_annotations(self.method);
         let a = decided.annotations.unwrap_or_default();
         let annotations = Annotations {
@@ -385,6 +453,8 @@ impl OpCtx<'_> {
             path: self.path.to_string(),
             title: decided.title.clone().or(summary.map(str::to_owned)),
             description,
+            description_source: origin,
+            context: decided.context.clone().unwrap_or_default(),
             tags: self
                 .op
                 .get("tags")
@@ -401,21 +471,23 @@ impl OpCtx<'_> {
         })))
     }
 
-    fn description(&self, summary: Option<&str>) -> String {
-        let mut parts: Vec<String> = Vec::new();
-        if let Some(s) = summary {
-            parts.push(format!("{}.", s.trim_end_matches('.')));
-        }
-        if let Some(d) = self.op.get("description").and_then(Value::as_str).map(str::trim).filter(|d| !d.is_empty()) {
-            parts.push(d.to_string());
-        }
-        if parts.is_empty() {
-            parts.push(format!("{} {}.", self.method.as_str(), self.path));
+    /// The first of: the curated description (overrides file, `x-mcp-description`), the
+    /// spec's description, the summary, the endpoint. The tool's `title` carries the
+    /// summary, so it is not repeated. What the method implies for the body is added.
+    fn description(&self, curated: Option<&str>, summary: Option<&str>, has_body: bool) -> String {
+        let spec = self.op.get("description").and_then(Value::as_str).map(str::trim).filter(|d| !d.is_empty());
+        let mut text = match (curated.map(str::trim).filter(|d| !d.is_empty()), spec, summary) {
+            (Some(d), _, _) | (None, Some(d), _) => d.to_string(),
+            (None, None, Some(s)) => format!("{}.", s.trim_end_matches('.')),
+            (None, None, None) => format!("{} {}.", self.method.as_str(), self.path),
+        };
+        if self.method == Method::Patch && has_body {
+            text.push_str(" Send only the fields to change; null clears a field.");
         }
         if self.op.get("deprecated") == Some(&Value::Bool(true)) {
-            parts.push("Deprecated.".into());
+            text.push_str(" Deprecated.");
         }
-        parts.join(" ")
+        text
     }
 
     /// The lowest 2xx response decides the result shape and the output schema.
@@ -457,6 +529,11 @@ impl OpCtx<'_> {
         attach_defs(&mut schema, defs);
         Ok((shape, Some(schema)))
     }
+}
+
+/// The schema of argument `path` (`poi_id`, `body.notes`) inside a tool's input schema.
+fn argument_schema<'a>(input: &'a mut Value, path: &str) -> Option<&'a mut Value> {
+    path.split('.').try_fold(input, |schema, key| schema.get_mut("properties")?.get_mut(key))
 }
 
 /// The documented envelope for non-object results: `{"result": <body>}`.

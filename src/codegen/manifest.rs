@@ -16,6 +16,8 @@ pub fn to_value(ir: &Ir, spec_sha256: &str) -> Value {
                 "name": t.name,
                 "title": t.title,
                 "description": t.description,
+                "descriptionSource": t.description_source,
+                "context": t.context,
                 "operationId": t.operation_id,
                 "nameOrigin": t.name_origin,
                 "method": t.method,

@@ -169,6 +169,7 @@ pub fn generate(input: Input<'_>) -> Result<Artifacts, Error> {
         .map(|e| {
             format!("operation `{}` ({} {}) is not a tool: {}", e.operation_id, e.method.as_str(), e.path, e.reason)
         })
+        .chain(ir.warnings.iter().cloned())
         .collect();
     Ok(Artifacts {
         client_rs: emit_tools::format_file(&banner, client_tokens)?,

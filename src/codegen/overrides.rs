@@ -14,6 +14,10 @@ use std::collections::BTreeMap;
 pub struct Overrides {
     #[serde(rename = "$comment", default)]
     pub comment: Option<Value>,
+    /// The scheme of resource URIs (`vtoc://stations/{station_slug}`); by default the first
+    /// word of the spec's title, lower-cased.
+    #[serde(default)]
+    pub uri_scheme: Option<String>,
     /// By operationId, exactly as in the spec.
     #[serde(default)]
     pub operations: BTreeMap<String, OperationOverride>,
@@ -27,11 +31,57 @@ pub struct OperationOverride {
     /// Leave the operation out; the string says why (it appears in docs/API.md).
     pub exclude: Option<String>,
     pub title: Option<String>,
-    /// Replaces the tool description.
+    /// Replaces the tool description. Words for agents live here, not in the exported
+    /// spec, so a re-export keeps them.
     pub description: Option<String>,
+    /// Descriptions of arguments, by argument path (`poi_id`, `body.notes`).
+    #[serde(default)]
+    pub arguments: BTreeMap<String, String>,
+    /// Which mission-context values the backend reads for this operation; the tool offers
+    /// them as its optional `context` argument.
+    pub context: Option<Vec<ContextField>>,
+    /// The MCP resource of a read-only operation: `false` leaves it out; an object renames it.
+    pub resource: Option<ResourceOverride>,
     pub annotations: Option<AnnotationOverride>,
     #[serde(rename = "$comment", default)]
     pub comment: Option<Value>,
+}
+
+/// A mission-context value the backend reads from request headers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ContextField {
+    Station,
+    Channel,
+    Initiator,
+}
+
+impl ContextField {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ContextField::Station => "station",
+            ContextField::Channel => "channel",
+            ContextField::Initiator => "initiator",
+        }
+    }
+}
+
+/// `"resource": false`, or `"resource": {"name": …, "uri": …, "description": …}`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(untagged)]
+pub enum ResourceOverride {
+    Enabled(bool),
+    Custom(ResourceFields),
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ResourceFields {
+    pub name: Option<String>,
+    /// The URI (template), e.g. `vtoc://stations/{station_slug}`; its variables must be the
+    /// operation's path parameters.
+    pub uri: Option<String>,
+    pub description: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
@@ -90,6 +140,9 @@ pub fn merge(file: Option<&OperationOverride>, spec: OperationOverride) -> Opera
         exclude: file.exclude.clone().or(spec.exclude),
         title: file.title.clone().or(spec.title),
         description: file.description.clone().or(spec.description),
+        arguments: if file.arguments.is_empty() { spec.arguments } else { file.arguments.clone() },
+        context: file.context.clone().or(spec.context),
+        resource: file.resource.clone().or(spec.resource),
         annotations: match (file.annotations, spec.annotations) {
             (Some(f), Some(s)) => Some(f.or(s)),
             (f, s) => f.or(s),

@@ -117,7 +117,11 @@ impl<'r, 'd> Compiler<'r, 'd> {
                 if self.skipped(prop) {
                     continue;
                 }
-                compiled.insert(name.clone(), self.compile(prop)?);
+                let mut prop = self.compile(prop)?;
+                if self.mode == Mode::Input {
+                    drop_title_if(&mut prop, &field_title(name));
+                }
+                compiled.insert(name.clone(), prop);
             }
             out.insert("properties".into(), Value::Object(compiled));
         }
@@ -194,7 +198,10 @@ impl<'r, 'd> Compiler<'r, 'd> {
         self.stack.push(pointer.clone());
         let compiled = self.compile(target);
         self.stack.pop();
-        let compiled = compiled?;
+        let mut compiled = compiled?;
+        if self.mode == Mode::Input {
+            drop_title_if(&mut compiled, &last_segment(&pointer));
+        }
         match self.recursive.get(&pointer) {
             // The schema referred to itself while being expanded: it lives in `$defs`.
             Some(name) => {
@@ -224,6 +231,38 @@ impl<'r, 'd> Compiler<'r, 'd> {
     /// OpenAPI 3.0 `nullable: true` → a type union (or `anyOf` with null when untyped).
     fn apply_nullable(&self, source: &Map<String, Value>, out: Value) -> Value {
         if source.get("nullable") == Some(&Value::Bool(true)) { add_null(out) } else { out }
+    }
+}
+
+/// The title pydantic gives a field by default: `poi_id` → `Poi Id`, `h4m_path` → `H4M
+/// Path` (Python's `str.title()` after `_` → space).
+pub fn field_title(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    let mut in_word = false;
+    for c in name.chars() {
+        let c = if c == '_' { ' ' } else { c };
+        if c.is_alphabetic() {
+            if in_word {
+                out.extend(c.to_lowercase());
+            } else {
+                out.extend(c.to_uppercase());
+            }
+            in_word = true;
+        } else {
+            out.push(c);
+            in_word = false;
+        }
+    }
+    out
+}
+
+/// Tool arguments: a `title` that only restates the field or model name (what FastAPI
+/// writes by default) costs the model tokens on every turn and tells it nothing.
+fn drop_title_if(schema: &mut Value, redundant: &str) {
+    if let Value::Object(map) = schema
+        && map.get("title").and_then(Value::as_str) == Some(redundant)
+    {
+        map.remove("title");
     }
 }
 
@@ -409,7 +448,17 @@ mod tests {
         assert_eq!(out["additionalProperties"], false);
         assert!(out["properties"].get("created").is_none());
         assert!(out["properties"].get("secret").is_some());
-        assert_eq!(out["title"], "PoiRead");
+        // Titles that only restate the model or field name cost tokens and say nothing.
+        assert!(out.get("title").is_none(), "{out}");
+        assert!(out["properties"]["notes"].get("title").is_none(), "{out}");
+    }
+
+    #[test]
+    fn field_titles_follow_pydantic() {
+        assert_eq!(field_title("poi_id"), "Poi Id");
+        assert_eq!(field_title("h4m_path"), "H4M Path");
+        assert_eq!(field_title("altitude_m"), "Altitude M");
+        assert_eq!(field_title("isActive"), "Isactive");
     }
 
     #[test]

@@ -326,17 +326,17 @@ async fn a_model_cannot_bypass_confirmation_with_an_argument() {
     let (_d, audit) = audit_file();
     let bridge = start_guarded(backend_args(&backend.url), guard(&audit)).await;
     let client = session_client(&bridge.url, ADMIN, None).await;
-    for extra in [
-        json!({"poi_id": 4, "confirm": true}),
-        json!({"poi_id": 4, "confirmed": "yes"}),
-        json!({"poi_id": 4, "context": {"confirm": true}}),
+    for (extra, field) in [
+        (json!({"poi_id": 4, "confirm": true}), "confirm"),
+        (json!({"poi_id": 4, "confirmed": "yes"}), "confirmed"),
+        (json!({"poi_id": 4, "context": {"confirm": true}}), "context"),
     ] {
         let result = client
             .call_tool(CallToolRequestParams::new("delete_poi").with_arguments(args(extra.clone())))
             .await
             .unwrap();
-        let (text, _) = refused_arguments(&result);
-        assert!(text.contains("confirm"), "{extra}: {text}");
+        let (_, fields) = refused_arguments(&result);
+        assert_eq!(fields, [field], "{extra}");
     }
     assert!(backend.requests().is_empty());
 }
@@ -463,20 +463,49 @@ async fn context_reaches_the_backend_in_order_of_precedence() {
     h.push(("x-station-id", "field-kit-1"));
     post(&bridge.url, rpc_2026("tools/call", json!({"name": "list_events", "arguments": {}})), &h).await;
     assert_eq!(backend.take_one().header("x-station-id"), Some("field-kit-1"));
-    // The call's own `context` argument beats both.
-    post(
-        &bridge.url,
-        rpc_2026(
-            "tools/call",
-            json!({"name": "list_events",
-        "arguments": {"context": {"station": "relay-north", "initiator": "analyst-7"}}}),
-        ),
-        &h,
-    )
-    .await;
+    // The host's per-call `_meta["vtoc/context"]` beats the headers.
+    let with_meta = |arguments: Value| {
+        let mut request = rpc_2026("tools/call", json!({"name": "list_events", "arguments": arguments}));
+        request["params"]["_meta"]["vtoc/context"] = json!({"station": "meta-station", "initiator": "analyst-7"});
+        request
+    };
+    post(&bridge.url, with_meta(json!({})), &h).await;
+    let req = backend.take_one();
+    assert_eq!((req.header("x-station-id"), req.header("x-chatkit-user")), (Some("meta-station"), Some("analyst-7")));
+    // The call's own `context` argument beats all of them; what it leaves out comes from the next.
+    post(&bridge.url, with_meta(json!({"context": {"station": "relay-north"}})), &h).await;
     let req = backend.take_one();
     assert_eq!((req.header("x-station-id"), req.header("x-chatkit-user")), (Some("relay-north"), Some("analyst-7")));
     assert_eq!(audit_lines(&audit).last().unwrap()["station"], "relay-north");
+}
+
+/// The `context` argument is offered where the backend reads context (`list_events` reads
+/// the station), with only what it reads; `MCP_CONTEXT_ARGUMENT` widens or removes it.
+#[tokio::test]
+async fn the_context_argument_is_where_the_backend_reads_context() {
+    let backend = RecordingBackend::start().await;
+    let (_d, audit) = audit_file();
+    let context_of = |tools: &[Value], name: &str| {
+        tools.iter().find(|t| t["name"] == name).unwrap()["inputSchema"]["properties"].get("context").cloned()
+    };
+    for (setting, list_events, get_poi) in [
+        ("auto", Some(vec!["station"]), None),
+        ("all", Some(vec!["station", "channel", "initiator"]), Some(vec!["station", "channel", "initiator"])),
+        ("off", None, None),
+    ] {
+        let bridge =
+            start_guarded(backend_args(&backend.url), GuardArgs { context_argument: setting.into(), ..guard(&audit) })
+                .await;
+        let mut bearer = String::new();
+        let h = headers_2026("tools/list", None, Some(READER), &mut bearer);
+        let (_, _, listed) = post(&bridge.url, rpc_2026("tools/list", json!({})), &h).await;
+        let tools = listed["result"]["tools"].as_array().unwrap().clone();
+        let fields =
+            |c: Option<Value>| c.map(|c| c["properties"].as_object().unwrap().keys().cloned().collect::<Vec<_>>());
+        let strs = |v: Option<Vec<&str>>| v.map(|v| v.into_iter().map(String::from).collect::<Vec<_>>());
+        assert_eq!(fields(context_of(&tools, "list_events")), strs(list_events), "{setting}");
+        assert_eq!(fields(context_of(&tools, "get_poi")), strs(get_poi), "{setting}");
+    }
 }
 
 #[tokio::test]

@@ -5,6 +5,7 @@
 mod calls;
 mod common;
 mod console;
+mod contract;
 mod errors;
 mod faults;
 mod guardrails;
