@@ -50,6 +50,15 @@ impl ClientHooks<Arc<CallCtx>> for Client {
                     let Some(next) = spare.filter(|_| retryable(&e, &method)) else { return Err(e) };
                     attempt += 1;
                     tracing::warn!(tool = ctx.tool.name, attempt, "retrying {method} after a connection error: {e}");
+                    ctx.note(
+                        crate::support::Level::Notice,
+                        format!(
+                            "`{}`: retrying {method} {} (attempt {}) after a connection error",
+                            ctx.tool.name,
+                            ctx.tool.path,
+                            attempt + 1
+                        ),
+                    );
                     tokio::time::sleep(Duration::from_millis(100 * 3u64.pow(attempt - 1))).await;
                     pending = next;
                 }

@@ -296,6 +296,13 @@ impl BackendArgs {
         if url.query().is_some() || url.fragment().is_some() {
             return Err(err("VTOC_API_BASE_URL", "must not contain a query or fragment"));
         }
+        // The URL appears in error messages and logs; a credential in it would leak.
+        if !url.username().is_empty() || url.password().is_some() {
+            return Err(err(
+                "VTOC_API_BASE_URL",
+                "must not contain a user name or password (it is shown in messages); put the backend's token in VTOC_API_TOKEN or VTOC_API_TOKEN_FILE",
+            ));
+        }
         let timeout = seconds("VTOC_API_TIMEOUT_SECS", self.timeout_secs)?;
         let connect_timeout = seconds("VTOC_API_CONNECT_TIMEOUT_SECS", self.connect_timeout_secs)?;
         if self.max_response_bytes < 1024 {
@@ -675,6 +682,8 @@ mod tests {
         let args = BackendArgs::default();
         assert_eq!(args.build("backend:8080").unwrap_err().setting, "VTOC_API_BASE_URL");
         assert_eq!(args.build("ftp://x").unwrap_err().setting, "VTOC_API_BASE_URL");
+        let with_password = args.build("http://svc:hunter2@backend:8080").unwrap_err();
+        assert!(with_password.message.contains("VTOC_API_TOKEN") && !with_password.message.contains("hunter2"));
         let args = BackendArgs { timeout_secs: 0.0, ..BackendArgs::default() };
         assert_eq!(args.build("http://x").unwrap_err().setting, "VTOC_API_TIMEOUT_SECS");
         let args = BackendArgs { token: Some("a".into()), token_file: Some("/x".into()), ..BackendArgs::default() };

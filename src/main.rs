@@ -12,7 +12,6 @@ use vtoc_mcp::config::{
     BackendArgs, CallArgs, Cli, Command, ConfigError, ContractCheck, DiffArgs, DoctorArgs, GuardArgs, ReportFormat,
     ServeArgs, Transport,
 };
-use vtoc_mcp::policy::Context;
 use vtoc_mcp::server::{Bridge, CallRequest, Confirmer};
 use vtoc_mcp::support::Backend;
 use vtoc_mcp::surface::{self, Surface};
@@ -312,14 +311,8 @@ async fn call(args: CallArgs) -> Result<(), Failure> {
     backend_args.dry_run = args.dry_run;
     let (backend, demo_task) = backend(&backend_args, args.demo).await?;
     let bridge = Bridge::new(backend, guardrails).map_err(anyhow::Error::msg)?;
-    let request = CallRequest {
-        name: args.tool.clone(),
-        arguments,
-        caller,
-        header_context: Context::default(),
-        meta_context: Context::default(),
-        confirmer: if args.yes { Confirmer::Preapproved } else { Confirmer::Unavailable },
-    };
+    let confirmer = if args.yes { Confirmer::Preapproved } else { Confirmer::Unavailable };
+    let request = CallRequest::new(&args.tool, arguments, caller, confirmer);
     let outcome = bridge.call(request).await;
     if let Some(task) = demo_task {
         task.abort();

@@ -19,7 +19,7 @@ use crate::client::Client;
 use crate::policy::{
     CONTEXT_ARG, CONTEXT_META, Context, ContextArgument, Fallback, Policy, Refusal, Scope, context_schema,
 };
-use crate::support::{Args, Backend, CallCtx, Location, ToolSpec};
+use crate::support::{Args, Backend, CallCtx, Level, Location, Note, ToolSpec};
 use crate::validate::Validator;
 use futures::FutureExt;
 use reqwest::header::HeaderValue;
@@ -40,10 +40,13 @@ use std::time::{Duration, Instant};
 use tokio::sync::Semaphore;
 
 const INSTRUCTIONS: &str = "Tools for vTOC, a virtual tactical operations center: stations and their dashboards, \
-timelines and task queues; telemetry sources and events; points of interest (POI) and their identifiers; an IMEI \
+timelines and task queues; telemetry sources and events; persons of interest (POI) and their identifiers; an IMEI \
 watchlist; hardware control (GPS, ADS-B, H4M import); and agent actions relayed to OpenAI AgentKit. Tools marked \
 read-only only read. Update tools change only the fields you send; send null to clear a field. Destructive tools \
-ask the user to confirm. Errors carry the backend's HTTP status and detail: read them and correct the call.";
+ask the user to confirm. A tool error names what was wrong (each bad argument, or the backend's HTTP status and \
+detail): read it and correct the call. The same reads are resources (vtoc://stations/{station_slug}, \
+vtoc://poi/{poi_id}, ...) with completions for their ids and slugs, and there are prompts for a station briefing, \
+POI triage and an IMEI check.";
 
 /// The guardrail settings of the call path.
 pub struct Guardrails {
@@ -114,7 +117,95 @@ pub struct CallRequest {
     /// Context the host set for this call in `_meta["vtoc/context"]`.
     pub meta_context: Context,
     pub confirmer: Confirmer,
+    /// What asked for the call: a tool call, or a resource read, completion or prompt
+    /// built on one (named in the audit line).
+    pub origin: Origin,
+    /// Where `notifications/message` about the call go (the client's session), if anywhere.
+    pub log: Option<LogSink>,
 }
+
+impl CallRequest {
+    /// A plain tool call: no `_meta` context, no log sink.
+    pub fn new(name: &str, arguments: JsonObject, caller: Caller, confirmer: Confirmer) -> CallRequest {
+        CallRequest {
+            name: name.to_string(),
+            arguments,
+            caller,
+            header_context: Context::default(),
+            meta_context: Context::default(),
+            confirmer,
+            origin: Origin::Tool,
+            log: None,
+        }
+    }
+}
+
+/// What a call through the guarded path is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    Tool,
+    Resource,
+    Completion,
+    Prompt,
+}
+
+impl Origin {
+    /// The audit line's `event`.
+    pub fn event(self) -> &'static str {
+        match self {
+            Origin::Tool => "tool_call",
+            Origin::Resource => "resource_read",
+            Origin::Completion => "completion",
+            Origin::Prompt => "prompt",
+        }
+    }
+}
+
+/// A session's log: where to send `notifications/message`, and from which level up.
+#[derive(Clone)]
+pub struct LogSink {
+    pub peer: Peer<RoleServer>,
+    pub level: Level,
+}
+
+impl LogSink {
+    /// Send the notes at or above the session's level. A client that went away is not an
+    /// error of the call.
+    #[allow(deprecated)]
+    pub async fn send(&self, notes: Vec<Note>) {
+        for note in notes.into_iter().filter(|n| n.level >= self.level) {
+            let _ = self.peer.notify_logging_message(logging_message(&note)).await;
+        }
+    }
+}
+
+/// The MCP form of a note. Logging is deprecated for 2026-07-28 clients (SEP-2577) but
+/// still the way 2025-era clients hear about what happened.
+#[allow(deprecated)]
+fn logging_message(note: &Note) -> rmcp::model::LoggingMessageNotificationParam {
+    use rmcp::model::LoggingLevel as L;
+    let level = match note.level {
+        Level::Debug => L::Debug,
+        Level::Info => L::Info,
+        Level::Notice => L::Notice,
+        Level::Warning => L::Warning,
+        Level::Error => L::Error,
+        Level::Critical => L::Critical,
+        Level::Alert => L::Alert,
+        Level::Emergency => L::Emergency,
+    };
+    rmcp::model::LoggingMessageNotificationParam::new(level, json!({ "message": note.message })).with_logger("vtoc-mcp")
+}
+
+/// Per-session state (one per 2025-era MCP session, per stateless request, or for stdio).
+#[derive(Debug, Default)]
+struct Session {
+    /// `logging/setLevel`; unset means [`DEFAULT_LOG_LEVEL`].
+    log_level: Mutex<Option<Level>>,
+}
+
+/// What a session hears until it sets a level: warnings and worse.
+pub const DEFAULT_LOG_LEVEL: Level = Level::Warning;
 
 struct Entry {
     spec: &'static ToolSpec,
@@ -122,7 +213,7 @@ struct Entry {
     validator: OnceLock<Result<Validator, String>>,
 }
 
-struct Inner {
+pub(crate) struct Inner {
     backend: Arc<Backend>,
     guard: Guardrails,
     entries: Vec<Entry>,
@@ -138,12 +229,17 @@ struct Inner {
     info: ServerConfig,
     /// Nonces of 2026 confirmation states already used (each state answers once).
     used_states: UsedStates,
+    /// The curated prompts whose tools and resources this build has.
+    pub(crate) prompts: Vec<&'static crate::prompts::PromptSpec>,
+    /// Recently listed completion values.
+    pub(crate) completions: crate::completion::Cache,
 }
 
-/// The MCP handler. Cheap to clone (one per session or per stateless request).
+/// The MCP handler. Cheap to clone; [`Bridge::for_session`] gives each session its own state.
 #[derive(Clone)]
 pub struct Bridge {
-    inner: Arc<Inner>,
+    pub(crate) inner: Arc<Inner>,
+    session: Arc<Session>,
 }
 
 impl Bridge {
@@ -167,7 +263,25 @@ impl Bridge {
         let listed = Scope::ALL.map(|scope| {
             entries.iter().filter(|e| guard.policy.permits(e.spec, scope).is_ok()).map(|e| e.tool.clone()).collect()
         });
-        let info = ServerConfig::new(ServerCapabilities::builder().enable_tools().build())
+        let prompts: Vec<&'static crate::prompts::PromptSpec> = crate::prompts::PROMPTS
+            .iter()
+            .filter(|p| {
+                let missing = crate::prompts::missing(p);
+                if !missing.is_empty() {
+                    tracing::warn!(prompt = p.name, "prompt left out: this build lacks {}", missing.join(", "));
+                }
+                missing.is_empty()
+            })
+            .collect();
+        #[allow(deprecated)]
+        let capabilities = ServerCapabilities::builder()
+            .enable_tools()
+            .enable_resources()
+            .enable_prompts()
+            .enable_completions()
+            .enable_logging()
+            .build();
+        let info = ServerConfig::new(capabilities)
             .with_server_info(Implementation::new("vtoc-mcp", env!("CARGO_PKG_VERSION")))
             .with_instructions(INSTRUCTIONS);
         Ok(Bridge {
@@ -184,8 +298,25 @@ impl Bridge {
                 drained: tokio::sync::Notify::new(),
                 info,
                 used_states: UsedStates::new(USED_STATES_CAPACITY),
+                prompts,
+                completions: crate::completion::Cache::default(),
             }),
+            session: Arc::default(),
         })
+    }
+
+    /// The same bridge with fresh per-session state (log level): one per MCP session.
+    pub fn for_session(&self) -> Bridge {
+        Bridge { inner: self.inner.clone(), session: Arc::default() }
+    }
+
+    /// This session's log level.
+    pub fn log_level(&self) -> Level {
+        self.session.log_level.lock().unwrap_or_else(|p| p.into_inner()).unwrap_or(DEFAULT_LOG_LEVEL)
+    }
+
+    fn log_sink(&self, context: &RequestContext<RoleServer>) -> LogSink {
+        LogSink { peer: context.peer.clone(), level: self.log_level() }
     }
 
     pub fn backend(&self) -> &Arc<Backend> {
@@ -250,6 +381,11 @@ impl Bridge {
     /// unknown tool (or a broken tool table); everything the model can act on, bad
     /// arguments included, is a tool error (`isError`).
     pub async fn call(&self, req: CallRequest) -> Result<CallToolResponse, ErrorData> {
+        self.run(req).await.map(|ran| ran.response)
+    }
+
+    /// [`Bridge::call`], with the backend's HTTP status when the backend answered.
+    pub(crate) async fn run(&self, req: CallRequest) -> Result<Ran, ErrorData> {
         let started = Instant::now();
         let guard = &self.inner.guard;
         let mut audit = AuditLine { req: &req, tool: None, started, station: None };
@@ -266,7 +402,8 @@ impl Bridge {
             audit.write(&guard.audit, Decision::RefusedLimit, None, None);
             return Ok(refused(
                 "the MCP server is shutting down; call again in a moment (another replica may answer)".into(),
-            ));
+            )
+            .into());
         }
         if let Err(refusal) = guard.policy.permits(spec, req.caller.scope) {
             let decision = match refusal {
@@ -274,7 +411,7 @@ impl Bridge {
                 Refusal::Policy(_) => Decision::RefusedPolicy,
             };
             audit.write(&guard.audit, decision, None, None);
-            return Ok(refused(refusal.describe(spec.name)));
+            return Ok(refused(refusal.describe(spec.name)).into());
         }
         let validator = entry
             .validator
@@ -289,7 +426,7 @@ impl Bridge {
         if let Err(violations) = validator.validate(&arguments) {
             audit.write(&guard.audit, Decision::RefusedArguments, None, None);
             let list: Vec<(String, String)> = violations.into_iter().map(|v| (v.path, v.message)).collect();
-            return Ok(invalid_arguments(spec, &list));
+            return Ok(invalid_arguments(spec, &list).into());
         }
         let Value::Object(arguments) = arguments else { unreachable!("constructed as an object above") };
 
@@ -298,7 +435,7 @@ impl Bridge {
             return Ok(refused(format!(
                 "too many calls in flight for caller `{}` (limit {}, MCP_MAX_CONCURRENT_CALLS); retry when earlier calls finish",
                 req.caller.name, guard.max_concurrent_per_caller
-            )));
+            )).into());
         };
 
         let context = Context::resolve(
@@ -315,11 +452,11 @@ impl Bridge {
                 Confirmation::Confirmed => {}
                 Confirmation::Ask(input_required) => {
                     audit.write(&guard.audit, Decision::ConfirmationRequested, None, None);
-                    return Ok(CallToolResponse::InputRequired(input_required));
+                    return Ok(CallToolResponse::InputRequired(input_required).into());
                 }
                 Confirmation::Refused(decision, message) => {
                     audit.write(&guard.audit, decision, None, None);
-                    return Ok(refused(message));
+                    return Ok(refused(message).into());
                 }
             }
         }
@@ -348,7 +485,7 @@ impl Bridge {
                 // The typed request builder refused a value the schema let through (a
                 // path segment such as `..`, a constrained string): nothing was sent.
                 audit.write(&guard.audit, Decision::RefusedArguments, None, None);
-                return Ok(invalid_arguments(spec, &[(arg.field, arg.message)]));
+                return Ok(invalid_arguments(spec, &[(arg.field, arg.message)]).into());
             }
             Ok(Err(panic)) => {
                 let what = panic
@@ -370,13 +507,19 @@ impl Bridge {
                 deadline.as_secs()
             ))]),
         };
+        if let Some(log) = &req.log {
+            log.send(ctx.take_notes()).await;
+        }
         if backend.dry_run && completed {
             let requests = std::mem::take(&mut *ctx.dry_run.lock().unwrap_or_else(|p| p.into_inner()));
-            return Ok(CallToolResult::structured(json!({ "dry_run": true, "requests": requests })).into());
+            return Ok(CallToolResponse::from(CallToolResult::structured(
+                json!({ "dry_run": true, "requests": requests }),
+            ))
+            .into());
         }
         let outcome = if result.is_error == Some(true) { "error" } else { "ok" };
         audit.write(&guard.audit, Decision::Allowed, status, Some(outcome));
-        Ok(crate::truncate::limit(result, guard.max_result_bytes).into())
+        Ok(Ran { response: crate::truncate::limit(result, guard.max_result_bytes).into(), status })
     }
 
     fn permit(&self, caller: &str) -> Option<tokio::sync::OwnedSemaphorePermit> {
@@ -506,6 +649,18 @@ impl Bridge {
                 ),
             },
         }
+    }
+}
+
+/// A call's outcome, with the backend's HTTP status when the backend answered.
+pub(crate) struct Ran {
+    pub response: CallToolResponse,
+    pub status: Option<u16>,
+}
+
+impl From<CallToolResponse> for Ran {
+    fn from(response: CallToolResponse) -> Ran {
+        Ran { response, status: None }
     }
 }
 
@@ -701,7 +856,7 @@ impl AuditLine<'_> {
             .unwrap_or_default();
         audit.record(&audit::Event {
             ts: audit::now(),
-            event: "tool_call",
+            event: self.req.origin.event(),
             caller: &self.req.caller.name,
             auth: self.req.caller.method,
             tool: &self.req.name,
@@ -757,6 +912,54 @@ impl Bridge {
     }
 }
 
+/// Who is asking, with what context, where its log goes: the part of a [`CallRequest`]
+/// that comes from the MCP request rather than from the tool call.
+#[derive(Clone)]
+pub struct Asker {
+    pub caller: Caller,
+    pub header_context: Context,
+    pub meta_context: Context,
+    pub log: Option<LogSink>,
+}
+
+impl Asker {
+    /// A call on behalf of this asker that needs no confirmation (reads).
+    pub fn request(&self, name: &str, arguments: JsonObject, origin: Origin) -> CallRequest {
+        CallRequest {
+            name: name.to_string(),
+            arguments,
+            caller: self.caller.clone(),
+            header_context: self.header_context.clone(),
+            meta_context: self.meta_context.clone(),
+            confirmer: Confirmer::Unavailable,
+            origin,
+            log: self.log.clone(),
+        }
+    }
+}
+
+impl Bridge {
+    fn asker(&self, context: &RequestContext<RoleServer>, meta: Option<&rmcp::model::RequestMetaObject>) -> Asker {
+        let header_context = context
+            .extensions
+            .get::<http::request::Parts>()
+            .map(|parts| Context::from_headers(&parts.headers))
+            .unwrap_or_default();
+        // rmcp moves the request's `_meta` into the context; look in both.
+        let meta = meta.and_then(|m| m.0.get(CONTEXT_META)).or_else(|| context.meta.0.get(CONTEXT_META));
+        Asker {
+            caller: self.caller_of(context),
+            header_context,
+            meta_context: Context::from_argument(meta),
+            log: Some(self.log_sink(context)),
+        }
+    }
+}
+
+/// How long a client may cache a list (SEP-2549). Lists depend on the caller's scope, so
+/// only the caller's own client may cache them.
+const LIST_TTL_MS: u64 = 300_000;
+
 impl ServerHandler for Bridge {
     fn get_info(&self) -> ServerConfig {
         self.inner.info.clone()
@@ -768,7 +971,9 @@ impl ServerHandler for Bridge {
         context: RequestContext<RoleServer>,
     ) -> Result<ListToolsResult, ErrorData> {
         let caller = self.caller_of(&context);
-        Ok(ListToolsResult::with_all_items(self.tools_for(caller.scope).to_vec()))
+        Ok(ListToolsResult::with_all_items(self.tools_for(caller.scope).to_vec())
+            .with_ttl_ms(LIST_TTL_MS)
+            .with_cache_scope(rmcp::model::CacheScope::Private))
     }
 
     fn get_tool(&self, name: &str) -> Option<Tool> {
@@ -780,12 +985,7 @@ impl ServerHandler for Bridge {
         request: CallToolRequestParams,
         context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, ErrorData> {
-        let caller = self.caller_of(&context);
-        let header_context = context
-            .extensions
-            .get::<http::request::Parts>()
-            .map(|parts| Context::from_headers(&parts.headers))
-            .unwrap_or_default();
+        let asker = self.asker(&context, request.meta.as_ref());
         let can_elicit = context.client_capabilities().is_some_and(|c| c.elicitation.is_some());
         let modern = context.protocol_version().is_some_and(|v| v >= ProtocolVersion::V_2026_07_28);
         let confirmer = match (can_elicit, modern) {
@@ -795,22 +995,85 @@ impl ServerHandler for Bridge {
             }
             (true, false) => Confirmer::Session(context.peer.clone()),
         };
+        let mut call = asker.request(&request.name, request.arguments.unwrap_or_default(), Origin::Tool);
+        call.confirmer = confirmer;
         // Boxed: the call's state machine is a few KiB, and rmcp moves the handler future into
         // a spawned task; a pointer is cheaper to move than the whole future (see
         // docs/performance.md).
-        // rmcp moves the request's `_meta` into the context; look in both.
-        let meta =
-            request.meta.as_ref().and_then(|m| m.0.get(CONTEXT_META)).or_else(|| context.meta.0.get(CONTEXT_META));
-        let meta_context = Context::from_argument(meta);
-        Box::pin(self.call(CallRequest {
-            name: request.name.to_string(),
-            arguments: request.arguments.unwrap_or_default(),
-            caller,
-            header_context,
-            meta_context,
-            confirmer,
-        }))
-        .await
+        Box::pin(self.call(call)).await
+    }
+
+    async fn list_resources(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        context: RequestContext<RoleServer>,
+    ) -> Result<rmcp::model::ListResourcesResult, ErrorData> {
+        let caller = self.caller_of(&context);
+        Ok(rmcp::model::ListResourcesResult::with_all_items(self.resources_for(caller.scope))
+            .with_ttl_ms(LIST_TTL_MS)
+            .with_cache_scope(rmcp::model::CacheScope::Private))
+    }
+
+    async fn list_resource_templates(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        context: RequestContext<RoleServer>,
+    ) -> Result<rmcp::model::ListResourceTemplatesResult, ErrorData> {
+        let caller = self.caller_of(&context);
+        Ok(rmcp::model::ListResourceTemplatesResult::with_all_items(self.templates_for(caller.scope))
+            .with_ttl_ms(LIST_TTL_MS)
+            .with_cache_scope(rmcp::model::CacheScope::Private))
+    }
+
+    async fn read_resource(
+        &self,
+        request: rmcp::model::ReadResourceRequestParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<rmcp::model::ReadResourceResponse, ErrorData> {
+        let asker = self.asker(&context, request.meta.as_ref());
+        Box::pin(self.read(&request.uri, &asker, Origin::Resource)).await.map(Into::into)
+    }
+
+    async fn list_prompts(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        context: RequestContext<RoleServer>,
+    ) -> Result<rmcp::model::ListPromptsResult, ErrorData> {
+        let caller = self.caller_of(&context);
+        Ok(rmcp::model::ListPromptsResult::with_all_items(self.prompts_for(caller.scope))
+            .with_ttl_ms(LIST_TTL_MS)
+            .with_cache_scope(rmcp::model::CacheScope::Private))
+    }
+
+    async fn get_prompt(
+        &self,
+        request: rmcp::model::GetPromptRequestParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<rmcp::model::GetPromptResponse, ErrorData> {
+        let asker = self.asker(&context, request.meta.as_ref());
+        Box::pin(self.prompt(&request.name, request.arguments.unwrap_or_default(), &asker)).await.map(Into::into)
+    }
+
+    async fn complete(
+        &self,
+        request: rmcp::model::CompleteRequestParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<rmcp::model::CompleteResult, ErrorData> {
+        let asker = self.asker(&context, request.meta.as_ref());
+        Ok(Box::pin(self.completions(&request, &asker)).await)
+    }
+
+    #[allow(deprecated)]
+    async fn set_level(
+        &self,
+        request: rmcp::model::SetLevelRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<(), ErrorData> {
+        let level: Level = serde_json::to_value(request.level)
+            .and_then(serde_json::from_value)
+            .map_err(|e| ErrorData::invalid_params(format!("unknown log level: {e}"), None))?;
+        *self.session.log_level.lock().unwrap_or_else(|p| p.into_inner()) = Some(level);
+        Ok(())
     }
 }
 
@@ -863,14 +1126,7 @@ mod tests {
     }];
 
     fn request(name: &str) -> CallRequest {
-        CallRequest {
-            name: name.into(),
-            arguments: JsonObject::new(),
-            caller: Caller::local(Scope::Admin),
-            header_context: Context::default(),
-            meta_context: Context::default(),
-            confirmer: Confirmer::Unavailable,
-        }
+        CallRequest::new(name, JsonObject::new(), Caller::local(Scope::Admin), Confirmer::Unavailable)
     }
 
     #[tokio::test]

@@ -76,6 +76,28 @@ pub struct ToolSpec {
     pub call: CallFn,
 }
 
+/// A read-only tool that is also an MCP resource (generated; see `codegen/resources.rs`).
+#[derive(Debug)]
+pub struct ResourceSpec {
+    /// `vtoc://stations` or, with variables, the RFC 6570 template `vtoc://stations/{station_slug}`.
+    pub uri: &'static str,
+    pub name: &'static str,
+    pub title: Option<&'static str>,
+    pub description: &'static str,
+    /// The tool that reads it; each URI variable is its path parameter of that name.
+    pub tool: &'static str,
+    pub variables: &'static [VariableSpec],
+}
+
+/// One URI variable, and where its values can be listed (for `completion/complete`).
+#[derive(Debug)]
+pub struct VariableSpec {
+    pub name: &'static str,
+    pub list_tool: Option<&'static str>,
+    pub value_field: Option<&'static str>,
+    pub label_fields: &'static [&'static str],
+}
+
 impl fmt::Debug for ToolSpec {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ToolSpec").field("name", &self.name).field("path", &self.path).finish_non_exhaustive()
@@ -249,6 +271,31 @@ pub struct CallCtx {
     pub status: std::sync::atomic::AtomicU16,
     /// In dry-run mode: the requests the call would have sent.
     pub dry_run: Mutex<Vec<Value>>,
+    /// What the agent's host should hear about this call (a retry, a backend error, a
+    /// response that does not match the spec): sent as MCP `notifications/message`.
+    pub notes: Mutex<Vec<Note>>,
+}
+
+/// One thing worth telling the client's log about a call. Never holds a secret: only
+/// statuses, endpoints and the backend's own error text.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Note {
+    pub level: Level,
+    pub message: String,
+}
+
+/// MCP's log levels (RFC 5424 severities), ordered from least to most severe.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    Debug,
+    Info,
+    Notice,
+    Warning,
+    Error,
+    Critical,
+    Alert,
+    Emergency,
 }
 
 impl fmt::Debug for CallCtx {
@@ -273,7 +320,18 @@ impl CallCtx {
             captured: Mutex::new(None),
             status: Default::default(),
             dry_run: Mutex::default(),
+            notes: Mutex::default(),
         }
+    }
+
+    /// Record something the client's log should hear about this call.
+    pub fn note(&self, level: Level, message: String) {
+        self.notes.lock().unwrap_or_else(|p| p.into_inner()).push(Note { level, message });
+    }
+
+    /// The notes recorded so far.
+    pub fn take_notes(&self) -> Vec<Note> {
+        std::mem::take(&mut *self.notes.lock().unwrap_or_else(|p| p.into_inner()))
     }
 
     /// Record a request instead of sending it, and answer `200 null`. Credentials are
@@ -358,9 +416,17 @@ pub fn finish<T, E>(c: &Client, result: Result<ResponseValue<T>, ClientError<E>>
         (Err(_), Some(cap)) => (cap, None),
     };
     if !captured.status.is_success() {
-        return Ok(backend_error(&captured));
+        return Ok(noted(ctx, backend_error(&captured), &captured));
     }
     Ok(success(ctx, &captured, problem))
+}
+
+/// A backend error result, noted for the client's log: 5xx as errors, 4xx as warnings.
+fn noted(ctx: &CallCtx, result: CallToolResult, cap: &Captured) -> CallToolResult {
+    let level = if cap.status.is_server_error() { Level::Error } else { Level::Warning };
+    let text = result.content.first().and_then(|c| c.as_text()).map(|t| t.text.clone()).unwrap_or_default();
+    ctx.note(level, format!("`{}`: {text}", ctx.tool.name));
+    result
 }
 
 /// For hand-written tools that combine calls: the JSON body of one successful typed call,
@@ -379,7 +445,7 @@ pub fn json_of<T, E>(c: &Client, result: Result<ResponseValue<T>, ClientError<E>
         (_, Some(cap)) => cap,
     };
     if !captured.status.is_success() {
-        return Err(backend_error(&captured));
+        return Err(noted(ctx, backend_error(&captured), &captured));
     }
     serde_json::from_slice(&captured.body).map_err(|e| {
         text_error(format!(
@@ -406,6 +472,13 @@ fn success(ctx: &CallCtx, cap: &Captured, problem: Option<String>) -> CallToolRe
             ));
         }
         tracing::warn!(tool = tool.name, status = cap.status.as_u16(), %problem, "backend response does not match the spec; returning it as received");
+        ctx.note(
+            Level::Warning,
+            format!(
+                "`{}`: the backend's response to {} {} does not match the API spec ({problem}); it was returned as received",
+                tool.name, cap.method, cap.target
+            ),
+        );
     }
     match tool.response {
         ResponseKind::Empty | ResponseKind::Text if cap.body.is_empty() => {
@@ -503,12 +576,14 @@ fn unreachable(ctx: &CallCtx, e: &reqwest::Error) -> CallToolResult {
     } else {
         "the connection broke".to_string()
     };
-    text_error(format!(
+    let message = format!(
         "could not complete {} {} against the vTOC backend at {base}: {what}. Details: {}",
         ctx.tool.method.as_str(),
         ctx.tool.path,
         error_chain(e)
-    ))
+    );
+    ctx.note(Level::Error, format!("`{}`: {message}", ctx.tool.name));
+    text_error(message)
 }
 
 fn error_chain(e: &dyn std::error::Error) -> String {

@@ -81,7 +81,7 @@ pub fn router(bridge: Bridge, settings: HttpSettings, cancel: CancellationToken)
     let manager = Arc::new(manager);
     settings.guard.limit_sessions(manager.clone(), settings.max_sessions);
     let sessions = manager.clone();
-    let mcp = StreamableHttpService::new(move || Ok(factory.clone()), manager, config);
+    let mcp = StreamableHttpService::new(move || Ok(factory.for_session()), manager, config);
     let health = bridge.clone();
     let metadata = settings.guard.oauth.as_ref().map(|v| Arc::new(crate::auth::resource_metadata(v.config())));
     let config_guard = settings.guard.clone();

@@ -14,7 +14,7 @@ use rmcp::model::CallToolResponse;
 use serde_json::{Map, Value, json};
 use vtoc_mcp::auth::Caller;
 use vtoc_mcp::config::BackendArgs;
-use vtoc_mcp::policy::{Context, Scope};
+use vtoc_mcp::policy::Scope;
 use vtoc_mcp::server::{Bridge, CallRequest, Confirmer, Guardrails};
 use vtoc_mcp::support::{Location, ToolSpec};
 
@@ -279,14 +279,8 @@ async fn arguments_never_panic_and_accepted_ones_build_exactly_the_allowed_reque
         };
         let replay =
             format!("seed {seed}, case {case}, tool {}, arguments {}", spec.name, Value::Object(arguments.clone()));
-        let request = CallRequest {
-            name: spec.name.to_string(),
-            arguments: arguments.clone(),
-            caller: Caller::local(Scope::Admin),
-            header_context: Context::default(),
-            meta_context: Context::default(),
-            confirmer: Confirmer::Preapproved,
-        };
+        let request =
+            CallRequest::new(spec.name, arguments.clone(), Caller::local(Scope::Admin), Confirmer::Preapproved);
         match bridge.call(request).await {
             Err(e) => panic!("a protocol error for a known tool: {replay}: {e:?}"),
             Ok(CallToolResponse::Complete(result))

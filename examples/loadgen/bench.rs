@@ -303,10 +303,39 @@ async fn stdio_latency(bin: &str, backend: &str, n: usize) -> anyhow::Result<Dis
     Ok(dist(samples))
 }
 
+/// What the model reads on every turn: `vtoc-mcp tools --size` for every tool (writes on,
+/// admin scope), with the default settings otherwise. Deterministic: a size, not a timing.
+async fn model_visible(bin: &str) -> anyhow::Result<Value> {
+    let out = tokio::process::Command::new(bin)
+        .args(["tools", "--size"])
+        .env("MCP_ALLOW_WRITES", "true")
+        .env("MCP_LOCAL_SCOPE", "vtoc:admin")
+        .env_remove("MCP_CONTEXT_ARGUMENT")
+        .output()
+        .await?;
+    anyhow::ensure!(out.status.success(), "tools --size failed: {}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8(out.stdout)?;
+    let mut per_tool = serde_json::Map::new();
+    let mut total = Value::Null;
+    for line in text.lines() {
+        let mut words = line.split_whitespace();
+        let (Some(bytes), Some(rest)) = (words.next().and_then(|b| b.parse::<u64>().ok()), words.next()) else {
+            continue;
+        };
+        if rest == "total" {
+            total = json!(bytes);
+        } else if !line.contains("in tools/list") {
+            per_tool.insert(rest.to_string(), json!(bytes));
+        }
+    }
+    Ok(json!({"total_bytes": total, "tools": per_tool.len(), "per_tool": per_tool}))
+}
+
 pub async fn run(o: Options) -> anyhow::Result<Value> {
     let backend = Backend::start(0).await;
     let http = reqwest::Client::builder().pool_max_idle_per_host(2048).tcp_nodelay(true).build()?;
     let mut rows: serde_json::Map<String, Value> = serde_json::Map::new();
+    rows.insert("model_visible_tool_list".into(), model_visible(&o.bin).await?);
     let (mut direct50, mut direct99, mut bridge50, mut bridge99, mut added50, mut added99) =
         (vec![], vec![], vec![], vec![], vec![], vec![]);
     let (mut direct90, mut bridge90) = (vec![], vec![]);
@@ -477,6 +506,10 @@ pub fn table(r: &Value) -> String {
     s.push_str(&format!(
         "\ntools/list payload: {} bytes; large response: {} bytes\n",
         r["tools_list"]["payload_bytes"], r["cpu_ms_per_call"]["large_response_bytes"]
+    ));
+    s.push_str(&format!(
+        "what the model reads (name, description, inputSchema as compact JSON): {} bytes for {} tools (budget 14000)\n",
+        r["model_visible_tool_list"]["total_bytes"], r["model_visible_tool_list"]["tools"]
     ));
     s
 }

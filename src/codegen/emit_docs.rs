@@ -38,6 +38,39 @@ pub fn render(ir: &Ir) -> String {
     }
     md.push_str("\nHints: `read-only` (readOnlyHint), `idempotent` (idempotentHint), `destructive` (destructiveHint: asks for confirmation), `open-world` (openWorldHint); `write` means none of read-only, idempotent or destructive.\n");
 
+    md.push_str("\n### Resources and resource templates\n\n");
+    if ir.resources.is_empty() {
+        md.push_str("None.\n");
+    } else {
+        md.push_str("Read-only tools an agent or its host can also read as MCP resources (`resources/read`, JSON), through the same guardrails. A URI with `{variables}` is a resource template; `completion/complete` offers values for a variable from the listed tool.\n\n");
+        md.push_str("| URI | Name | Reads with | Variable values from |\n|---|---|---|---|\n");
+        for r in &ir.resources {
+            let sources: Vec<String> = r
+                .variables
+                .iter()
+                .map(|v| match (&v.list_tool, &v.value_field) {
+                    (Some(t), Some(f)) => {
+                        let label = if v.label_fields.is_empty() {
+                            String::new()
+                        } else {
+                            format!(", labelled by `{}`", v.label_fields.join("`/`"))
+                        };
+                        format!("`{}`: `{t}` → `{f}`{label}", v.name)
+                    }
+                    _ => format!("`{}`: —", v.name),
+                })
+                .collect();
+            let _ = writeln!(
+                md,
+                "| `{}` | `{}` | `{}` | {} |",
+                cell(&r.uri),
+                r.name,
+                r.tool,
+                if sources.is_empty() { "— (listed)".to_string() } else { sources.join("<br>") }
+            );
+        }
+    }
+
     md.push_str("\n### Excluded operations\n\n");
     if ir.exclusions.is_empty() {
         md.push_str("None.\n");

@@ -240,15 +240,54 @@ pub fn emit(ir: &Ir, client: &TokenStream) -> Result<TokenStream, Vec<Problem>> 
         return Err(problems);
     }
     let count = ir.tools.len();
+    let resources: Vec<TokenStream> = ir.resources.iter().map(resource_entry).collect();
+    let resource_count = resources.len();
     Ok(quote! {
         use crate::client::{Client, types};
-        use crate::support::{Args, CallOutcome, Hints, Location, Method, ParamSpec, ResponseKind, ToolSpec, finish};
+        use crate::support::{
+            Args, CallOutcome, Hints, Location, Method, ParamSpec, ResourceSpec, ResponseKind, ToolSpec, VariableSpec,
+            finish,
+        };
 
         /// Every generated tool, in spec order.
         pub static TOOLS: [ToolSpec; #count] = [#(#entries),*];
 
+        /// The read-only tools that are also MCP resources (templates when the URI has variables).
+        pub static RESOURCES: [ResourceSpec; #resource_count] = [#(#resources),*];
+
         #(#wrappers)*
     })
+}
+
+fn resource_entry(r: &super::ir::Resource) -> TokenStream {
+    let (uri, name, description, tool) = (&r.uri, &r.name, &r.description, &r.tool);
+    let title = match &r.title {
+        Some(t) => quote!(Some(#t)),
+        None => quote!(None),
+    };
+    let variables = r.variables.iter().map(|v| {
+        let name = &v.name;
+        let list = match &v.list_tool {
+            Some(t) => quote!(Some(#t)),
+            None => quote!(None),
+        };
+        let value = match &v.value_field {
+            Some(f) => quote!(Some(#f)),
+            None => quote!(None),
+        };
+        let labels = &v.label_fields;
+        quote!(VariableSpec { name: #name, list_tool: #list, value_field: #value, label_fields: &[#(#labels),*] })
+    });
+    quote! {
+        ResourceSpec {
+            uri: #uri,
+            name: #name,
+            title: #title,
+            description: #description,
+            tool: #tool,
+            variables: &[#(#variables),*],
+        }
+    }
 }
 
 fn table_entry(tool: &Tool, wrapper: &syn::Ident) -> TokenStream {

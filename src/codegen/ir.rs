@@ -16,6 +16,8 @@ pub struct Ir {
     /// `openapi` field of the source document (`3.1.0`, `3.0.3`, ...).
     pub source_openapi: String,
     pub tools: Vec<Tool>,
+    /// Read-only tools an agent can also read as MCP resources (or resource templates).
+    pub resources: Vec<Resource>,
     pub exclusions: Vec<Exclusion>,
     /// What the build should say but that does not stop it (stale override entries).
     pub warnings: Vec<String>,
@@ -259,3 +261,29 @@ pub enum ExclusionKind {
 pub const RESULT_KEY: &str = "result";
 /// The argument that carries the request body.
 pub const BODY_ARG: &str = "body";
+
+/// A read-only tool, also readable as an MCP resource (see `resources.rs` for the rules).
+#[derive(Debug, Clone, Serialize)]
+pub struct Resource {
+    /// `vtoc://stations` (listed) or `vtoc://stations/{station_slug}` (a template).
+    pub uri: String,
+    pub name: String,
+    pub title: Option<String>,
+    pub description: String,
+    /// The tool that reads it; its path parameters are the URI's variables.
+    pub tool: String,
+    /// The URI's variables, in order, with where their values can be listed.
+    pub variables: Vec<VariableSource>,
+}
+
+/// Where the values of one URI variable (a path parameter) come from, for completion.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct VariableSource {
+    pub name: String,
+    /// The list tool whose items carry the values, when there is one.
+    pub list_tool: Option<String>,
+    /// The item field holding the value (`slug`, `id`).
+    pub value_field: Option<String>,
+    /// Item fields that name the item for a person (`name`), first non-empty wins.
+    pub label_fields: Vec<String>,
+}

@@ -99,15 +99,24 @@ pub fn lower(doc: &Value, overrides: &Overrides) -> Result<Ir, Vec<Problem>> {
         }
     }
     check_unique_names(&tools, &mut problems);
+    let title = doc.pointer("/info/title").and_then(Value::as_str).unwrap_or("API").to_string();
+    let resources = match super::resources::lower(&tools, overrides, &title) {
+        Ok(r) => r,
+        Err(mut p) => {
+            problems.append(&mut p);
+            Vec::new()
+        }
+    };
 
     if !problems.is_empty() {
         return Err(problems);
     }
     Ok(Ir {
-        title: doc.pointer("/info/title").and_then(Value::as_str).unwrap_or("API").to_string(),
+        title,
         version: doc.pointer("/info/version").and_then(Value::as_str).unwrap_or("0").to_string(),
         source_openapi: doc.get("openapi").and_then(Value::as_str).unwrap_or_default().to_string(),
         tools,
+        resources,
         exclusions,
         warnings,
     })

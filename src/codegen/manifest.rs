@@ -38,6 +38,7 @@ pub fn to_value(ir: &Ir, spec_sha256: &str) -> Value {
         "format": FORMAT,
         "spec": {"title": ir.title, "version": ir.version, "openapi": ir.source_openapi, "sha256": spec_sha256},
         "tools": tools,
+        "resources": ir.resources,
         "excluded": ir.exclusions,
     })
 }

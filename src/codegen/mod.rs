@@ -24,6 +24,7 @@ pub mod naming;
 pub mod normalize;
 pub mod overrides;
 pub mod refs;
+pub mod resources;
 pub mod schema;
 
 #[cfg(any(test, not(vtoc_runtime)))]

@@ -63,8 +63,13 @@ pub async fn post(url: &str, body: Value, headers: &[(&str, &str)]) -> (u16, htt
     let status = response.status().as_u16();
     let headers = response.headers().clone();
     let text = response.text().await.unwrap();
-    let json_text = text.lines().filter_map(|l| l.strip_prefix("data:")).map(str::trim).find(|l| l.starts_with('{'));
-    let value = serde_json::from_str(json_text.unwrap_or(&text)).unwrap_or(Value::String(text));
+    // An SSE stream may carry notifications (`notifications/message`) before the response.
+    let response = text
+        .lines()
+        .filter_map(|l| l.strip_prefix("data:"))
+        .filter_map(|l| serde_json::from_str::<Value>(l.trim()).ok())
+        .find(|v| v.get("result").is_some() || v.get("error").is_some());
+    let value = response.unwrap_or_else(|| serde_json::from_str(&text).unwrap_or(Value::String(text)));
     (status, headers, value)
 }
 

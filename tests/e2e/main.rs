@@ -13,6 +13,7 @@ mod hostile;
 mod lifecycle;
 mod listing;
 mod oauth;
+mod resources;
 mod secrets;
 mod transports;
 mod workflow;
