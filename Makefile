@@ -9,7 +9,7 @@ NEW ?= openapi/vtoc.json
 VTOC := $(CARGO) run --locked --
 
 .DEFAULT_GOAL := help
-.PHONY: help build test screenshot generate check-generated check-deploy run run-http run-stdio demo lint fmt mcp-run mcp-test inspect sync-spec diff doctor setup-container setup-cloud soak fuzz bench
+.PHONY: help build test screenshot generate check-generated check-deploy run run-http run-stdio demo lint fmt mcp-run mcp-test inspect sync-spec diff doctor setup-container setup-cloud soak fuzz bench conformance scale-test
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 20
@@ -34,8 +34,11 @@ generate: ## Rewrite generated/ and the mapping in docs/API.md from openapi/vtoc
 check-generated: ## Fail (with the raw diff and the tool-surface report) when generated/ or docs/API.md are stale
 	$(CARGO) test --locked --test drift
 
-check-deploy: ## Validate the Compose/stack files (Compose spec schema) and lint the Dockerfile (hadolint)
+check-deploy: ## Validate the Compose/stack files and Kubernetes manifests (schemas, security assertions) and lint the Dockerfile
 	./scripts/check-deploy.sh
+
+scale-test: ## Three stateless replicas behind nginx: 2025/2026 clients, cross-replica confirmation, SIGTERM under load; target/scale/
+	$(CARGO) build --locked --bin vtoc-mcp && ./scripts/scale-test.sh
 
 run: run-http ## Serve MCP over HTTP (embedded demo backend unless VTOC_API_BASE_URL is set)
 
@@ -76,6 +79,9 @@ soak: ## 10 000 calls over 256 sessions against a backend failing 5% (release bu
 
 bench: ## Benchmark (release): added latency vs direct REST, CPU, tools/list, start-up, memory, throughput; target/bench/
 	$(CARGO) build --release --locked --bin vtoc-mcp && $(CARGO) run --release --locked --example loadgen -- bench
+
+conformance: ## MCP conformance suite (pinned in tests/conformance) against serve --demo; fails on a regression vs expected.tsv; logs in target/conformance/
+	$(CARGO) build --locked --bin vtoc-mcp && ./scripts/conformance.sh
 
 lint: ## Formatting and clippy, as CI runs them
 	$(CARGO) fmt --all -- --check && $(CARGO) clippy --locked --all-targets -- -D warnings

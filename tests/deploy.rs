@@ -1,10 +1,12 @@
 //! The deployment templates cannot drift from the code: the variables the binary reads
 //! (from its own command-line definitions), `.env.example`, the README's configuration
-//! table and the Compose files name the same set; the Swarm stack passes tokens only as
-//! secrets. (The schema and Dockerfile lint checks are `scripts/check-deploy.sh`.)
+//! table, the Compose files and the Kubernetes base name the same set; the Swarm stack
+//! passes tokens only as secrets; the Swarm stack and the Kubernetes base agree on every
+//! setting, secret, probe, size and shutdown delay. (The schema, Dockerfile lint and
+//! Kubernetes security checks are `scripts/check-deploy.sh`.)
 
 use serde_norway::Value as Yaml;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 fn read(rel: &str) -> String {
     std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/").to_string() + rel)
@@ -173,4 +175,342 @@ fn the_image_build_copies_every_file_compiled_in() {
         );
         assert!(!ignored.contains(top), ".dockerignore excludes {top}, which src/ compiles in");
     }
+}
+
+/// The variables that carry a credential's value: never set in a deployment template,
+/// which passes them as files (`*_FILE`) from secrets instead.
+const SECRET_VALUES: [&str; 3] = ["MCP_AUTH_TOKENS", "VTOC_API_TOKEN", "MCP_REQUEST_STATE_KEY"];
+
+/// `deploy/k8s/base/settings.env` (the ConfigMap's data), in file order.
+fn k8s_settings(text: &str) -> Vec<(String, String)> {
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(|l| {
+            let (k, v) = l.split_once('=').unwrap_or_else(|| panic!("settings.env: `{l}` is not KEY=VALUE"));
+            (k.to_string(), v.to_string())
+        })
+        .collect()
+}
+
+fn k8s_deployment() -> Yaml {
+    serde_norway::from_str(&read("deploy/k8s/base/deployment.yaml")).expect("deploy/k8s/base/deployment.yaml")
+}
+
+fn k8s_container(deployment: &Yaml) -> &Yaml {
+    &deployment["spec"]["template"]["spec"]["containers"][0]
+}
+
+/// Every variable the Kubernetes base sets, with its value: the settings ConfigMap, then
+/// the container's own `env` (a name in both is a mistake, reported by the caller).
+fn k8s_variables(settings: &[(String, String)], deployment: &Yaml) -> (BTreeMap<String, String>, Vec<String>) {
+    let mut vars = BTreeMap::new();
+    let mut twice = Vec::new();
+    let env = k8s_container(deployment)["env"].as_sequence().cloned().unwrap_or_default();
+    let pairs = settings.iter().cloned().chain(env.iter().map(|e| {
+        let name = e["name"].as_str().unwrap().to_string();
+        let value = e["value"].as_str().unwrap_or_else(|| panic!("{name}: the base sets env values only")).to_string();
+        (name, value)
+    }));
+    for (k, v) in pairs {
+        if vars.insert(k.clone(), v).is_some() {
+            twice.push(k);
+        }
+    }
+    (vars, twice)
+}
+
+/// A Compose value's default: `${X:-d}` gives `d`, a literal itself; `${X:?…}` and `${X}`
+/// have none (the operator must supply them).
+fn compose_default(value: &str) -> Option<String> {
+    match value.strip_prefix("${").and_then(|v| v.strip_suffix('}')) {
+        None => Some(value.to_string()),
+        Some(inner) => inner.split_once(":-").map(|(_, d)| d.to_string()),
+    }
+}
+
+/// CPU in cores: `100m`, `1`, `"0.1"`.
+fn cpu(q: &str) -> f64 {
+    match q.strip_suffix('m') {
+        Some(milli) => milli.parse::<f64>().unwrap() / 1000.0,
+        None => q.parse().unwrap_or_else(|_| panic!("cpu quantity {q}")),
+    }
+}
+
+/// Memory in bytes: Kubernetes `64Mi`, Docker `64M` (Docker's units are binary too).
+fn memory(q: &str) -> u64 {
+    let split = q.find(|c: char| !c.is_ascii_digit()).unwrap_or(q.len());
+    let (n, unit) = q.split_at(split);
+    let n: u64 = n.parse().unwrap_or_else(|_| panic!("memory quantity {q}"));
+    n * match unit.trim_end_matches(['i', 'B', 'b']).to_ascii_lowercase().as_str() {
+        "" => 1,
+        "k" => 1 << 10,
+        "m" => 1 << 20,
+        "g" => 1 << 30,
+        other => panic!("memory unit {other} in {q}"),
+    }
+}
+
+/// Seconds from a Compose duration (`30s`, `1m30s`).
+fn duration_secs(d: &str) -> u64 {
+    let (mut total, mut n) = (0, String::new());
+    for c in d.chars() {
+        match c {
+            '0'..='9' => n.push(c),
+            'h' | 'm' | 's' => {
+                let unit = match c {
+                    'h' => 3600,
+                    'm' => 60,
+                    _ => 1,
+                };
+                total += n.parse::<u64>().unwrap() * unit;
+                n.clear();
+            }
+            _ => panic!("duration {d}"),
+        }
+    }
+    assert!(n.is_empty(), "duration {d} lacks a unit");
+    total
+}
+
+/// Where the Swarm stack and the Kubernetes base disagree, one line each.
+fn stack_vs_k8s(stack: &Yaml, settings: &[(String, String)], deployment: &Yaml) -> Vec<String> {
+    let mut problems = Vec::new();
+    let service = &stack["services"]["mcp"];
+    let stack_env: BTreeMap<String, String> = service["environment"]
+        .as_mapping()
+        .unwrap()
+        .iter()
+        .map(|(k, v)| (k.as_str().unwrap().to_string(), v.as_str().unwrap_or_default().to_string()))
+        .collect();
+    let (k8s, twice) = k8s_variables(settings, deployment);
+    for name in twice {
+        problems.push(format!("{name}: set twice in the Kubernetes base (settings.env and the container env)"));
+    }
+    let names = |m: &BTreeMap<String, String>| m.keys().cloned().collect::<BTreeSet<_>>();
+    let (s, k) = (names(&stack_env), names(&k8s));
+    for name in s.difference(&k) {
+        problems.push(format!("{name}: set by docker-stack.yml, missing from deploy/k8s/base"));
+    }
+    for name in k.difference(&s) {
+        problems.push(format!("{name}: set by deploy/k8s/base, missing from docker-stack.yml"));
+    }
+    let mut operator_supplied = BTreeSet::new();
+    for (name, value) in &stack_env {
+        let Some(k8s_value) = k8s.get(name) else { continue };
+        match compose_default(value) {
+            Some(default) if &default != k8s_value => {
+                problems.push(format!("{name}: docker-stack.yml {default:?}, deploy/k8s/base {k8s_value:?}"))
+            }
+            Some(_) => {}
+            None => {
+                operator_supplied.insert(name.clone());
+            }
+        }
+    }
+    // The one setting each platform fills in its own way: the public host name (Swarm:
+    // MCP_PUBLIC_HOST; Kubernetes: the Service names, plus the host in the ingress overlay).
+    if operator_supplied != BTreeSet::from(["MCP_ALLOWED_HOSTS".to_string()]) {
+        problems.push(format!(
+            "variables without a default in docker-stack.yml: {operator_supplied:?}, expected only MCP_ALLOWED_HOSTS"
+        ));
+    }
+
+    // Secrets: the same files at the same paths.
+    let stack_secrets: BTreeSet<String> =
+        service["secrets"].as_sequence().unwrap().iter().map(|s| s.as_str().unwrap().to_string()).collect();
+    let pod = &deployment["spec"]["template"]["spec"];
+    let container = k8s_container(deployment);
+    let mount = container["volumeMounts"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .find(|m| m["mountPath"] == "/run/secrets")
+        .map(|m| m["name"].as_str().unwrap().to_string());
+    let k8s_secrets: BTreeSet<String> = pod["volumes"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .filter(|v| Some(v["name"].as_str().unwrap().to_string()) == mount)
+        .flat_map(|v| v["projected"]["sources"].as_sequence().cloned().unwrap_or_default())
+        .flat_map(|s| s["secret"]["items"].as_sequence().cloned().unwrap_or_default())
+        .map(|i| i["path"].as_str().unwrap().to_string())
+        .collect();
+    if stack_secrets != k8s_secrets {
+        problems.push(format!(
+            "secrets: docker-stack.yml {stack_secrets:?}, deploy/k8s/base files in /run/secrets {k8s_secrets:?}"
+        ));
+    }
+
+    // Health: the path the balancer and the probes use, and the port.
+    let labels: Vec<String> =
+        service["deploy"]["labels"].as_sequence().unwrap().iter().map(|l| l.as_str().unwrap().to_string()).collect();
+    let label = |suffix: &str| labels.iter().find_map(|l| l.split_once(suffix).map(|(_, v)| v.to_string()));
+    let health = label("loadbalancer.healthcheck.path=");
+    for probe in ["readinessProbe", "livenessProbe"] {
+        let path = container[probe]["httpGet"]["path"].as_str().map(str::to_string);
+        if path != health {
+            problems.push(format!("{probe}: deploy/k8s/base probes {path:?}, docker-stack.yml's balancer {health:?}"));
+        }
+    }
+    let port = label("loadbalancer.server.port=");
+    let container_port = container["ports"][0]["containerPort"].as_u64().map(|p| p.to_string());
+    if port != container_port {
+        problems.push(format!("port: docker-stack.yml {port:?}, deploy/k8s/base {container_port:?}"));
+    }
+
+    // Sizes.
+    let res = &service["deploy"]["resources"];
+    let k8s_res = &container["resources"];
+    for (stack_part, k8s_part) in [("limits", "limits"), ("reservations", "requests")] {
+        let (sc, kc) = (res[stack_part]["cpus"].as_str().unwrap(), k8s_res[k8s_part]["cpu"].as_str().unwrap());
+        if (cpu(sc) - cpu(kc)).abs() > 1e-9 {
+            problems.push(format!("cpu {stack_part}: docker-stack.yml {sc}, deploy/k8s/base {k8s_part} {kc}"));
+        }
+        let (sm, km) = (res[stack_part]["memory"].as_str().unwrap(), k8s_res[k8s_part]["memory"].as_str().unwrap());
+        if memory(sm) != memory(km) {
+            problems.push(format!("memory {stack_part}: docker-stack.yml {sm}, deploy/k8s/base {k8s_part} {km}"));
+        }
+    }
+
+    // Replicas, rollout and shutdown.
+    let replicas = service["deploy"]["replicas"]
+        .as_str()
+        .and_then(compose_default)
+        .or_else(|| service["deploy"]["replicas"].as_u64().map(|r| r.to_string()));
+    let k8s_replicas = deployment["spec"]["replicas"].as_u64().map(|r| r.to_string());
+    if replicas != k8s_replicas {
+        problems.push(format!("replicas: docker-stack.yml {replicas:?}, deploy/k8s/base {k8s_replicas:?}"));
+    }
+    let update = &service["deploy"]["update_config"];
+    let rolling = &deployment["spec"]["strategy"]["rollingUpdate"];
+    let start_first = update["order"] == "start-first" && update["parallelism"].as_u64() == Some(1);
+    let surge_only = rolling["maxSurge"].as_u64() == Some(1) && rolling["maxUnavailable"].as_u64() == Some(0);
+    if start_first != surge_only {
+        problems.push("rollout: docker-stack.yml (one at a time, start-first) and deploy/k8s/base (maxSurge 1, maxUnavailable 0) differ".into());
+    }
+    let stop = service["stop_grace_period"].as_str().map(duration_secs);
+    let termination = pod["terminationGracePeriodSeconds"].as_u64();
+    if stop != termination {
+        problems.push(format!("shutdown: docker-stack.yml stop_grace_period {stop:?} s, deploy/k8s/base terminationGracePeriodSeconds {termination:?}"));
+    }
+    let grace: u64 = k8s.get("MCP_SHUTDOWN_GRACE_SECS").and_then(|g| g.parse().ok()).unwrap_or(10);
+    if stop.is_none_or(|s| s <= grace) {
+        problems.push(format!(
+            "shutdown: docker-stack.yml stop_grace_period {stop:?} s is not above MCP_SHUTDOWN_GRACE_SECS {grace}"
+        ));
+    }
+
+    // Hardening.
+    let sc = &container["securityContext"];
+    let read_only =
+        service["read_only"].as_bool() == Some(true) && sc["readOnlyRootFilesystem"].as_bool() == Some(true);
+    let no_caps = service["cap_drop"].as_sequence().is_some_and(|c| c.iter().any(|c| c == "ALL"))
+        && sc["capabilities"]["drop"].as_sequence().is_some_and(|c| c.iter().any(|c| c == "ALL"));
+    if !read_only || !no_caps {
+        problems.push("hardening: both must run with a read-only root filesystem and every capability dropped".into());
+    }
+    problems
+}
+
+/// Each template's default for a variable is `.env.example`'s (the binary's documented
+/// default), except where a container deliberately differs: the address it binds and the
+/// names it answers to, where the backend is, JSON logs, stateless replicas, secret files.
+#[test]
+fn the_templates_default_to_the_documented_values() {
+    let deliberate = ["VTOC_API_BASE_URL", "MCP_BIND", "MCP_ALLOWED_HOSTS", "MCP_STATELESS", "VTOC_MCP_LOG_FORMAT"];
+    let text = read(".env.example");
+    let documented: BTreeMap<&str, &str> = text
+        .split("# --- deployment:")
+        .next()
+        .unwrap()
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .filter_map(|l| l.split_once('='))
+        .collect();
+    let mut templates: Vec<(String, BTreeMap<String, String>)> =
+        ["docker-compose.yml", "compose.attach.yml", "docker-stack.yml"]
+            .iter()
+            .map(|file| {
+                let env = service_env(file, "mcp");
+                let defaults = env
+                    .as_mapping()
+                    .unwrap()
+                    .iter()
+                    .filter_map(|(k, v)| Some((k.as_str()?.to_string(), compose_default(v.as_str()?)?)))
+                    .collect();
+                (file.to_string(), defaults)
+            })
+            .collect();
+    templates.push((
+        "deploy/k8s/base/settings.env".into(),
+        k8s_settings(&read("deploy/k8s/base/settings.env")).into_iter().collect(),
+    ));
+    let mut problems = Vec::new();
+    for (file, defaults) in &templates {
+        for (name, value) in defaults {
+            if deliberate.contains(&name.as_str()) || name.ends_with("_FILE") {
+                continue;
+            }
+            let doc = documented.get(name.as_str()).copied();
+            if doc != Some(value.as_str()) {
+                problems.push(format!("{file}: {name} defaults to {value:?}, .env.example says {doc:?}"));
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+#[test]
+fn the_kubernetes_base_names_every_variable_but_the_secret_values() {
+    let settings = k8s_settings(&read("deploy/k8s/base/settings.env"));
+    let (vars, twice) = k8s_variables(&settings, &k8s_deployment());
+    assert!(twice.is_empty(), "set twice: {twice:?}");
+    let names: BTreeSet<String> = vars.keys().cloned().collect();
+    let expected: BTreeSet<String> = binary().into_iter().filter(|v| !SECRET_VALUES.contains(&v.as_str())).collect();
+    assert_eq!(names, expected, "deploy/k8s/base vs the binary: {}", show(&names, &expected));
+    for (var, path) in [
+        ("MCP_AUTH_TOKENS_FILE", "/run/secrets/mcp_auth_tokens"),
+        ("VTOC_API_TOKEN_FILE", "/run/secrets/vtoc_api_token"),
+        ("MCP_REQUEST_STATE_KEY_FILE", "/run/secrets/mcp_request_state_key"),
+    ] {
+        assert_eq!(vars[var], path, "{var}");
+    }
+    assert_eq!(vars["MCP_STATELESS"], "true", "replicas must be stateless");
+}
+
+#[test]
+fn the_kubernetes_base_and_the_swarm_stack_agree() {
+    let stack: Yaml = serde_norway::from_str(&read("docker-stack.yml")).unwrap();
+    let settings = k8s_settings(&read("deploy/k8s/base/settings.env"));
+    let problems = stack_vs_k8s(&stack, &settings, &k8s_deployment());
+    assert!(problems.is_empty(), "docker-stack.yml and deploy/k8s/base disagree:\n{}", problems.join("\n"));
+}
+
+/// The comparison above can fail: a changed default, a missing variable, a probe on
+/// another path and another grace period are each reported.
+#[test]
+fn a_disagreement_between_the_stack_and_the_kubernetes_base_is_reported() {
+    let stack: Yaml = serde_norway::from_str(&read("docker-stack.yml")).unwrap();
+    let settings = k8s_settings(&read("deploy/k8s/base/settings.env"));
+    let deployment = k8s_deployment();
+
+    let changed: Vec<(String, String)> = settings
+        .iter()
+        .filter(|(k, _)| k != "MCP_MAX_RESULT_BYTES")
+        .map(|(k, v)| (k.clone(), if k == "VTOC_API_TIMEOUT_SECS" { "31".to_string() } else { v.clone() }))
+        .collect();
+    let problems = stack_vs_k8s(&stack, &changed, &deployment).join("\n");
+    assert!(problems.contains("VTOC_API_TIMEOUT_SECS: docker-stack.yml \"30\", deploy/k8s/base \"31\""), "{problems}");
+    assert!(
+        problems.contains("MCP_MAX_RESULT_BYTES: set by docker-stack.yml, missing from deploy/k8s/base"),
+        "{problems}"
+    );
+
+    let mut other = deployment.clone();
+    other["spec"]["template"]["spec"]["containers"][0]["readinessProbe"]["httpGet"]["path"] = Yaml::from("/ready");
+    other["spec"]["template"]["spec"]["terminationGracePeriodSeconds"] = Yaml::from(12);
+    let problems = stack_vs_k8s(&stack, &settings, &other).join("\n");
+    assert!(problems.contains("readinessProbe: deploy/k8s/base probes Some(\"/ready\")"), "{problems}");
+    assert!(problems.contains("terminationGracePeriodSeconds Some(12)"), "{problems}");
 }
