@@ -12,6 +12,7 @@
 //! The caller then travels to the MCP handler in the request extensions.
 
 use crate::audit::{self, Audit, Decision};
+use crate::jsonrpc;
 use crate::policy::{Policy, Scope};
 use crate::support::Location;
 use axum::body::{Body, to_bytes};
@@ -505,12 +506,12 @@ fn refuse(status: StatusCode, error: &str, description: impl std::fmt::Display) 
     (status, axum::Json(json!({"error": error, "error_description": description.to_string()}))).into_response()
 }
 
-/// The axum middleware in front of `/mcp`.
-pub async fn guard(State(guard): State<Arc<HttpGuard>>, request: Request, next: Next) -> Response {
-    let started = Instant::now();
-    let (mut parts, body) = request.into_parts();
-    if !guard.host_allowed(&parts.headers) {
-        let host = parts.headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
+/// The outermost middleware of the guarded routes: a foreign `Host` (DNS rebinding) or
+/// `Origin` is refused with 403 and no CORS headers, before CORS answers a preflight; an
+/// allowed preflight is answered `204 No Content`.
+pub async fn edge(State(guard): State<Arc<HttpGuard>>, request: Request, next: Next) -> Response {
+    if !guard.host_allowed(request.headers()) {
+        let host = request.headers().get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
         tracing::warn!(%host, "refused a request for a foreign Host");
         return refuse(
             StatusCode::FORBIDDEN,
@@ -518,15 +519,123 @@ pub async fn guard(State(guard): State<Arc<HttpGuard>>, request: Request, next: 
             format!("Host {host} is not served here (MCP_ALLOWED_HOSTS)"),
         );
     }
-    if !guard.origin_allowed(&parts.headers) {
-        let origin = parts.headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
+    if !guard.origin_allowed(request.headers()) {
+        let origin =
+            request.headers().get(header::ORIGIN).and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
         tracing::warn!(%origin, "refused a request from a foreign Origin");
         return refuse(
             StatusCode::FORBIDDEN,
             "forbidden_origin",
-            format!("Origin {origin} is not allowed (MCP_ALLOWED_ORIGINS)"),
+            format!(
+                "Origin {origin} is not allowed: add it to MCP_ALLOWED_ORIGINS to let a page there call this server"
+            ),
         );
     }
+    let preflight = request.method() == http::Method::OPTIONS;
+    let mut response = next.run(request).await;
+    if preflight && response.status() == StatusCode::OK {
+        *response.status_mut() = StatusCode::NO_CONTENT;
+    }
+    response
+}
+
+/// CORS for the browser origins of `MCP_ALLOWED_ORIGINS` (a page on another origin: a
+/// vTOC front end, Inspector's web UI). The allowed origin is echoed, never `*`, with
+/// `Vary: Origin`; no credentials mode (tokens travel in `Authorization`, not cookies).
+pub fn cors(allowed_origins: &[String]) -> tower_http::cors::CorsLayer {
+    use tower_http::cors::{AllowOrigin, CorsLayer};
+    let origin = if allowed_origins.iter().any(|o| o == "*") {
+        AllowOrigin::mirror_request()
+    } else {
+        AllowOrigin::list(allowed_origins.iter().filter_map(|o| HeaderValue::from_str(o.trim_end_matches('/')).ok()))
+    };
+    let header = |h: &'static str| http::HeaderName::from_static(h);
+    CorsLayer::new()
+        .allow_origin(origin)
+        .allow_methods([http::Method::GET, http::Method::POST, http::Method::DELETE])
+        .allow_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            header::ACCEPT,
+            header("mcp-session-id"),
+            header("mcp-protocol-version"),
+            header("last-event-id"),
+            header("mcp-method"),
+            header("mcp-name"),
+            // Mission context a front end sets for its session (docs/security.md §4).
+            header("x-station-id"),
+            header("x-station-slug"),
+            header("x-chatkit-station"),
+            header("x-toc-station"),
+            header("x-chatkit-channel"),
+            header("x-chatkit-thread"),
+            header("x-chatkit-user"),
+            header("x-chatkit-initiator"),
+        ])
+        .expose_headers([header("mcp-session-id"), header::WWW_AUTHENTICATE, header("mcp-protocol-version")])
+        .max_age(Duration::from_secs(600))
+}
+
+/// A JSON-RPC error as a whole HTTP response (`Content-Type: application/json`).
+fn rpc_error(status: StatusCode, id: serde_json::Value, code: i32, message: impl Into<String>) -> Response {
+    let body = json!({"jsonrpc": "2.0", "id": id, "error": {"code": code, "message": message.into()}});
+    (status, axum::Json(body)).into_response()
+}
+
+/// The MCP SDKs' code for a request naming a session the server does not have.
+const SESSION_NOT_FOUND: i32 = -32001;
+
+/// rmcp's own refusals (400, 404, 405, 406, 415) are plain text without a content type:
+/// give them a JSON-RPC error body, as clients parse.
+async fn as_json_error(response: Response) -> Response {
+    let status = response.status();
+    let is_json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| t.starts_with("application/json"));
+    if !(status.is_client_error() || status == StatusCode::SERVICE_UNAVAILABLE) || is_json {
+        return response;
+    }
+    let (parts, body) = response.into_parts();
+    let text =
+        to_bytes(body, 64 * 1024).await.map(|b| String::from_utf8_lossy(&b).trim().to_string()).unwrap_or_default();
+    let (code, what) = match status {
+        StatusCode::NOT_FOUND => {
+            (SESSION_NOT_FOUND, "Session not found: the session ended or never existed; initialize a new one")
+        }
+        StatusCode::NOT_ACCEPTABLE => {
+            (jsonrpc::INVALID_REQUEST, "Not Acceptable: send `Accept: application/json, text/event-stream`")
+        }
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => {
+            (jsonrpc::INVALID_REQUEST, "Unsupported Media Type: send `Content-Type: application/json`")
+        }
+        StatusCode::METHOD_NOT_ALLOWED => {
+            (jsonrpc::INVALID_REQUEST, "Method Not Allowed: /mcp takes POST, GET and DELETE")
+        }
+        _ => (jsonrpc::INVALID_REQUEST, "Bad Request"),
+    };
+    let message = if text.is_empty() { what.to_string() } else { format!("{what} ({text})") };
+    let mut out = rpc_error(status, serde_json::Value::Null, code, message);
+    for (name, value) in &parts.headers {
+        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+            out.headers_mut().insert(name.clone(), value.clone());
+        }
+    }
+    out
+}
+
+/// The axum middleware in front of `/mcp` and the client configuration, inside [`edge`]
+/// and CORS: authentication, JSON-RPC well-formedness, session ownership and lifetime,
+/// scope challenges, the session cap.
+pub async fn guard(State(guard): State<Arc<HttpGuard>>, request: Request, next: Next) -> Response {
+    let response = guarded(guard, request, next).await;
+    as_json_error(response).await
+}
+
+async fn guarded(guard: Arc<HttpGuard>, request: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let (mut parts, body) = request.into_parts();
     let bytes = match to_bytes(body, guard.max_request_bytes).await {
         Ok(b) => b,
         Err(_) => {
@@ -537,7 +646,8 @@ pub async fn guard(State(guard): State<Arc<HttpGuard>>, request: Request, next: 
             );
         }
     };
-    let peek: Option<Peek<'_>> = serde_json::from_slice(&bytes).ok();
+    let post = parts.method == http::Method::POST;
+    let peek: Option<Peek<'_>> = if post { serde_json::from_slice(&bytes).ok() } else { None };
     let method = peek.as_ref().and_then(|p| p.method);
     let tool_name = match method {
         Some("tools/call") => peek.as_ref().and_then(|p| p.params.as_ref()).and_then(|p| p.name.as_deref()),
@@ -554,12 +664,41 @@ pub async fn guard(State(guard): State<Arc<HttpGuard>>, request: Request, next: 
             return response;
         }
     };
+    if post && let Err(rejection) = jsonrpc::check(&bytes) {
+        // A method the server does not have is 404 (MCP 2026-07-28, SEP-2575); anything
+        // else malformed is 400.
+        let status =
+            if rejection.code == jsonrpc::METHOD_NOT_FOUND { StatusCode::NOT_FOUND } else { StatusCode::BAD_REQUEST };
+        return rpc_error(status, rejection.id, rejection.code, rejection.message);
+    }
     let session = parts.headers.get("mcp-session-id").and_then(|v| v.to_str().ok()).map(str::to_owned);
     if let Some(id) = &session {
         let owner = guard.sessions.lock().unwrap_or_else(|p| p.into_inner()).owners.get(id).cloned();
         if owner.is_some_and(|o| o != caller.name) {
             return refuse(StatusCode::FORBIDDEN, "forbidden_session", "this MCP session belongs to another caller");
         }
+    }
+    // Ending a session: 204 when it was live, 404 when it ended or never was (MCP: requests
+    // for an ended session MUST get 404). rmcp answers 202 either way.
+    if parts.method == http::Method::DELETE
+        && let (Some(id), Some((manager, _))) = (&session, guard.session_limit.get())
+    {
+        let live = manager.sessions.read().await.contains_key(id.as_str());
+        if !live {
+            return rpc_error(
+                StatusCode::NOT_FOUND,
+                serde_json::Value::Null,
+                SESSION_NOT_FOUND,
+                "Session not found: it ended or never existed",
+            );
+        }
+        let mut response = next.run(Request::from_parts(parts, Body::from(bytes))).await;
+        if response.status().is_success() {
+            *response.status_mut() = StatusCode::NO_CONTENT;
+            *response.body_mut() = Body::empty();
+            response.headers_mut().remove(header::CONTENT_TYPE);
+        }
+        return response;
     }
     if let Some(name) = tool_name
         && let Some(tool) = crate::tools::all().find(|t| t.name == name)

@@ -446,6 +446,13 @@ pub struct GuardArgs {
     /// Tool calls in flight per caller.
     #[arg(long = "max-concurrent-calls", env = "MCP_MAX_CONCURRENT_CALLS", default_value_t = 8)]
     pub max_concurrent_calls: usize,
+    /// Calls of one caller that may wait for a slot once it has MCP_MAX_CONCURRENT_CALLS in
+    /// flight; more are refused at once.
+    #[arg(long = "call-queue", env = "MCP_CALL_QUEUE", default_value_t = 64)]
+    pub call_queue: usize,
+    /// Seconds a queued call waits for a slot before it is refused.
+    #[arg(long = "call-queue-wait", env = "MCP_CALL_QUEUE_WAIT_SECS", default_value_t = 10.0)]
+    pub call_queue_wait_secs: f64,
     /// Results larger than this are cut, with a marker.
     #[arg(long = "max-result-bytes", env = "MCP_MAX_RESULT_BYTES", default_value_t = 256 * 1024)]
     pub max_result_bytes: usize,
@@ -533,6 +540,8 @@ impl GuardArgs {
             audit: Arc::new(Audit::open(&self.audit_log).map_err(|m| err("MCP_AUDIT_LOG", m))?),
             max_result_bytes: self.max_result_bytes,
             max_concurrent_per_caller: self.max_concurrent_calls,
+            call_queue: self.call_queue,
+            call_queue_wait: seconds("MCP_CALL_QUEUE_WAIT_SECS", self.call_queue_wait_secs)?,
             confirm_timeout: seconds("MCP_CONFIRM_TIMEOUT_SECS", self.confirm_timeout_secs)?,
             state_codec,
             forward_caller_token: self.forward_caller_token,

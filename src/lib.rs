@@ -18,6 +18,8 @@ pub mod config;
 pub mod console;
 pub mod custom;
 pub mod demo;
+pub mod events;
+pub mod jsonrpc;
 pub mod policy;
 pub mod prompts;
 pub mod resources;

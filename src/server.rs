@@ -62,6 +62,10 @@ pub struct Guardrails {
     pub max_result_bytes: usize,
     /// Calls in flight per caller.
     pub max_concurrent_per_caller: usize,
+    /// Calls per caller that may wait for a slot beyond those in flight.
+    pub call_queue: usize,
+    /// How long a queued call waits for a slot.
+    pub call_queue_wait: Duration,
     /// How long a user has to answer a confirmation.
     pub confirm_timeout: Duration,
     /// Signs the `requestState` of 2026 confirmations (shared by replicas).
@@ -81,6 +85,8 @@ impl Guardrails {
             audit: Arc::new(Audit::off()),
             max_result_bytes: 1 << 20,
             max_concurrent_per_caller: 64,
+            call_queue: 64,
+            call_queue_wait: Duration::from_secs(10),
             confirm_timeout: Duration::from_secs(120),
             state_codec: RequestStateCodec::try_new(random_key()).expect("32 random bytes are a valid key"),
             forward_caller_token: false,
@@ -204,6 +210,9 @@ struct Session {
     log_level: Mutex<Option<Level>>,
 }
 
+/// The `_meta` key by which a 2026-07-28 request opts in to log messages (SEP-2577).
+const LOG_LEVEL_META: &str = "io.modelcontextprotocol/logLevel";
+
 /// What a session hears until it sets a level: warnings and worse.
 pub const DEFAULT_LOG_LEVEL: Level = Level::Warning;
 
@@ -220,7 +229,7 @@ pub(crate) struct Inner {
     by_name: HashMap<&'static str, usize>,
     /// `tools/list` per scope, computed once.
     listed: [Vec<Tool>; 3],
-    in_flight: Mutex<HashMap<String, Arc<Semaphore>>>,
+    in_flight: Mutex<HashMap<String, Arc<Slots>>>,
     /// Calls running now, calls so far, and whether new ones are refused (shutdown).
     active: std::sync::atomic::AtomicUsize,
     total: std::sync::atomic::AtomicU64,
@@ -315,8 +324,18 @@ impl Bridge {
         self.session.log_level.lock().unwrap_or_else(|p| p.into_inner()).unwrap_or(DEFAULT_LOG_LEVEL)
     }
 
-    fn log_sink(&self, context: &RequestContext<RoleServer>) -> LogSink {
-        LogSink { peer: context.peer.clone(), level: self.log_level() }
+    /// Where this request's log messages go. A 2025-era session hears what its
+    /// `logging/setLevel` (default warning) lets through; a 2026-07-28 request hears only
+    /// what it opts in to with `_meta["io.modelcontextprotocol/logLevel"]` (SEP-2577).
+    fn log_sink(&self, context: &RequestContext<RoleServer>, meta: Option<&rmcp::model::RequestMetaObject>) -> Option<LogSink> {
+        let modern = context.protocol_version().is_some_and(|v| v >= ProtocolVersion::V_2026_07_28);
+        let level = if modern {
+            let asked = meta.and_then(|m| m.0.get(LOG_LEVEL_META)).or_else(|| context.meta.0.get(LOG_LEVEL_META));
+            serde_json::from_value::<Level>(asked?.clone()).ok()?
+        } else {
+            self.log_level()
+        };
+        Some(LogSink { peer: context.peer.clone(), level })
     }
 
     pub fn backend(&self) -> &Arc<Backend> {
@@ -430,12 +449,12 @@ impl Bridge {
         }
         let Value::Object(arguments) = arguments else { unreachable!("constructed as an object above") };
 
-        let Some(_permit) = self.permit(&req.caller.name) else {
-            audit.write(&guard.audit, Decision::RefusedLimit, None, None);
-            return Ok(refused(format!(
-                "too many calls in flight for caller `{}` (limit {}, MCP_MAX_CONCURRENT_CALLS); retry when earlier calls finish",
-                req.caller.name, guard.max_concurrent_per_caller
-            )).into());
+        let _permit = match self.permit(&req.caller.name).await {
+            Ok(permit) => permit,
+            Err(busy) => {
+                audit.write(&guard.audit, Decision::RefusedLimit, None, None);
+                return Ok(refused(busy.describe(&req.caller.name, guard)).into());
+            }
         };
 
         let context = Context::resolve(
@@ -522,16 +541,45 @@ impl Bridge {
         Ok(Ran { response: crate::truncate::limit(result, guard.max_result_bytes).into(), status })
     }
 
-    fn permit(&self, caller: &str) -> Option<tokio::sync::OwnedSemaphorePermit> {
-        let limit = self.inner.guard.max_concurrent_per_caller;
-        let semaphore = {
+    /// A slot for one of `caller`'s calls: at once if it has fewer than
+    /// `MCP_MAX_CONCURRENT_CALLS` in flight, else after waiting in a bounded queue (a burst
+    /// from one agent host waits briefly instead of failing).
+    async fn permit(&self, caller: &str) -> Result<tokio::sync::OwnedSemaphorePermit, Busy> {
+        let guard = &self.inner.guard;
+        let slots = {
             let mut map = self.inner.in_flight.lock().unwrap_or_else(|p| p.into_inner());
             if map.len() > 10_000 {
-                map.retain(|_, s| s.available_permits() < limit);
+                let limit = guard.max_concurrent_per_caller;
+                map.retain(|_, s| s.semaphore.available_permits() < limit || s.waiting.load(Ordering::SeqCst) > 0);
             }
-            map.entry(caller.to_string()).or_insert_with(|| Arc::new(Semaphore::new(limit))).clone()
+            map.entry(caller.to_string())
+                .or_insert_with(|| {
+                    Arc::new(Slots {
+                        semaphore: Arc::new(Semaphore::new(guard.max_concurrent_per_caller)),
+                        waiting: Default::default(),
+                    })
+                })
+                .clone()
         };
-        semaphore.try_acquire_owned().ok()
+        if let Ok(permit) = slots.semaphore.clone().try_acquire_owned() {
+            return Ok(permit);
+        }
+        if slots.waiting.fetch_add(1, Ordering::SeqCst) >= guard.call_queue {
+            slots.waiting.fetch_sub(1, Ordering::SeqCst);
+            return Err(Busy::QueueFull);
+        }
+        // Counted out however the wait ends (a dropped call included).
+        struct Waiting<'a>(&'a std::sync::atomic::AtomicUsize);
+        impl Drop for Waiting<'_> {
+            fn drop(&mut self) {
+                self.0.fetch_sub(1, Ordering::SeqCst);
+            }
+        }
+        let _waiting = Waiting(&slots.waiting);
+        match tokio::time::timeout(guard.call_queue_wait, slots.semaphore.clone().acquire_owned()).await {
+            Ok(Ok(permit)) => Ok(permit),
+            _ => Err(Busy::Waited),
+        }
     }
 
     /// Ask the user, in whichever way this client supports.
@@ -661,6 +709,37 @@ pub(crate) struct Ran {
 impl From<CallToolResponse> for Ran {
     fn from(response: CallToolResponse) -> Ran {
         Ran { response, status: None }
+    }
+}
+
+/// One caller's call slots, and how many of its calls wait for one.
+pub(crate) struct Slots {
+    semaphore: Arc<Semaphore>,
+    waiting: std::sync::atomic::AtomicUsize,
+}
+
+/// Why a call got no slot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Busy {
+    /// The caller's queue was full.
+    QueueFull,
+    /// It waited `MCP_CALL_QUEUE_WAIT_SECS` and no slot freed.
+    Waited,
+}
+
+impl Busy {
+    fn describe(self, caller: &str, guard: &Guardrails) -> String {
+        let limit = guard.max_concurrent_per_caller;
+        match self {
+            Busy::QueueFull => format!(
+                "caller `{caller}` has {limit} calls in flight (MCP_MAX_CONCURRENT_CALLS) and {} more waiting (MCP_CALL_QUEUE); nothing was done. Retry in about 1 s, or make fewer calls at once",
+                guard.call_queue
+            ),
+            Busy::Waited => format!(
+                "caller `{caller}` has {limit} calls in flight (MCP_MAX_CONCURRENT_CALLS) and this one waited {} s for a slot (MCP_CALL_QUEUE_WAIT_SECS); nothing was done. Retry in a few seconds",
+                guard.call_queue_wait.as_secs_f64()
+            ),
+        }
     }
 }
 
@@ -946,13 +1025,26 @@ impl Bridge {
             .map(|parts| Context::from_headers(&parts.headers))
             .unwrap_or_default();
         // rmcp moves the request's `_meta` into the context; look in both.
-        let meta = meta.and_then(|m| m.0.get(CONTEXT_META)).or_else(|| context.meta.0.get(CONTEXT_META));
+        let context_meta = meta.and_then(|m| m.0.get(CONTEXT_META)).or_else(|| context.meta.0.get(CONTEXT_META));
         Asker {
             caller: self.caller_of(context),
             header_context,
-            meta_context: Context::from_argument(meta),
-            log: Some(self.log_sink(context)),
+            meta_context: Context::from_argument(context_meta),
+            log: self.log_sink(context, meta),
         }
+    }
+}
+
+/// Every list is one page; a cursor can only be one this server never gave out.
+fn no_cursor(request: Option<&PaginatedRequestParams>) -> Result<(), ErrorData> {
+    match request.and_then(|r| r.cursor.as_deref()) {
+        Some(cursor) => Err(ErrorData::invalid_params(
+            format!(
+                "invalid cursor {cursor:?}: this server returns every item in one page and never gives out a cursor; list again without one"
+            ),
+            None,
+        )),
+        None => Ok(()),
     }
 }
 
@@ -967,9 +1059,10 @@ impl ServerHandler for Bridge {
 
     async fn list_tools(
         &self,
-        _request: Option<PaginatedRequestParams>,
+        request: Option<PaginatedRequestParams>,
         context: RequestContext<RoleServer>,
     ) -> Result<ListToolsResult, ErrorData> {
+        no_cursor(request.as_ref())?;
         let caller = self.caller_of(&context);
         Ok(ListToolsResult::with_all_items(self.tools_for(caller.scope).to_vec())
             .with_ttl_ms(LIST_TTL_MS)
@@ -1005,9 +1098,10 @@ impl ServerHandler for Bridge {
 
     async fn list_resources(
         &self,
-        _request: Option<PaginatedRequestParams>,
+        request: Option<PaginatedRequestParams>,
         context: RequestContext<RoleServer>,
     ) -> Result<rmcp::model::ListResourcesResult, ErrorData> {
+        no_cursor(request.as_ref())?;
         let caller = self.caller_of(&context);
         Ok(rmcp::model::ListResourcesResult::with_all_items(self.resources_for(caller.scope))
             .with_ttl_ms(LIST_TTL_MS)
@@ -1016,9 +1110,10 @@ impl ServerHandler for Bridge {
 
     async fn list_resource_templates(
         &self,
-        _request: Option<PaginatedRequestParams>,
+        request: Option<PaginatedRequestParams>,
         context: RequestContext<RoleServer>,
     ) -> Result<rmcp::model::ListResourceTemplatesResult, ErrorData> {
+        no_cursor(request.as_ref())?;
         let caller = self.caller_of(&context);
         Ok(rmcp::model::ListResourceTemplatesResult::with_all_items(self.templates_for(caller.scope))
             .with_ttl_ms(LIST_TTL_MS)
@@ -1036,9 +1131,10 @@ impl ServerHandler for Bridge {
 
     async fn list_prompts(
         &self,
-        _request: Option<PaginatedRequestParams>,
+        request: Option<PaginatedRequestParams>,
         context: RequestContext<RoleServer>,
     ) -> Result<rmcp::model::ListPromptsResult, ErrorData> {
+        no_cursor(request.as_ref())?;
         let caller = self.caller_of(&context);
         Ok(rmcp::model::ListPromptsResult::with_all_items(self.prompts_for(caller.scope))
             .with_ttl_ms(LIST_TTL_MS)

@@ -25,7 +25,8 @@ pub async fn serve_stdio(
     shutdown: impl Future<Output = ()>,
     grace: std::time::Duration,
 ) -> anyhow::Result<()> {
-    let running = match bridge.clone().serve(rmcp::transport::stdio()).await {
+    let (pipes, writer) = checked_stdio();
+    let running = match bridge.clone().serve(pipes).await {
         Ok(running) => running,
         // The client went away before the handshake: nothing to serve, not a failure.
         Err(rmcp::service::ServerInitializeError::ConnectionClosed(_)) => {
@@ -42,7 +43,73 @@ pub async fn serve_stdio(
             cancel.cancel();
         }
     }
+    // Everything written reaches stdout before the process ends.
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(2), writer).await;
     Ok(())
+}
+
+/// stdin and stdout for rmcp, with every incoming line checked first (`jsonrpc.rs`): a
+/// malformed message is answered here with its JSON-RPC error (rmcp would drop it without
+/// an answer) and never reaches rmcp. Lines out, rmcp's and ours, are written whole.
+fn checked_stdio() -> ((tokio::io::DuplexStream, tokio::io::DuplexStream), tokio::task::JoinHandle<()>) {
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+    const PIPE: usize = 1 << 16;
+    let (rmcp_in, mut to_rmcp) = tokio::io::duplex(PIPE);
+    let (rmcp_out, from_rmcp) = tokio::io::duplex(PIPE);
+    let (errors, mut error_lines) = tokio::sync::mpsc::channel::<String>(64);
+    tokio::spawn(async move {
+        let mut stdin = BufReader::new(tokio::io::stdin());
+        let mut line = Vec::new();
+        loop {
+            line.clear();
+            match stdin.read_until(b'\n', &mut line).await {
+                Ok(0) | Err(_) => break,
+                Ok(_) => {}
+            }
+            let message = line.trim_ascii();
+            if message.is_empty() {
+                continue;
+            }
+            match crate::jsonrpc::check(message) {
+                Ok(_) => {
+                    if to_rmcp.write_all(message).await.is_err() || to_rmcp.write_all(b"\n").await.is_err() {
+                        break;
+                    }
+                }
+                Err(rejection) => {
+                    tracing::debug!(code = rejection.code, "refused a malformed message on stdin");
+                    let _ = errors.send(rejection.response().to_string()).await;
+                }
+            }
+        }
+        // stdin closed: rmcp sees the end of its input and stops.
+        let _ = to_rmcp.shutdown().await;
+    });
+    let writer = tokio::spawn(async move {
+        let mut stdout = tokio::io::stdout();
+        let mut from_rmcp = BufReader::new(from_rmcp).lines();
+        let (mut rmcp_open, mut errors_open) = (true, true);
+        loop {
+            let line = tokio::select! {
+                line = from_rmcp.next_line(), if rmcp_open => match line {
+                    Ok(Some(l)) => l,
+                    _ => { rmcp_open = false; continue; }
+                },
+                error = error_lines.recv(), if errors_open => match error {
+                    Some(e) => e,
+                    None => { errors_open = false; continue; }
+                },
+                else => break,
+            };
+            if stdout.write_all(line.as_bytes()).await.is_err()
+                || stdout.write_all(b"\n").await.is_err()
+                || stdout.flush().await.is_err()
+            {
+                break;
+            }
+        }
+    });
+    ((rmcp_in, rmcp_out), writer)
 }
 
 /// Settings of the HTTP transport.
@@ -76,7 +143,9 @@ pub fn router(bridge: Bridge, settings: HttpSettings, cancel: CancellationToken)
         // keep-alive timer. Measured: 0.32 -> 0.23 ms added per 2026 call (docs/performance.md).
         .with_json_response(true);
     let factory = bridge.clone();
-    let mut manager = LocalSessionManager::default();
+    // Events are kept for resumption (see `events.rs`: rmcp's cache loses a completed
+    // request's result).
+    let mut manager = LocalSessionManager::default().with_event_store(Arc::new(crate::events::Events::default()));
     manager.session_config.keep_alive = Some(settings.session_idle);
     let manager = Arc::new(manager);
     settings.guard.limit_sessions(manager.clone(), settings.max_sessions);
@@ -96,7 +165,9 @@ pub fn router(bridge: Bridge, settings: HttpSettings, cancel: CancellationToken)
                 async move { client_config(&bridge, &guard, public_url, stateless, request) }
             }),
         )
-        .layer(axum::middleware::from_fn_with_state(settings.guard, crate::auth::guard))
+        .layer(axum::middleware::from_fn_with_state(settings.guard.clone(), crate::auth::guard))
+        .layer(crate::auth::cors(&settings.guard.allowed_origins))
+        .layer(axum::middleware::from_fn_with_state(settings.guard, crate::auth::edge))
         .route(
             "/healthz",
             get(move || {

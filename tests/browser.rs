@@ -407,3 +407,42 @@ async fn a_destructive_tool_asks_for_confirmation_in_the_page() {
     assert!(browser.text("#result-body .error-box").await.contains("404"));
     browser.quit().await;
 }
+
+/// A page on another loopback origin: it calls `/mcp` with `fetch` when its origin is in
+/// `MCP_ALLOWED_ORIGINS` (CORS), and the browser blocks it when it is not.
+#[tokio::test]
+async fn a_page_on_an_allowed_origin_calls_the_server_and_others_are_blocked() {
+    let allowed = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let foreign = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let allowed_origin = format!("http://{}", allowed.local_addr().unwrap());
+    let foreign_origin = format!("http://{}", foreign.local_addr().unwrap());
+    let (_bridge, base) = start_bridge(&[("MCP_ALLOWED_ORIGINS", allowed_origin.as_str())]);
+    // The page: one 2026-07-28 tools/call, with a bearer token and a context header.
+    let page = format!(
+        r#"<!doctype html><title>front end</title><p id="out">…</p><script>
+fetch({url:?}, {{method: "POST", headers: {{
+  "content-type": "application/json", "accept": "application/json, text/event-stream",
+  "authorization": "Bearer {OPERATOR}", "mcp-protocol-version": "2026-07-28",
+  "mcp-method": "tools/call", "mcp-name": "list_stations", "x-station-id": "ops-center"}},
+  body: JSON.stringify({{jsonrpc: "2.0", id: 1, method: "tools/call", params: {{name: "list_stations", arguments: {{}},
+    _meta: {{"io.modelcontextprotocol/protocolVersion": "2026-07-28", "io.modelcontextprotocol/clientCapabilities": {{}}}}}}}})}})
+  .then(r => r.json())
+  .then(m => document.getElementById("out").textContent = "stations: " + m.result.structuredContent.result.length)
+  .catch(e => document.getElementById("out").textContent = "blocked: " + e);
+</script>"#,
+        url = format!("{base}/mcp")
+    );
+    for listener in [allowed, foreign] {
+        let html = page.clone();
+        let app = axum::Router::new().route("/", axum::routing::get(move || async move { axum::response::Html(html) }));
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    }
+    let browser = Browser::start().await;
+    browser.goto(&format!("{allowed_origin}/")).await;
+    let out = browser.wait_text("#out", "stations:").await;
+    assert!(!out.ends_with(": 0"), "{out}");
+    browser.goto(&format!("{foreign_origin}/")).await;
+    let out = browser.wait_text("#out", "blocked").await;
+    assert!(out.contains("Failed to fetch"), "{out}");
+    browser.quit().await;
+}

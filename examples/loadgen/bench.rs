@@ -105,9 +105,11 @@ impl Mcp {
     }
 }
 
-/// The JSON-RPC message in a response body: plain JSON, or the first JSON `data:` of an SSE stream.
+/// The JSON-RPC response in a response body: plain JSON, or the `data:` of an SSE stream
+/// that answers the request (notifications such as `notifications/message` may come first).
 fn message_text(body: &str) -> &str {
-    body.lines().filter_map(|l| l.strip_prefix("data:")).map(str::trim).find(|l| l.starts_with('{')).unwrap_or(body)
+    let data = || body.lines().filter_map(|l| l.strip_prefix("data:")).map(str::trim).filter(|l| l.starts_with('{'));
+    data().find(|l| l.contains("\"result\"") || l.contains("\"error\"")).or_else(|| data().next()).unwrap_or(body)
 }
 
 /// Percentiles of a set of durations, in milliseconds.
@@ -186,6 +188,62 @@ async fn concurrent(http: &reqwest::Client, url: &str, sessions: usize, per: usi
     }
     let secs = started.elapsed().as_secs_f64();
     Ok(((sessions * per) as f64 / secs, dist(all)))
+}
+
+/// One caller (one token, here the anonymous loopback caller) with `sessions` sessions
+/// making `per` sequential calls each, against the default limits: how many calls were
+/// refused, the latency of the others, and the server's peak memory.
+async fn one_caller(http: &reqwest::Client, server: &Server, sessions: usize, per: usize) -> anyhow::Result<Value> {
+    let mut clients = Vec::new();
+    for _ in 0..sessions {
+        clients.push(Mcp::connect(http, &server.url).await?);
+    }
+    let pid = server.pid();
+    let peak = Arc::new(AtomicU64::new(rss_kib(pid)));
+    let done = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let sampler = {
+        let (peak, done) = (peak.clone(), done.clone());
+        tokio::spawn(async move {
+            while !done.load(Ordering::Relaxed) {
+                peak.fetch_max(rss_kib(pid), Ordering::Relaxed);
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        })
+    };
+    let tasks: Vec<_> = clients
+        .into_iter()
+        .map(|c| {
+            tokio::spawn(async move {
+                let (mut ok, mut refused) = (Vec::with_capacity(per), 0usize);
+                for i in 0..per {
+                    let t = Instant::now();
+                    let (_, v) = c
+                        .rpc_raw("tools/call", json!({"name": "get_poi", "arguments": {"poi_id": i % 97 + 1}}))
+                        .await?;
+                    if v["result"]["isError"] == true {
+                        let text = v["result"]["content"][0]["text"].as_str().unwrap_or_default();
+                        anyhow::ensure!(text.contains("calls in flight"), "an unexpected error: {text}");
+                        refused += 1;
+                    } else {
+                        ok.push(t.elapsed());
+                    }
+                }
+                anyhow::Ok((ok, refused))
+            })
+        })
+        .collect();
+    let (mut all, mut refused) = (Vec::new(), 0);
+    for t in tasks {
+        let (ok, r) = t.await??;
+        all.extend(ok);
+        refused += r;
+    }
+    done.store(true, Ordering::Relaxed);
+    sampler.await?;
+    let max_ms = all.iter().max().map_or(0.0, |d| d.as_secs_f64() * 1000.0);
+    let d = dist(all);
+    Ok(json!({"sessions": sessions, "calls": sessions * per, "refused": refused, "p50_ms": d.p50, "p99_ms": d.p99,
+        "max_ms": max_ms, "peak_rss_mib": peak.load(Ordering::Relaxed) as f64 / 1024.0}))
 }
 
 /// The direct baseline for [`concurrent`]: `tasks` concurrent REST clients, `per` calls each.
@@ -458,6 +516,23 @@ pub async fn run(o: Options) -> anyhow::Result<Value> {
         server.stop().await?;
     }
     rows.insert("rss_mib".into(), json!({"idle": summary(&idle), "with_1000_sessions": summary(&with1000), "kib_per_session": summary(&per_session)}));
+
+    // One caller fanning out, at the default limit (8 in flight) against a backend that
+    // takes 5 ms a read: without a queue (refused at once, as before), and with the default
+    // queue (64 waiting, 10 s).
+    backend.set_delay(Duration::from_millis(5));
+    let mut one = serde_json::Map::new();
+    for (label, env, sessions, per) in [
+        ("no_queue_16_sessions", vec![("MCP_CALL_QUEUE", "0")], 16, 100),
+        ("default_16_sessions", vec![], 16, 100),
+        ("default_256_sessions", vec![], 256, 10),
+    ] {
+        let server = Server::start(&o.bin, &backend.url, &env).await?;
+        one.insert(label.into(), one_caller(&http, &server, sessions, per).await?);
+        server.stop().await?;
+    }
+    backend.set_delay(Duration::ZERO);
+    rows.insert("one_caller".into(), Value::Object(one));
     Ok(Value::Object(rows))
 }
 
@@ -507,6 +582,13 @@ pub fn table(r: &Value) -> String {
         "\ntools/list payload: {} bytes; large response: {} bytes\n",
         r["tools_list"]["payload_bytes"], r["cpu_ms_per_call"]["large_response_bytes"]
     ));
+    for (label, run) in r["one_caller"].as_object().into_iter().flatten() {
+        s.push_str(&format!(
+            "one caller, {label}: {} of {} calls refused; p50 {:.2} ms, p99 {:.2} ms, max {:.1} ms; peak RSS {:.1} MiB\n",
+            run["refused"], run["calls"], run["p50_ms"].as_f64().unwrap_or(f64::NAN), run["p99_ms"].as_f64().unwrap_or(f64::NAN),
+            run["max_ms"].as_f64().unwrap_or(f64::NAN), run["peak_rss_mib"].as_f64().unwrap_or(f64::NAN)
+        ));
+    }
     s.push_str(&format!(
         "what the model reads (name, description, inputSchema as compact JSON): {} bytes for {} tools (budget 14000)\n",
         r["model_visible_tool_list"]["total_bytes"], r["model_visible_tool_list"]["tools"]

@@ -20,6 +20,8 @@ pub struct Backend {
 
 struct BackendState {
     fail_percent: u64,
+    /// Added to every POI read, in microseconds (a backend that does real work).
+    delay_us: AtomicU64,
     calls: AtomicU64,
     injected: AtomicU64,
     big: String,
@@ -33,6 +35,10 @@ pub fn poi(id: u64) -> Value {
 async fn one(State(s): State<Arc<BackendState>>, Path(id): Path<u64>) -> axum::response::Response {
     use axum::response::IntoResponse;
     let n = s.calls.fetch_add(1, Ordering::Relaxed);
+    let delay = s.delay_us.load(Ordering::Relaxed);
+    if delay > 0 {
+        tokio::time::sleep(Duration::from_micros(delay)).await;
+    }
     if (n.wrapping_mul(2_654_435_761) >> 7) % 100 < s.fail_percent {
         s.injected.fetch_add(1, Ordering::Relaxed);
         return (http::StatusCode::INTERNAL_SERVER_ERROR, axum::Json(json!({"detail": "injected failure"})))
@@ -46,6 +52,7 @@ impl Backend {
         let big: Vec<Value> = (1..=500).map(poi).collect();
         let state = Arc::new(BackendState {
             fail_percent: u64::from(fail_percent),
+            delay_us: AtomicU64::new(0),
             calls: AtomicU64::new(0),
             injected: AtomicU64::new(0),
             big: serde_json::to_string(&big).unwrap(),
@@ -67,6 +74,11 @@ impl Backend {
         });
         tokio::spawn(async move { axum::serve(listener, app).await });
         Backend { url, state }
+    }
+
+    /// Make every POI read take this long.
+    pub fn set_delay(&self, delay: Duration) {
+        self.state.delay_us.store(delay.as_micros() as u64, Ordering::Relaxed);
     }
 
     pub fn calls(&self) -> u64 {

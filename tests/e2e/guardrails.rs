@@ -555,11 +555,53 @@ async fn audit_lines_name_the_caller_and_never_the_token() {
     }
 }
 
+/// Over its limit, a caller's call waits in a bounded queue for a slot instead of failing;
+/// when the queue is full, or the wait is over, it is refused with when to retry.
+#[tokio::test]
+async fn a_burst_from_one_caller_waits_for_a_slot() {
+    let backend = RecordingBackend::start().await;
+    let (_d, audit) = audit_file();
+    let one = |queue: usize, wait: f64| GuardArgs {
+        max_concurrent_calls: 1,
+        call_queue: queue,
+        call_queue_wait_secs: wait,
+        ..guard(&audit)
+    };
+    // A queue of one: the second call waits for the first and then runs.
+    let bridge = start_guarded(backend_args(&backend.url), one(1, 30.0)).await;
+    backend.force(Forced { delay: Duration::from_millis(300), ..Forced::json(200, json!([])) });
+    let url = bridge.url.clone();
+    let slow = tokio::spawn(async move { call_2026(&url, Some(OPS), "list_stations", json!({"arguments": {}})).await });
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let (_, _, queued) = call_2026(&bridge.url, Some(OPS), "list_stations", json!({"arguments": {}})).await;
+    assert_ne!(queued["result"]["isError"], true, "{queued}");
+    assert_ne!(slow.await.unwrap().2["result"]["isError"], true);
+    assert_eq!(backend.requests().len(), 2, "both ran, one after the other");
+    backend.clear();
+    // A wait that ends before a slot frees: refused, nothing sent for it.
+    let bridge = start_guarded(backend_args(&backend.url), one(4, 0.05)).await;
+    backend.force(Forced { delay: Duration::from_millis(800), ..Forced::json(200, json!([])) });
+    let url = bridge.url.clone();
+    let slow = tokio::spawn(async move { call_2026(&url, Some(OPS), "list_stations", json!({"arguments": {}})).await });
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let (_, _, waited) = call_2026(&bridge.url, Some(OPS), "list_stations", json!({"arguments": {}})).await;
+    let text = waited["result"]["content"][0]["text"].as_str().unwrap();
+    assert!(text.contains("waited") && text.contains("MCP_CALL_QUEUE_WAIT_SECS") && text.contains("Retry"), "{text}");
+    assert_ne!(slow.await.unwrap().2["result"]["isError"], true);
+    assert_eq!(backend.requests().len(), 1, "the refused call never reached the backend");
+}
+
 #[tokio::test]
 async fn limits_on_results_concurrency_and_request_size() {
     let backend = RecordingBackend::start().await;
     let (_d, audit) = audit_file();
-    let small = GuardArgs { max_result_bytes: 2000, max_concurrent_calls: 1, max_request_bytes: 4096, ..guard(&audit) };
+    let small = GuardArgs {
+        max_result_bytes: 2000,
+        max_concurrent_calls: 1,
+        call_queue: 0,
+        max_request_bytes: 4096,
+        ..guard(&audit)
+    };
     let bridge = start_guarded(backend_args(&backend.url), small).await;
 
     let (_, _, reply) = call_2026(&bridge.url, Some(OPS), "list_events", json!({"arguments": {}})).await;
@@ -576,7 +618,8 @@ async fn limits_on_results_concurrency_and_request_size() {
     tokio::time::sleep(Duration::from_millis(200)).await;
     let (_, _, second) = call_2026(&bridge.url, Some(OPS), "list_stations", json!({"arguments": {}})).await;
     assert_eq!(second["result"]["isError"], true);
-    assert!(second["result"]["content"][0]["text"].as_str().unwrap().contains("too many calls in flight"));
+    let text = second["result"]["content"][0]["text"].as_str().unwrap();
+    assert!(text.contains("calls in flight") && text.contains("MCP_CALL_QUEUE") && text.contains("Retry in"), "{text}");
     let (_, _, first) = slow.await.unwrap();
     assert_ne!(first["result"]["isError"], true);
     assert_eq!(backend.requests().len(), 1, "the refused call never reached the backend");

@@ -10,6 +10,7 @@ mod errors;
 mod faults;
 mod guardrails;
 mod hostile;
+mod http_edge;
 mod lifecycle;
 mod listing;
 mod oauth;
