@@ -8,15 +8,16 @@ use clap::Parser;
 use serde_json::Value;
 use std::process::ExitCode;
 use std::sync::Arc;
-use vtoc_mcp::config::{
+use vtoc_mcp::bridge::exchange::Backend;
+use vtoc_mcp::bridge::{Bridge, CallRequest, Confirmer};
+use vtoc_mcp::cli::config::{
     BackendArgs, CallArgs, Cli, Command, ConfigError, ContractCheck, DiffArgs, DoctorArgs, GuardArgs, ReportFormat,
     ServeArgs, Transport,
 };
-use vtoc_mcp::server::{Bridge, CallRequest, Confirmer};
-use vtoc_mcp::support::Backend;
-use vtoc_mcp::surface::{self, Surface};
+use vtoc_mcp::cli::surface::{self, Surface};
+use vtoc_mcp::cli::workflow;
 use vtoc_mcp::transport::HttpSettings;
-use vtoc_mcp::{demo, transport, workflow};
+use vtoc_mcp::{demo, transport};
 
 /// The `.env` template `init` fills in, built into the binary.
 const ENV_TEMPLATE: &str = include_str!("../.env.example");
@@ -58,7 +59,7 @@ fn fail(code: u8, message: impl Into<String>) -> Failure {
 fn main() -> ExitCode {
     // `VAR=` in a .env file or a Compose environment means "not set". Done before the
     // runtime starts any thread, so changing the environment is sound.
-    for var in vtoc_mcp::config::env_vars() {
+    for var in vtoc_mcp::cli::config::env_vars() {
         if std::env::var_os(&var).is_some_and(|v| v.is_empty()) {
             // SAFETY: single-threaded here; nothing else reads the environment concurrently.
             unsafe { std::env::remove_var(&var) };
@@ -66,7 +67,7 @@ fn main() -> ExitCode {
     }
     let cli = Cli::parse();
     init_logging();
-    vtoc_mcp::config::install_crypto_provider();
+    vtoc_mcp::install_crypto_provider();
     let workers = match &cli.command {
         Command::Serve(args) => usize::from(args.worker_threads),
         _ => 1,
@@ -121,13 +122,13 @@ fn init_logging() {
 
 async fn serve(args: ServeArgs) -> Result<(), Failure> {
     let guardrails = args.guard.guardrails()?;
-    let grace = vtoc_mcp::config::seconds("MCP_SHUTDOWN_GRACE_SECS", args.shutdown_grace_secs)?;
+    let grace = vtoc_mcp::cli::config::seconds("MCP_SHUTDOWN_GRACE_SECS", args.shutdown_grace_secs)?;
     // Check every HTTP setting before anything starts.
     let http = match args.transport {
         Transport::Http => Some(HttpSettings {
             guard: Arc::new(args.guard.http_guard(args.bind, guardrails.audit.clone())?),
             stateless: args.stateless,
-            session_idle: vtoc_mcp::config::seconds("MCP_SESSION_IDLE_SECS", args.session_idle_secs)?,
+            session_idle: vtoc_mcp::cli::config::seconds("MCP_SESSION_IDLE_SECS", args.session_idle_secs)?,
             max_sessions: args.max_sessions,
             public_url: args.public_url()?,
             console: args.console,
@@ -229,11 +230,11 @@ fn tools(name: Option<&str>, json: bool, size: bool, guard: &GuardArgs) -> Resul
     if size {
         let mut total = 0;
         for tool in &all {
-            let bytes = vtoc_mcp::server::model_visible_bytes(tool);
+            let bytes = vtoc_mcp::bridge::server::model_visible_bytes(tool);
             total += bytes;
             out!("{bytes:>6}  {}", tool.name);
         }
-        let listed: usize = bridge.tools_for(local).iter().map(vtoc_mcp::server::model_visible_bytes).sum();
+        let listed: usize = bridge.tools_for(local).iter().map(vtoc_mcp::bridge::server::model_visible_bytes).sum();
         out!("{total:>6}  total for {} tools (name, description, inputSchema as compact JSON)", all.len());
         out!(
             "{listed:>6}  in tools/list for a local caller ({} tools at scope {local})",
@@ -247,13 +248,13 @@ fn tools(name: Option<&str>, json: bool, size: bool, guard: &GuardArgs) -> Resul
                 .iter()
                 .find(|t| t.name == name)
                 .ok_or_else(|| fail(2, format!("no tool named `{name}`; `vtoc-mcp tools` lists them")))?;
-            let spec = vtoc_mcp::tools::all().find(|t| t.name == name).expect("listed tools have specs");
+            let spec = vtoc_mcp::bridge::tools::all().find(|t| t.name == name).expect("listed tools have specs");
             let h = spec.hints;
             out!("{}", tool.name);
             out!("  title:       {}", spec.title.unwrap_or("-"));
             out!("  endpoint:    {} {}", spec.method.as_str(), spec.path);
             out!("  operationId: {}", spec.operation_id);
-            out!("  scope:       {}", vtoc_mcp::policy::Scope::required_for(spec));
+            out!("  scope:       {}", vtoc_mcp::guard::policy::Scope::required_for(spec));
             out!(
                 "  annotations: readOnly={} destructive={} idempotent={} openWorld={}",
                 h.read_only,
@@ -274,7 +275,7 @@ fn tools(name: Option<&str>, json: bool, size: bool, guard: &GuardArgs) -> Resul
         None if json => out!("{}", serde_json::to_string_pretty(bridge.tools_for(local))?),
         None => {
             let policy = &bridge.guardrails().policy;
-            for spec in vtoc_mcp::tools::all() {
+            for spec in vtoc_mcp::bridge::tools::all() {
                 let h = spec.hints;
                 let kind = if h.destructive {
                     "destructive"

@@ -104,7 +104,7 @@ impl Browser {
         let profile_path = profile.path().display().to_string();
         let driver = Process { child: cmd.spawn().expect("start chromedriver"), group: true, _dir: Some(profile) };
         let base = format!("http://127.0.0.1:{port}");
-        vtoc_mcp::config::install_crypto_provider();
+        vtoc_mcp::install_crypto_provider();
         let http = reqwest::Client::builder().no_proxy().build().unwrap();
         let started = Instant::now();
         loop {

@@ -14,7 +14,7 @@ fn read(rel: &str) -> String {
 }
 
 fn binary() -> BTreeSet<String> {
-    vtoc_mcp::config::env_vars()
+    vtoc_mcp::cli::config::env_vars()
 }
 
 /// `.env.example`: (variables the binary reads, deployment-only variables).
@@ -153,17 +153,50 @@ fn the_image_build_copies_every_file_compiled_in() {
         .filter(|l| !l.is_empty() && !l.starts_with('#') && !l.starts_with('!'))
         .map(|l| l.trim_end_matches('/').to_string())
         .collect();
+    // Every file `include_str!`/`include_bytes!` pulls in from outside src/: its top-level
+    // directory (or file) must reach the image.
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut needed = BTreeSet::new();
-    for entry in std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/src")).unwrap() {
-        let path = entry.unwrap().path();
-        if path.extension().is_none_or(|e| e != "rs") {
-            continue;
-        }
-        let text = std::fs::read_to_string(&path).unwrap();
-        for marker in ["include_str!(\"../", "include_bytes!(\"../"] {
-            for piece in text.split(marker).skip(1) {
-                let target = piece.split('"').next().unwrap();
-                needed.insert(target.split('/').next().unwrap().to_string());
+    let mut dirs = vec![root.join("src")];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                dirs.push(path);
+                continue;
+            }
+            if path.extension().is_none_or(|e| e != "rs") {
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).unwrap();
+            for marker in ["include_str!(\"", "include_bytes!(\""] {
+                for piece in text.split(marker).skip(1) {
+                    let target = piece.split('"').next().unwrap();
+                    if target.starts_with("concat!") || !target.starts_with("..") {
+                        continue;
+                    }
+                    // Resolve against the including file's directory, then name the top level.
+                    let mut resolved: Vec<std::ffi::OsString> = path
+                        .parent()
+                        .unwrap()
+                        .strip_prefix(root)
+                        .unwrap()
+                        .components()
+                        .map(|c| c.as_os_str().to_owned())
+                        .collect();
+                    for part in target.split('/') {
+                        match part {
+                            ".." => {
+                                resolved.pop();
+                            }
+                            "." => {}
+                            p => resolved.push(p.into()),
+                        }
+                    }
+                    if let Some(top) = resolved.first().and_then(|t| t.to_str()).filter(|t| *t != "src") {
+                        needed.insert(top.to_string());
+                    }
+                }
             }
         }
     }

@@ -3,9 +3,9 @@
 //! them; this test fails with a diff and the command that fixes it.
 
 use std::path::PathBuf;
+use vtoc_mcp::cli::surface::{self, Surface};
 use vtoc_mcp::codegen::emit_docs;
 use vtoc_mcp::generated;
-use vtoc_mcp::surface::{self, Surface};
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))

@@ -12,11 +12,12 @@
 
 use rmcp::model::CallToolResponse;
 use serde_json::{Map, Value, json};
-use vtoc_mcp::auth::Caller;
-use vtoc_mcp::config::BackendArgs;
-use vtoc_mcp::policy::Scope;
-use vtoc_mcp::server::{Bridge, CallRequest, Confirmer, Guardrails};
-use vtoc_mcp::support::{Location, ToolSpec};
+use vtoc_mcp::bridge::support::{Location, ToolSpec};
+use vtoc_mcp::bridge::{Bridge, CallRequest, Confirmer};
+use vtoc_mcp::cli::config::BackendArgs;
+use vtoc_mcp::guard::Guardrails;
+use vtoc_mcp::guard::caller::Caller;
+use vtoc_mcp::guard::policy::Scope;
 
 struct Rng(u64);
 
@@ -266,7 +267,7 @@ async fn arguments_never_panic_and_accepted_ones_build_exactly_the_allowed_reque
     let args = BackendArgs { dry_run: true, retries: 0, ..BackendArgs::default() };
     let backend = args.build("http://fuzz.invalid").unwrap();
     let bridge = Bridge::new(backend, Guardrails::permissive()).unwrap();
-    let tools: Vec<&'static ToolSpec> = vtoc_mcp::tools::all().collect();
+    let tools: Vec<&'static ToolSpec> = vtoc_mcp::bridge::tools::all().collect();
     let schemas: Vec<Value> = bridge.tools().iter().map(|t| Value::Object((*t.input_schema).clone())).collect();
     let mut rng = Rng(seed);
     let (mut accepted, mut refused) = (0usize, 0usize);
@@ -285,7 +286,10 @@ async fn arguments_never_panic_and_accepted_ones_build_exactly_the_allowed_reque
             Err(e) => panic!("a protocol error for a known tool: {replay}: {e:?}"),
             Ok(CallToolResponse::Complete(result))
                 if result.is_error == Some(true)
-                    && result.meta.as_ref().is_some_and(|m| m.0.contains_key(vtoc_mcp::server::VIOLATIONS_META)) =>
+                    && result
+                        .meta
+                        .as_ref()
+                        .is_some_and(|m| m.0.contains_key(vtoc_mcp::bridge::call::VIOLATIONS_META)) =>
             {
                 refused += 1;
             }

@@ -22,8 +22,24 @@ pub enum Mode {
     Output,
 }
 
+/// Keywords the compiler writes itself (beside [`KEPT`]): what an emitted schema can hold.
+pub const STRUCTURAL: &[&str] = &[
+    "type",
+    "properties",
+    "required",
+    "additionalProperties",
+    "items",
+    "not",
+    "allOf",
+    "anyOf",
+    "oneOf",
+    "exclusiveMinimum",
+    "exclusiveMaximum",
+    "$ref",
+];
+
 /// Keywords copied verbatim from the source schema.
-const KEPT: &[&str] = &[
+pub const KEPT: &[&str] = &[
     "title",
     "description",
     "default",

@@ -17,9 +17,10 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
-use vtoc_mcp::config::{BackendArgs, GuardArgs};
+use vtoc_mcp::bridge::Bridge;
+use vtoc_mcp::cli::config::{BackendArgs, GuardArgs};
 use vtoc_mcp::demo::{DemoState, router as demo_router};
-use vtoc_mcp::server::{Bridge, Guardrails};
+use vtoc_mcp::guard::Guardrails;
 use vtoc_mcp::transport::HttpSettings;
 
 /// One request as the backend received it.
@@ -218,7 +219,7 @@ pub type Client = RunningService<RoleClient, ClientConfig>;
 
 /// An rmcp client over streamable HTTP (2025 handshake, session).
 pub async fn http_client(url: &str) -> Client {
-    vtoc_mcp::config::install_crypto_provider();
+    vtoc_mcp::install_crypto_provider();
     let transport = StreamableHttpClientTransport::from_uri(url.to_string());
     ClientConfig::default().serve(transport).await.expect("MCP client connects over HTTP")
 }
@@ -266,7 +267,7 @@ pub fn refused_arguments(result: &CallToolResult) -> (String, Vec<String>) {
     let violations = result
         .meta
         .as_ref()
-        .and_then(|m| m.0.get(vtoc_mcp::server::VIOLATIONS_META))
+        .and_then(|m| m.0.get(vtoc_mcp::bridge::call::VIOLATIONS_META))
         .and_then(Value::as_array)
         .unwrap_or_else(|| panic!("no violations in _meta: {text}"));
     if let Some(structured) = &result.structured_content {
@@ -288,10 +289,10 @@ pub fn protocol_error(e: rmcp::ServiceError) -> rmcp::ErrorData {
 
 /// How many tools a caller with `scope` sees when writes are on (from the tool table, so
 /// a spec change does not need these tests edited).
-pub fn tools_for(scope: vtoc_mcp::policy::Scope) -> usize {
-    vtoc_mcp::tools::all().filter(|t| vtoc_mcp::policy::Scope::required_for(t) <= scope).count()
+pub fn tools_for(scope: vtoc_mcp::guard::policy::Scope) -> usize {
+    vtoc_mcp::bridge::tools::all().filter(|t| vtoc_mcp::guard::policy::Scope::required_for(t) <= scope).count()
 }
 
 pub fn read_only_tools() -> usize {
-    vtoc_mcp::tools::all().filter(|t| t.hints.read_only).count()
+    vtoc_mcp::bridge::tools::all().filter(|t| t.hints.read_only).count()
 }

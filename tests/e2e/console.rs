@@ -3,10 +3,10 @@
 use crate::common::*;
 use crate::guardrails::{ADMIN, READER, list_2026, tokens};
 use serde_json::Value;
-use vtoc_mcp::config::GuardArgs;
+use vtoc_mcp::cli::config::GuardArgs;
 
 async fn config(bridge: &HttpBridge, token: Option<&str>) -> (u16, reqwest::header::HeaderMap, Value) {
-    vtoc_mcp::config::install_crypto_provider();
+    vtoc_mcp::install_crypto_provider();
     let mut request = reqwest::Client::new().get(bridge.url.replace("/mcp", "/.well-known/mcp-config"));
     if let Some(t) = token {
         request = request.bearer_auth(t);

@@ -57,11 +57,11 @@ fn a_fresh_export_keeps_every_curated_description() {
 fn the_model_visible_tool_list_fits_its_budget() {
     const BUDGET: usize = 14_000;
     let backend =
-        vtoc_mcp::config::BackendArgs { dry_run: true, ..Default::default() }.build("http://127.0.0.1:9").unwrap();
-    let bridge = vtoc_mcp::server::Bridge::new(backend, vtoc_mcp::server::Guardrails::permissive()).unwrap();
+        vtoc_mcp::cli::config::BackendArgs { dry_run: true, ..Default::default() }.build("http://127.0.0.1:9").unwrap();
+    let bridge = vtoc_mcp::bridge::server::Bridge::new(backend, vtoc_mcp::guard::Guardrails::permissive()).unwrap();
     let tools = bridge.tools();
     let mut sizes: Vec<(usize, String)> =
-        tools.iter().map(|t| (vtoc_mcp::server::model_visible_bytes(t), t.name.to_string())).collect();
+        tools.iter().map(|t| (vtoc_mcp::bridge::server::model_visible_bytes(t), t.name.to_string())).collect();
     let total: usize = sizes.iter().map(|(b, _)| b).sum();
     sizes.sort_unstable_by(|a, b| b.cmp(a));
     assert!(

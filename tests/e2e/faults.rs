@@ -178,7 +178,7 @@ async fn setup(timeout: f64, strict: bool) -> (Script, HttpBridge, Client) {
     args.timeout_secs = timeout;
     args.max_response_bytes = 16 * 1024 * 1024;
     if strict {
-        args.response_validation = vtoc_mcp::config::ResponseValidation::Strict;
+        args.response_validation = vtoc_mcp::cli::config::ResponseValidation::Strict;
     }
     let bridge = start_bridge(args).await;
     let client = http_client(&bridge.url).await;

@@ -14,7 +14,7 @@ use rmcp::{ClientHandler, ErrorData, RoleClient, ServiceExt};
 use serde_json::{Value, json};
 use std::path::PathBuf;
 use std::time::Duration;
-use vtoc_mcp::config::GuardArgs;
+use vtoc_mcp::cli::config::GuardArgs;
 
 pub const READER: &str = "reader-0123456789abcdef0123456789abcdef";
 pub const OPS: &str = "ops-agent-0123456789abcdef0123456789abcdef";
@@ -50,7 +50,7 @@ fn audit_lines(path: &std::path::Path) -> Vec<Value> {
 
 /// A raw JSON-RPC POST: (status, headers, body).
 pub async fn post(url: &str, body: Value, headers: &[(&str, &str)]) -> (u16, http::HeaderMap, Value) {
-    vtoc_mcp::config::install_crypto_provider();
+    vtoc_mcp::install_crypto_provider();
     let mut request = reqwest::Client::new()
         .post(url)
         .header("accept", "application/json, text/event-stream")
@@ -156,7 +156,7 @@ async fn session_client(
     token: &str,
     answer: Option<ElicitationAction>,
 ) -> rmcp::service::RunningService<RoleClient, Confirming> {
-    vtoc_mcp::config::install_crypto_provider();
+    vtoc_mcp::install_crypto_provider();
     let config = StreamableHttpClientTransportConfig::with_uri(url.to_string()).auth_header(token.to_string());
     Confirming { answer }.serve(StreamableHttpClientTransport::from_config(config)).await.expect("client connects")
 }
@@ -193,7 +193,7 @@ async fn scopes_filter_tools_and_a_call_above_scope_gets_a_scope_challenge() {
     let reader = list_2026(&bridge.url, READER).await;
     let ops = list_2026(&bridge.url, OPS).await;
     let admin = list_2026(&bridge.url, ADMIN).await;
-    use vtoc_mcp::policy::Scope;
+    use vtoc_mcp::guard::policy::Scope;
     assert_eq!(
         (reader.len(), ops.len(), admin.len()),
         (tools_for(Scope::Read), tools_for(Scope::Operate), tools_for(Scope::Admin))
@@ -314,7 +314,7 @@ async fn a_client_that_cannot_confirm_is_refused_unless_the_fallback_allows() {
     assert!(backend.requests().is_empty());
     assert_eq!(audit_lines(&audit)[0]["decision"], "confirmation_unavailable");
 
-    let allow = GuardArgs { confirm_fallback: vtoc_mcp::policy::Fallback::Allow, ..guard(&audit) };
+    let allow = GuardArgs { confirm_fallback: vtoc_mcp::cli::config::FallbackArg::Allow, ..guard(&audit) };
     let bridge = start_guarded(backend_args(&backend.url), allow).await;
     let client = session_client(&bridge.url, ADMIN, None).await;
     let result = client
@@ -655,7 +655,7 @@ async fn a_session_belongs_to_the_caller_that_opened_it() {
 
 #[test]
 fn a_public_bind_without_authentication_is_refused_at_start() {
-    let audit = || std::sync::Arc::new(vtoc_mcp::audit::Audit::off());
+    let audit = || std::sync::Arc::new(vtoc_mcp::guard::audit::Audit::off());
     let none = GuardArgs::default();
     let err = none.http_guard("0.0.0.0:8765".parse().unwrap(), audit()).err().expect("refused");
     assert_eq!(err.setting, "MCP_BIND");
@@ -674,7 +674,7 @@ async fn rmcp_2026_client_drives_the_confirmation_round_trip() {
     let backend = RecordingBackend::start().await;
     let (_d, audit) = audit_file();
     let bridge = start_guarded(backend_args(&backend.url), guard(&audit)).await;
-    vtoc_mcp::config::install_crypto_provider();
+    vtoc_mcp::install_crypto_provider();
     let connect = |answer| {
         let config = StreamableHttpClientTransportConfig::with_uri(bridge.url.clone()).auth_header(ADMIN.to_string());
         Confirming { answer: Some(answer) }.serve_with_lifecycle(

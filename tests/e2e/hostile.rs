@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 use std::time::Duration;
 
 async fn raw(url: &str, body: &str) -> (u16, String) {
-    vtoc_mcp::config::install_crypto_provider();
+    vtoc_mcp::install_crypto_provider();
     let response = reqwest::Client::new()
         .post(url)
         .header("accept", "application/json, text/event-stream")

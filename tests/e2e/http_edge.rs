@@ -6,12 +6,12 @@ use crate::common::*;
 use crate::guardrails::post;
 use serde_json::{Value, json};
 use std::time::Duration;
-use vtoc_mcp::config::GuardArgs;
+use vtoc_mcp::cli::config::GuardArgs;
 
 const ACCEPT: &str = "application/json, text/event-stream";
 
 fn http() -> reqwest::Client {
-    vtoc_mcp::config::install_crypto_provider();
+    vtoc_mcp::install_crypto_provider();
     reqwest::Client::new()
 }
 
@@ -168,7 +168,7 @@ async fn a_resumed_stream_delivers_a_completed_calls_result() {
     let sid = session(&bridge.url).await;
     backend.force(Forced { delay: Duration::from_millis(300), ..Forced::json(200, json!([])) });
     let call = json!({"jsonrpc": "2.0", "id": 77, "method": "tools/call",
-        "params": {"name": vtoc_mcp::tools::all().find(|t| t.hints.read_only && t.params.is_empty()).unwrap().name, "arguments": {}}});
+        "params": {"name": vtoc_mcp::bridge::tools::all().find(|t| t.hints.read_only && t.params.is_empty()).unwrap().name, "arguments": {}}});
     let mut response = http()
         .post(&bridge.url)
         .header("accept", ACCEPT)
@@ -326,7 +326,7 @@ async fn stdio_answers_malformed_input() {
 async fn a_2026_request_opts_in_to_log_messages() {
     let backend = RecordingBackend::start().await;
     let bridge = start_bridge(backend_args(&backend.url)).await;
-    let tool = vtoc_mcp::tools::all().find(|t| t.hints.read_only && t.params.is_empty()).unwrap().name;
+    let tool = vtoc_mcp::bridge::tools::all().find(|t| t.hints.read_only && t.params.is_empty()).unwrap().name;
     let body_text = |level: Option<&str>| {
         let (url, tool) = (bridge.url.clone(), tool.to_string());
         let mut meta = meta_2026();

@@ -15,7 +15,7 @@ async fn every_tool_is_listed_with_a_valid_name_and_schemas() {
     expected.push("station_brief"); // the hand-written tool, after the generated ones
     let names: Vec<&str> = tools.iter().map(|t| t.name.as_ref()).collect();
     assert_eq!(names, expected);
-    assert_eq!(names.len(), vtoc_mcp::tools::all().count());
+    assert_eq!(names.len(), vtoc_mcp::bridge::tools::all().count());
     for tool in &tools {
         let name = tool.name.as_ref();
         assert!(

@@ -6,7 +6,7 @@ use crate::guardrails::{post, rpc_2026};
 use jsonwebtoken::{Algorithm, EncodingKey, Header, encode};
 use serde_json::{Value, json};
 use tokio::net::TcpListener;
-use vtoc_mcp::config::GuardArgs;
+use vtoc_mcp::cli::config::GuardArgs;
 
 const ISSUER: &str = "https://issuer.test";
 const AUDIENCE: &str = "https://mcp.vtoc.test/mcp";

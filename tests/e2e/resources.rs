@@ -8,12 +8,12 @@ use rmcp::model::{
     CompleteRequestParams, GetPromptRequestParams, ReadResourceRequestParams, Reference, ResourceContents,
 };
 use serde_json::{Value, json};
-use vtoc_mcp::config::GuardArgs;
-use vtoc_mcp::support::ResourceSpec;
+use vtoc_mcp::bridge::support::ResourceSpec;
+use vtoc_mcp::cli::config::GuardArgs;
 
 /// A template whose variable completes from a list tool.
 fn completable() -> &'static ResourceSpec {
-    vtoc_mcp::resources::all()
+    vtoc_mcp::bridge::resources::all()
         .find(|r| r.variables.len() == 1 && r.variables[0].list_tool.is_some())
         .expect("a read-by-id operation under a listable collection")
 }
@@ -61,7 +61,7 @@ async fn resources_and_templates_are_the_read_only_tools_and_read_through_them()
     let client = http_client(&bridge.url).await;
     let listed = client.list_all_resources().await.unwrap();
     let templates = client.list_all_resource_templates().await.unwrap();
-    let generated: Vec<&ResourceSpec> = vtoc_mcp::resources::all().collect();
+    let generated: Vec<&ResourceSpec> = vtoc_mcp::bridge::resources::all().collect();
     assert_eq!(listed.len(), generated.iter().filter(|r| r.variables.is_empty()).count());
     assert_eq!(templates.len(), generated.iter().filter(|r| !r.variables.is_empty()).count());
     assert!(!listed.is_empty() && !templates.is_empty());
@@ -87,7 +87,7 @@ async fn resources_and_templates_are_the_read_only_tools_and_read_through_them()
     let spec = completable();
     let (value, _) = listed_values(&client, spec).await.into_iter().next().expect("the demo has items");
     backend.clear();
-    let uri = vtoc_mcp::resources::fill(spec.uri, &[(spec.variables[0].name, &value)]);
+    let uri = vtoc_mcp::bridge::resources::fill(spec.uri, &[(spec.variables[0].name, &value)]);
     let read = client.read_resource(ReadResourceRequestParams::new(uri.clone())).await.unwrap();
     assert!(text_of(&read.contents[0]).starts_with('{'), "{}", text_of(&read.contents[0]));
     let request = backend.take_one();
@@ -113,18 +113,18 @@ async fn resource_errors_are_json_rpc_errors_that_name_the_uri() {
     assert!(backend.requests().is_empty());
     // A variable the tool refuses (a path segment that is not one): -32602 naming it.
     let spec = completable();
-    let e = read(vtoc_mcp::resources::fill(spec.uri, &[(spec.variables[0].name, "..")])).await;
+    let e = read(vtoc_mcp::bridge::resources::fill(spec.uri, &[(spec.variables[0].name, "..")])).await;
     assert_eq!(e.code, rmcp::model::ErrorCode::INVALID_PARAMS, "{e:?}");
     assert!(e.message.contains(spec.variables[0].name), "{}", e.message);
     assert!(backend.requests().is_empty());
     // The backend's 404: -32602 "resource not found" with the backend's detail.
     backend.force(Forced::json(404, json!({"detail": "not here"})));
-    let e = read(vtoc_mcp::resources::fill(spec.uri, &[(spec.variables[0].name, "424242")])).await;
+    let e = read(vtoc_mcp::bridge::resources::fill(spec.uri, &[(spec.variables[0].name, "424242")])).await;
     assert_eq!(e.code, rmcp::model::ErrorCode::INVALID_PARAMS);
     assert!(e.message.contains("resource not found") && e.message.contains("not here"), "{}", e.message);
     // The backend failing: -32603 with its status.
     backend.force(Forced::json(503, json!({"detail": "maintenance"})));
-    let e = read(vtoc_mcp::resources::fill(spec.uri, &[(spec.variables[0].name, "424242")])).await;
+    let e = read(vtoc_mcp::bridge::resources::fill(spec.uri, &[(spec.variables[0].name, "424242")])).await;
     assert_eq!(e.code, rmcp::model::ErrorCode::INTERNAL_ERROR);
     assert_eq!(e.data.as_ref().unwrap()["status"], 503);
 }
@@ -144,7 +144,7 @@ async fn resources_follow_the_policy_and_are_audited() {
     let client = http_client(&bridge.url).await;
     let templates = client.list_all_resource_templates().await.unwrap();
     assert!(templates.iter().all(|t| t.uri_template != spec.uri), "a denied tool's template is not listed");
-    let uri = vtoc_mcp::resources::fill(spec.uri, &[(spec.variables[0].name, "1")]);
+    let uri = vtoc_mcp::bridge::resources::fill(spec.uri, &[(spec.variables[0].name, "1")]);
     let e = protocol_error(client.read_resource(ReadResourceRequestParams::new(uri)).await.unwrap_err());
     assert_eq!(e.code, rmcp::model::ErrorCode::INVALID_REQUEST);
     assert!(e.message.contains("deny list"), "{}", e.message);
@@ -209,7 +209,7 @@ async fn prompts_embed_what_they_read_and_complete_their_arguments() {
     let client = http_client(&bridge.url).await;
     let prompts = client.list_all_prompts().await.unwrap();
     assert!(prompts.len() >= 3, "{prompts:?}");
-    let prompt = vtoc_mcp::prompts::PROMPTS.iter().find(|p| !p.embeds.is_empty()).unwrap();
+    let prompt = vtoc_mcp::bridge::prompts::PROMPTS.iter().find(|p| !p.embeds.is_empty()).unwrap();
     let argument = &prompt.arguments[0];
     // Its argument completes.
     let params = CompleteRequestParams::new(
@@ -266,11 +266,11 @@ async fn the_log_hears_backend_errors_at_the_sessions_level() {
     let mut args = backend_args(&backend.url);
     args.token = Some("backend-secret-token-0123456789".into());
     let bridge = start_bridge(args).await;
-    vtoc_mcp::config::install_crypto_provider();
+    vtoc_mcp::install_crypto_provider();
     let listening = Listening::default();
     let transport = rmcp::transport::StreamableHttpClientTransport::from_uri(bridge.url.clone());
     let client = listening.clone().serve(transport).await.unwrap();
-    let tool = vtoc_mcp::tools::all().find(|t| t.hints.read_only && t.params.is_empty()).unwrap().name;
+    let tool = vtoc_mcp::bridge::tools::all().find(|t| t.hints.read_only && t.params.is_empty()).unwrap().name;
     let call = |name: &'static str| {
         let client = &client;
         async move {

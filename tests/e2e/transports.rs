@@ -16,7 +16,7 @@ async fn stdio_serves_the_same_tools_against_the_configured_backend() {
     let tools = client.list_all_tools().await.unwrap();
     assert_eq!(
         tools.len(),
-        tools_for(vtoc_mcp::policy::Scope::Operate),
+        tools_for(vtoc_mcp::guard::policy::Scope::Operate),
         "vtoc:operate sees every tool but the destructive ones"
     );
     assert!(tools.iter().all(|t| t.annotations.as_ref().unwrap().destructive_hint == Some(false)));
@@ -74,11 +74,11 @@ async fn post_2026(url: &str, method: &str, params: Value, headers: &[(&str, &st
 
 #[tokio::test]
 async fn stateless_2026_clients_list_and_call_without_a_session() {
-    vtoc_mcp::config::install_crypto_provider();
+    vtoc_mcp::install_crypto_provider();
     let backend = RecordingBackend::start().await;
     let bridge = start_bridge(backend_args(&backend.url)).await;
     let listed = post_2026(&bridge.url, "tools/list", json!({}), &[]).await;
-    assert_eq!(listed["result"]["tools"].as_array().unwrap().len(), vtoc_mcp::tools::all().count(), "{listed}");
+    assert_eq!(listed["result"]["tools"].as_array().unwrap().len(), vtoc_mcp::bridge::tools::all().count(), "{listed}");
     let called =
         post_2026(&bridge.url, "tools/call", json!({"name": "get_poi", "arguments": {"poi_id": 3}}), &[]).await;
     assert_eq!(called["result"]["structuredContent"]["name"], "Maria Chen", "{called}");
@@ -87,7 +87,7 @@ async fn stateless_2026_clients_list_and_call_without_a_session() {
 
 #[tokio::test]
 async fn mission_context_headers_reach_the_backend_and_others_do_not() {
-    vtoc_mcp::config::install_crypto_provider();
+    vtoc_mcp::install_crypto_provider();
     let backend = RecordingBackend::start().await;
     let bridge = start_bridge(backend_args(&backend.url)).await;
     let body = json!({"name": "create_event", "arguments": {"body": {"source_slug": "ops-gps", "latitude": 1.5}}});
@@ -114,13 +114,13 @@ async fn mission_context_headers_reach_the_backend_and_others_do_not() {
 
 #[tokio::test]
 async fn healthz_answers() {
-    vtoc_mcp::config::install_crypto_provider();
+    vtoc_mcp::install_crypto_provider();
     let backend = RecordingBackend::start().await;
     let bridge = start_bridge(backend_args(&backend.url)).await;
     let health: Value = reqwest::get(format!("http://{}/healthz", bridge.addr)).await.unwrap().json().await.unwrap();
     assert_eq!(
         health,
-        json!({"status": "ok", "tools": vtoc_mcp::tools::all().count(), "sessions": 0, "active_calls": 0})
+        json!({"status": "ok", "tools": vtoc_mcp::bridge::tools::all().count(), "sessions": 0, "active_calls": 0})
     );
 }
 
@@ -130,11 +130,11 @@ async fn stateless_mode_serves_2025_clients_without_sessions() {
     let bridge = start_stateless(backend_args(&backend.url)).await;
     // A 2025 client (initialize handshake) still works: each request stands alone.
     let client = http_client(&bridge.url).await;
-    assert_eq!(client.list_all_tools().await.unwrap().len(), vtoc_mcp::tools::all().count());
+    assert_eq!(client.list_all_tools().await.unwrap().len(), vtoc_mcp::bridge::tools::all().count());
     let poi = call_ok(&client, "get_poi", json!({"poi_id": 2})).await;
     assert_eq!(poi["id"], 2);
     // No session id is issued, so any replica can answer the next request.
-    vtoc_mcp::config::install_crypto_provider();
+    vtoc_mcp::install_crypto_provider();
     let init = json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {"protocolVersion": "2025-06-18",
         "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}}});
     let response = reqwest::Client::new()

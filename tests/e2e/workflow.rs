@@ -273,7 +273,7 @@ async fn init_writes_tokens_and_refuses_to_overwrite() {
     let env = std::fs::read_to_string(dir.path().join(".env")).unwrap();
     assert!(env.contains("MCP_AUTH_TOKENS_FILE=/run/secrets/mcp_auth_tokens"));
     let tokens = std::fs::read_to_string(dir.path().join("secrets/mcp_auth_tokens")).unwrap();
-    assert_eq!(vtoc_mcp::auth::StaticTokens::parse(&tokens).unwrap().len(), 3);
+    assert_eq!(vtoc_mcp::guard::auth::StaticTokens::parse(&tokens).unwrap().len(), 3);
     assert!(
         !stdout(&out).contains(tokens.lines().next().unwrap().rsplit(':').next().unwrap()),
         "tokens are not printed"

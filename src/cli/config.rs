@@ -1,0 +1,721 @@
+//! Command line and environment: every setting the binary reads, validated at start
+//! with errors that name the setting and say what to do.
+
+use crate::bridge::exchange::Backend;
+use crate::guard::Guardrails;
+use crate::guard::audit::Audit;
+use crate::guard::auth::{JwtVerifier, OAuthConfig, StaticTokens};
+use crate::guard::caller::Caller;
+use crate::guard::policy::{Context, ContextArgument, Fallback, Policy, Scope, patterns};
+use crate::transport::guard::HttpGuard;
+use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
+use rmcp::model::RequestStateCodec;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+#[derive(Debug, Parser)]
+#[command(name = "vtoc-mcp", version, about = "MCP server for the vTOC REST API, generated from its OpenAPI contract")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve MCP over stdio or streamable HTTP. Without VTOC_API_BASE_URL, an embedded
+    /// demo backend is started and used.
+    Serve(Box<ServeArgs>),
+    /// List the tools (or show one: schema, annotations, endpoint), as the settings in the
+    /// environment serve them.
+    Tools {
+        /// Show this tool in detail.
+        name: Option<String>,
+        /// The tools as `tools/list` serves them to a local caller, as JSON.
+        #[arg(long)]
+        json: bool,
+        /// What the model reads: the compact JSON size of each tool's name, description
+        /// and inputSchema, and the total, for every tool.
+        #[arg(long)]
+        size: bool,
+        #[command(flatten)]
+        guard: Box<GuardArgs>,
+    },
+    /// Call one tool through the same code path and guardrails as the server.
+    Call(Box<CallArgs>),
+    /// Classify what changed for agents between two specs or manifests.
+    Diff(DiffArgs),
+    /// Fetch the backend's /openapi.json and write it canonically to openapi/vtoc.json.
+    SyncSpec {
+        /// The backend, e.g. http://localhost:8080 (or the full URL of its spec).
+        #[arg(long)]
+        from: String,
+        #[arg(long, default_value = "openapi/vtoc.json")]
+        out: PathBuf,
+        #[arg(long, default_value = "openapi/mcp-overrides.json")]
+        overrides: PathBuf,
+    },
+    /// Check configuration, backend reachability and authentication, and the live contract.
+    Doctor(Box<DoctorArgs>),
+    /// Write a .env (and Docker secret files) with fresh tokens.
+    Init {
+        #[arg(long, value_enum, default_value = "compose")]
+        target: crate::cli::workflow::InitTarget,
+        /// Where to write.
+        #[arg(long, default_value = ".")]
+        dir: PathBuf,
+        /// The template (default: the .env.example built into the binary).
+        #[arg(long)]
+        template: Option<PathBuf>,
+        /// Replace existing files (their tokens stop working).
+        #[arg(long)]
+        force: bool,
+    },
+    /// Exit 0 when the server answers /healthz (for container health checks).
+    Healthcheck {
+        #[arg(long, env = "MCP_HEALTHCHECK_URL", default_value = "http://127.0.0.1:8765/healthz")]
+        url: String,
+    },
+    /// Run only the embedded demo vTOC backend (in memory, seeded).
+    DemoBackend {
+        #[arg(long, env = "VTOC_DEMO_BIND", default_value = "127.0.0.1:8080")]
+        bind: SocketAddr,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct CallArgs {
+    /// The tool to call.
+    pub tool: String,
+    /// The arguments, as a JSON object.
+    #[arg(long, default_value = "{}")]
+    pub args: String,
+    /// Confirm a destructive call in advance (you are the user being asked).
+    #[arg(long)]
+    pub yes: bool,
+    /// Print the whole MCP result (content, structuredContent, isError) instead of the structured result.
+    #[arg(long)]
+    pub raw: bool,
+    /// Show the HTTP request(s) the call would send (credentials redacted) and send nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Use the embedded demo backend even when VTOC_API_BASE_URL is set.
+    #[arg(long)]
+    pub demo: bool,
+    #[command(flatten)]
+    pub backend: BackendArgs,
+    #[command(flatten)]
+    pub guard: GuardArgs,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    Markdown,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The old spec or manifest (generated/tools.json).
+    pub old: PathBuf,
+    /// The new spec or manifest.
+    pub new: PathBuf,
+    #[arg(long, value_enum, default_value = "markdown")]
+    pub format: ReportFormat,
+    /// Overrides applied to specs (default: openapi/mcp-overrides.json when present).
+    #[arg(long)]
+    pub overrides: Option<PathBuf>,
+    /// Exit with status 3 when a change is breaking.
+    #[arg(long)]
+    pub fail_on_breaking: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DoctorArgs {
+    /// Check the embedded demo backend.
+    #[arg(long)]
+    pub demo: bool,
+    #[command(flatten)]
+    pub backend: BackendArgs,
+    #[command(flatten)]
+    pub guard: GuardArgs,
+}
+
+/// What the server does when the live contract differs from the compiled one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ContractCheck {
+    /// Log the differences and serve.
+    Warn,
+    /// Refuse to start on any difference (or when the spec cannot be fetched).
+    Strict,
+    /// Do not fetch the live spec.
+    Off,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Transport {
+    /// JSON-RPC over stdin/stdout (clients spawn the binary).
+    Stdio,
+    /// Streamable HTTP at /mcp.
+    Http,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    #[arg(long, env = "MCP_TRANSPORT", value_enum, default_value = "stdio")]
+    pub transport: Transport,
+    /// Address for the HTTP transport.
+    #[arg(long, env = "MCP_BIND", default_value = "127.0.0.1:8765")]
+    pub bind: SocketAddr,
+    /// Stateless HTTP: no MCP sessions, every request stands alone, so any replica can
+    /// answer it. 2025-era clients lose server-to-client requests (elicitation).
+    #[arg(long, env = "MCP_STATELESS")]
+    pub stateless: bool,
+    /// Idle MCP sessions expire after this many seconds.
+    #[arg(long = "session-idle", env = "MCP_SESSION_IDLE_SECS", default_value_t = 300.0)]
+    pub session_idle_secs: f64,
+    /// At most this many MCP sessions at once.
+    #[arg(long = "max-sessions", env = "MCP_MAX_SESSIONS", default_value_t = 4096)]
+    pub max_sessions: usize,
+    /// On SIGTERM/SIGINT, seconds calls in flight get to finish.
+    #[arg(long = "shutdown-grace", env = "MCP_SHUTDOWN_GRACE_SECS", default_value_t = 10.0)]
+    pub shutdown_grace_secs: f64,
+    /// Threads running requests. One is fastest for an I/O-bound bridge (no cross-thread
+    /// wake-ups: 38% less CPU per call, docs/performance.md); raise it when many calls
+    /// return large results at once, so one big response does not hold up the others.
+    #[arg(long = "worker-threads", env = "MCP_WORKER_THREADS", default_value_t = 1,
+          value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub worker_threads: u16,
+    /// The URL clients use to reach `/mcp` (e.g. https://ops.example.org/mcp behind a
+    /// proxy), published by `/.well-known/mcp-config`; default: from each request's Host.
+    #[arg(long = "public-url", env = "MCP_PUBLIC_URL")]
+    pub public_url: Option<String>,
+    /// Serve the operator console at /console/ (HTTP transport).
+    #[arg(long = "console", env = "MCP_CONSOLE", action = ArgAction::Set, default_value_t = true)]
+    pub console: bool,
+    /// Use the embedded demo backend even when VTOC_API_BASE_URL is set.
+    #[arg(long)]
+    pub demo: bool,
+    /// At start, compare the backend's /openapi.json with the compiled spec.
+    #[arg(long = "contract-check", env = "VTOC_CONTRACT_CHECK", value_enum, default_value = "warn")]
+    pub contract_check: ContractCheck,
+    #[command(flatten)]
+    pub backend: BackendArgs,
+    #[command(flatten)]
+    pub guard: GuardArgs,
+}
+
+impl ServeArgs {
+    /// `MCP_PUBLIC_URL`, checked: an absolute http(s) URL.
+    pub fn public_url(&self) -> Result<Option<String>, ConfigError> {
+        let Some(raw) = self.public_url.as_deref() else { return Ok(None) };
+        match reqwest::Url::parse(raw) {
+            Ok(url) if matches!(url.scheme(), "http" | "https") && url.host().is_some() => {
+                Ok(Some(raw.trim_end_matches('/').to_string()))
+            }
+            _ => Err(err(
+                "MCP_PUBLIC_URL",
+                format!(
+                    "`{raw}` is not an absolute http(s) URL; give the URL clients use for /mcp, e.g. https://ops.example.org/mcp"
+                ),
+            )),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ResponseValidation {
+    /// Return responses that do not match the spec, and log a warning.
+    Warn,
+    /// Fail the call when the response does not match the spec.
+    Strict,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct BackendArgs {
+    /// Base URL of the vTOC backend, e.g. http://backend:8080.
+    #[arg(long = "backend-url", env = "VTOC_API_BASE_URL")]
+    pub base_url: Option<String>,
+    /// Bearer token sent to the backend.
+    #[arg(long = "backend-token", env = "VTOC_API_TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
+    /// File holding the backend token (Docker secrets).
+    #[arg(long = "backend-token-file", env = "VTOC_API_TOKEN_FILE")]
+    pub token_file: Option<PathBuf>,
+    /// Seconds to wait for the backend's answer to one call.
+    #[arg(long = "backend-timeout", env = "VTOC_API_TIMEOUT_SECS", default_value_t = 30.0)]
+    pub timeout_secs: f64,
+    /// Seconds to wait for a TCP/TLS connection to the backend.
+    #[arg(long = "backend-connect-timeout", env = "VTOC_API_CONNECT_TIMEOUT_SECS", default_value_t = 5.0)]
+    pub connect_timeout_secs: f64,
+    /// Backend responses larger than this are refused, not read.
+    #[arg(long = "max-response-bytes", env = "VTOC_MAX_RESPONSE_BYTES", default_value_t = 16 * 1024 * 1024)]
+    pub max_response_bytes: usize,
+    /// What to do with a response that does not match the spec.
+    #[arg(long = "response-validation", env = "VTOC_RESPONSE_VALIDATION", value_enum, default_value = "warn")]
+    pub response_validation: ResponseValidation,
+    /// Extra attempts for idempotent calls (GET, PUT, DELETE) that hit a connection error.
+    #[arg(long = "backend-retries", env = "VTOC_API_RETRIES", default_value_t = 2)]
+    pub retries: u32,
+    /// Build requests but send nothing (set by `call --dry-run`).
+    #[arg(skip)]
+    pub dry_run: bool,
+}
+
+/// A setting that cannot be used, and how to fix it.
+#[derive(Debug, thiserror::Error)]
+#[error("configuration error: {setting}: {message}")]
+pub struct ConfigError {
+    pub setting: &'static str,
+    pub message: String,
+}
+
+fn err(setting: &'static str, message: impl Into<String>) -> ConfigError {
+    ConfigError { setting, message: message.into() }
+}
+
+pub fn seconds(setting: &'static str, value: f64) -> Result<Duration, ConfigError> {
+    if value.is_finite() && value > 0.0 && value <= 86_400.0 {
+        Ok(Duration::from_secs_f64(value))
+    } else {
+        Err(err(setting, format!("{value} is not a number of seconds between 0 and 86400")))
+    }
+}
+
+impl BackendArgs {
+    /// Check the settings and build the shared backend handle for `base_url`.
+    pub fn build(&self, base_url: &str) -> Result<Arc<Backend>, ConfigError> {
+        let url = reqwest::Url::parse(base_url).map_err(|e| {
+            err("VTOC_API_BASE_URL", format!("{base_url:?} is not a URL ({e}); expected e.g. http://backend:8080"))
+        })?;
+        if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+            return Err(err(
+                "VTOC_API_BASE_URL",
+                format!("{base_url:?} must be an http:// or https:// URL with a host"),
+            ));
+        }
+        if url.query().is_some() || url.fragment().is_some() {
+            return Err(err("VTOC_API_BASE_URL", "must not contain a query or fragment"));
+        }
+        // The URL appears in error messages and logs; a credential in it would leak.
+        if !url.username().is_empty() || url.password().is_some() {
+            return Err(err(
+                "VTOC_API_BASE_URL",
+                "must not contain a user name or password (it is shown in messages); put the backend's token in VTOC_API_TOKEN or VTOC_API_TOKEN_FILE",
+            ));
+        }
+        let timeout = seconds("VTOC_API_TIMEOUT_SECS", self.timeout_secs)?;
+        let connect_timeout = seconds("VTOC_API_CONNECT_TIMEOUT_SECS", self.connect_timeout_secs)?;
+        if self.max_response_bytes < 1024 {
+            return Err(err("VTOC_MAX_RESPONSE_BYTES", "must be at least 1024"));
+        }
+        let token = match (&self.token, &self.token_file) {
+            (Some(_), Some(_)) => {
+                return Err(err("VTOC_API_TOKEN", "set VTOC_API_TOKEN or VTOC_API_TOKEN_FILE, not both"));
+            }
+            (Some(t), None) => Some(t.trim().to_string()),
+            (None, Some(path)) => Some(
+                std::fs::read_to_string(path)
+                    .map_err(|e| err("VTOC_API_TOKEN_FILE", format!("cannot read {}: {e}", path.display())))?
+                    .trim()
+                    .to_string(),
+            ),
+            (None, None) => None,
+        };
+        let auth = match token.filter(|t| !t.is_empty()) {
+            Some(t) => Some(crate::bridge::exchange::bearer(&t).map_err(|m| err("VTOC_API_TOKEN", m))?),
+            None => None,
+        };
+        crate::install_crypto_provider();
+        let http = reqwest::Client::builder()
+            .timeout(timeout)
+            .connect_timeout(connect_timeout)
+            // Idle backend connections (and their buffers) are kept briefly after a burst.
+            .pool_idle_timeout(Duration::from_secs(15))
+            .pool_max_idle_per_host(64)
+            .tcp_nodelay(true)
+            .user_agent(concat!("vtoc-mcp/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| err("VTOC_API_BASE_URL", format!("cannot build the HTTP client: {e}")))?;
+        Ok(Arc::new(Backend {
+            base_url: base_url.trim_end_matches('/').to_string(),
+            http,
+            auth,
+            timeout,
+            max_response_bytes: self.max_response_bytes,
+            strict_responses: self.response_validation == ResponseValidation::Strict,
+            retries: self.retries.min(10),
+            dry_run: self.dry_run,
+        }))
+    }
+}
+
+impl Default for BackendArgs {
+    fn default() -> Self {
+        BackendArgs {
+            base_url: None,
+            token: None,
+            token_file: None,
+            timeout_secs: 30.0,
+            connect_timeout_secs: 5.0,
+            max_response_bytes: 16 * 1024 * 1024,
+            response_validation: ResponseValidation::Warn,
+            retries: 2,
+            dry_run: false,
+        }
+    }
+}
+
+/// `MCP_CONFIRM_FALLBACK` as the command line reads it (the policy's [`Fallback`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FallbackArg {
+    Deny,
+    Allow,
+}
+
+impl From<FallbackArg> for Fallback {
+    fn from(f: FallbackArg) -> Fallback {
+        match f {
+            FallbackArg::Deny => Fallback::Deny,
+            FallbackArg::Allow => Fallback::Allow,
+        }
+    }
+}
+
+/// Guardrails: authentication, scopes, policy, confirmation, context, audit, limits.
+#[derive(Debug, Clone, Args)]
+pub struct GuardArgs {
+    /// Static bearer tokens for MCP callers: `NAME:SCOPE:TOKEN`, comma-separated.
+    #[arg(long = "auth-tokens", env = "MCP_AUTH_TOKENS", hide_env_values = true)]
+    pub auth_tokens: Option<String>,
+    /// File with one `NAME:SCOPE:TOKEN` per line (Docker secrets).
+    #[arg(long = "auth-tokens-file", env = "MCP_AUTH_TOKENS_FILE")]
+    pub auth_tokens_file: Option<PathBuf>,
+    /// OAuth 2.1: expected issuer (`iss`) of access tokens.
+    #[arg(long = "oauth-issuer", env = "MCP_OAUTH_ISSUER")]
+    pub oauth_issuer: Option<String>,
+    /// OAuth 2.1: this server's canonical URL, the expected audience (`aud`).
+    #[arg(long = "oauth-audience", env = "MCP_OAUTH_AUDIENCE")]
+    pub oauth_audience: Option<String>,
+    /// OAuth 2.1: where the issuer publishes its signing keys.
+    #[arg(long = "oauth-jwks-url", env = "MCP_OAUTH_JWKS_URL")]
+    pub oauth_jwks_url: Option<String>,
+    /// Authorization servers listed in the protected resource metadata (default: the issuer).
+    #[arg(long = "oauth-authorization-servers", env = "MCP_OAUTH_AUTHORIZATION_SERVERS")]
+    pub oauth_authorization_servers: Option<String>,
+    /// Allow unauthenticated HTTP on a non-loopback address. Anyone who reaches the port
+    /// gets MCP_LOCAL_SCOPE.
+    #[arg(long = "insecure-no-auth", env = "MCP_INSECURE_NO_AUTH")]
+    pub insecure_no_auth: bool,
+    /// Browser origins allowed to call /mcp besides the server's own (comma-separated).
+    #[arg(long = "allowed-origins", env = "MCP_ALLOWED_ORIGINS")]
+    pub allowed_origins: Option<String>,
+    /// Host names the HTTP transport answers to (comma-separated; default loopback names).
+    #[arg(long = "allowed-hosts", env = "MCP_ALLOWED_HOSTS")]
+    pub allowed_hosts: Option<String>,
+    /// Serve tools that change data (default: read-only tools only).
+    #[arg(long = "allow-writes", env = "MCP_ALLOW_WRITES")]
+    pub allow_writes: bool,
+    /// Only these tools: names, globs (`get_*`) or `tag:NAME`, comma-separated.
+    #[arg(long = "tools-allow", env = "MCP_TOOLS_ALLOW")]
+    pub tools_allow: Option<String>,
+    /// Never these tools (wins over the allow list).
+    #[arg(long = "tools-deny", env = "MCP_TOOLS_DENY")]
+    pub tools_deny: Option<String>,
+    /// Scope of stdio, and of HTTP callers when no authentication is configured.
+    #[arg(long = "local-scope", env = "MCP_LOCAL_SCOPE", default_value = "vtoc:read")]
+    pub local_scope: String,
+    /// Ask the user to confirm destructive calls (MCP elicitation).
+    #[arg(long = "confirm-destructive", env = "MCP_CONFIRM_DESTRUCTIVE", action = ArgAction::Set, default_value_t = true)]
+    pub confirm_destructive: bool,
+    /// When the client cannot ask the user: deny the destructive call, or allow it.
+    #[arg(long = "confirm-fallback", env = "MCP_CONFIRM_FALLBACK", value_enum, default_value = "deny")]
+    pub confirm_fallback: FallbackArg,
+    /// Seconds the user has to answer a confirmation.
+    #[arg(long = "confirm-timeout", env = "MCP_CONFIRM_TIMEOUT_SECS", default_value_t = 120.0)]
+    pub confirm_timeout_secs: f64,
+    /// Key (32+ bytes) signing confirmation state; the same on every replica.
+    #[arg(long = "request-state-key", env = "MCP_REQUEST_STATE_KEY", hide_env_values = true)]
+    pub request_state_key: Option<String>,
+    #[arg(long = "request-state-key-file", env = "MCP_REQUEST_STATE_KEY_FILE")]
+    pub request_state_key_file: Option<PathBuf>,
+    /// Station used when neither the call nor the MCP request names one.
+    #[arg(long = "default-station", env = "VTOC_DEFAULT_STATION")]
+    pub default_station: Option<String>,
+    #[arg(long = "default-channel", env = "VTOC_DEFAULT_CHANNEL")]
+    pub default_channel: Option<String>,
+    #[arg(long = "default-initiator", env = "VTOC_DEFAULT_INITIATOR")]
+    pub default_initiator: Option<String>,
+    /// Which tools offer the optional per-call `context` argument: `auto` (those whose
+    /// operation reads context), `all`, or `off`.
+    #[arg(long = "context-argument", env = "MCP_CONTEXT_ARGUMENT", default_value = "auto")]
+    pub context_argument: String,
+    /// Send the MCP caller's own bearer token to the backend instead of VTOC_API_TOKEN.
+    /// Risky: see docs/security.md.
+    #[arg(long = "forward-caller-token", env = "MCP_FORWARD_CALLER_TOKEN")]
+    pub forward_caller_token: bool,
+    /// Audit log: `stderr`, `off`, or a file path.
+    #[arg(long = "audit-log", env = "MCP_AUDIT_LOG", default_value = "stderr")]
+    pub audit_log: String,
+    /// Largest MCP request body accepted over HTTP.
+    #[arg(long = "max-request-bytes", env = "MCP_MAX_REQUEST_BYTES", default_value_t = 1024 * 1024)]
+    pub max_request_bytes: usize,
+    /// Tool calls in flight per caller.
+    #[arg(long = "max-concurrent-calls", env = "MCP_MAX_CONCURRENT_CALLS", default_value_t = 8)]
+    pub max_concurrent_calls: usize,
+    /// Calls of one caller that may wait for a slot once it has MCP_MAX_CONCURRENT_CALLS in
+    /// flight; more are refused at once.
+    #[arg(long = "call-queue", env = "MCP_CALL_QUEUE", default_value_t = 64)]
+    pub call_queue: usize,
+    /// Seconds a queued call waits for a slot before it is refused.
+    #[arg(long = "call-queue-wait", env = "MCP_CALL_QUEUE_WAIT_SECS", default_value_t = 10.0)]
+    pub call_queue_wait_secs: f64,
+    /// Results larger than this are cut, with a marker.
+    #[arg(long = "max-result-bytes", env = "MCP_MAX_RESULT_BYTES", default_value_t = 256 * 1024)]
+    pub max_result_bytes: usize,
+}
+
+impl Default for GuardArgs {
+    fn default() -> Self {
+        GuardArgs::parse_from_env_free()
+    }
+}
+
+impl GuardArgs {
+    /// What an empty command line gives: the defaults of the attributes above, so they are
+    /// written once. Like the CLI, this reads the `MCP_*` environment variables when set.
+    fn parse_from_env_free() -> GuardArgs {
+        #[derive(Parser)]
+        struct Only {
+            #[command(flatten)]
+            guard: GuardArgs,
+        }
+        Only::parse_from(["vtoc-mcp"]).guard
+    }
+
+    pub fn policy(&self) -> Policy {
+        Policy {
+            allow_writes: self.allow_writes,
+            allow: self.tools_allow.as_deref().map(patterns).unwrap_or_default(),
+            deny: self.tools_deny.as_deref().map(patterns).unwrap_or_default(),
+            confirm_destructive: self.confirm_destructive,
+            confirm_fallback: self.confirm_fallback.into(),
+        }
+    }
+
+    pub fn local_scope(&self) -> Result<Scope, ConfigError> {
+        Scope::parse(&self.local_scope).ok_or_else(|| {
+            err("MCP_LOCAL_SCOPE", format!("{:?} is not vtoc:read, vtoc:operate or vtoc:admin", self.local_scope))
+        })
+    }
+
+    /// The settings of the shared call path.
+    pub fn guardrails(&self) -> Result<Guardrails, ConfigError> {
+        for (setting, value) in [
+            ("MCP_MAX_CONCURRENT_CALLS", self.max_concurrent_calls),
+            ("MCP_MAX_RESULT_BYTES", self.max_result_bytes),
+            ("MCP_MAX_REQUEST_BYTES", self.max_request_bytes),
+        ] {
+            if value == 0 {
+                return Err(err(setting, "must be greater than 0"));
+            }
+        }
+        let key = match (&self.request_state_key, &self.request_state_key_file) {
+            (Some(_), Some(_)) => {
+                return Err(err(
+                    "MCP_REQUEST_STATE_KEY",
+                    "set MCP_REQUEST_STATE_KEY or MCP_REQUEST_STATE_KEY_FILE, not both",
+                ));
+            }
+            (Some(k), None) => Some(k.trim().as_bytes().to_vec()),
+            (None, Some(path)) => Some(
+                std::fs::read_to_string(path)
+                    .map_err(|e| err("MCP_REQUEST_STATE_KEY_FILE", format!("cannot read {}: {e}", path.display())))?
+                    .trim()
+                    .as_bytes()
+                    .to_vec(),
+            ),
+            (None, None) => None,
+        };
+        let state_codec = match key {
+            Some(k) => RequestStateCodec::try_new(k).map_err(|e| {
+                err("MCP_REQUEST_STATE_KEY", format!("{e}; use at least 32 random bytes, e.g. `openssl rand -hex 32`"))
+            })?,
+            None => RequestStateCodec::try_new(crate::guard::random_key()).expect("32 random bytes are a valid key"),
+        };
+        Ok(Guardrails {
+            policy: self.policy(),
+            local: Caller::local(self.local_scope()?),
+            defaults: Context {
+                station: self.default_station.clone(),
+                channel: self.default_channel.clone(),
+                initiator: self.default_initiator.clone(),
+            },
+            context_argument: ContextArgument::parse(&self.context_argument).ok_or_else(|| {
+                err("MCP_CONTEXT_ARGUMENT", format!("{:?} is not auto, all or off", self.context_argument))
+            })?,
+            audit: Arc::new(Audit::open(&self.audit_log).map_err(|m| err("MCP_AUDIT_LOG", m))?),
+            max_result_bytes: self.max_result_bytes,
+            max_concurrent_per_caller: self.max_concurrent_calls,
+            call_queue: self.call_queue,
+            call_queue_wait: seconds("MCP_CALL_QUEUE_WAIT_SECS", self.call_queue_wait_secs)?,
+            confirm_timeout: seconds("MCP_CONFIRM_TIMEOUT_SECS", self.confirm_timeout_secs)?,
+            state_codec,
+            forward_caller_token: self.forward_caller_token,
+        })
+    }
+
+    pub fn static_tokens(&self) -> Result<StaticTokens, ConfigError> {
+        let mut text = self.auth_tokens.clone().unwrap_or_default();
+        if let Some(path) = &self.auth_tokens_file {
+            let file = std::fs::read_to_string(path)
+                .map_err(|e| err("MCP_AUTH_TOKENS_FILE", format!("cannot read {}: {e}", path.display())))?;
+            text.push('\n');
+            text.push_str(&file);
+        }
+        StaticTokens::parse(&text).map_err(|m| err("MCP_AUTH_TOKENS", m))
+    }
+
+    pub fn oauth(&self) -> Result<Option<OAuthConfig>, ConfigError> {
+        let (issuer, audience, jwks) = (&self.oauth_issuer, &self.oauth_audience, &self.oauth_jwks_url);
+        if issuer.is_none() && audience.is_none() && jwks.is_none() {
+            return Ok(None);
+        }
+        let need = |v: &Option<String>, name: &'static str| {
+            v.clone().filter(|s| !s.trim().is_empty()).ok_or_else(|| {
+                err(name, "OAuth needs MCP_OAUTH_ISSUER, MCP_OAUTH_AUDIENCE and MCP_OAUTH_JWKS_URL together")
+            })
+        };
+        let (issuer, audience, jwks_url) = (
+            need(issuer, "MCP_OAUTH_ISSUER")?,
+            need(audience, "MCP_OAUTH_AUDIENCE")?,
+            need(jwks, "MCP_OAUTH_JWKS_URL")?,
+        );
+        let url = reqwest::Url::parse(&jwks_url).map_err(|e| err("MCP_OAUTH_JWKS_URL", format!("not a URL: {e}")))?;
+        let loopback = url
+            .host_str()
+            .is_some_and(|h| h == "localhost" || h.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback()));
+        if url.scheme() != "https" && !loopback {
+            return Err(err("MCP_OAUTH_JWKS_URL", "must be https:// (plain http only on loopback)"));
+        }
+        reqwest::Url::parse(&audience).map_err(|_| {
+            err("MCP_OAUTH_AUDIENCE", "must be this server's canonical URL, e.g. https://mcp.example.com/mcp")
+        })?;
+        let authorization_servers = match &self.oauth_authorization_servers {
+            Some(list) => list.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect(),
+            None => vec![issuer.clone()],
+        };
+        Ok(Some(OAuthConfig { issuer, audience, jwks_url, authorization_servers }))
+    }
+
+    /// Allowed Host names for the HTTP transport.
+    pub fn allowed_hosts(&self) -> Vec<String> {
+        match &self.allowed_hosts {
+            Some(list) => list.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect(),
+            None => vec!["localhost".into(), "127.0.0.1".into(), "::1".into()],
+        }
+    }
+
+    /// The HTTP guard. Refuses a non-loopback bind without authentication unless
+    /// `--insecure-no-auth` says so.
+    pub fn http_guard(&self, bind: SocketAddr, audit: Arc<Audit>) -> Result<HttpGuard, ConfigError> {
+        let tokens = self.static_tokens()?;
+        let oauth = self.oauth()?;
+        let authenticated = !tokens.is_empty() || oauth.is_some();
+        let anonymous = match (authenticated, bind.ip().is_loopback(), self.insecure_no_auth) {
+            (true, _, _) => None,
+            (false, true, _) => Some(self.local_scope()?),
+            (false, false, true) => {
+                for _ in 0..3 {
+                    tracing::warn!(
+                        "INSECURE: serving MCP on {bind} WITHOUT AUTHENTICATION (--insecure-no-auth). Anyone who can reach this port gets {} access to vTOC.",
+                        self.local_scope
+                    );
+                }
+                Some(self.local_scope()?)
+            }
+            (false, false, false) => {
+                return Err(err(
+                    "MCP_BIND",
+                    format!(
+                        "{bind} is not a loopback address and no authentication is configured; set MCP_AUTH_TOKENS or MCP_AUTH_TOKENS_FILE (or MCP_OAUTH_*), or pass --insecure-no-auth if you really mean it"
+                    ),
+                ));
+            }
+        };
+        let jwt = oauth.map(|config| {
+            crate::install_crypto_provider();
+            let http = reqwest::Client::builder().timeout(Duration::from_secs(10)).build().unwrap_or_default();
+            JwtVerifier::new(config, http)
+        });
+        let origins = self
+            .allowed_origins
+            .as_deref()
+            .map(|l| {
+                l.split(',').map(|s| s.trim().trim_end_matches('/').to_string()).filter(|s| !s.is_empty()).collect()
+            })
+            .unwrap_or_default();
+        Ok(HttpGuard::new(
+            tokens,
+            jwt,
+            anonymous,
+            origins,
+            self.allowed_hosts(),
+            self.policy(),
+            self.forward_caller_token,
+            self.max_request_bytes,
+            audit,
+        ))
+    }
+}
+
+/// Environment variables the binary reads outside the command line definitions above.
+pub const EXTRA_ENV: &[&str] = &["VTOC_MCP_LOG", "VTOC_MCP_LOG_FORMAT"];
+
+/// Every environment variable the binary reads, from the command line definitions.
+pub fn env_vars() -> std::collections::BTreeSet<String> {
+    use clap::CommandFactory;
+    fn walk(cmd: &clap::Command, out: &mut std::collections::BTreeSet<String>) {
+        for arg in cmd.get_arguments() {
+            if let Some(env) = arg.get_env() {
+                out.insert(env.to_string_lossy().into_owned());
+            }
+        }
+        for sub in cmd.get_subcommands() {
+            walk(sub, out);
+        }
+    }
+    let mut out: std::collections::BTreeSet<String> = EXTRA_ENV.iter().map(|s| s.to_string()).collect();
+    walk(&Cli::command(), &mut out);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bad_settings_name_themselves() {
+        let args = BackendArgs::default();
+        assert_eq!(args.build("backend:8080").unwrap_err().setting, "VTOC_API_BASE_URL");
+        assert_eq!(args.build("ftp://x").unwrap_err().setting, "VTOC_API_BASE_URL");
+        let with_password = args.build("http://svc:hunter2@backend:8080").unwrap_err();
+        assert!(with_password.message.contains("VTOC_API_TOKEN") && !with_password.message.contains("hunter2"));
+        let args = BackendArgs { timeout_secs: 0.0, ..BackendArgs::default() };
+        assert_eq!(args.build("http://x").unwrap_err().setting, "VTOC_API_TIMEOUT_SECS");
+        let args = BackendArgs { token: Some("a".into()), token_file: Some("/x".into()), ..BackendArgs::default() };
+        assert!(args.build("http://x").unwrap_err().message.contains("not both"));
+        let args = BackendArgs { token_file: Some("/nonexistent/token".into()), ..BackendArgs::default() };
+        assert_eq!(args.build("http://x").unwrap_err().setting, "VTOC_API_TOKEN_FILE");
+    }
+
+    #[test]
+    fn good_settings_build_and_hide_the_token() {
+        let args = BackendArgs { token: Some("s3cret-token\n".into()), ..BackendArgs::default() };
+        let backend = args.build("http://127.0.0.1:9/").unwrap();
+        assert_eq!(backend.base_url, "http://127.0.0.1:9");
+        assert!(backend.auth.as_ref().unwrap().is_sensitive());
+        assert!(!format!("{backend:?}").contains("s3cret"));
+    }
+}

@@ -1,0 +1,294 @@
+//! Results larger than the configured limit are cut, never silently.
+//!
+//! A model pays for every byte it reads, and a listing can be megabytes. The limit
+//! (`MCP_MAX_RESULT_BYTES`) bounds what is sent: the structured content *and* its text copy
+//! (MCP asks for the JSON in a text block too, and clients such as the OpenAI Agents SDK
+//! read only the text). A result over it keeps its shape: the largest arrays lose their
+//! last items (then the longest strings their ends), so `structuredContent` still matches
+//! the tool's `outputSchema`; the text ends with a marker giving the original size and
+//! what was cut, and `_meta` carries the same facts for programs.
+//!
+//! Values are addressed by JSON Pointer (RFC 6901), so no key (`a.b`, `x[0]`, `a/b`, `~`)
+//! can defeat the limit, and the cutting takes a bounded number of passes: each pass
+//! measures the whole value once and cuts in proportion to the excess.
+
+use rmcp::model::{CallToolResult, ContentBlock, MetaObject};
+use serde_json::{Value, json};
+
+/// `_meta` key describing a cut.
+pub const META_KEY: &str = "vtoc-mcp/truncated";
+
+/// At most this many measure-and-cut passes.
+const MAX_PASSES: usize = 24;
+
+/// Room kept for the marker text and the result's framing.
+const MARKER_ROOM: usize = 600;
+
+/// Cut `result` so its structured content and text together stay within `max_bytes`.
+pub fn limit(mut result: CallToolResult, max_bytes: usize) -> CallToolResult {
+    match result.structured_content.take() {
+        Some(value) => {
+            let original = json_len(&value);
+            // The structured content and its text copy: twice the JSON.
+            if 2 * original <= max_bytes {
+                result.structured_content = Some(value);
+                return result;
+            }
+            let budget = max_bytes.saturating_sub(MARKER_ROOM) / 2;
+            let (value, cuts) = shrink(value, budget);
+            let kept = json_len(&value);
+            let cut_text: Vec<String> =
+                cuts.iter().map(|c| format!("{} kept {} of {}", c.path, c.kept, c.of)).collect();
+            let marker = format!(
+                "[truncated by vtoc-mcp: the full result was {original} bytes of JSON; with its text copy, over the {max_bytes}-byte limit (MCP_MAX_RESULT_BYTES); {}. Narrow the request (filters, limit/offset) to see the rest.]",
+                if cut_text.is_empty() { "nothing could be cut".to_string() } else { cut_text.join("; ") }
+            );
+            result.content = vec![ContentBlock::text(value.to_string()), ContentBlock::text(marker)];
+            let info = json!({
+                "originalBytes": original,
+                "returnedBytes": kept,
+                "limitBytes": max_bytes,
+                "cuts": cuts.iter().map(|c| json!({"path": c.path, "pointer": c.pointer, "kept": c.kept, "of": c.of})).collect::<Vec<_>>(),
+            });
+            result.structured_content = Some(value);
+            add_meta(&mut result, info);
+            result
+        }
+        None => {
+            let total: usize = result.content.iter().filter_map(|c| c.as_text()).map(|t| t.text.len()).sum();
+            if total <= max_bytes {
+                return result;
+            }
+            let text: String = result
+                .content
+                .iter()
+                .filter_map(|c| c.as_text().map(|t| t.text.as_str()))
+                .collect::<Vec<_>>()
+                .join("\n");
+            let mut end = max_bytes.saturating_sub(MARKER_ROOM).min(text.len());
+            while !text.is_char_boundary(end) {
+                end -= 1;
+            }
+            let marker = format!(
+                "[truncated by vtoc-mcp: the full text was {total} bytes, over the {max_bytes}-byte limit (MCP_MAX_RESULT_BYTES).]"
+            );
+            result.content = vec![ContentBlock::text(text[..end].to_string()), ContentBlock::text(marker)];
+            add_meta(
+                &mut result,
+                json!({"originalBytes": total, "returnedBytes": end, "limitBytes": max_bytes, "cuts": []}),
+            );
+            result
+        }
+    }
+}
+
+fn add_meta(result: &mut CallToolResult, info: Value) {
+    let meta = result.meta.get_or_insert_with(|| MetaObject(Default::default()));
+    meta.0.insert(META_KEY.into(), info);
+}
+
+fn json_len(v: &Value) -> usize {
+    serde_json::to_vec(v).map(|b| b.len()).unwrap_or(usize::MAX)
+}
+
+/// One array that lost items.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Cut {
+    /// For people: `result`, `items[3].identifiers`, `(root)`.
+    pub path: String,
+    /// For programs: the RFC 6901 pointer (`/result`, `/items/3/identifiers`).
+    pub pointer: String,
+    pub kept: usize,
+    pub of: usize,
+}
+
+/// What one measuring pass finds: the largest non-empty array and the longest string.
+#[derive(Default)]
+struct Found {
+    /// (serialized size, item count, pointer)
+    array: Option<(usize, usize, String)>,
+    /// (length in bytes, pointer)
+    string: Option<(usize, String)>,
+}
+
+/// Cut until the value's JSON fits `budget`, in at most [`MAX_PASSES`] passes.
+fn shrink(mut value: Value, budget: usize) -> (Value, Vec<Cut>) {
+    let mut cuts: Vec<Cut> = Vec::new();
+    for _ in 0..MAX_PASSES {
+        let mut found = Found::default();
+        let total = measure(&value, &mut String::new(), &mut found);
+        if total <= budget {
+            break;
+        }
+        let excess = total - budget;
+        if let Some((size, len, pointer)) = found.array {
+            let Some(Value::Array(items)) = value.pointer_mut(&pointer) else { break };
+            // Remove enough items, on average, to cover the excess (at least one).
+            let per_item = (size / len).max(1);
+            let drop = (excess.div_ceil(per_item) + 1).min(len);
+            items.truncate(len - drop);
+            let kept = items.len();
+            match cuts.iter_mut().find(|c| c.pointer == pointer) {
+                Some(c) => c.kept = kept,
+                None => cuts.push(Cut { path: display(&pointer), pointer, kept, of: len }),
+            }
+            continue;
+        }
+        match found.string {
+            Some((len, pointer)) if len > 16 => {
+                if let Some(Value::String(s)) = value.pointer_mut(&pointer) {
+                    let mut end = len.saturating_sub(excess + 3).max(8).min(s.len());
+                    while !s.is_char_boundary(end) {
+                        end -= 1;
+                    }
+                    s.truncate(end);
+                    s.push('…');
+                }
+            }
+            _ => break,
+        }
+    }
+    (value, cuts)
+}
+
+/// The compact JSON length of `v` (exactly what `serde_json` writes), noting the largest
+/// array and the longest string on the way; `pointer` is `v`'s RFC 6901 pointer.
+fn measure(v: &Value, pointer: &mut String, found: &mut Found) -> usize {
+    match v {
+        Value::Array(items) => {
+            let at = pointer.len();
+            let mut size = 2 + items.len().saturating_sub(1);
+            for (i, item) in items.iter().enumerate() {
+                pointer.push('/');
+                pointer.push_str(&i.to_string());
+                size += measure(item, pointer, found);
+                pointer.truncate(at);
+            }
+            if !items.is_empty() && found.array.as_ref().is_none_or(|(s, _, _)| size > *s) {
+                found.array = Some((size, items.len(), pointer.clone()));
+            }
+            size
+        }
+        Value::Object(map) => {
+            let at = pointer.len();
+            let mut size = 2 + map.len().saturating_sub(1);
+            for (k, item) in map {
+                pointer.push('/');
+                pointer.push_str(&k.replace('~', "~0").replace('/', "~1"));
+                size += json_len(&Value::String(k.clone())) + 1 + measure(item, pointer, found);
+                pointer.truncate(at);
+            }
+            size
+        }
+        Value::String(s) => {
+            if found.string.as_ref().is_none_or(|(l, _)| s.len() > *l) {
+                found.string = Some((s.len(), pointer.clone()));
+            }
+            json_len(v)
+        }
+        other => json_len(other),
+    }
+}
+
+/// `/items/3/a.b` → `items[3]["a.b"]`, for people.
+fn display(pointer: &str) -> String {
+    if pointer.is_empty() {
+        return "(root)".into();
+    }
+    let mut out = String::new();
+    for raw in pointer.split('/').skip(1) {
+        let seg = raw.replace("~1", "/").replace("~0", "~");
+        if !seg.is_empty() && seg.chars().all(|c| c.is_ascii_digit()) {
+            out.push_str(&format!("[{seg}]"));
+        } else if !seg.is_empty() && seg.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') {
+            if !out.is_empty() {
+                out.push('.');
+            }
+            out.push_str(&seg);
+        } else {
+            out.push_str(&format!("[{}]", Value::String(seg)));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn big_list(n: usize) -> Value {
+        json!({"result": (0..n).map(|i| json!({"id": i, "name": format!("entry number {i}")})).collect::<Vec<_>>()})
+    }
+
+    /// The message as a client receives it: structured content plus every text block.
+    fn sent(r: &CallToolResult) -> usize {
+        serde_json::to_vec(r).unwrap().len()
+    }
+
+    #[test]
+    fn small_results_are_untouched() {
+        let r = CallToolResult::structured(big_list(3));
+        let out = limit(r.clone(), 10_000);
+        assert_eq!(out.structured_content, r.structured_content);
+        assert!(out.meta.is_none());
+    }
+
+    #[test]
+    fn large_arrays_are_cut_with_a_visible_marker_and_the_whole_message_fits() {
+        let value = big_list(5000);
+        let original = json_len(&value);
+        let out = limit(CallToolResult::structured(value), 8192);
+        let kept = out.structured_content.as_ref().unwrap()["result"].as_array().unwrap().len();
+        assert!(kept > 0 && kept < 5000);
+        assert!(sent(&out) <= 8192, "{} bytes sent", sent(&out));
+        let marker = out.content.last().unwrap().as_text().unwrap().text.clone();
+        assert!(marker.contains(&format!("the full result was {original} bytes")), "{marker}");
+        assert!(marker.contains(&format!("result kept {kept} of 5000")), "{marker}");
+        let meta = &out.meta.unwrap().0[META_KEY];
+        assert_eq!(meta["originalBytes"], original);
+        assert_eq!(
+            (meta["cuts"][0]["of"].as_u64(), meta["cuts"][0]["pointer"].as_str()),
+            (Some(5000), Some("/result"))
+        );
+    }
+
+    #[test]
+    fn nested_arrays_and_long_strings() {
+        let value = json!({"station": {"slug": "x"}, "items": [{"payload": "p".repeat(10_000)}]});
+        let out = limit(CallToolResult::structured(value), 3000);
+        let sc = out.structured_content.clone().unwrap();
+        assert_eq!(sc["station"]["slug"], "x", "the shape is kept");
+        assert!(sent(&out) <= 3000, "{}", sent(&out));
+    }
+
+    #[test]
+    fn keys_that_look_like_paths_cannot_defeat_the_limit() {
+        for key in ["a.b", "x[0]", "a/b", "~1", "~0x", "[1]", ""] {
+            let mut inner = serde_json::Map::new();
+            inner.insert(key.to_string(), big_list(3000)["result"].clone());
+            let value = json!({"outer": inner});
+            let out = limit(CallToolResult::structured(value), 8192);
+            assert!(sent(&out) <= 8192, "{key:?}: {} bytes", sent(&out));
+            let cut = &out.meta.as_ref().unwrap().0[META_KEY]["cuts"][0];
+            let pointer = cut["pointer"].as_str().unwrap();
+            let kept =
+                out.structured_content.as_ref().unwrap().pointer(pointer).and_then(Value::as_array).map(Vec::len);
+            assert_eq!(kept, cut["kept"].as_u64().map(|k| k as usize), "{key:?}");
+        }
+    }
+
+    #[test]
+    fn measuring_is_exact() {
+        let v = json!({"a": [1, "x\"y", {"b/c": null, "é": [true, 2.5]}], "": {}});
+        assert_eq!(measure(&v, &mut String::new(), &mut Found::default()), json_len(&v));
+        assert_eq!(display("/items/3/a.b/c~1d"), r#"items[3]["a.b"]["c/d"]"#);
+    }
+
+    #[test]
+    fn text_results_are_cut_at_a_char_boundary() {
+        let out = limit(CallToolResult::success(vec![ContentBlock::text("é".repeat(1000))]), 1000);
+        let first = out.content[0].as_text().unwrap().text.clone();
+        assert!(first.len() <= 1000 && first.chars().all(|c| c == 'é'));
+        assert!(out.content[1].as_text().unwrap().text.contains("2000 bytes"));
+    }
+}

@@ -1,0 +1,197 @@
+//! The events of 2025-era SSE streams, kept so a client that lost its stream gets what it
+//! missed (`GET /mcp` with `Last-Event-ID`).
+//!
+//! rmcp's own cache forgets a request's stream the moment its response is sent, so a
+//! client whose POST stream dropped before the result arrived could never get that result
+//! (the action ran; its answer was lost), and a resume replayed the given event itself.
+//! rmcp lets a server supply an [`EventStore`]; this one keeps each stream's events in
+//! memory for a while, replays strictly after the given id, and
+//! numbers events so an id is unique across every stream of every session. Ids carry a
+//! random stream token: a client cannot name, and so cannot read, another client's stream.
+//!
+//! Bounded: a stream is forgotten [`KEEP`] after it began (rmcp's own cache keeps a
+//! completed request's events for as long); at most [`MAX_EVENTS_PER_STREAM`] events a
+//! stream; and at most [`MAX_BYTES`] of events in all (each event's size is its JSON as
+//! sent), the oldest streams forgotten first. Eviction is first-in first-out, O(1) a stream.
+
+use rmcp::transport::streamable_http_server::session::ServerSseMessage;
+use rmcp::transport::streamable_http_server::session::{EventStore, EventStoreError, EventStream};
+use std::collections::hash_map::RandomState;
+use std::collections::{HashMap, VecDeque};
+use std::hash::BuildHasher;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+/// How long a stream's events stay resumable after it began.
+pub const KEEP: Duration = Duration::from_secs(60);
+/// Events kept per stream.
+pub const MAX_EVENTS_PER_STREAM: usize = 256;
+/// Bytes of events kept in all.
+pub const MAX_BYTES: usize = 32 << 20;
+
+struct Stream {
+    token: String,
+    /// (sequence number, size in bytes, event), oldest first.
+    events: VecDeque<(u64, usize, ServerSseMessage)>,
+    bytes: usize,
+}
+
+#[derive(Default)]
+struct State {
+    /// By rmcp's stream id.
+    streams: HashMap<String, Stream>,
+    /// Stream token → rmcp's stream id.
+    by_token: HashMap<String, String>,
+    /// Streams in the order they began: (began, rmcp's stream id).
+    order: VecDeque<(Instant, String)>,
+    bytes: usize,
+    next_seq: u64,
+}
+
+impl State {
+    fn forget_oldest(&mut self) {
+        if let Some((_, id)) = self.order.pop_front()
+            && let Some(stream) = self.streams.remove(&id)
+        {
+            self.by_token.remove(&stream.token);
+            self.bytes -= stream.bytes;
+        }
+    }
+}
+
+/// The in-memory event store (one per HTTP server).
+pub struct Events {
+    state: Mutex<State>,
+    /// Keys the stream tokens (SipHash with a random key: unpredictable, no syscall).
+    tokens: (RandomState, RandomState),
+}
+
+impl Default for Events {
+    fn default() -> Events {
+        Events { state: Mutex::default(), tokens: (RandomState::new(), RandomState::new()) }
+    }
+}
+
+/// The size of an event as JSON, without building the JSON.
+fn size_of(event: &ServerSseMessage) -> usize {
+    struct Count(usize);
+    impl std::io::Write for Count {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0 += buf.len();
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut count = Count(64);
+    if let Some(message) = &event.message {
+        let _ = serde_json::to_writer(&mut count, &**message);
+    }
+    count.0
+}
+
+#[async_trait::async_trait]
+impl EventStore for Events {
+    async fn store_event(&self, stream_id: &str, event: &ServerSseMessage) -> Result<String, EventStoreError> {
+        let now = Instant::now();
+        let size = size_of(event);
+        let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        while state.order.front().is_some_and(|(began, _)| now.duration_since(*began) >= KEEP) {
+            state.forget_oldest();
+        }
+        while state.bytes + size > MAX_BYTES && !state.order.is_empty() {
+            state.forget_oldest();
+        }
+        state.next_seq += 1;
+        let seq = state.next_seq;
+        if !state.streams.contains_key(stream_id) {
+            let token = format!("{:016x}{:016x}", self.tokens.0.hash_one(seq), self.tokens.1.hash_one(seq));
+            state.by_token.insert(token.clone(), stream_id.to_string());
+            state.order.push_back((now, stream_id.to_string()));
+            state.streams.insert(stream_id.to_string(), Stream { token, events: VecDeque::new(), bytes: 0 });
+        }
+        let stream = state.streams.get_mut(stream_id).expect("inserted above");
+        let mut freed = 0;
+        if stream.events.len() >= MAX_EVENTS_PER_STREAM
+            && let Some((_, old, _)) = stream.events.pop_front()
+        {
+            freed = old;
+        }
+        let id = format!("{}-{seq}", stream.token);
+        let mut stored = event.clone();
+        stored.event_id = Some(id.clone());
+        stream.events.push_back((seq, size, stored));
+        stream.bytes = stream.bytes + size - freed;
+        state.bytes = state.bytes + size - freed;
+        Ok(id)
+    }
+
+    async fn replay_events_after(&self, last_event_id: &str) -> Result<EventStream, EventStoreError> {
+        let (token, seq) = last_event_id
+            .rsplit_once('-')
+            .and_then(|(t, s)| Some((t, s.parse::<u64>().ok()?)))
+            .ok_or_else(|| format!("Last-Event-ID {last_event_id:?} is not an event id of this server"))?;
+        let state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        let stream =
+            state.by_token.get(token).and_then(|id| state.streams.get(id)).ok_or_else(|| {
+                format!("no stream has event {last_event_id} (streams are kept {} s)", KEEP.as_secs())
+            })?;
+        let after: Vec<ServerSseMessage> =
+            stream.events.iter().filter(|(s, _, _)| *s > seq).map(|(_, _, e)| e.clone()).collect();
+        Ok(Box::pin(futures::stream::iter(after)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use futures::StreamExt;
+
+    fn event() -> ServerSseMessage {
+        ServerSseMessage::retry(Duration::from_secs(3))
+    }
+
+    async fn ids_after(store: &Events, id: &str) -> Vec<String> {
+        store.replay_events_after(id).await.unwrap().map(|e| e.event_id.unwrap()).collect().await
+    }
+
+    #[tokio::test]
+    async fn replay_is_strictly_after_and_ids_are_unique_across_streams() {
+        let store = Events::default();
+        let a1 = store.store_event("a", &event()).await.unwrap();
+        let b1 = store.store_event("b", &event()).await.unwrap();
+        let a2 = store.store_event("a", &event()).await.unwrap();
+        let a3 = store.store_event("a", &event()).await.unwrap();
+        let all = [&a1, &b1, &a2, &a3];
+        for (i, x) in all.iter().enumerate() {
+            for y in &all[i + 1..] {
+                assert_ne!(x, y);
+            }
+        }
+        assert_eq!(ids_after(&store, &a1).await, [a2.clone(), a3.clone()], "not a1 itself, and not b's");
+        assert_eq!(ids_after(&store, &a3).await, Vec::<String>::new());
+        assert_eq!(ids_after(&store, &b1).await, Vec::<String>::new());
+        assert!(store.replay_events_after("nope").await.is_err());
+        assert!(store.replay_events_after("0123-1").await.is_err(), "an unknown stream");
+    }
+
+    #[tokio::test]
+    async fn streams_are_bounded() {
+        let store = Events::default();
+        let first = store.store_event("s", &event()).await.unwrap();
+        for _ in 0..MAX_EVENTS_PER_STREAM + 10 {
+            store.store_event("s", &event()).await.unwrap();
+        }
+        let replayed = ids_after(&store, &first).await;
+        assert_eq!(replayed.len(), MAX_EVENTS_PER_STREAM, "the oldest went first");
+        // Bytes in all: a flood of streams forgets the oldest first.
+        let many = MAX_BYTES / 64 + 10;
+        let oldest = store.store_event("first-of-many", &event()).await.unwrap();
+        for i in 0..many {
+            store.store_event(&format!("s{i}"), &event()).await.unwrap();
+        }
+        assert!(store.replay_events_after(&oldest).await.is_err(), "forgotten");
+        assert!(store.state.lock().unwrap().bytes <= MAX_BYTES);
+    }
+}
