@@ -50,7 +50,7 @@ enum Command {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    vtoc_mcp::config::install_crypto_provider();
+    vtoc_mcp::install_crypto_provider();
     match Cli::parse().command {
         Command::Soak { rounds, calls, sessions, fail_percent, bin, out } => {
             let result = soak::run(soak::Options { rounds, calls, sessions, fail_percent, bin }).await?;
