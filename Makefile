@@ -19,14 +19,14 @@ build: ## Build (debug)
 
 test: ## Run every test (generator, runtime, end to end, drift, console in Node and headless Chromium)
 	./scripts/setup-test-deps.sh
-	$(CARGO) test --locked
+	$(CARGO) test --locked -- --include-ignored
 	node --test $(wildcard tests/console/*.test.mjs)
 
 mcp-test: test ## Same as test
 
 screenshot: ## Rewrite docs/console.png from the browser test (headless Chromium)
 	./scripts/setup-test-deps.sh
-	UPDATE_SCREENSHOT=1 $(CARGO) test --locked --test browser
+	UPDATE_SCREENSHOT=1 $(CARGO) test --locked --test browser -- --include-ignored
 
 generate: ## Rewrite generated/ and the mapping in docs/API.md from openapi/vtoc.json
 	UPDATE_GENERATED=1 $(CARGO) test --locked --test drift
@@ -44,11 +44,16 @@ run: run-http ## Serve MCP over HTTP (embedded demo backend unless VTOC_API_BASE
 
 mcp-run: run-http ## Same as run
 
-run-http: ## Serve MCP over streamable HTTP at http://$(BIND)/mcp
-	$(VTOC) serve --transport http --bind $(BIND)
+# `vtoc-mcp serve` refuses to start without a backend; these targets choose the demo
+# backend explicitly, and say so, when VTOC_API_BASE_URL is not set.
+DEMO_UNLESS_BACKEND = $(if $(VTOC_API_BASE_URL),,--demo)
 
-run-stdio: ## Serve MCP over stdio
-	$(VTOC) serve --transport stdio
+run-http: ## Serve MCP over streamable HTTP at http://$(BIND)/mcp (the demo backend unless VTOC_API_BASE_URL is set)
+	@$(if $(VTOC_API_BASE_URL),echo "Serving against VTOC_API_BASE_URL=$(VTOC_API_BASE_URL)",echo "VTOC_API_BASE_URL is not set: serving the embedded DEMO backend (sample data, not a real vTOC)") >&2
+	$(VTOC) serve --transport http --bind $(BIND) $(DEMO_UNLESS_BACKEND)
+
+run-stdio: ## Serve MCP over stdio (the demo backend unless VTOC_API_BASE_URL is set)
+	$(VTOC) serve --transport stdio $(DEMO_UNLESS_BACKEND)
 
 demo: ## Serve MCP over HTTP against the embedded demo backend, even if VTOC_API_BASE_URL is set
 	$(VTOC) serve --transport http --bind $(BIND) --demo

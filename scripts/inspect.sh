@@ -7,7 +7,12 @@ cd "$(dirname "$0")/.."
 BIND="${MCP_BIND:-127.0.0.1:8765}"
 VERSION="${INSPECTOR_VERSION:-0.15.0}"
 cargo build --locked -q
-./target/debug/vtoc-mcp serve --transport http --bind "$BIND" &
+DEMO=()
+if [ -z "${VTOC_API_BASE_URL:-}" ]; then
+  echo "VTOC_API_BASE_URL is not set: serving the embedded DEMO backend (sample data, not a real vTOC)" >&2
+  DEMO=(--demo)
+fi
+./target/debug/vtoc-mcp serve --transport http --bind "$BIND" "${DEMO[@]}" &
 SERVER=$!
 trap 'kill "$SERVER" 2>/dev/null || true' EXIT INT TERM
 for _ in $(seq 1 100); do

@@ -14,7 +14,7 @@ use vtoc_mcp::cli::config::{
     BackendArgs, CallArgs, Cli, Command, ConfigError, ContractCheck, DiffArgs, DoctorArgs, GuardArgs, ReportFormat,
     ServeArgs, Transport,
 };
-use vtoc_mcp::cli::surface::{self, Surface};
+use vtoc_mcp::cli::surface::{self, Surface, SurfaceError};
 use vtoc_mcp::cli::workflow;
 use vtoc_mcp::transport::HttpSettings;
 use vtoc_mcp::{demo, transport};
@@ -52,8 +52,8 @@ impl<E: Into<anyhow::Error>> From<E> for Failure {
     }
 }
 
-fn fail(code: u8, message: impl Into<String>) -> Failure {
-    Failure(code, anyhow::anyhow!(message.into()))
+fn fail(code: u8, message: impl std::fmt::Display) -> Failure {
+    Failure(code, anyhow::anyhow!(message.to_string()))
 }
 
 fn main() -> ExitCode {
@@ -139,7 +139,7 @@ async fn serve(args: ServeArgs) -> Result<(), Failure> {
     if demo_task.is_none() && args.contract_check != ContractCheck::Off {
         check_contract(&backend, args.contract_check).await?;
     }
-    let bridge = Bridge::new(backend.clone(), guardrails).map_err(anyhow::Error::msg)?;
+    let bridge = Bridge::new(backend.clone(), guardrails)?;
     let policy = &bridge.guardrails().policy;
     tracing::info!(
         tools = bridge.catalog().count(),
@@ -200,22 +200,25 @@ async fn check_contract(backend: &Backend, mode: ContractCheck) -> Result<(), Fa
 }
 
 /// The configured backend, or the embedded demo backend when none is configured.
+/// Why `serve`, `call` and `doctor` refuse to start without a backend: an agent must never
+/// act on the demo's sample data because one variable was missing.
+const NO_BACKEND: &str = "no vTOC backend is configured: set VTOC_API_BASE_URL (or --backend-url) to the backend's base URL, e.g. http://backend:8080, or pass --demo to use the embedded demo backend (in-memory sample data, not a real vTOC)";
+
 async fn backend(
     args: &BackendArgs,
     force_demo: bool,
 ) -> Result<(Arc<Backend>, Option<tokio::task::JoinHandle<()>>), Failure> {
     match (&args.base_url, force_demo) {
         (Some(url), false) => Ok((args.build(url)?, None)),
-        (configured, _) => {
-            if configured.is_none() {
-                tracing::warn!(
-                    "VTOC_API_BASE_URL is not set: using the embedded demo backend (in-memory sample data, not a real vTOC)"
-                );
+        (None, false) => Err(fail(2, NO_BACKEND)),
+        (configured, true) => {
+            if let Some(url) = configured {
+                tracing::warn!(ignored = %url, "--demo: VTOC_API_BASE_URL is ignored");
             }
             let (addr, task) =
                 demo::spawn("127.0.0.1:0".parse()?, demo::DemoState::seeded(), std::future::pending::<()>()).await?;
             let url = format!("http://{addr}");
-            tracing::info!(%url, "embedded demo backend listening");
+            tracing::warn!(%url, "--demo: serving the embedded demo backend (in-memory sample data, not a real vTOC)");
             Ok((args.build(&url)?, Some(task)))
         }
     }
@@ -224,8 +227,7 @@ async fn backend(
 fn tools(name: Option<&str>, json: bool, size: bool, guard: &GuardArgs) -> Result<(), Failure> {
     let guardrails = guard.guardrails()?;
     let local = guardrails.local.scope;
-    let bridge =
-        Bridge::new(BackendArgs::default().build("http://127.0.0.1:1")?, guardrails).map_err(anyhow::Error::msg)?;
+    let bridge = Bridge::new(BackendArgs::default().build("http://127.0.0.1:1")?, guardrails)?;
     let all = bridge.tools();
     if size {
         let mut total = 0;
@@ -311,7 +313,7 @@ async fn call(args: CallArgs) -> Result<(), Failure> {
     let mut backend_args = args.backend.clone();
     backend_args.dry_run = args.dry_run;
     let (backend, demo_task) = backend(&backend_args, args.demo).await?;
-    let bridge = Bridge::new(backend, guardrails).map_err(anyhow::Error::msg)?;
+    let bridge = Bridge::new(backend, guardrails)?;
     let confirmer = if args.yes { Confirmer::Preapproved } else { Confirmer::Unavailable };
     let request = CallRequest::new(&args.tool, arguments, caller, confirmer);
     let outcome = bridge.call(request).await;
@@ -367,8 +369,8 @@ fn diff(args: DiffArgs) -> Result<(), Failure> {
 }
 
 /// A spec (overrides applied leniently) or a manifest.
-fn workflow_surface(text: &str, overrides: Option<&str>) -> Result<Surface, String> {
-    let v: Value = serde_json::from_str(text).map_err(|e| format!("not JSON: {e}"))?;
+fn workflow_surface(text: &str, overrides: Option<&str>) -> Result<Surface, SurfaceError> {
+    let v: Value = serde_json::from_str(text).map_err(SurfaceError::NotJson)?;
     if v.get("openapi").is_some() { workflow::surface_of_live(text, overrides) } else { Surface::from_manifest(&v) }
 }
 

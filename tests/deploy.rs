@@ -547,3 +547,34 @@ fn a_disagreement_between_the_stack_and_the_kubernetes_base_is_reported() {
     assert!(problems.contains("readinessProbe: deploy/k8s/base probes Some(\"/ready\")"), "{problems}");
     assert!(problems.contains("terminationGracePeriodSeconds Some(12)"), "{problems}");
 }
+
+/// `vtoc-mcp serve` refuses to start without a backend; every deployment file names one,
+/// so none can end up on the demo's sample data (only compose.dev.yml swaps the backend
+/// service for the demo, on purpose).
+#[test]
+fn every_deployment_names_a_backend() {
+    let mut problems = Vec::new();
+    for file in ["docker-compose.yml", "compose.attach.yml", "docker-stack.yml"] {
+        let env = service_env(file, "mcp");
+        let value = env.get("VTOC_API_BASE_URL").and_then(Yaml::as_str).unwrap_or_default();
+        // A URL default, or `${VTOC_API_BASE_URL:?…}` (Compose refuses to start without it).
+        let required = value.starts_with("${VTOC_API_BASE_URL:?");
+        if !required && !compose_default(value).is_some_and(|v| v.starts_with("http")) {
+            problems.push(format!(
+                "{file}: VTOC_API_BASE_URL is {value:?}; give it an http:// default or make it required"
+            ));
+        }
+    }
+    let settings = k8s_settings(&read("deploy/k8s/base/settings.env"));
+    if !settings.iter().any(|(k, v)| k == "VTOC_API_BASE_URL" && v.starts_with("http")) {
+        problems.push("deploy/k8s/base/settings.env: VTOC_API_BASE_URL is not set to a URL".into());
+    }
+    let dev = read("compose.dev.yml");
+    assert!(!dev.contains("--demo"), "compose.dev.yml replaces the backend service; the MCP service stays on a URL");
+    for file in ["Dockerfile", "docker-compose.yml", "docker-stack.yml", "compose.attach.yml"] {
+        if read(file).contains("--demo") {
+            problems.push(format!("{file}: passes --demo"));
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}

@@ -28,7 +28,9 @@ fn diff(committed: &str, generated: &str) -> String {
 
 /// The classified tool-surface report between two manifests.
 fn surface_report(committed: &str, generated: &str) -> String {
-    let parse = |t: &str| serde_json::from_str(t).map_err(|e| e.to_string()).and_then(|v| Surface::from_manifest(&v));
+    let parse = |t: &str| {
+        serde_json::from_str(t).map_err(surface::SurfaceError::NotJson).and_then(|v| Surface::from_manifest(&v))
+    };
     match (parse(committed), parse(generated)) {
         (Ok(old), Ok(new)) => surface::diff(&old, &new).markdown(),
         (Err(e), _) | (_, Err(e)) => format!("(cannot compare the manifests: {e})"),

@@ -186,7 +186,7 @@ impl Bridge {
         if guard.forward_caller_token
             && let Some(token) = &req.caller.token
         {
-            ctx.authorization = crate::bridge::exchange::bearer(token.expose()).ok();
+            ctx.authorization = crate::bridge::exchange::bearer(secrecy::ExposeSecret::expose_secret(token)).ok();
         }
         let ctx = Arc::new(ctx);
         let client = Client { baseurl: backend.base_url.clone(), client: backend.http.clone(), inner: ctx.clone() };

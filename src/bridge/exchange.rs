@@ -67,10 +67,14 @@ impl fmt::Debug for Backend {
     }
 }
 
+/// A token that cannot be sent (the error never includes the token).
+#[derive(Debug, thiserror::Error)]
+#[error("the token contains characters that cannot go in an HTTP header")]
+pub struct UnsendableToken;
+
 /// A header value for a bearer token, marked sensitive so it never appears in debug output.
-pub fn bearer(token: &str) -> Result<HeaderValue, String> {
-    let mut value = HeaderValue::from_str(&format!("Bearer {token}"))
-        .map_err(|_| "the token contains characters that cannot go in an HTTP header".to_string())?;
+pub fn bearer(token: &str) -> Result<HeaderValue, UnsendableToken> {
+    let mut value = HeaderValue::from_str(&format!("Bearer {token}")).map_err(|_| UnsendableToken)?;
     value.set_sensitive(true);
     Ok(value)
 }

@@ -240,3 +240,136 @@ fn snippet(bytes: &[u8]) -> String {
     let text = String::from_utf8_lossy(&bytes[..bytes.len().min(MAX)]).into_owned();
     if bytes.len() > MAX { format!("{text}… ({} bytes in all)", bytes.len()) } else { text }
 }
+
+#[cfg(test)]
+mod tests {
+    //! The error shaping the model reads, without a backend: each answer is a `Captured`
+    //! as the client hooks record it.
+    use super::*;
+    use crate::bridge::exchange::{Backend, Method, Operation};
+    use bytes::Bytes;
+    use reqwest::StatusCode;
+    use reqwest::header::{HeaderMap, HeaderValue};
+    use std::sync::Arc;
+
+    fn captured(status: u16, headers: &[(&'static str, &str)], body: &str) -> Captured {
+        let mut map = HeaderMap::new();
+        for (k, v) in headers {
+            map.insert(*k, HeaderValue::from_str(v).unwrap());
+        }
+        Captured {
+            method: reqwest::Method::POST,
+            target: "/api/v1/poi/".into(),
+            status: StatusCode::from_u16(status).unwrap(),
+            headers: map,
+            body: Bytes::copy_from_slice(body.as_bytes()),
+            too_large: false,
+        }
+    }
+
+    fn message(result: &CallToolResult) -> String {
+        assert_eq!(result.is_error, Some(true), "a tool error, which the model reads");
+        result.content[0].as_text().unwrap().text.clone()
+    }
+
+    fn ctx(response: ResponseKind, strict: bool) -> CallCtx {
+        crate::install_crypto_provider();
+        let backend = Backend {
+            base_url: "http://backend:8080".into(),
+            http: reqwest::Client::new(),
+            auth: None,
+            timeout: std::time::Duration::from_secs(30),
+            max_response_bytes: 1 << 20,
+            strict_responses: strict,
+            retries: 0,
+            dry_run: false,
+        };
+        let op = Operation {
+            name: "create_poi",
+            method: Method::Post,
+            path: "/api/v1/poi/",
+            json_body: Some(true),
+            response,
+        };
+        CallCtx::new(op, Arc::new(backend), &Default::default(), HeaderMap::new())
+    }
+
+    #[test]
+    fn a_detail_string_is_quoted() {
+        let text = message(&backend_error(&captured(404, &[], r#"{"detail": "POI not found"}"#)));
+        assert_eq!(text, "HTTP 404 Not Found from POST /api/v1/poi/: POI not found");
+    }
+
+    #[test]
+    fn fastapi_validation_details_become_one_line_per_field() {
+        let body = r#"{"detail": [
+            {"loc": ["body", "name"], "msg": "Field required", "type": "missing"},
+            {"loc": ["body", "identifiers", 2, "value"], "msg": "String should have at least 1 character"},
+            {"msg": "no location"}
+        ]}"#;
+        let text = message(&backend_error(&captured(422, &[], body)));
+        assert_eq!(
+            text,
+            "HTTP 422 Unprocessable Entity from POST /api/v1/poi/: the backend rejected the request:\n\
+             - body.name: Field required\n\
+             - body.identifiers.2.value: String should have at least 1 character\n\
+             - : no location"
+        );
+    }
+
+    #[test]
+    fn retry_after_is_passed_on_for_429_and_503_only() {
+        let text = message(&backend_error(&captured(429, &[("retry-after", "7")], r#"{"detail": "slow down"}"#)));
+        assert!(text.ends_with("slow down (the backend asks to retry after 7 s)"), "{text}");
+        let text = message(&backend_error(&captured(503, &[("retry-after", "30")], "")));
+        assert_eq!(text, "HTTP 503 Service Unavailable from POST /api/v1/poi/ (the backend asks to retry after 30 s)");
+        let text = message(&backend_error(&captured(500, &[("retry-after", "7")], "")));
+        assert!(!text.contains("retry"), "{text}");
+    }
+
+    #[test]
+    fn refused_backend_credentials_point_at_the_bridge_token() {
+        for status in [401, 403] {
+            let text = message(&backend_error(&captured(status, &[], r#"{"detail": "Not authenticated"}"#)));
+            assert!(text.contains("Not authenticated") && text.contains("check VTOC_API_TOKEN"), "{text}");
+        }
+        assert!(!message(&backend_error(&captured(404, &[], ""))).contains("VTOC_API_TOKEN"));
+    }
+
+    #[test]
+    fn bodies_that_are_not_fastapi_errors_are_shown_bounded() {
+        let text = message(&backend_error(&captured(502, &[], "<html>bad gateway</html>")));
+        assert_eq!(text, "HTTP 502 Bad Gateway from POST /api/v1/poi/: <html>bad gateway</html>");
+        let text = message(&backend_error(&captured(500, &[], r#"{"error": "boom"}"#)));
+        assert!(text.ends_with(r#": {"error":"boom"}"#), "{text}");
+        let long = "x".repeat(5000);
+        let text = message(&backend_error(&captured(500, &[], &long)));
+        assert!(text.ends_with("… (5000 bytes in all)") && text.len() < 2200, "{}", text.len());
+    }
+
+    #[test]
+    fn a_shape_mismatch_warns_and_returns_the_body_or_fails_when_strict() {
+        let cap = captured(201, &[], r#"{"id": "not-a-number"}"#);
+        let lenient = ctx(ResponseKind::Object, false);
+        let result = success(&lenient, &cap, Some("invalid type: string, expected i64".into()));
+        assert_eq!(result.is_error, Some(false));
+        assert_eq!(result.structured_content, Some(json!({"id": "not-a-number"})));
+        let notes = lenient.take_notes();
+        assert_eq!(notes.len(), 1);
+        assert!(notes[0].message.contains("does not match the API spec"), "{}", notes[0].message);
+
+        let strict = ctx(ResponseKind::Object, true);
+        let text = message(&success(&strict, &cap, Some("invalid type".into())));
+        assert!(text.contains("does not match the API spec (invalid type)") && text.contains("strict"), "{text}");
+    }
+
+    #[test]
+    fn a_body_of_the_wrong_shape_goes_out_as_text_not_structured() {
+        let ctx = ctx(ResponseKind::Object, false);
+        let result = success(&ctx, &captured(200, &[], "[1, 2]"), None);
+        assert_eq!((result.is_error, result.structured_content.clone()), (Some(false), None));
+        assert_eq!(result.content[0].as_text().unwrap().text, "[1,2]");
+        let text = message(&success(&ctx, &captured(200, &[("content-type", "text/html")], "<html>"), None));
+        assert!(text.contains("invalid JSON (text/html;") && text.ends_with(": <html>"), "{text}");
+    }
+}

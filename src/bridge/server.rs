@@ -70,7 +70,7 @@ pub struct Bridge {
 }
 
 impl Bridge {
-    pub fn new(backend: Arc<Backend>, guard: Guardrails) -> Result<Bridge, String> {
+    pub fn new(backend: Arc<Backend>, guard: Guardrails) -> Result<Bridge, ToolTableError> {
         Bridge::with_tools(backend, guard, crate::bridge::tools::all())
     }
 
@@ -80,15 +80,15 @@ impl Bridge {
         backend: Arc<Backend>,
         guard: Guardrails,
         tools: impl Iterator<Item = &'static ToolSpec>,
-    ) -> Result<Bridge, String> {
+    ) -> Result<Bridge, ToolTableError> {
         let entries = tools
             .map(|spec| {
                 let tool = to_rmcp_tool(spec, guard.context_argument)?;
                 let validator = Validator::new(&Value::Object((*tool.input_schema).clone()))
-                    .map_err(|e| format!("tool `{}`: {e}", spec.name))?;
+                    .map_err(|source| ToolTableError::Validator { tool: spec.name, source })?;
                 Ok(Entry { spec, tool, validator })
             })
-            .collect::<Result<Vec<_>, String>>()?;
+            .collect::<Result<Vec<_>, ToolTableError>>()?;
         let by_name = entries.iter().enumerate().map(|(i, e)| (e.spec.name, i)).collect();
         let listed = Scope::ALL.map(|scope| {
             entries.iter().filter(|e| guard.policy.permits(e.spec, scope).is_ok()).map(|e| e.tool.clone()).collect()
@@ -222,11 +222,21 @@ impl Bridge {
     }
 }
 
-fn to_rmcp_tool(spec: &'static ToolSpec, context_argument: ContextArgument) -> Result<Tool, String> {
-    let object = |text: &str, what: &str| -> Result<JsonObject, String> {
+/// A tool table the bridge cannot serve: a generated or hand-written tool whose schemas are
+/// broken. Regenerating (`make generate`) or fixing the hand-written tool is the remedy.
+#[derive(Debug, thiserror::Error)]
+pub enum ToolTableError {
+    #[error("tool `{tool}`: the generated {what} is not a JSON object; rebuild, or fix the hand-written tool")]
+    NotAnObject { tool: &'static str, what: &'static str },
+    #[error("tool `{tool}`: {source}")]
+    Validator { tool: &'static str, source: crate::guard::validate::SchemaError },
+}
+
+fn to_rmcp_tool(spec: &'static ToolSpec, context_argument: ContextArgument) -> Result<Tool, ToolTableError> {
+    let object = |text: &str, what: &'static str| -> Result<JsonObject, ToolTableError> {
         match serde_json::from_str::<Value>(text) {
             Ok(Value::Object(map)) => Ok(map),
-            _ => Err(format!("tool `{}`: the generated {what} is not a JSON object", spec.name)),
+            _ => Err(ToolTableError::NotAnObject { tool: spec.name, what }),
         }
     };
     let mut input = object(spec.input_schema, "inputSchema")?;

@@ -10,6 +10,7 @@ use crate::guard::policy::{Context, ContextArgument, Fallback, Policy, Scope, pa
 use crate::transport::guard::HttpGuard;
 use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
 use rmcp::model::RequestStateCodec;
+use secrecy::{ExposeSecret, SecretString};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -24,8 +25,8 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Serve MCP over stdio or streamable HTTP. Without VTOC_API_BASE_URL, an embedded
-    /// demo backend is started and used.
+    /// Serve MCP over stdio or streamable HTTP against VTOC_API_BASE_URL (or, with --demo,
+    /// the embedded demo backend). Refuses to start when neither is given.
     Serve(Box<ServeArgs>),
     /// List the tools (or show one: schema, annotations, endpoint), as the settings in the
     /// environment serve them.
@@ -100,7 +101,7 @@ pub struct CallArgs {
     /// Show the HTTP request(s) the call would send (credentials redacted) and send nothing.
     #[arg(long)]
     pub dry_run: bool,
-    /// Use the embedded demo backend even when VTOC_API_BASE_URL is set.
+    /// Use the embedded demo backend (in-memory sample data), even when VTOC_API_BASE_URL is set.
     #[arg(long)]
     pub demo: bool,
     #[command(flatten)]
@@ -194,7 +195,7 @@ pub struct ServeArgs {
     /// Serve the operator console at /console/ (HTTP transport).
     #[arg(long = "console", env = "MCP_CONSOLE", action = ArgAction::Set, default_value_t = true)]
     pub console: bool,
-    /// Use the embedded demo backend even when VTOC_API_BASE_URL is set.
+    /// Use the embedded demo backend (in-memory sample data), even when VTOC_API_BASE_URL is set.
     #[arg(long)]
     pub demo: bool,
     /// At start, compare the backend's /openapi.json with the compiled spec.
@@ -238,8 +239,8 @@ pub struct BackendArgs {
     #[arg(long = "backend-url", env = "VTOC_API_BASE_URL")]
     pub base_url: Option<String>,
     /// Bearer token sent to the backend.
-    #[arg(long = "backend-token", env = "VTOC_API_TOKEN", hide_env_values = true)]
-    pub token: Option<String>,
+    #[arg(long = "backend-token", env = "VTOC_API_TOKEN", hide_env_values = true, value_parser = secret)]
+    pub token: Option<SecretString>,
     /// File holding the backend token (Docker secrets).
     #[arg(long = "backend-token-file", env = "VTOC_API_TOKEN_FILE")]
     pub token_file: Option<PathBuf>,
@@ -314,7 +315,7 @@ impl BackendArgs {
             (Some(_), Some(_)) => {
                 return Err(err("VTOC_API_TOKEN", "set VTOC_API_TOKEN or VTOC_API_TOKEN_FILE, not both"));
             }
-            (Some(t), None) => Some(t.trim().to_string()),
+            (Some(t), None) => Some(t.expose_secret().trim().to_string()),
             (None, Some(path)) => Some(
                 std::fs::read_to_string(path)
                     .map_err(|e| err("VTOC_API_TOKEN_FILE", format!("cannot read {}: {e}", path.display())))?
@@ -324,7 +325,7 @@ impl BackendArgs {
             (None, None) => None,
         };
         let auth = match token.filter(|t| !t.is_empty()) {
-            Some(t) => Some(crate::bridge::exchange::bearer(&t).map_err(|m| err("VTOC_API_TOKEN", m))?),
+            Some(t) => Some(crate::bridge::exchange::bearer(&t).map_err(|e| err("VTOC_API_TOKEN", e.to_string()))?),
             None => None,
         };
         crate::install_crypto_provider();
@@ -352,18 +353,9 @@ impl BackendArgs {
 }
 
 impl Default for BackendArgs {
+    /// The defaults written in the attributes above; never reads the environment.
     fn default() -> Self {
-        BackendArgs {
-            base_url: None,
-            token: None,
-            token_file: None,
-            timeout_secs: 30.0,
-            connect_timeout_secs: 5.0,
-            max_response_bytes: 16 * 1024 * 1024,
-            response_validation: ResponseValidation::Warn,
-            retries: 2,
-            dry_run: false,
-        }
+        defaults()
     }
 }
 
@@ -387,8 +379,8 @@ impl From<FallbackArg> for Fallback {
 #[derive(Debug, Clone, Args)]
 pub struct GuardArgs {
     /// Static bearer tokens for MCP callers: `NAME:SCOPE:TOKEN`, comma-separated.
-    #[arg(long = "auth-tokens", env = "MCP_AUTH_TOKENS", hide_env_values = true)]
-    pub auth_tokens: Option<String>,
+    #[arg(long = "auth-tokens", env = "MCP_AUTH_TOKENS", hide_env_values = true, value_parser = secret)]
+    pub auth_tokens: Option<SecretString>,
     /// File with one `NAME:SCOPE:TOKEN` per line (Docker secrets).
     #[arg(long = "auth-tokens-file", env = "MCP_AUTH_TOKENS_FILE")]
     pub auth_tokens_file: Option<PathBuf>,
@@ -436,8 +428,8 @@ pub struct GuardArgs {
     #[arg(long = "confirm-timeout", env = "MCP_CONFIRM_TIMEOUT_SECS", default_value_t = 120.0)]
     pub confirm_timeout_secs: f64,
     /// Key (32+ bytes) signing confirmation state; the same on every replica.
-    #[arg(long = "request-state-key", env = "MCP_REQUEST_STATE_KEY", hide_env_values = true)]
-    pub request_state_key: Option<String>,
+    #[arg(long = "request-state-key", env = "MCP_REQUEST_STATE_KEY", hide_env_values = true, value_parser = secret)]
+    pub request_state_key: Option<SecretString>,
     #[arg(long = "request-state-key-file", env = "MCP_REQUEST_STATE_KEY_FILE")]
     pub request_state_key_file: Option<PathBuf>,
     /// Station used when neither the call nor the MCP request names one.
@@ -477,23 +469,27 @@ pub struct GuardArgs {
 }
 
 impl Default for GuardArgs {
+    /// The defaults written in the attributes above; never reads the environment.
     fn default() -> Self {
-        GuardArgs::parse_from_env_free()
+        defaults()
     }
 }
 
-impl GuardArgs {
-    /// What an empty command line gives: the defaults of the attributes above, so they are
-    /// written once. Like the CLI, this reads the `MCP_*` environment variables when set.
-    fn parse_from_env_free() -> GuardArgs {
-        #[derive(Parser)]
-        struct Only {
-            #[command(flatten)]
-            guard: GuardArgs,
-        }
-        Only::parse_from(["vtoc-mcp"]).guard
-    }
+/// What an empty command line gives a group of arguments, with every `env` binding removed:
+/// the attributes stay the one source of defaults, and a developer's `MCP_*` or `VTOC_*`
+/// variables cannot change a test. Defaults are constants; `defaults_are_valid` checks them.
+fn defaults<T: Args + clap::FromArgMatches>() -> T {
+    let command = T::augment_args(clap::Command::new("defaults")).mut_args(|arg| arg.env(None));
+    let matches = command.try_get_matches_from(["defaults"]).expect("argument defaults parse");
+    T::from_arg_matches(&matches).expect("argument defaults are complete")
+}
 
+/// A secret argument: held in a `SecretString`, which never prints.
+fn secret(value: &str) -> Result<SecretString, std::convert::Infallible> {
+    Ok(SecretString::from(value))
+}
+
+impl GuardArgs {
     pub fn policy(&self) -> Policy {
         Policy {
             allow_writes: self.allow_writes,
@@ -528,7 +524,7 @@ impl GuardArgs {
                     "set MCP_REQUEST_STATE_KEY or MCP_REQUEST_STATE_KEY_FILE, not both",
                 ));
             }
-            (Some(k), None) => Some(k.trim().as_bytes().to_vec()),
+            (Some(k), None) => Some(k.expose_secret().trim().as_bytes().to_vec()),
             (None, Some(path)) => Some(
                 std::fs::read_to_string(path)
                     .map_err(|e| err("MCP_REQUEST_STATE_KEY_FILE", format!("cannot read {}: {e}", path.display())))?
@@ -555,7 +551,7 @@ impl GuardArgs {
             context_argument: ContextArgument::parse(&self.context_argument).ok_or_else(|| {
                 err("MCP_CONTEXT_ARGUMENT", format!("{:?} is not auto, all or off", self.context_argument))
             })?,
-            audit: Arc::new(Audit::open(&self.audit_log).map_err(|m| err("MCP_AUDIT_LOG", m))?),
+            audit: Arc::new(Audit::open(&self.audit_log).map_err(|e| err("MCP_AUDIT_LOG", e.to_string()))?),
             max_result_bytes: self.max_result_bytes,
             max_concurrent_per_caller: self.max_concurrent_calls,
             call_queue: self.call_queue,
@@ -567,14 +563,14 @@ impl GuardArgs {
     }
 
     pub fn static_tokens(&self) -> Result<StaticTokens, ConfigError> {
-        let mut text = self.auth_tokens.clone().unwrap_or_default();
+        let mut text = self.auth_tokens.as_ref().map(|t| t.expose_secret().to_string()).unwrap_or_default();
         if let Some(path) = &self.auth_tokens_file {
             let file = std::fs::read_to_string(path)
                 .map_err(|e| err("MCP_AUTH_TOKENS_FILE", format!("cannot read {}: {e}", path.display())))?;
             text.push('\n');
             text.push_str(&file);
         }
-        StaticTokens::parse(&text).map_err(|m| err("MCP_AUTH_TOKENS", m))
+        StaticTokens::parse(&text).map_err(|e| err("MCP_AUTH_TOKENS", e.to_string()))
     }
 
     pub fn oauth(&self) -> Result<Option<OAuthConfig>, ConfigError> {
@@ -694,6 +690,29 @@ pub fn env_vars() -> std::collections::BTreeSet<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn defaults_are_valid() {
+        // Setting MCP_* here would race other tests that parse the command line; that the
+        // defaults cannot see the environment follows from `arg.env(None)` in `defaults`.
+        let (guard, backend) = (GuardArgs::default(), BackendArgs::default());
+        assert!(!guard.allow_writes && guard.confirm_destructive && guard.local_scope == "vtoc:read");
+        assert_eq!((backend.retries, backend.timeout_secs), (2, 30.0));
+        guard.guardrails().unwrap();
+        backend.build("http://127.0.0.1:9").unwrap();
+    }
+
+    #[test]
+    fn secrets_never_print() {
+        let guard = GuardArgs {
+            auth_tokens: Some("ops:vtoc:read:tok-visible-nowhere".into()),
+            request_state_key: Some("k".repeat(40).as_str().into()),
+            ..GuardArgs::default()
+        };
+        let backend = BackendArgs { token: Some("backend-visible-nowhere".into()), ..BackendArgs::default() };
+        let printed = format!("{guard:?} {backend:?}");
+        assert!(!printed.contains("visible-nowhere") && !printed.contains("kkkk"), "{printed}");
+    }
 
     #[test]
     fn bad_settings_name_themselves() {

@@ -28,6 +28,17 @@ pub struct ToolSurface {
     pub output: Option<Value>,
 }
 
+/// Why a spec or manifest has no tool surface.
+#[derive(Debug, thiserror::Error)]
+pub enum SurfaceError {
+    #[error("not JSON: {0}")]
+    NotJson(#[source] serde_json::Error),
+    #[error("the manifest has no `tools` array; pass generated/tools.json or an OpenAPI document")]
+    NotAManifest,
+    #[error(transparent)]
+    Spec(#[from] codegen::Error),
+}
+
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Surface {
     pub tools: Vec<ToolSurface>,
@@ -35,8 +46,8 @@ pub struct Surface {
 
 impl Surface {
     /// From a manifest (`generated/tools.json`).
-    pub fn from_manifest(v: &Value) -> Result<Surface, String> {
-        let tools = v.get("tools").and_then(Value::as_array).ok_or("the manifest has no `tools` array")?;
+    pub fn from_manifest(v: &Value) -> Result<Surface, SurfaceError> {
+        let tools = v.get("tools").and_then(Value::as_array).ok_or(SurfaceError::NotAManifest)?;
         let tools = tools
             .iter()
             .map(|t| {
@@ -61,8 +72,8 @@ impl Surface {
     }
 
     /// From an OpenAPI document, lowered exactly as the build lowers it.
-    pub fn from_spec(spec: &str, overrides: Option<&str>) -> Result<Surface, String> {
-        let ir = codegen::lower_spec(Input { spec, overrides }).map_err(|e| e.to_string())?;
+    pub fn from_spec(spec: &str, overrides: Option<&str>) -> Result<Surface, SurfaceError> {
+        let ir = codegen::lower_spec(Input { spec, overrides })?;
         Surface::from_manifest(&manifest::to_value(&ir, ""))
     }
 }

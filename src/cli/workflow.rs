@@ -10,12 +10,49 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+/// Why a workflow could not finish; each names what to check or do.
+#[derive(Debug, thiserror::Error)]
+pub enum WorkflowError {
+    #[error("{from:?} is not a URL ({reason}); expected e.g. http://localhost:8080")]
+    NotAUrl { from: String, reason: String },
+    #[error("{from:?} must be an http:// or https:// URL")]
+    NotHttp { from: String },
+    #[error("cannot build the HTTP client: {0}")]
+    Client(#[source] reqwest::Error),
+    #[error("cannot reach {url}: {source}")]
+    Unreachable { url: reqwest::Url, source: reqwest::Error },
+    #[error("reading {url}: {source}")]
+    Read { url: reqwest::Url, source: reqwest::Error },
+    #[error("GET {url} answered HTTP {status}; is this the vTOC backend? It serves its contract at /openapi.json")]
+    Status { url: reqwest::Url, status: reqwest::StatusCode },
+    #[error(
+        "GET {url} did not return JSON (content type {content_type:?}); point --from at the vTOC backend (it serves /openapi.json)"
+    )]
+    NotJson { url: reqwest::Url, content_type: String },
+    #[error(
+        "GET {url} returned OpenAPI {version} without `paths`, or a version this tool does not read (3.0 and 3.1 are supported)"
+    )]
+    UnsupportedOpenApi { url: reqwest::Url, version: String },
+    #[error("GET {url} returned JSON that is not an OpenAPI document (no `openapi` field)")]
+    NotOpenApi { url: reqwest::Url },
+    #[error("GET {url} returned a spec that is not UTF-8")]
+    NotUtf8 { url: reqwest::Url },
+    #[error("the live spec cannot be turned into tools: {0}")]
+    LiveSpec(#[source] surface::SurfaceError),
+    #[error("the compiled spec: {0}")]
+    Compiled(#[source] surface::SurfaceError),
+    #[error("cannot write {}: {source}", path.display())]
+    Write { path: PathBuf, source: std::io::Error },
+    #[error("{} already exist(s); nothing was written. Use --force to replace (the old tokens stop working).", .0.join(", "))]
+    Exists(Vec<String>),
+}
+
 /// `http://backend:8080` → `http://backend:8080/openapi.json`; a URL with a path is kept.
-pub fn spec_url(from: &str) -> Result<reqwest::Url, String> {
+pub fn spec_url(from: &str) -> Result<reqwest::Url, WorkflowError> {
     let mut url = reqwest::Url::parse(from)
-        .map_err(|e| format!("{from:?} is not a URL ({e}); expected e.g. http://localhost:8080"))?;
+        .map_err(|e| WorkflowError::NotAUrl { from: from.to_string(), reason: e.to_string() })?;
     if !matches!(url.scheme(), "http" | "https") {
-        return Err(format!("{from:?} must be an http:// or https:// URL"));
+        return Err(WorkflowError::NotHttp { from: from.to_string() });
     }
     if url.path() == "/" || url.path().is_empty() {
         url.set_path("/openapi.json");
@@ -29,30 +66,25 @@ pub async fn fetch_spec(
     http: &reqwest::Client,
     url: &reqwest::Url,
     auth: Option<&reqwest::header::HeaderValue>,
-) -> Result<(Value, bytes::Bytes), String> {
+) -> Result<(Value, bytes::Bytes), WorkflowError> {
     let mut request = http.get(url.clone()).timeout(Duration::from_secs(20));
     if let Some(a) = auth {
         request = request.header(reqwest::header::AUTHORIZATION, a.clone());
     }
-    let response = request.send().await.map_err(|e| format!("cannot reach {url}: {e}"))?;
+    let response = request.send().await.map_err(|source| WorkflowError::Unreachable { url: url.clone(), source })?;
     let status = response.status();
     let kind =
         response.headers().get(reqwest::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
-    let body = response.bytes().await.map_err(|e| format!("reading {url}: {e}"))?;
+    let body = response.bytes().await.map_err(|source| WorkflowError::Read { url: url.clone(), source })?;
     if !status.is_success() {
-        return Err(format!(
-            "GET {url} answered HTTP {status}; is this the vTOC backend? It serves its contract at /openapi.json"
-        ));
+        return Err(WorkflowError::Status { url: url.clone(), status });
     }
-    let doc: Value = serde_json::from_slice(&body).map_err(|_| {
-        format!("GET {url} did not return JSON (content type {kind:?}); point --from at the vTOC backend (it serves /openapi.json)")
-    })?;
+    let doc: Value =
+        serde_json::from_slice(&body).map_err(|_| WorkflowError::NotJson { url: url.clone(), content_type: kind })?;
     match doc.get("openapi").and_then(Value::as_str) {
         Some(v) if v.starts_with("3.") && doc.get("paths").is_some_and(Value::is_object) => Ok((doc, body)),
-        Some(v) => Err(format!(
-            "GET {url} returned OpenAPI {v} without `paths`, or a version this tool does not read (3.0 and 3.1 are supported)"
-        )),
-        None => Err(format!("GET {url} returned JSON that is not an OpenAPI document (no `openapi` field)")),
+        Some(v) => Err(WorkflowError::UnsupportedOpenApi { url: url.clone(), version: v.to_string() }),
+        None => Err(WorkflowError::NotOpenApi { url: url.clone() }),
     }
 }
 
@@ -69,12 +101,12 @@ pub struct Synced {
 /// Fetch the backend's spec and write it to `out` byte for byte, as FastAPI served it (no
 /// reformatting: the committed file is the backend's own export, and a re-export of an
 /// unchanged backend gives the same bytes).
-pub async fn sync_spec(from: &str, out: &Path, overrides: Option<&str>) -> Result<Synced, String> {
+pub async fn sync_spec(from: &str, out: &Path, overrides: Option<&str>) -> Result<Synced, WorkflowError> {
     crate::install_crypto_provider();
     let url = spec_url(from)?;
-    let http = reqwest::Client::builder().build().map_err(|e| e.to_string())?;
+    let http = reqwest::Client::builder().build().map_err(WorkflowError::Client)?;
     let (doc, body) = fetch_spec(&http, &url, None).await?;
-    let text = String::from_utf8(body.to_vec()).map_err(|_| format!("GET {url} returned a spec that is not UTF-8"))?;
+    let text = String::from_utf8(body.to_vec()).map_err(|_| WorkflowError::NotUtf8 { url: url.clone() })?;
     let old = std::fs::read_to_string(out).ok();
     let report = old.as_deref().and_then(|old| {
         let before = Surface::from_spec(old, overrides).ok()?;
@@ -83,7 +115,7 @@ pub async fn sync_spec(from: &str, out: &Path, overrides: Option<&str>) -> Resul
     });
     let changed = old.as_deref() != Some(text.as_str());
     if changed {
-        std::fs::write(out, &text).map_err(|e| format!("cannot write {}: {e}", out.display()))?;
+        std::fs::write(out, &text).map_err(|source| WorkflowError::Write { path: out.to_path_buf(), source })?;
     }
     let operations = doc
         .get("paths")
@@ -100,8 +132,8 @@ pub async fn sync_spec(from: &str, out: &Path, overrides: Option<&str>) -> Resul
 
 /// The surface of a spec, ignoring override entries for operations it does not have (a
 /// live backend may be ahead of or behind the overrides file).
-pub fn surface_of_live(spec: &str, overrides: Option<&str>) -> Result<Surface, String> {
-    let doc: Value = serde_json::from_str(spec).map_err(|e| format!("not JSON: {e}"))?;
+pub fn surface_of_live(spec: &str, overrides: Option<&str>) -> Result<Surface, surface::SurfaceError> {
+    let doc: Value = serde_json::from_str(spec).map_err(surface::SurfaceError::NotJson)?;
     let mut ids = std::collections::BTreeSet::new();
     if let Some(paths) = doc.get("paths").and_then(Value::as_object) {
         for item in paths.values().filter_map(Value::as_object) {
@@ -122,13 +154,12 @@ pub fn surface_of_live(spec: &str, overrides: Option<&str>) -> Result<Surface, S
 }
 
 /// Compare the backend's live contract with the one this binary was built from.
-pub async fn contract_check(backend: &Backend) -> Result<Report, String> {
+pub async fn contract_check(backend: &Backend) -> Result<Report, WorkflowError> {
     let url = spec_url(&backend.base_url)?;
     let (doc, _) = fetch_spec(&backend.http, &url, backend.auth.as_ref()).await?;
-    let live = surface_of_live(&doc.to_string(), crate::generated::overrides())
-        .map_err(|e| format!("the live spec cannot be turned into tools: {e}"))?;
+    let live = surface_of_live(&doc.to_string(), crate::generated::overrides()).map_err(WorkflowError::LiveSpec)?;
     let built = Surface::from_spec(crate::generated::SPEC_JSON, crate::generated::overrides())
-        .map_err(|e| format!("the compiled spec: {e}"))?;
+        .map_err(WorkflowError::Compiled)?;
     Ok(surface::diff(&built, &live))
 }
 
@@ -198,7 +229,7 @@ pub async fn doctor(backend: &Backend) -> (Vec<Check>, Option<Report>) {
             (checks, Some(report))
         }
         Err(e) => {
-            checks.push(Check { name: "contract", ok: false, detail: e });
+            checks.push(Check { name: "contract", ok: false, detail: e.to_string() });
             (checks, None)
         }
     }
@@ -235,7 +266,7 @@ pub const INIT_CALLERS: [(&str, &str); 3] =
 
 /// Write `.env` (from `.env.example`) and, for the stack, secret files; fresh tokens.
 /// Nothing is overwritten unless `force`; on refusal nothing is written at all.
-pub fn init(dir: &Path, template: &str, target: InitTarget, force: bool) -> Result<Vec<PathBuf>, String> {
+pub fn init(dir: &Path, template: &str, target: InitTarget, force: bool) -> Result<Vec<PathBuf>, WorkflowError> {
     let tokens: Vec<String> =
         INIT_CALLERS.iter().map(|(name, scope)| format!("{name}:{scope}:{}", random_hex(32))).collect();
     let state_key = random_hex(32);
@@ -267,14 +298,12 @@ pub fn init(dir: &Path, template: &str, target: InitTarget, force: bool) -> Resu
     let existing: Vec<String> =
         files.iter().filter(|(p, _)| p.exists()).map(|(p, _)| p.display().to_string()).collect();
     if !existing.is_empty() && !force {
-        return Err(format!(
-            "{} already exist(s); nothing was written. Use --force to replace (the old tokens stop working).",
-            existing.join(", ")
-        ));
+        return Err(WorkflowError::Exists(existing));
     }
     for (path, text) in &files {
         if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent).map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
+            std::fs::create_dir_all(parent)
+                .map_err(|source| WorkflowError::Write { path: parent.to_path_buf(), source })?;
         }
         write_private(path, text)?;
     }
@@ -282,7 +311,7 @@ pub fn init(dir: &Path, template: &str, target: InitTarget, force: bool) -> Resu
 }
 
 /// Write a file readable only by its owner (it holds secrets).
-fn write_private(path: &Path, text: &str) -> Result<(), String> {
+fn write_private(path: &Path, text: &str) -> Result<(), WorkflowError> {
     use std::io::Write;
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create(true).truncate(true);
@@ -291,8 +320,9 @@ fn write_private(path: &Path, text: &str) -> Result<(), String> {
         use std::os::unix::fs::OpenOptionsExt;
         options.mode(0o600);
     }
-    let mut f = options.open(path).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-    f.write_all(text.as_bytes()).map_err(|e| format!("cannot write {}: {e}", path.display()))
+    let failed = |source| WorkflowError::Write { path: path.to_path_buf(), source };
+    let mut f = options.open(path).map_err(failed)?;
+    f.write_all(text.as_bytes()).map_err(failed)
 }
 
 #[cfg(test)]
@@ -319,6 +349,7 @@ mod tests {
         let parsed = crate::guard::auth::StaticTokens::parse(tokens).unwrap();
         assert_eq!(parsed.len(), 3);
         let again = init(dir.path(), template, InitTarget::Compose, false).unwrap_err();
+        let again = again.to_string();
         assert!(again.contains("already exist") && again.contains("--force"), "{again}");
         assert_eq!(std::fs::read_to_string(dir.path().join(".env")).unwrap(), env, "refusal wrote nothing");
         init(dir.path(), template, InitTarget::Compose, true).unwrap();

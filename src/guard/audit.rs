@@ -44,6 +44,14 @@ pub struct Event<'a> {
     pub latency_ms: f64,
 }
 
+/// The audit log file cannot be opened for appending.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot open the audit log {path}: {source}; use a writable path, `stderr` or `off`")]
+pub struct AuditOpenError {
+    pub path: String,
+    pub source: std::io::Error,
+}
+
 /// Where audit lines go.
 pub struct Audit {
     sink: Option<Mutex<Box<dyn Write + Send>>>,
@@ -51,7 +59,7 @@ pub struct Audit {
 
 impl Audit {
     /// `stderr` (default), `off`, or a file path (appended).
-    pub fn open(setting: &str) -> Result<Audit, String> {
+    pub fn open(setting: &str) -> Result<Audit, AuditOpenError> {
         let sink: Option<Box<dyn Write + Send>> = match setting.trim() {
             "" | "stderr" => Some(Box::new(std::io::stderr())),
             "off" => None,
@@ -60,7 +68,7 @@ impl Audit {
                     .create(true)
                     .append(true)
                     .open(path)
-                    .map_err(|e| format!("cannot open the audit log {path}: {e}"))?,
+                    .map_err(|source| AuditOpenError { path: path.into(), source })?,
             )),
         };
         Ok(Audit { sink: sink.map(Mutex::new) })

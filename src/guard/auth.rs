@@ -24,37 +24,77 @@ impl fmt::Debug for StaticTokens {
     }
 }
 
+/// An entry of MCP_AUTH_TOKENS that cannot be used: which one (1-based, never the token
+/// itself) and why.
+#[derive(Debug, thiserror::Error)]
+#[error("entry {entry}{}: {problem}", name.as_deref().map(|n| format!(" ({n})")).unwrap_or_default())]
+pub struct TokenEntryError {
+    pub entry: usize,
+    pub name: Option<String>,
+    pub problem: TokenProblem,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum TokenProblem {
+    #[error("expected NAME:SCOPE:TOKEN")]
+    Shape,
+    #[error("scope {0:?} is not read, operate or admin")]
+    Scope(String),
+    #[error("the name must be letters, digits, - _ . @")]
+    Name,
+    #[error("the token is shorter than {MIN_TOKEN_LEN} characters; generate one with `openssl rand -hex 32`")]
+    Short,
+    #[error("the name is used twice")]
+    Duplicate,
+}
+
+/// Why no key could check a JWT.
+#[derive(Debug, thiserror::Error)]
+pub enum KeyError {
+    #[error("cannot fetch the JWKS from {url}: {source}")]
+    Unreachable { url: String, source: reqwest::Error },
+    #[error("the JWKS at {url} answered HTTP {status}")]
+    Status { url: String, status: reqwest::StatusCode },
+    #[error("the JWKS at {url} is not a key set: {source}")]
+    NotAKeySet { url: String, source: reqwest::Error },
+    #[error("no key with kid {0:?} in the JWKS")]
+    UnknownKid(String),
+    #[error("the token names no key (kid) and the JWKS has several")]
+    NoKid,
+    #[error("unusable JWK: {0}")]
+    Unusable(#[source] jsonwebtoken::errors::Error),
+}
+
 /// Tokens shorter than this are refused at start.
 pub const MIN_TOKEN_LEN: usize = 32;
 
 impl StaticTokens {
     /// `NAME:SCOPE:TOKEN` entries separated by commas or newlines; `#` starts a comment.
     /// SCOPE is `read`, `operate` or `admin` (or `vtoc:read`, ...).
-    pub fn parse(text: &str) -> Result<StaticTokens, String> {
+    pub fn parse(text: &str) -> Result<StaticTokens, TokenEntryError> {
         let mut entries = Vec::new();
         for (i, raw) in text.split(['\n', ',']).enumerate() {
             let line = raw.split('#').next().unwrap_or_default().trim();
             if line.is_empty() {
                 continue;
             }
-            let (name, rest) =
-                line.split_once(':').ok_or_else(|| format!("entry {}: expected NAME:SCOPE:TOKEN", i + 1))?;
-            let (scope, token) =
-                rest.rsplit_once(':').ok_or_else(|| format!("entry {} ({name}): expected NAME:SCOPE:TOKEN", i + 1))?;
-            let scope = Scope::parse(scope)
-                .ok_or_else(|| format!("entry {} ({name}): scope {scope:?} is not read, operate or admin", i + 1))?;
+            let fail = |name: Option<&str>, problem| TokenEntryError {
+                entry: i + 1,
+                name: name.map(|n| format!("{:?}", n.trim())),
+                problem,
+            };
+            let (name, rest) = line.split_once(':').ok_or_else(|| fail(None, TokenProblem::Shape))?;
+            let (scope, token) = rest.rsplit_once(':').ok_or_else(|| fail(Some(name), TokenProblem::Shape))?;
+            let scope = Scope::parse(scope).ok_or_else(|| fail(Some(name), TokenProblem::Scope(scope.into())))?;
             let name = name.trim();
             if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || "-_.@".contains(c)) {
-                return Err(format!("entry {}: the name {name:?} must be letters, digits, - _ . @", i + 1));
+                return Err(fail(Some(name), TokenProblem::Name));
             }
             if token.len() < MIN_TOKEN_LEN {
-                return Err(format!(
-                    "entry {} ({name}): the token is shorter than {MIN_TOKEN_LEN} characters; generate one with `openssl rand -hex 32`",
-                    i + 1
-                ));
+                return Err(fail(Some(name), TokenProblem::Short));
             }
             if entries.iter().any(|(n, _, _): &(String, Scope, [u8; 32])| n == name) {
-                return Err(format!("entry {}: the name {name:?} is used twice", i + 1));
+                return Err(fail(Some(name), TokenProblem::Duplicate));
             }
             entries.push((name.to_string(), scope, Sha256::digest(token.as_bytes()).into()));
         }
@@ -148,24 +188,22 @@ impl JwtVerifier {
         &self.config
     }
 
-    async fn fetch(&self) -> Result<JwkSet, String> {
+    async fn fetch(&self) -> Result<JwkSet, KeyError> {
+        let url = || self.config.jwks_url.clone();
         let response = self
             .http
             .get(&self.config.jwks_url)
             .send()
             .await
-            .map_err(|e| format!("cannot fetch the JWKS from {}: {e}", self.config.jwks_url))?;
+            .map_err(|source| KeyError::Unreachable { url: url(), source })?;
         if !response.status().is_success() {
-            return Err(format!("the JWKS at {} answered HTTP {}", self.config.jwks_url, response.status()));
+            return Err(KeyError::Status { url: url(), status: response.status() });
         }
-        response
-            .json::<JwkSet>()
-            .await
-            .map_err(|e| format!("the JWKS at {} is not a key set: {e}", self.config.jwks_url))
+        response.json::<JwkSet>().await.map_err(|source| KeyError::NotAKeySet { url: url(), source })
     }
 
     /// The key set, fetched when missing, stale, or (rate-limited) when `kid` is unknown.
-    async fn key_for(&self, kid: Option<&str>) -> Result<DecodingKey, String> {
+    async fn key_for(&self, kid: Option<&str>) -> Result<DecodingKey, KeyError> {
         let lookup = |set: &JwkSet| match kid {
             Some(k) => set.find(k).cloned(),
             None if set.keys.len() == 1 => set.keys.first().cloned(),
@@ -177,7 +215,7 @@ impl JwtVerifier {
                 && at.elapsed() < JWKS_TTL
                 && let Some(jwk) = lookup(set)
             {
-                return DecodingKey::from_jwk(&jwk).map_err(|e| format!("unusable JWK: {e}"));
+                return DecodingKey::from_jwk(&jwk).map_err(KeyError::Unusable);
             }
         }
         let _one_at_a_time = self.refresh.lock().await;
@@ -188,10 +226,10 @@ impl JwtVerifier {
         }
         let guard = self.keys.read().await;
         let jwk = guard.as_ref().and_then(|(_, set)| lookup(set)).ok_or_else(|| match kid {
-            Some(k) => format!("no key with kid {k:?} in the JWKS"),
-            None => "the token names no key (kid) and the JWKS has several".to_string(),
+            Some(k) => KeyError::UnknownKid(k.to_string()),
+            None => KeyError::NoKid,
         })?;
-        DecodingKey::from_jwk(&jwk).map_err(|e| format!("unusable JWK: {e}"))
+        DecodingKey::from_jwk(&jwk).map_err(KeyError::Unusable)
     }
 
     pub async fn verify(&self, token: &str) -> Result<(String, Scope), AuthError> {
@@ -200,7 +238,7 @@ impl JwtVerifier {
         if !ASYMMETRIC.contains(&header.alg) {
             return Err(AuthError::Invalid(format!("algorithm {:?} is not accepted", header.alg)));
         }
-        let key = self.key_for(header.kid.as_deref()).await.map_err(AuthError::Invalid)?;
+        let key = self.key_for(header.kid.as_deref()).await.map_err(|e| AuthError::Invalid(e.to_string()))?;
         let mut validation = Validation::new(header.alg);
         validation.set_issuer(&[&self.config.issuer]);
         validation.set_audience(&[&self.config.audience]);
@@ -271,10 +309,12 @@ mod tests {
 
     #[test]
     fn bad_static_tokens_are_refused_with_the_entry_named() {
-        assert!(StaticTokens::parse("ops:operate:short").unwrap_err().contains("shorter than 32"));
-        assert!(StaticTokens::parse(&format!("ops:root:{T1}")).unwrap_err().contains("\"root\""));
-        assert!(StaticTokens::parse("nocolons").unwrap_err().contains("NAME:SCOPE:TOKEN"));
-        assert!(StaticTokens::parse(&format!("a:read:{T1}\na:read:{T2}")).unwrap_err().contains("twice"));
-        assert!(StaticTokens::parse(&format!("bad name:read:{T1}")).unwrap_err().contains("must be letters"));
+        assert!(StaticTokens::parse("ops:operate:short").unwrap_err().to_string().contains("shorter than 32"));
+        assert!(StaticTokens::parse(&format!("ops:root:{T1}")).unwrap_err().to_string().contains("\"root\""));
+        assert!(StaticTokens::parse("nocolons").unwrap_err().to_string().contains("NAME:SCOPE:TOKEN"));
+        assert!(StaticTokens::parse(&format!("a:read:{T1}\na:read:{T2}")).unwrap_err().to_string().contains("twice"));
+        assert!(
+            StaticTokens::parse(&format!("bad name:read:{T1}")).unwrap_err().to_string().contains("must be letters")
+        );
     }
 }

@@ -1,26 +1,7 @@
 //! Who is calling: the caller a request was authenticated as, and how.
 
 use super::policy::Scope;
-use std::fmt;
-
-/// A secret that never prints.
-#[derive(Clone)]
-pub struct Secret(String);
-
-impl Secret {
-    pub fn new(s: String) -> Secret {
-        Secret(s)
-    }
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("<redacted>")
-    }
-}
+use secrecy::SecretString;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -41,7 +22,7 @@ pub struct Caller {
     pub scope: Scope,
     pub method: AuthMethod,
     /// The caller's own bearer token, kept only when `MCP_FORWARD_CALLER_TOKEN` is on.
-    pub token: Option<Secret>,
+    pub token: Option<SecretString>,
 }
 
 impl Caller {

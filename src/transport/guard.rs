@@ -15,7 +15,7 @@ use super::jsonrpc;
 use crate::bridge::support::Location;
 use crate::guard::audit::{self, Audit, Decision};
 use crate::guard::auth::{AuthError, JwtVerifier, StaticTokens};
-use crate::guard::caller::{AuthMethod, Caller, Secret};
+use crate::guard::caller::{AuthMethod, Caller};
 use crate::guard::policy::{Policy, Scope};
 use axum::body::{Body, to_bytes};
 use axum::extract::{Request, State};
@@ -127,7 +127,7 @@ impl HttpGuard {
                 None => Err(self.challenge(StatusCode::UNAUTHORIZED, None, None)),
             };
         };
-        let keep = |t: &str| self.forward_token.then(|| Secret::new(t.to_string()));
+        let keep = |t: &str| self.forward_token.then(|| secrecy::SecretString::from(t));
         if let Some((name, scope)) = self.tokens.check(token) {
             return Ok(Caller { name: name.to_string(), scope, method: AuthMethod::StaticToken, token: keep(token) });
         }

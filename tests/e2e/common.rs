@@ -224,14 +224,28 @@ pub async fn http_client(url: &str) -> Client {
     ClientConfig::default().serve(transport).await.expect("MCP client connects over HTTP")
 }
 
-/// An rmcp client that spawned `vtoc-mcp serve --transport stdio`.
+/// The binary, with none of the developer's `MCP_*` / `VTOC_*` settings: a test sets what
+/// it means to test, and nothing in the shell changes its result.
+pub fn vtoc_command() -> std::process::Command {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_vtoc-mcp"));
+    for (name, _) in std::env::vars_os() {
+        let name = name.to_string_lossy();
+        if name.starts_with("MCP_") || name.starts_with("VTOC_") {
+            cmd.env_remove(name.as_ref());
+        }
+    }
+    cmd
+}
+
+/// An rmcp client that spawned `vtoc-mcp serve --transport stdio`: against
+/// `VTOC_API_BASE_URL` when `env` sets it, else with `--demo`.
 pub async fn stdio_client(env: &[(&str, &str)]) -> Client {
-    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_vtoc-mcp"));
-    cmd.args(["serve", "--transport", "stdio"])
-        .env_remove("VTOC_API_TOKEN")
-        .env("VTOC_MCP_LOG", "error")
-        .env("MCP_AUDIT_LOG", "off")
-        .env("VTOC_CONTRACT_CHECK", "off");
+    let mut cmd = tokio::process::Command::from(vtoc_command());
+    cmd.args(["serve", "--transport", "stdio"]);
+    if !env.iter().any(|(k, _)| *k == "VTOC_API_BASE_URL") {
+        cmd.arg("--demo");
+    }
+    cmd.env("VTOC_MCP_LOG", "error").env("MCP_AUDIT_LOG", "off").env("VTOC_CONTRACT_CHECK", "off");
     for (k, v) in env {
         cmd.env(k, v);
     }

@@ -26,7 +26,7 @@ fn names(list: &Value) -> Vec<String> {
 async fn bridge_with(allow_writes: bool) -> (RecordingBackend, HttpBridge) {
     let backend = RecordingBackend::start().await;
     let guard = GuardArgs {
-        auth_tokens: Some(tokens()),
+        auth_tokens: Some(tokens().into()),
         allow_writes,
         audit_log: "off".into(),
         default_station: Some("ops-center".into()),

@@ -1,6 +1,7 @@
 //! Backend faults, each against a loopback fault-injecting backend written at the TCP level
 //! (so it can reset a connection mid-body or close a keep-alive connection after a 500):
-//! the tool result the model sees, the time it took, and that the next call succeeds.
+//! the tool result the model sees, the order of what happened (retries, hang-ups), and that
+//! the next call succeeds. Timings are `make bench`'s business, never an assertion here.
 
 use crate::common::*;
 use serde_json::{Value, json};
@@ -34,6 +35,8 @@ pub struct Script {
     faults: Arc<Mutex<VecDeque<Fault>>>,
     /// (connection number, method, path) of every request.
     pub seen: Arc<Mutex<Vec<(usize, String, String)>>>,
+    /// For each huge body served: how many of its bytes the client read before hanging up.
+    pub huge_sent: Arc<Mutex<Vec<usize>>>,
 }
 
 impl Script {
@@ -145,6 +148,7 @@ async fn serve_conn(mut stream: TcpStream, conn: usize, script: Script) {
                     format!("HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {bytes}\r\n\r\n")
                 };
                 if stream.write_all(head.as_bytes()).await.is_err() {
+                    script.huge_sent.lock().unwrap().push(0);
                     return;
                 }
                 let block = vec![b' '; 64 * 1024];
@@ -159,9 +163,13 @@ async fn serve_conn(mut stream: TcpStream, conn: usize, script: Script) {
                         stream.write_all(&block[..n]).await.is_ok()
                     };
                     if !ok {
-                        return; // the client stopped reading: fine
+                        break; // the client stopped reading
                     }
                     sent += n;
+                }
+                script.huge_sent.lock().unwrap().push(sent);
+                if sent < bytes {
+                    return;
                 }
                 return;
             }
@@ -202,8 +210,9 @@ async fn slow_backend_past_the_timeout() {
     let (script, _b, client) = setup(0.5, false).await;
     script.push(Fault::Slow(Duration::from_secs(3)));
     let (text, failed, took) = timed(&client, "get_poi", json!({"poi_id": 1})).await;
+    // The backend answers after 3 s; an error naming the 0.5 s timeout is the timeout firing.
     assert!(failed && text.contains("within 0.5 s"), "{text}");
-    assert!(took < Duration::from_millis(1500), "{took:?}");
+    assert!(took >= Duration::from_millis(500), "not before the timeout: {took:?}");
     next_call_succeeds(&client).await;
 }
 
@@ -214,18 +223,18 @@ async fn connection_refused_is_retried_then_reported() {
     let client = http_client(&bridge.url).await;
     let (text, failed, took) = timed(&client, "get_poi", json!({"poi_id": 1})).await;
     assert!(failed && text.contains("connection failed"), "{text}");
-    // Two retries with 100 and 300 ms of backoff.
-    assert!(took >= Duration::from_millis(400) && took < Duration::from_secs(3), "{took:?}");
+    // Two retries with 100 and 300 ms of backoff: at least that long (lower bounds hold on
+    // any machine; how much longer is the bench's business).
+    assert!(took >= Duration::from_millis(400), "{took:?}");
 }
 
 #[tokio::test]
 async fn reset_mid_body_is_retried_for_idempotent_calls() {
     let (script, _b, client) = setup(5.0, false).await;
     script.push(Fault::ResetMidBody);
-    let (text, failed, took) = timed(&client, "get_poi", json!({"poi_id": 1})).await;
+    let (text, failed, _) = timed(&client, "get_poi", json!({"poi_id": 1})).await;
     assert!(!failed, "a GET survives a reset by retrying: {text}");
     assert_eq!(script.requests().len(), 2, "one retry");
-    assert!(took < Duration::from_secs(2));
     // A POST is never retried blindly: the model sees the failure.
     script.push(Fault::ResetMidBody);
     let before = script.requests().len();
@@ -276,11 +285,24 @@ async fn a_50_mb_body_is_refused_without_reading_it() {
     let (script, _b, client) = setup(10.0, false).await;
     for chunked in [false, true] {
         script.push(Fault::Huge { bytes: 50 * 1024 * 1024, chunked });
-        let (text, failed, took) = timed(&client, "list_poi", json!({})).await;
+        let (text, failed, _) = timed(&client, "list_poi", json!({})).await;
         assert!(failed && text.contains("larger than the 16777216 byte limit"), "chunked={chunked}: {text}");
-        assert!(took < Duration::from_secs(5), "{took:?}");
         next_call_succeeds(&client).await;
     }
+    // Not read: the bridge hung up long before the end of either body (the socket buffers
+    // hold a few MB; what got past them is bounded by the 16 MiB limit, never 50 MB).
+    let huge = script.huge_sent.clone();
+    let sent = tokio::time::timeout(Duration::from_secs(60), async move {
+        loop {
+            if huge.lock().unwrap().len() == 2 {
+                break huge.lock().unwrap().clone();
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await
+    .expect("the fault backend finished both bodies");
+    assert!(sent.iter().all(|&n| n < 24 * 1024 * 1024), "bytes the bridge let the backend send: {sent:?}");
 }
 
 #[tokio::test]

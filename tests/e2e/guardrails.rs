@@ -27,7 +27,7 @@ pub fn tokens() -> String {
 /// Guard settings with the three tokens, writes on, and an audit file.
 fn guard(audit: &std::path::Path) -> GuardArgs {
     GuardArgs {
-        auth_tokens: Some(tokens()),
+        auth_tokens: Some(tokens().into()),
         allow_writes: true,
         audit_log: audit.display().to_string(),
         ..GuardArgs::default()
@@ -421,7 +421,7 @@ async fn destructive_calls_are_confirmed_over_the_2026_input_required_round_trip
 async fn replay_protection_is_per_process_as_documented() {
     let backend = RecordingBackend::start().await;
     let (_d, audit) = audit_file();
-    let shared = GuardArgs { request_state_key: Some("k".repeat(40)), ..guard(&audit) };
+    let shared = GuardArgs { request_state_key: Some("k".repeat(40).into()), ..guard(&audit) };
     let a = start_guarded(backend_args(&backend.url), shared.clone()).await;
     let b = start_guarded(backend_args(&backend.url), shared).await;
     let (_, _, ask) = call_2026(&a.url, Some(ADMIN), "delete_poi", json!({"arguments": {"poi_id": 4}})).await;
@@ -663,7 +663,7 @@ fn a_public_bind_without_authentication_is_refused_at_start() {
     assert!(none.http_guard("127.0.0.1:8765".parse().unwrap(), audit()).is_ok(), "loopback is allowed");
     let insecure = GuardArgs { insecure_no_auth: true, ..GuardArgs::default() };
     assert!(insecure.http_guard("0.0.0.0:8765".parse().unwrap(), audit()).is_ok());
-    let with_tokens = GuardArgs { auth_tokens: Some(tokens()), ..GuardArgs::default() };
+    let with_tokens = GuardArgs { auth_tokens: Some(tokens().into()), ..GuardArgs::default() };
     assert!(with_tokens.http_guard("0.0.0.0:8765".parse().unwrap(), audit()).is_ok());
 }
 

@@ -293,7 +293,7 @@ async fn configured_origins_get_cors_and_others_get_403() {
 #[tokio::test]
 async fn stdio_answers_malformed_input() {
     use tokio::io::{AsyncBufReadExt, AsyncWriteExt};
-    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_vtoc-mcp"))
+    let mut child = tokio::process::Command::from(crate::common::vtoc_command())
         .args(["serve", "--transport", "stdio", "--demo"])
         .env("VTOC_MCP_LOG", "error")
         .env("MCP_AUDIT_LOG", "off")

@@ -35,7 +35,7 @@ async fn no_secret_appears_in_any_log_line() {
         format!("http://{addr}/jwks")
     };
 
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_vtoc-mcp"))
+    let mut child = crate::common::vtoc_command()
         .args(["serve", "--transport", "http", "--bind", "127.0.0.1:0"])
         .env("VTOC_API_BASE_URL", &backend.url)
         .env("VTOC_API_TOKEN", BACKEND_TOKEN)

@@ -29,8 +29,23 @@ async fn stdio_serves_the_same_tools_against_the_configured_backend() {
     client.cancel().await.unwrap();
 }
 
+/// Without a backend the binary refuses to start, over either transport, and says how to go
+/// on; an agent never acts on the demo's sample data because a variable was missing.
 #[tokio::test]
-async fn stdio_without_a_backend_uses_the_embedded_demo() {
+async fn serve_without_a_backend_refuses_and_names_the_fix() {
+    for transport in [&["--transport", "stdio"][..], &["--transport", "http", "--bind", "127.0.0.1:0"]] {
+        let mut cmd = vtoc_command();
+        cmd.arg("serve").args(transport).stdin(std::process::Stdio::null());
+        let out = tokio::task::spawn_blocking(move || cmd.output().unwrap()).await.unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{transport:?}: {stderr}");
+        assert!(stderr.contains("VTOC_API_BASE_URL") && stderr.contains("--demo"), "{stderr}");
+        assert!(out.stdout.is_empty(), "nothing on stdout (it is the MCP channel over stdio)");
+    }
+}
+
+#[tokio::test]
+async fn stdio_with_demo_uses_the_embedded_demo() {
     let client = stdio_client(&[]).await;
     let tools = client.list_all_tools().await.unwrap();
     assert_eq!(tools.len(), read_only_tools(), "read-only by default: only the read-only tools");

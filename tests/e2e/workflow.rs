@@ -7,11 +7,8 @@ use std::process::Output;
 use tokio::net::TcpListener;
 
 fn bin() -> std::process::Command {
-    let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_vtoc-mcp"));
+    let mut c = vtoc_command();
     c.env("VTOC_MCP_LOG", "warn").env("MCP_AUDIT_LOG", "off");
-    for var in ["VTOC_API_BASE_URL", "VTOC_API_TOKEN", "MCP_ALLOW_WRITES", "MCP_LOCAL_SCOPE"] {
-        c.env_remove(var);
-    }
     c
 }
 
