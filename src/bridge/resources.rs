@@ -108,37 +108,34 @@ fn visible(bridge: &Bridge, spec: &ResourceSpec, scope: Scope) -> bool {
         .is_some_and(|tool| bridge.guardrails().policy.permits(tool, scope).is_ok())
 }
 
+/// The description, MIME type and title of a resource or template: rmcp's two types share
+/// these builder methods but no trait.
+macro_rules! described {
+    ($new:expr, $spec:expr) => {{
+        let (out, spec) = ($new, $spec);
+        let out = out.with_description(spec.description).with_mime_type("application/json");
+        match spec.title {
+            Some(title) => out.with_title(title),
+            None => out,
+        }
+    }};
+}
+
 impl Bridge {
+    /// The resources (`templates == false`: no variables) or templates a caller with `scope`
+    /// may read.
+    fn readable(&self, scope: Scope, templates: bool) -> impl Iterator<Item = &'static ResourceSpec> + '_ {
+        all().filter(move |r| r.variables.is_empty() != templates && visible(self, r, scope))
+    }
+
     /// `resources/list`: the listed resources (no variables) a caller with `scope` may read.
     pub fn resources_for(&self, scope: Scope) -> Vec<rmcp::model::Resource> {
-        all()
-            .filter(|r| r.variables.is_empty() && visible(self, r, scope))
-            .map(|r| {
-                let mut out = rmcp::model::Resource::new(r.uri, r.name)
-                    .with_description(r.description)
-                    .with_mime_type("application/json");
-                if let Some(t) = r.title {
-                    out = out.with_title(t);
-                }
-                out
-            })
-            .collect()
+        self.readable(scope, false).map(|r| described!(rmcp::model::Resource::new(r.uri, r.name), r)).collect()
     }
 
     /// `resources/templates/list`: the templates a caller with `scope` may read.
     pub fn templates_for(&self, scope: Scope) -> Vec<rmcp::model::ResourceTemplate> {
-        all()
-            .filter(|r| !r.variables.is_empty() && visible(self, r, scope))
-            .map(|r| {
-                let mut out = rmcp::model::ResourceTemplate::new(r.uri, r.name)
-                    .with_description(r.description)
-                    .with_mime_type("application/json");
-                if let Some(t) = r.title {
-                    out = out.with_title(t);
-                }
-                out
-            })
-            .collect()
+        self.readable(scope, true).map(|r| described!(rmcp::model::ResourceTemplate::new(r.uri, r.name), r)).collect()
     }
 
     /// `resources/read`: the tool behind `uri`, through every guardrail. Errors are

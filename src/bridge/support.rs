@@ -113,7 +113,7 @@ impl<'a> Args<'a> {
         match self.map.get(name) {
             Some(Value::String(s)) => Ok(s),
             Some(Value::Null) | None => Err(ArgError::new(name, "is required")),
-            Some(other) => Err(ArgError::new(name, format!("expected a string, got {}", kind(other)))),
+            Some(other) => Err(ArgError::new(name, format!("expected a string, got {}", json_kind(other)))),
         }
     }
 
@@ -129,7 +129,7 @@ impl<'a> Args<'a> {
         match self.map.get(name) {
             Some(Value::String(s)) => Ok(Some(s)),
             Some(Value::Null) | None => Ok(None),
-            Some(other) => Err(ArgError::new(name, format!("expected a string, got {}", kind(other)))),
+            Some(other) => Err(ArgError::new(name, format!("expected a string, got {}", json_kind(other)))),
         }
     }
 
@@ -174,7 +174,8 @@ fn check_segment(name: &str, s: &str) -> Result<(), ArgError> {
     Ok(())
 }
 
-fn kind(v: &Value) -> &'static str {
+/// What a JSON value is, in words for a message ("a string", "an array").
+pub fn json_kind(v: &Value) -> &'static str {
     match v {
         Value::Null => "null",
         Value::Bool(_) => "a boolean",

@@ -311,21 +311,11 @@ impl BackendArgs {
         if self.max_response_bytes < 1024 {
             return Err(err("VTOC_MAX_RESPONSE_BYTES", "must be at least 1024"));
         }
-        let token = match (&self.token, &self.token_file) {
-            (Some(_), Some(_)) => {
-                return Err(err("VTOC_API_TOKEN", "set VTOC_API_TOKEN or VTOC_API_TOKEN_FILE, not both"));
-            }
-            (Some(t), None) => Some(t.expose_secret().trim().to_string()),
-            (None, Some(path)) => Some(
-                std::fs::read_to_string(path)
-                    .map_err(|e| err("VTOC_API_TOKEN_FILE", format!("cannot read {}: {e}", path.display())))?
-                    .trim()
-                    .to_string(),
+        let token = secret_or_file(&self.token, &self.token_file, ("VTOC_API_TOKEN", "VTOC_API_TOKEN_FILE"))?;
+        let auth = match token.filter(|t| !t.expose_secret().is_empty()) {
+            Some(t) => Some(
+                crate::bridge::exchange::bearer(t.expose_secret()).map_err(|e| err("VTOC_API_TOKEN", e.to_string()))?,
             ),
-            (None, None) => None,
-        };
-        let auth = match token.filter(|t| !t.is_empty()) {
-            Some(t) => Some(crate::bridge::exchange::bearer(&t).map_err(|e| err("VTOC_API_TOKEN", e.to_string()))?),
             None => None,
         };
         crate::install_crypto_provider();
@@ -484,6 +474,22 @@ fn defaults<T: Args + clap::FromArgMatches>() -> T {
     T::from_arg_matches(&matches).expect("argument defaults are complete")
 }
 
+/// A secret given inline or in a file (Docker and Kubernetes secrets), never both; trimmed.
+fn secret_or_file(
+    value: &Option<SecretString>,
+    file: &Option<PathBuf>,
+    (setting, file_setting): (&'static str, &'static str),
+) -> Result<Option<SecretString>, ConfigError> {
+    match (value, file) {
+        (Some(_), Some(_)) => Err(err(setting, format!("set {setting} or {file_setting}, not both"))),
+        (Some(v), None) => Ok(Some(v.expose_secret().trim().into())),
+        (None, Some(path)) => std::fs::read_to_string(path)
+            .map(|text| Some(text.trim().into()))
+            .map_err(|e| err(file_setting, format!("cannot read {}: {e}", path.display()))),
+        (None, None) => Ok(None),
+    }
+}
+
 /// A secret argument: held in a `SecretString`, which never prints.
 fn secret(value: &str) -> Result<SecretString, std::convert::Infallible> {
     Ok(SecretString::from(value))
@@ -517,25 +523,13 @@ impl GuardArgs {
                 return Err(err(setting, "must be greater than 0"));
             }
         }
-        let key = match (&self.request_state_key, &self.request_state_key_file) {
-            (Some(_), Some(_)) => {
-                return Err(err(
-                    "MCP_REQUEST_STATE_KEY",
-                    "set MCP_REQUEST_STATE_KEY or MCP_REQUEST_STATE_KEY_FILE, not both",
-                ));
-            }
-            (Some(k), None) => Some(k.expose_secret().trim().as_bytes().to_vec()),
-            (None, Some(path)) => Some(
-                std::fs::read_to_string(path)
-                    .map_err(|e| err("MCP_REQUEST_STATE_KEY_FILE", format!("cannot read {}: {e}", path.display())))?
-                    .trim()
-                    .as_bytes()
-                    .to_vec(),
-            ),
-            (None, None) => None,
-        };
+        let key = secret_or_file(
+            &self.request_state_key,
+            &self.request_state_key_file,
+            ("MCP_REQUEST_STATE_KEY", "MCP_REQUEST_STATE_KEY_FILE"),
+        )?;
         let state_codec = match key {
-            Some(k) => RequestStateCodec::try_new(k).map_err(|e| {
+            Some(k) => RequestStateCodec::try_new(k.expose_secret().as_bytes().to_vec()).map_err(|e| {
                 err("MCP_REQUEST_STATE_KEY", format!("{e}; use at least 32 random bytes, e.g. `openssl rand -hex 32`"))
             })?,
             None => RequestStateCodec::try_new(crate::guard::random_key()).expect("32 random bytes are a valid key"),

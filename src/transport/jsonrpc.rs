@@ -240,9 +240,10 @@ fn classify(bytes: &[u8]) -> Result<Checked, Rejection> {
         "tools/call" => match (field("name"), field("arguments")) {
             (None, _) => Some("`params.name` (the tool to call) is missing".to_string()),
             (Some(n), _) if !n.is_string() => Some("`params.name` must be a string".to_string()),
-            (_, Some(a)) if !a.is_object() && !a.is_null() => {
-                Some(format!("`params.arguments` must be an object of the tool's arguments, not {}", kind(a)))
-            }
+            (_, Some(a)) if !a.is_object() && !a.is_null() => Some(format!(
+                "`params.arguments` must be an object of the tool's arguments, not {}",
+                crate::bridge::support::json_kind(a)
+            )),
             _ => None,
         },
         "resources/read" => {
@@ -262,17 +263,6 @@ fn classify(bytes: &[u8]) -> Result<Checked, Rejection> {
             kind: Kind::Request(method.to_string()),
             tool: (method == "tools/call").then(|| field("name").and_then(Value::as_str).map(str::to_owned)).flatten(),
         }),
-    }
-}
-
-fn kind(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
     }
 }
 
