@@ -111,7 +111,7 @@ fn failing_components(view: &Value) -> Vec<(String, String)> {
         if let Some(s) = doc.pointer_mut("/components/schemas").and_then(Value::as_object_mut) {
             s.retain(|k, _| names.contains(k));
         }
-        run(&doc).err()
+        run(&doc).err().map(|e| e.to_string())
     };
     let failing: BTreeMap<String, String> =
         schemas.keys().filter_map(|name| fails(&closure(name)).map(|m| (name.clone(), m))).collect();
@@ -174,12 +174,22 @@ fn only(view: &Value, path: &str, method: Method) -> Value {
     single
 }
 
+/// Why progenitor gave no client for a document.
+#[derive(Debug, thiserror::Error)]
+enum ProgenitorError {
+    #[error("the normalized document does not parse as OpenAPI 3.0: {0}")]
+    View(#[source] serde_json::Error),
+    #[error("{0}")]
+    Refused(String),
+    #[error("progenitor panicked: {0}")]
+    Panicked(String),
+}
+
 /// Serializes progenitor runs: the panic hook is process-wide.
 static HOOK_LOCK: Mutex<()> = Mutex::new(());
 
-fn run(view: &Value) -> Result<TokenStream, String> {
-    let spec: openapiv3::OpenAPI = serde_json::from_value(view.clone())
-        .map_err(|e| format!("the normalized document does not parse as OpenAPI 3.0: {e}"))?;
+fn run(view: &Value) -> Result<TokenStream, ProgenitorError> {
+    let spec: openapiv3::OpenAPI = serde_json::from_value(view.clone()).map_err(ProgenitorError::View)?;
     let _guard = HOOK_LOCK.lock().unwrap_or_else(|p| p.into_inner());
     let previous = std::panic::take_hook();
     let message = std::sync::Arc::new(Mutex::new(None::<String>));
@@ -198,10 +208,10 @@ fn run(view: &Value) -> Result<TokenStream, String> {
     std::panic::set_hook(previous);
     match result {
         Ok(Ok(tokens)) => Ok(tokens),
-        Ok(Err(e)) => Err(e.to_string()),
+        Ok(Err(e)) => Err(ProgenitorError::Refused(e.to_string())),
         Err(_) => {
             let text = message.lock().unwrap_or_else(|p| p.into_inner()).take();
-            Err(format!("progenitor panicked: {}", text.unwrap_or_else(|| "no message".into())))
+            Err(ProgenitorError::Panicked(text.unwrap_or_else(|| "no message".into())))
         }
     }
 }

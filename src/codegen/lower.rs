@@ -58,7 +58,7 @@ pub fn lower(doc: &Value, overrides: &Overrides) -> Result<Ir, Vec<Problem>> {
             let spec_override = match overrides::from_extensions(op) {
                 Ok(o) => o,
                 Err(e) => {
-                    problems.push(Problem::operation(&label, e));
+                    problems.push(Problem::operation(&label, e.to_string()));
                     continue;
                 }
             };
@@ -204,7 +204,7 @@ impl OpCtx<'_> {
         Self: 'v,
     {
         match v.get("$ref").and_then(Value::as_str) {
-            Some(r) => self.refs.resolve(r).map(|(t, _)| t).map_err(|e| self.problem(e)),
+            Some(r) => self.refs.resolve(r).map(|(t, _)| t).map_err(|e| self.problem(e.to_string())),
             None => Ok(v),
         }
     }

@@ -120,7 +120,7 @@ pub fn parse(input: Input<'_>) -> Result<(Value, overrides::Overrides), Error> {
         ))
     })?;
     let overrides = match input.overrides {
-        Some(text) => overrides::Overrides::parse(text).map_err(Problem::global)?,
+        Some(text) => overrides::Overrides::parse(text).map_err(|e| Problem::global(e.to_string()))?,
         None => overrides::Overrides::default(),
     };
     Ok((doc, overrides))

@@ -8,6 +8,19 @@ use serde::Deserialize;
 use serde_json::Value;
 use std::collections::BTreeMap;
 
+/// An override (file entry or `x-mcp-*` extension) that cannot be read.
+#[derive(Debug, thiserror::Error)]
+pub enum OverrideError {
+    #[error("openapi/mcp-overrides.json: {0}")]
+    File(#[source] serde_json::Error),
+    #[error("`{0}` must be a string")]
+    NotAString(&'static str),
+    #[error("`x-mcp-exclude` must be a boolean or a reason string")]
+    Exclude,
+    #[error("`x-mcp-annotations`: {0}")]
+    Annotations(#[source] serde_json::Error),
+}
+
 /// The overrides file.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -106,28 +119,28 @@ impl AnnotationOverride {
 }
 
 impl Overrides {
-    pub fn parse(text: &str) -> Result<Overrides, String> {
-        serde_json::from_str(text).map_err(|e| format!("openapi/mcp-overrides.json: {e}"))
+    pub fn parse(text: &str) -> Result<Overrides, OverrideError> {
+        serde_json::from_str(text).map_err(OverrideError::File)
     }
 }
 
 /// The `x-mcp-*` extensions of one operation, read as an override.
-pub fn from_extensions(op: &Value) -> Result<OperationOverride, String> {
+pub fn from_extensions(op: &Value) -> Result<OperationOverride, OverrideError> {
     let mut out = OperationOverride::default();
     if let Some(v) = op.get("x-mcp-name") {
-        out.name = Some(v.as_str().ok_or("`x-mcp-name` must be a string")?.to_string());
+        out.name = Some(v.as_str().ok_or(OverrideError::NotAString("x-mcp-name"))?.to_string());
     }
     match op.get("x-mcp-exclude") {
         None | Some(Value::Bool(false)) => {}
         Some(Value::Bool(true)) => out.exclude = Some("excluded by `x-mcp-exclude` in the spec".into()),
         Some(Value::String(reason)) => out.exclude = Some(reason.clone()),
-        Some(_) => return Err("`x-mcp-exclude` must be a boolean or a reason string".into()),
+        Some(_) => return Err(OverrideError::Exclude),
     }
     if let Some(v) = op.get("x-mcp-annotations") {
-        out.annotations = Some(serde_json::from_value(v.clone()).map_err(|e| format!("`x-mcp-annotations`: {e}"))?);
+        out.annotations = Some(serde_json::from_value(v.clone()).map_err(OverrideError::Annotations)?);
     }
     if let Some(v) = op.get("x-mcp-description") {
-        out.description = Some(v.as_str().ok_or("`x-mcp-description` must be a string")?.to_string());
+        out.description = Some(v.as_str().ok_or(OverrideError::NotAString("x-mcp-description"))?.to_string());
     }
     Ok(out)
 }
@@ -158,7 +171,7 @@ mod tests {
 
     #[test]
     fn unknown_keys_are_refused() {
-        let err = Overrides::parse(r#"{"operations": {"x": {"nmae": "y"}}}"#).unwrap_err();
+        let err = Overrides::parse(r#"{"operations": {"x": {"nmae": "y"}}}"#).unwrap_err().to_string();
         assert!(err.contains("unknown field `nmae`"), "{err}");
     }
 

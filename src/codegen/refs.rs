@@ -7,6 +7,15 @@
 use serde_json::Value;
 use std::collections::BTreeMap;
 
+/// A `$ref` the generator cannot follow.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RefError {
+    #[error("`$ref: {0}` is not a local reference; bundle remote schemas into components first")]
+    NotLocal(String),
+    #[error("`$ref: {0}` points to nothing in this document")]
+    Dangling(String),
+}
+
 /// Resolves `$ref` strings against one document.
 pub struct Refs<'a> {
     doc: &'a Value,
@@ -22,11 +31,9 @@ impl<'a> Refs<'a> {
     }
 
     /// Resolve `reference` to the schema it names and its canonical JSON pointer.
-    pub fn resolve(&self, reference: &str) -> Result<(&'a Value, String), String> {
+    pub fn resolve(&self, reference: &str) -> Result<(&'a Value, String), RefError> {
         let Some(fragment) = reference.strip_prefix('#') else {
-            return Err(format!(
-                "`$ref: {reference}` is not a local reference; bundle remote schemas into components first"
-            ));
+            return Err(RefError::NotLocal(reference.to_string()));
         };
         let pointer = percent_decode(fragment);
         if let Some(target) = self.doc.pointer(&pointer) {
@@ -41,7 +48,7 @@ impl<'a> Refs<'a> {
         {
             return Ok((target, only.clone()));
         }
-        Err(format!("`$ref: {reference}` points to nothing in this document"))
+        Err(RefError::Dangling(reference.to_string()))
     }
 
     /// Every `$defs` entry: (pointer, name).
@@ -132,7 +139,7 @@ mod tests {
         let (inner, ptr) = refs.resolve("#/$defs/Inner").unwrap();
         assert_eq!(inner, &json!({"type": "string"}));
         assert_eq!(ptr, "/components/schemas/A/$defs/Inner");
-        assert!(refs.resolve("#/components/schemas/Missing").unwrap_err().contains("points to nothing"));
-        assert!(refs.resolve("https://example.com/x.json").unwrap_err().contains("not a local"));
+        assert!(refs.resolve("#/components/schemas/Missing").unwrap_err().to_string().contains("points to nothing"));
+        assert!(refs.resolve("https://example.com/x.json").unwrap_err().to_string().contains("not a local"));
     }
 }

@@ -10,9 +10,20 @@
 //! - output schemas do not forbid unknown properties (backends add fields; a client that
 //!   validates `structuredContent` must not reject them).
 
-use super::refs::{Refs, last_segment};
+use super::refs::{RefError, Refs, last_segment};
 use serde_json::{Map, Value, json};
 use std::collections::BTreeMap;
+
+/// A schema the generator cannot compile into a tool's JSON Schema.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SchemaError {
+    #[error(transparent)]
+    Ref(#[from] RefError),
+    #[error("a schema must be an object or a boolean, found `{0}`")]
+    NotASchema(String),
+    #[error("`$ref: {0}` nests more than 64 levels deep")]
+    TooDeep(String),
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
@@ -82,12 +93,12 @@ impl<'r, 'd> Compiler<'r, 'd> {
         self.defs
     }
 
-    pub fn compile(&mut self, schema: &Value) -> Result<Value, String> {
+    pub fn compile(&mut self, schema: &Value) -> Result<Value, SchemaError> {
         let s = match schema {
             Value::Bool(true) => return Ok(json!({})),
             Value::Bool(false) => return Ok(json!({"not": {}})),
             Value::Object(s) => s,
-            other => return Err(format!("a schema must be an object or a boolean, found `{other}`")),
+            other => return Err(SchemaError::NotASchema(other.to_string())),
         };
         if let Some(reference) = s.get("$ref").and_then(Value::as_str) {
             let mut out = self.compile_ref(reference)?;
@@ -199,7 +210,7 @@ impl<'r, 'd> Compiler<'r, 'd> {
         }
     }
 
-    fn compile_ref(&mut self, reference: &str) -> Result<Value, String> {
+    fn compile_ref(&mut self, reference: &str) -> Result<Value, SchemaError> {
         let (target, pointer) = self.refs.resolve(reference)?;
         if let Some(name) = self.recursive.get(&pointer) {
             return Ok(json!({"$ref": format!("#/$defs/{name}")}));
@@ -209,7 +220,7 @@ impl<'r, 'd> Compiler<'r, 'd> {
             return Ok(json!({"$ref": format!("#/$defs/{name}")}));
         }
         if self.stack.len() > 64 {
-            return Err(format!("`$ref: {reference}` nests more than 64 levels deep"));
+            return Err(SchemaError::TooDeep(reference.to_string()));
         }
         self.stack.push(pointer.clone());
         let compiled = self.compile(target);
@@ -407,7 +418,7 @@ fn merge_all_of(out: &mut Map<String, Value>, branches: Vec<Value>) {
 }
 
 /// Compile `schema` into a standalone schema: its recursion `$defs` attached at its root.
-pub fn standalone(refs: &Refs<'_>, schema: &Value, mode: Mode) -> Result<Value, String> {
+pub fn standalone(refs: &Refs<'_>, schema: &Value, mode: Mode) -> Result<Value, SchemaError> {
     let mut compiler = Compiler::new(refs, mode);
     let mut out = compiler.compile(schema)?;
     attach_defs(&mut out, compiler.into_defs());
