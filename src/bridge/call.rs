@@ -17,7 +17,7 @@ use super::confirm::{CONFIRM_AAD, ConfirmState, Spend, seal_options};
 use super::log::LogSink;
 use super::server::{Bridge, Inner};
 use crate::bridge::client::Client;
-use crate::bridge::exchange::CallCtx;
+use crate::bridge::exchange::{CallCtx, Level, Note};
 use crate::bridge::support::{Args, Location, ToolSpec};
 use crate::guard::Guardrails;
 use crate::guard::audit::{self, Audit, Decision};
@@ -323,10 +323,18 @@ impl Bridge {
                 match peer.create_elicitation_with_timeout(params, Some(guard.confirm_timeout)).await {
                     Ok(r) if accepted(&r) => Confirmation::Confirmed,
                     Ok(_) => declined(),
-                    Err(e) => Confirmation::Refused(
-                        Decision::ConfirmationDeclined,
-                        format!("could not get the user's confirmation for `{}`: {e}; nothing was changed", spec.name),
-                    ),
+                    Err(e) => {
+                        // Timed out or failed: the user may never have seen the question, so
+                        // the client's log hears it (a decline is the user's own answer).
+                        let message = format!(
+                            "could not get the user's confirmation for `{}`: {e}; nothing was changed",
+                            spec.name
+                        );
+                        if let Some(log) = &req.log {
+                            log.send(vec![Note { level: Level::Warning, message: message.clone() }]).await;
+                        }
+                        Confirmation::Refused(Decision::ConfirmationDeclined, message)
+                    }
                 }
             }
             Confirmer::Mrtr { responses: None, .. } | Confirmer::Mrtr { state: None, .. } => {

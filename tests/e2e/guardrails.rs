@@ -299,6 +299,72 @@ async fn destructive_calls_are_confirmed_over_a_2025_session() {
     assert_eq!(decisions, ["confirmation_declined", "allowed"]);
 }
 
+/// A client that declares elicitation but never answers, and keeps its log messages.
+#[derive(Clone, Default)]
+struct Stalling {
+    heard: std::sync::Arc<std::sync::Mutex<Vec<(String, String)>>>,
+}
+
+impl ClientHandler for Stalling {
+    fn get_info(&self) -> ClientConfig {
+        ClientConfig::new(
+            ClientCapabilities::builder().enable_elicitation().build(),
+            Implementation::new("guardrail-tests", "1"),
+        )
+    }
+
+    async fn create_elicitation(
+        &self,
+        _request: ElicitRequestParams,
+        _context: RequestContext<RoleClient>,
+    ) -> Result<ElicitResult, ErrorData> {
+        std::future::pending().await
+    }
+
+    #[allow(deprecated)]
+    async fn on_logging_message(
+        &self,
+        params: rmcp::model::LoggingMessageNotificationParam,
+        _context: rmcp::service::NotificationContext<RoleClient>,
+    ) {
+        let level = serde_json::to_value(params.level).unwrap().as_str().unwrap().to_string();
+        self.heard.lock().unwrap().push((level, params.data["message"].as_str().unwrap_or_default().to_string()));
+    }
+}
+
+/// A confirmation nobody answers ends at MCP_CONFIRM_TIMEOUT_SECS: nothing is changed, the
+/// model reads why, and the client's log hears it (the user may never have seen it).
+#[tokio::test]
+async fn an_unanswered_confirmation_times_out_and_the_log_hears_it() {
+    let backend = RecordingBackend::start().await;
+    let (_d, audit) = audit_file();
+    let bridge =
+        start_guarded(backend_args(&backend.url), GuardArgs { confirm_timeout_secs: 0.5, ..guard(&audit) }).await;
+    vtoc_mcp::install_crypto_provider();
+    let config = StreamableHttpClientTransportConfig::with_uri(bridge.url.clone()).auth_header(ADMIN.to_string());
+    let stalling = Stalling::default();
+    let client = stalling.clone().serve(StreamableHttpClientTransport::from_config(config)).await.unwrap();
+    let result = client
+        .call_tool(CallToolRequestParams::new("delete_poi").with_arguments(args(json!({"poi_id": 4}))))
+        .await
+        .unwrap();
+    assert_eq!(result.is_error, Some(true));
+    assert!(text(&result).contains("could not get the user's confirmation for `delete_poi`"), "{}", text(&result));
+    assert!(text(&result).contains("nothing was changed"), "{}", text(&result));
+    assert!(backend.requests().is_empty(), "unconfirmed: the backend got nothing");
+    let mut heard = Vec::new();
+    for _ in 0..200 {
+        heard = stalling.heard.lock().unwrap().clone();
+        if !heard.is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert_eq!(heard.len(), 1, "{heard:?}");
+    assert_eq!(heard[0].0, "warning");
+    assert!(heard[0].1.contains("delete_poi") && heard[0].1.contains("confirmation"), "{heard:?}");
+}
+
 #[tokio::test]
 async fn a_client_that_cannot_confirm_is_refused_unless_the_fallback_allows() {
     let backend = RecordingBackend::start().await;
