@@ -209,7 +209,9 @@ pub fn generate(input: Input<'_>) -> Result<Artifacts, Error> {
     for (verdict, kind) in parts.iter().map(|v| (v, "part")).chain(prompts.iter().map(|v| (v, "prompt"))) {
         if !verdict.missing.is_empty() && !all_out {
             let what = match kind {
-                "part" => profile::PARTS.iter().find(|p| p.name == verdict.name).map_or(verdict.name, |p| p.what).to_string(),
+                "part" => {
+                    profile::PARTS.iter().find(|p| p.name == verdict.name).map_or(verdict.name, |p| p.what).to_string()
+                }
                 _ => format!("the prompt `{}` (src/codegen/profile.rs)", verdict.name),
             };
             warnings.push(format!("{what} is left out of this build: {}", verdict.missing.join("; ")));

@@ -180,7 +180,10 @@ pub fn normalize_schema(schema: &mut Value, component_root: bool) {
     for key in ["anyOf", "oneOf"] {
         let Some(Value::Array(branches)) = s.get(key) else { continue };
         let plain = |b: &Value| {
-            b.as_object().is_some_and(|m| m.get("type").is_some_and(Value::is_string) && m.keys().all(|k| k == "type" || ANNOTATIONS.contains(&k.as_str())))
+            b.as_object().is_some_and(|m| {
+                m.get("type").is_some_and(Value::is_string)
+                    && m.keys().all(|k| k == "type" || ANNOTATIONS.contains(&k.as_str()))
+            })
         };
         let subsumed = |b: &Value| {
             let Some(m) = b.as_object() else { return false };

@@ -144,7 +144,6 @@ go-ahead.",
     },
 ];
 
-
 /// What the check decided for one part or prompt.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Verdict {

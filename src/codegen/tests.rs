@@ -265,7 +265,11 @@ fn hostile_31_shapes() {
     );
     assert_eq!(artifacts.warnings.len(), 3, "{:?}", artifacts.warnings);
     assert!(artifacts.warnings[1].contains("cookie parameter `sid`"), "{:?}", artifacts.warnings);
-    assert!(artifacts.warnings[2].starts_with("vTOC's hand-written parts (station_brief, "), "{:?}", artifacts.warnings);
+    assert!(
+        artifacts.warnings[2].starts_with("vTOC's hand-written parts (station_brief, "),
+        "{:?}",
+        artifacts.warnings
+    );
     // The typed client took the hyphenated and reserved names.
     assert!(artifacts.tools_rs.contains("a.opt::<i64>(\"page-size\")?"), "{}", artifacts.tools_rs);
     assert!(artifacts.tools_rs.contains("a.path_str(\"type\")?"));
@@ -488,7 +492,11 @@ fn scratch_generate_exports() {
                 a.client_rs.len(),
                 a.tools_rs.len(),
                 a.warnings.len(),
-                a.warnings.iter().filter(|w| !w.contains("collision rule")).map(|w| w.chars().take(160).collect::<String>()).collect::<Vec<_>>()
+                a.warnings
+                    .iter()
+                    .filter(|w| !w.contains("collision rule"))
+                    .map(|w| w.chars().take(160).collect::<String>())
+                    .collect::<Vec<_>>()
             ),
             Err(e) => println!(
                 "{file}: FAILED in {:?}:\n{}",
