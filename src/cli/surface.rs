@@ -20,6 +20,8 @@ pub struct ToolSurface {
     pub description: String,
     /// The description says no more than the summary or endpoint (the curated text is gone).
     pub description_fallback: bool,
+    /// The collision rule named it (another operation derives the same name).
+    pub named_by_collision: bool,
     pub read_only: bool,
     pub destructive: bool,
     pub idempotent: bool,
@@ -59,6 +61,7 @@ impl Surface {
                     endpoint: format!("{} {}", s("method"), s("path")),
                     description: s("description"),
                     description_fallback: matches!(s("descriptionSource").as_str(), "summary" | "endpoint"),
+                    named_by_collision: s("nameOrigin") == "collision",
                     read_only: a("readOnlyHint"),
                     destructive: a("destructiveHint"),
                     idempotent: a("idempotentHint"),
@@ -202,10 +205,17 @@ fn compare_tool(o: &ToolSurface, n: &ToolSurface, out: &mut Vec<Change>) {
             Kind::ToolRenamed,
             true,
             None,
-            format!(
-                "`{}` is now `{}` (operationId `{}` → `{}`); agents and allow lists using the old name break",
-                o.name, n.name, o.operation_id, n.operation_id
-            ),
+            if n.named_by_collision && o.operation_id == n.operation_id {
+                format!(
+                    "`{}` is now `{}`: another operation now derives the name `{}`, so the collision rule renamed both; agents and allow lists using the old name break. To keep it, set `\"name\": \"{}\"` for `{}` in openapi/mcp-overrides.json",
+                    o.name, n.name, o.name, o.name, n.operation_id
+                )
+            } else {
+                format!(
+                    "`{}` is now `{}` (operationId `{}` → `{}`); agents and allow lists using the old name break",
+                    o.name, n.name, o.operation_id, n.operation_id
+                )
+            },
         );
     }
     if o.endpoint != n.endpoint {
@@ -486,6 +496,7 @@ mod tests {
             endpoint: format!("GET /{name}"),
             description: "d".into(),
             description_fallback: false,
+            named_by_collision: false,
             read_only: true,
             destructive: false,
             idempotent: true,
@@ -518,6 +529,25 @@ mod tests {
         );
         assert_eq!(r.breaking, 2);
         assert!(r.markdown().contains("| **BREAKING** | `b2` | tool renamed |"));
+    }
+
+    /// A new operation that collides with an existing tool's name renames it: breaking, and
+    /// the report says how to keep the old name.
+    #[test]
+    fn a_new_colliding_operation_is_a_breaking_rename() {
+        let op = |id: &str| json!({"operationId": id, "responses": {"200": {"description": "ok"}}});
+        let spec = |paths: Value| json!({"openapi": "3.1.0", "info": {"title": "t", "version": "1"}, "paths": paths}).to_string();
+        let before = Surface::from_spec(&spec(json!({"/api/v1/stations/": {"get": op("list_stations_api_v1_stations__get")}})), None).unwrap();
+        let after = Surface::from_spec(
+            &spec(json!({"/api/v1/stations/": {"get": op("list_stations_api_v1_stations__get")},
+                         "/api/v2/stations/": {"get": op("list_stations_api_v2_stations__get")}})),
+            None,
+        )
+        .unwrap();
+        let r = diff(&before, &after);
+        assert_eq!(kinds(&r), [(Kind::ToolRenamed, true, None), (Kind::ToolAdded, false, None)]);
+        let detail = &r.changes[0].detail;
+        assert!(detail.contains("`list_stations` is now `list_stations_v1`") && detail.contains("\"name\": \"list_stations\""), "{detail}");
     }
 
     #[test]

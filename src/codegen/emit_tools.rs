@@ -75,8 +75,29 @@ fn endpoint_of(doc: &str) -> Option<(String, String)> {
     Some((method.to_string(), path.to_string()))
 }
 
-/// The order progenitor gives positional arguments: path (template order), query
-/// (sorted), body, headers (sorted).
+/// Each argument of the client method, matched to its parameter by name (progenitor names
+/// them after the parameter, snake_case, and the body `body`): its sort of path, query,
+/// body and headers is not a total order, so positions cannot be predicted when an
+/// operation has both headers and a body. `None` when a name matches nothing.
+fn call_order<'t>(tool: &'t Tool, method: &ClientMethod) -> Option<Vec<(Option<Location>, &'t str)>> {
+    let bare = |ident: &str| ident.trim_start_matches("r#").trim_end_matches('_').to_string();
+    method
+        .args
+        .iter()
+        .map(|(arg, _)| {
+            if arg == BODY_ARG && tool.body.is_some() {
+                return Some((None, BODY_ARG));
+            }
+            tool.params
+                .iter()
+                .find(|p| naming::snake_case(&p.wire_name) == bare(arg))
+                .map(|p| (Some(p.location), p.wire_name.as_str()))
+        })
+        .collect()
+}
+
+/// The order progenitor gives positional arguments when nothing is ambiguous: path
+/// (template order), query (sorted), body, headers (sorted). Used to explain a mismatch.
 fn expected_order(tool: &Tool) -> Vec<(Option<Location>, &str)> {
     let template: Vec<&str> = tool.path.split('{').skip(1).filter_map(|s| s.split_once('}').map(|(n, _)| n)).collect();
     let mut out: Vec<(Option<Location>, &str)> = template.iter().map(|n| (Some(Location::Path), *n)).collect();
@@ -208,7 +229,7 @@ pub fn emit(ir: &Ir, client: &TokenStream) -> Result<TokenStream, Vec<Problem>> 
             problems.push(Problem::operation(&label, "progenitor generated no client method for it"));
             continue;
         };
-        let order = expected_order(tool);
+        let order = call_order(tool, method).unwrap_or_else(|| expected_order(tool));
         if order.len() != method.args.len() || (tool.body.is_some() && !method.args.iter().any(|(n, _)| n == BODY_ARG))
         {
             problems.push(Problem::operation(

@@ -19,7 +19,8 @@
 //! | one media type per body/response, JSON preferred | panic "more media types than expected" |
 //! | `nullable` dropped on parameters | nullable optional header does not compile |
 //! | `additionalProperties: false` dropped on response schemas | a backend adding a field breaks every read |
-//! | `anyOf [{type: T}, {type: T, enum}]` → `type: T` | typify: "value does not conform to the given schema" on a default |
+//! | `format: uuid` dropped | the client needs the `uuid` crate and typed path parameters |
+//! | `anyOf [{type: T}, {type: T, enum or format}]` → `type: T` | typify: "value does not conform to the given schema" on a default; a path parameter that does not print |
 //!
 //! Responses pruned from the view still reach the model: the runtime reads every
 //! status from the raw response (see `support.rs`).
@@ -174,24 +175,28 @@ pub fn normalize_schema(schema: &mut Value, component_root: bool) {
         }
     }
 
-    // `anyOf/oneOf [{type: T}, {type: T, enum: [..]}]` → `type: T`: the enum branch says
-    // nothing the plain one does not accept, and typify cannot place a default in a union
-    // whose branches overlap.
+    // `anyOf/oneOf [{type: T}, {type: T, enum/format: ..}]` → `type: T`: a branch that only
+    // narrows a plain branch of its type says nothing that one does not accept, and typify
+    // can neither place a default in a union whose branches overlap nor print one as a
+    // path segment.
     for key in ["anyOf", "oneOf"] {
         let Some(Value::Array(branches)) = s.get(key) else { continue };
-        let plain = |b: &Value| {
+        let only_keys = |b: &Value, allowed: &[&str]| {
             b.as_object().is_some_and(|m| {
                 m.get("type").is_some_and(Value::is_string)
-                    && m.keys().all(|k| k == "type" || ANNOTATIONS.contains(&k.as_str()))
+                    && m.keys().all(|k| k == "type" || allowed.contains(&k.as_str()) || ANNOTATIONS.contains(&k.as_str()))
             })
         };
-        let subsumed = |b: &Value| {
-            let Some(m) = b.as_object() else { return false };
-            m.contains_key("enum")
-                && m.keys().all(|k| k == "type" || k == "enum" || ANNOTATIONS.contains(&k.as_str()))
-                && branches.iter().any(|other| plain(other) && other.get("type") == m.get("type"))
-        };
-        let rest: Vec<Value> = branches.iter().filter(|b| !subsumed(b)).cloned().collect();
+        let plain_of = |t: &Value| branches.iter().position(|b| only_keys(b, &[]) && b.get("type") == Some(t));
+        let rest: Vec<Value> = branches
+            .iter()
+            .enumerate()
+            .filter(|(i, b)| {
+                let narrows = only_keys(b, &["enum", "format"]);
+                !(narrows && b.get("type").and_then(plain_of).is_some_and(|p| p != *i))
+            })
+            .map(|(_, b)| b.clone())
+            .collect();
         if rest.len() == branches.len() {
             continue;
         }
@@ -268,6 +273,11 @@ pub fn normalize_schema(schema: &mut Value, component_root: bool) {
     s.remove("contentMediaType");
     if binary && s.get("type").and_then(Value::as_str) == Some("string") {
         s.entry("format").or_insert_with(|| json!("binary"));
+    }
+    // typify types `format: uuid` as `uuid::Uuid`, a crate the bridge does not need: tools
+    // take the string (the input schema keeps the format for the model), the backend checks it.
+    if s.get("format").and_then(Value::as_str) == Some("uuid") {
+        s.remove("format");
     }
     for key in DROPPED_KEYWORDS {
         s.remove(*key);
@@ -617,6 +627,9 @@ mod tests {
         let mode = json!({"anyOf": [{"type": "string"}, {"type": "string", "enum": ["chat", "embedding"]}, {"type": "null"}],
             "title": "Mode", "default": "chat"});
         assert_eq!(norm(mode), json!({"type": "string", "nullable": true, "default": "chat"}));
+        // A uuid or a name (Prefect's `id_or_name`): a string.
+        let id_or_name = json!({"anyOf": [{"type": "string", "format": "uuid"}, {"type": "string"}], "title": "Id Or Name"});
+        assert_eq!(norm(id_or_name), json!({"type": "string"}));
         // Different types, or an enum with other constraints, stay a union.
         let mixed = json!({"anyOf": [{"type": "integer"}, {"type": "string", "enum": ["a"]}]});
         assert_eq!(norm(mixed.clone()), mixed);

@@ -1,0 +1,254 @@
+//! The bridge built for whatever API the build was given (vTOC's by default;
+//! `VTOC_MCP_SPEC` names another). `make check-apis` builds it for a real export of another
+//! FastAPI app (tests/fixtures/specs/) and runs these tests there, so they name no
+//! operation: they pick tools by role from the compiled table and make up arguments from
+//! each tool's inputSchema.
+//!
+//! The binary runs over stdio against a recording backend mounted under a path prefix
+//! (`VTOC_API_BASE_URL=http://127.0.0.1:PORT/prefix`), as an API served under `/api` is.
+
+use axum::body::{Body, to_bytes};
+use axum::extract::{Request, State};
+use rmcp::ServiceExt;
+use rmcp::model::{CallToolRequestParams, CallToolResult, JsonObject};
+use serde_json::{Value, json};
+use std::sync::{Arc, Mutex};
+use vtoc_mcp::bridge::support::{Location, ToolSpec};
+
+const PREFIX: &str = "/mounted/api";
+
+#[derive(Debug, Clone)]
+struct Seen {
+    method: String,
+    target: String,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+}
+
+/// Answers every request `200 {}` and remembers it.
+async fn recording_backend() -> (String, Arc<Mutex<Vec<Seen>>>) {
+    let seen: Arc<Mutex<Vec<Seen>>> = Arc::default();
+    async fn record(State(seen): State<Arc<Mutex<Vec<Seen>>>>, request: Request) -> axum::response::Response {
+        let (parts, body) = request.into_parts();
+        let body = to_bytes(body, 1 << 20).await.unwrap_or_default().to_vec();
+        let headers = parts
+            .headers
+            .iter()
+            .map(|(k, v)| (k.as_str().to_string(), v.to_str().unwrap_or_default().to_string()))
+            .collect();
+        seen.lock().unwrap().push(Seen {
+            method: parts.method.to_string(),
+            target: parts.uri.path_and_query().map(|p| p.to_string()).unwrap_or_default(),
+            headers,
+            body,
+        });
+        axum::response::Response::builder()
+            .header("content-type", "application/json")
+            .body(Body::from("{}"))
+            .unwrap()
+    }
+    let app = axum::Router::new().fallback(record).with_state(seen.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}{PREFIX}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (url, seen)
+}
+
+type Client = rmcp::service::RunningService<rmcp::RoleClient, ()>;
+
+/// `vtoc-mcp serve --transport stdio` against `backend`, writes on, admin scope, no
+/// confirmations (the tests are about what reaches the backend).
+async fn client(backend: &str) -> Client {
+    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_vtoc-mcp"));
+    for (name, _) in std::env::vars_os() {
+        let name = name.to_string_lossy();
+        if name.starts_with("MCP_") || name.starts_with("VTOC_") {
+            cmd.env_remove(name.as_ref());
+        }
+    }
+    cmd.args(["serve", "--transport", "stdio"])
+        .env("VTOC_API_BASE_URL", backend)
+        .env("MCP_ALLOW_WRITES", "true")
+        .env("MCP_LOCAL_SCOPE", "vtoc:admin")
+        .env("MCP_CONFIRM_DESTRUCTIVE", "false")
+        .env("MCP_AUDIT_LOG", "off")
+        .env("VTOC_CONTRACT_CHECK", "off")
+        .env("VTOC_MCP_LOG", "error");
+    let transport = rmcp::transport::TokioChildProcess::new(cmd).expect("spawn vtoc-mcp");
+    ().serve(transport).await.expect("MCP client connects over stdio")
+}
+
+/// A value the schema accepts: the first enum value, a default, or one of the type's.
+fn sample(schema: &Value, defs: &Value) -> Value {
+    if let Some(r) = schema.get("$ref").and_then(Value::as_str) {
+        let name = r.trim_start_matches("#/$defs/");
+        return sample(&defs[name], defs);
+    }
+    if let Some(first) = schema.get("enum").and_then(Value::as_array).and_then(|e| e.first()) {
+        return first.clone();
+    }
+    if let Some(c) = schema.get("const") {
+        return c.clone();
+    }
+    for key in ["anyOf", "oneOf", "allOf"] {
+        if let Some(first) = schema.get(key).and_then(Value::as_array).and_then(|b| b.iter().find(|b| b["type"] != "null")) {
+            return sample(first, defs);
+        }
+    }
+    let kind = match &schema["type"] {
+        Value::Array(types) => types.iter().find(|t| *t != "null").cloned().unwrap_or(Value::Null),
+        other => other.clone(),
+    };
+    match kind.as_str() {
+        Some("integer") => json!(schema.get("minimum").and_then(Value::as_i64).unwrap_or(1).max(1)),
+        Some("number") => json!(1.5),
+        Some("boolean") => json!(true),
+        Some("array") => json!([]),
+        Some("string") => match schema.get("format").and_then(Value::as_str) {
+            Some("uuid") => json!("123e4567-e89b-12d3-a456-426614174000"),
+            Some("date-time") => json!("2026-01-01T00:00:00Z"),
+            Some("date") => json!("2026-01-01"),
+            _ => json!("x".repeat(schema.get("minLength").and_then(Value::as_u64).unwrap_or(1).max(1) as usize)),
+        },
+        _ => {
+            let mut out = serde_json::Map::new();
+            for name in schema.get("required").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str) {
+                out.insert(name.to_string(), sample(&schema["properties"][name], defs));
+            }
+            Value::Object(out)
+        }
+    }
+}
+
+/// Arguments for every required input of `tool`, plus every header parameter.
+fn arguments(tool: &ToolSpec) -> JsonObject {
+    let schema: Value = serde_json::from_str(tool.input_schema).unwrap();
+    let defs = schema.get("$defs").cloned().unwrap_or_default();
+    let mut wanted: Vec<&str> =
+        schema.get("required").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str).collect();
+    wanted.extend(tool.params.iter().filter(|p| p.location == Location::Header).map(|p| p.name));
+    wanted.into_iter().map(|name| (name.to_string(), sample(&schema["properties"][name], &defs))).collect()
+}
+
+fn uses_uuid_path(tool: &ToolSpec) -> bool {
+    let schema: Value = serde_json::from_str(tool.input_schema).unwrap();
+    tool.params.iter().any(|p| p.location == Location::Path && schema["properties"][p.name]["format"] == "uuid")
+}
+
+/// The tool for a role, preferring the ones that exercise the most.
+fn pick(role: &str, fit: impl Fn(&ToolSpec) -> bool, better: impl Fn(&ToolSpec) -> bool) -> &'static ToolSpec {
+    let fitting: Vec<&'static ToolSpec> = vtoc_mcp::bridge::tools::all().filter(|t| fit(t)).collect();
+    let chosen = fitting.iter().copied().find(|t| better(t)).or(fitting.first().copied());
+    let tool = chosen.unwrap_or_else(|| panic!("this API has no tool for the role: {role}"));
+    println!("{role}: `{}` ({} {})", tool.name, tool.method.as_str(), tool.path);
+    tool
+}
+
+async fn call(client: &Client, tool: &ToolSpec, arguments: JsonObject) -> CallToolResult {
+    client.call_tool(CallToolRequestParams::new(tool.name).with_arguments(arguments)).await.expect("a tool result")
+}
+
+fn text(result: &CallToolResult) -> String {
+    result.content.iter().filter_map(|c| c.as_text()).map(|t| t.text.clone()).collect::<Vec<_>>().join("\n")
+}
+
+/// The path the backend should see: the prefix, then the path with each parameter filled.
+fn expected_path(tool: &ToolSpec, arguments: &JsonObject) -> String {
+    let mut path = tool.path.to_string();
+    for p in tool.params.iter().filter(|p| p.location == Location::Path) {
+        let value = match &arguments[p.name] {
+            Value::String(s) => s.clone(),
+            other => other.to_string(),
+        };
+        path = path.replace(&format!("{{{}}}", p.name), &value);
+    }
+    format!("{PREFIX}{path}")
+}
+
+#[tokio::test]
+async fn every_tool_is_listed_with_a_valid_unique_name() {
+    let (backend, _) = recording_backend().await;
+    let client = client(&backend).await;
+    let listed = client.list_all_tools().await.unwrap();
+    let built = vtoc_mcp::bridge::tools::all().count();
+    assert_eq!(listed.len(), built, "admin with writes on lists every tool");
+    let mut names = std::collections::BTreeSet::new();
+    for tool in &listed {
+        assert!(names.insert(tool.name.to_string()), "duplicate {}", tool.name);
+        assert!(tool.name.len() <= 64 && tool.name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-'));
+    }
+    client.cancel().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_read_reaches_the_backend_under_the_base_path() {
+    let (backend, seen) = recording_backend().await;
+    let client = client(&backend).await;
+    let tool = pick(
+        "a read-only GET with a path parameter",
+        |t| t.method.as_str() == "GET" && t.hints.read_only && t.params.iter().any(|p| p.location == Location::Path),
+        uses_uuid_path,
+    );
+    let arguments = arguments(tool);
+    let result = call(&client, tool, arguments.clone()).await;
+    assert_ne!(result.is_error, Some(true), "{}", text(&result));
+    let seen = seen.lock().unwrap().clone();
+    assert_eq!(seen.len(), 1, "{seen:#?}");
+    assert_eq!(seen[0].method, "GET");
+    assert_eq!(seen[0].target.split('?').next().unwrap(), expected_path(tool, &arguments));
+    client.cancel().await.unwrap();
+}
+
+#[tokio::test]
+async fn header_parameters_and_json_bodies_reach_the_backend() {
+    let (backend, seen) = recording_backend().await;
+    let client = client(&backend).await;
+    let with_header = vtoc_mcp::bridge::tools::all().find(|t| t.params.iter().any(|p| p.location == Location::Header));
+    match with_header {
+        Some(tool) => {
+            println!("a header parameter: `{}` ({} {})", tool.name, tool.method.as_str(), tool.path);
+            let arguments = arguments(tool);
+            let result = call(&client, tool, arguments.clone()).await;
+            assert_ne!(result.is_error, Some(true), "{}", text(&result));
+            let request = seen.lock().unwrap().pop().expect("the call reached the backend");
+            for p in tool.params.iter().filter(|p| p.location == Location::Header) {
+                let sent = request.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(p.name)).map(|(_, v)| v.as_str());
+                let given = match &arguments[p.name] {
+                    Value::String(s) => s.clone(),
+                    other => other.to_string(),
+                };
+                assert_eq!(sent, Some(given.as_str()), "header {}", p.name);
+            }
+        }
+        None => println!("note: this API has no header parameters; nothing to check"),
+    }
+    seen.lock().unwrap().clear();
+    let tool = pick("a POST with a JSON body", |t| t.method.as_str() == "POST" && t.json_body == Some(true), uses_uuid_path);
+    let arguments = arguments(tool);
+    let result = call(&client, tool, arguments.clone()).await;
+    assert_ne!(result.is_error, Some(true), "{}", text(&result));
+    let request = seen.lock().unwrap().pop().expect("the call reached the backend");
+    assert_eq!((request.method.as_str(), request.target.split('?').next().unwrap()), ("POST", expected_path(tool, &arguments).as_str()));
+    let sent: Value = serde_json::from_slice(&request.body).unwrap_or(Value::Null);
+    assert_eq!(sent, arguments.get("body").cloned().unwrap_or(json!({})), "the body arrives as sent");
+    client.cancel().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_wrong_argument_is_refused_before_the_backend() {
+    let (backend, seen) = recording_backend().await;
+    let client = client(&backend).await;
+    let tool = pick(
+        "a tool with a required path parameter",
+        |t| t.params.iter().any(|p| p.location == Location::Path),
+        uses_uuid_path,
+    );
+    let param = tool.params.iter().find(|p| p.location == Location::Path).unwrap().name;
+    let mut arguments = arguments(tool);
+    arguments.insert(param.to_string(), json!({"not": "a path segment"}));
+    let result = call(&client, tool, arguments).await;
+    assert_eq!(result.is_error, Some(true));
+    assert!(text(&result).contains(param), "{}", text(&result));
+    assert!(seen.lock().unwrap().is_empty(), "nothing was sent");
+    client.cancel().await.unwrap();
+}
