@@ -42,10 +42,7 @@ async fn recording_backend() -> (String, Arc<Mutex<Vec<Seen>>>) {
             headers,
             body,
         });
-        axum::response::Response::builder()
-            .header("content-type", "application/json")
-            .body(Body::from("{}"))
-            .unwrap()
+        axum::response::Response::builder().header("content-type", "application/json").body(Body::from("{}")).unwrap()
     }
     let app = axum::Router::new().fallback(record).with_state(seen.clone());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -91,7 +88,9 @@ fn sample(schema: &Value, defs: &Value) -> Value {
         return c.clone();
     }
     for key in ["anyOf", "oneOf", "allOf"] {
-        if let Some(first) = schema.get(key).and_then(Value::as_array).and_then(|b| b.iter().find(|b| b["type"] != "null")) {
+        if let Some(first) =
+            schema.get(key).and_then(Value::as_array).and_then(|b| b.iter().find(|b| b["type"] != "null"))
+        {
             return sample(first, defs);
         }
     }
@@ -112,7 +111,8 @@ fn sample(schema: &Value, defs: &Value) -> Value {
         },
         _ => {
             let mut out = serde_json::Map::new();
-            for name in schema.get("required").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str) {
+            for name in schema.get("required").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str)
+            {
                 out.insert(name.to_string(), sample(&schema["properties"][name], defs));
             }
             Value::Object(out)
@@ -175,7 +175,9 @@ async fn every_tool_is_listed_with_a_valid_unique_name() {
     let mut names = std::collections::BTreeSet::new();
     for tool in &listed {
         assert!(names.insert(tool.name.to_string()), "duplicate {}", tool.name);
-        assert!(tool.name.len() <= 64 && tool.name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-'));
+        assert!(
+            tool.name.len() <= 64 && tool.name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+        );
     }
     client.cancel().await.unwrap();
 }
@@ -212,7 +214,8 @@ async fn header_parameters_and_json_bodies_reach_the_backend() {
             assert_ne!(result.is_error, Some(true), "{}", text(&result));
             let request = seen.lock().unwrap().pop().expect("the call reached the backend");
             for p in tool.params.iter().filter(|p| p.location == Location::Header) {
-                let sent = request.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(p.name)).map(|(_, v)| v.as_str());
+                let sent =
+                    request.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(p.name)).map(|(_, v)| v.as_str());
                 let given = match &arguments[p.name] {
                     Value::String(s) => s.clone(),
                     other => other.to_string(),
@@ -223,12 +226,16 @@ async fn header_parameters_and_json_bodies_reach_the_backend() {
         None => println!("note: this API has no header parameters; nothing to check"),
     }
     seen.lock().unwrap().clear();
-    let tool = pick("a POST with a JSON body", |t| t.method.as_str() == "POST" && t.json_body == Some(true), uses_uuid_path);
+    let tool =
+        pick("a POST with a JSON body", |t| t.method.as_str() == "POST" && t.json_body == Some(true), uses_uuid_path);
     let arguments = arguments(tool);
     let result = call(&client, tool, arguments.clone()).await;
     assert_ne!(result.is_error, Some(true), "{}", text(&result));
     let request = seen.lock().unwrap().pop().expect("the call reached the backend");
-    assert_eq!((request.method.as_str(), request.target.split('?').next().unwrap()), ("POST", expected_path(tool, &arguments).as_str()));
+    assert_eq!(
+        (request.method.as_str(), request.target.split('?').next().unwrap()),
+        ("POST", expected_path(tool, &arguments).as_str())
+    );
     let sent: Value = serde_json::from_slice(&request.body).unwrap_or(Value::Null);
     assert_eq!(sent, arguments.get("body").cloned().unwrap_or(json!({})), "the body arrives as sent");
     client.cancel().await.unwrap();

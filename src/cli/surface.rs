@@ -536,8 +536,14 @@ mod tests {
     #[test]
     fn a_new_colliding_operation_is_a_breaking_rename() {
         let op = |id: &str| json!({"operationId": id, "responses": {"200": {"description": "ok"}}});
-        let spec = |paths: Value| json!({"openapi": "3.1.0", "info": {"title": "t", "version": "1"}, "paths": paths}).to_string();
-        let before = Surface::from_spec(&spec(json!({"/api/v1/stations/": {"get": op("list_stations_api_v1_stations__get")}})), None).unwrap();
+        let spec = |paths: Value| {
+            json!({"openapi": "3.1.0", "info": {"title": "t", "version": "1"}, "paths": paths}).to_string()
+        };
+        let before = Surface::from_spec(
+            &spec(json!({"/api/v1/stations/": {"get": op("list_stations_api_v1_stations__get")}})),
+            None,
+        )
+        .unwrap();
         let after = Surface::from_spec(
             &spec(json!({"/api/v1/stations/": {"get": op("list_stations_api_v1_stations__get")},
                          "/api/v2/stations/": {"get": op("list_stations_api_v2_stations__get")}})),
@@ -547,7 +553,11 @@ mod tests {
         let r = diff(&before, &after);
         assert_eq!(kinds(&r), [(Kind::ToolRenamed, true, None), (Kind::ToolAdded, false, None)]);
         let detail = &r.changes[0].detail;
-        assert!(detail.contains("`list_stations` is now `list_stations_v1`") && detail.contains("\"name\": \"list_stations\""), "{detail}");
+        assert!(
+            detail.contains("`list_stations` is now `list_stations_v1`")
+                && detail.contains("\"name\": \"list_stations\""),
+            "{detail}"
+        );
     }
 
     #[test]

@@ -169,6 +169,8 @@ fn argument(location: Option<Location>, name: &str, ty: &Type) -> TokenStream {
     if location.is_none() {
         // The request body: progenitor takes `&T`.
         let inner = match &ty {
+            // A body that is a JSON string: decoded owned, lent as `&str`.
+            Type::Reference(r) if is_str(&r.elem) => syn::parse_quote!(String),
             Type::Reference(r) => (*r.elem).clone(),
             other => other.clone(),
         };

@@ -184,7 +184,8 @@ pub fn normalize_schema(schema: &mut Value, component_root: bool) {
         let only_keys = |b: &Value, allowed: &[&str]| {
             b.as_object().is_some_and(|m| {
                 m.get("type").is_some_and(Value::is_string)
-                    && m.keys().all(|k| k == "type" || allowed.contains(&k.as_str()) || ANNOTATIONS.contains(&k.as_str()))
+                    && m.keys()
+                        .all(|k| k == "type" || allowed.contains(&k.as_str()) || ANNOTATIONS.contains(&k.as_str()))
             })
         };
         let plain_of = |t: &Value| branches.iter().position(|b| only_keys(b, &[]) && b.get("type") == Some(t));
@@ -628,7 +629,8 @@ mod tests {
             "title": "Mode", "default": "chat"});
         assert_eq!(norm(mode), json!({"type": "string", "nullable": true, "default": "chat"}));
         // A uuid or a name (Prefect's `id_or_name`): a string.
-        let id_or_name = json!({"anyOf": [{"type": "string", "format": "uuid"}, {"type": "string"}], "title": "Id Or Name"});
+        let id_or_name =
+            json!({"anyOf": [{"type": "string", "format": "uuid"}, {"type": "string"}], "title": "Id Or Name"});
         assert_eq!(norm(id_or_name), json!({"type": "string"}));
         // Different types, or an enum with other constraints, stay a union.
         let mixed = json!({"anyOf": [{"type": "integer"}, {"type": "string", "enum": ["a"]}]});
