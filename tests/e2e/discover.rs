@@ -107,6 +107,10 @@ async fn search_finds_the_tool_for_a_plain_query() {
                "effect": "destructive", "required": ["poi_id"]})
     );
     let result = call(&client, "search_tools", json!({"query": "add a person of interest"})).await.unwrap();
+    // What a typical answer costs the model (5 hits, the default), kept in docs/performance.md.
+    let bytes = text(&result).len();
+    println!("search answer for \"add a person of interest\": {bytes} bytes");
+    assert!(bytes < 1_500, "{bytes} bytes");
     let create = hits(&result).into_iter().find(|h| h["name"] == "create_poi").expect("create_poi found");
     assert_eq!(create["required"], json!(["body.name"]), "a body's required fields are named");
     assert_eq!(create["effect"], "write");
@@ -336,4 +340,49 @@ fn search_quality() {
     }
     println!("{table}");
     assert!(misses.is_empty(), "below the top 3:\n{}", misses.join("\n"));
+}
+
+/// A 2026-07-28 `tools/call` of `call_tool`, as raw JSON-RPC (no session).
+async fn call_tool_2026(url: &str, params: Value) -> Value {
+    let headers = [("mcp-protocol-version", "2026-07-28"), ("mcp-method", "tools/call"), ("mcp-name", "call_tool")];
+    let mut params = params;
+    params["name"] = json!("call_tool");
+    crate::guardrails::post(url, crate::guardrails::rpc_2026("tools/call", params), &headers).await.2
+}
+
+#[tokio::test]
+async fn a_destructive_call_through_call_tool_is_confirmed_over_the_2026_round_trip() {
+    let backend = RecordingBackend::start().await;
+    let (_d, audit) = audit_file();
+    let bridge = start_guarded(backend_args(&backend.url), settings(ToolModeArg::Discover, &audit)).await;
+    let inner = json!({"name": "delete_poi", "arguments": {"poi_id": 4}});
+    let first = call_tool_2026(&bridge.url, json!({"arguments": inner})).await;
+    assert_eq!(first["result"]["resultType"], "input_required", "{first}");
+    let message = first["result"]["inputRequests"]["confirm"]["params"]["message"].as_str().unwrap();
+    assert!(message.contains("delete_poi") && message.contains("poi_id=4"), "{message}");
+    let state = first["result"]["requestState"].clone();
+    assert!(backend.requests().is_empty(), "asking calls nothing");
+
+    let accept = json!({"confirm": {"action": "accept", "content": {"confirm": true}}});
+    // The confirmation is for that tool and those arguments, not for whatever call_tool runs next.
+    let other = json!({"name": "delete_poi", "arguments": {"poi_id": 3}});
+    let refused = call_tool_2026(
+        &bridge.url,
+        json!({"arguments": other, "inputResponses": accept.clone(), "requestState": state.clone()}),
+    )
+    .await;
+    assert_eq!(refused["result"]["isError"], true, "{refused}");
+    assert!(backend.requests().is_empty());
+
+    let done =
+        call_tool_2026(&bridge.url, json!({"arguments": inner, "inputResponses": accept, "requestState": state})).await;
+    assert_ne!(done["result"]["isError"], true, "{done}");
+    let request = backend.take_one();
+    assert_eq!((request.method.as_str(), request.target.as_str()), ("DELETE", "/api/v1/poi/4"));
+    let seen: Vec<(String, String)> = audit_lines(&audit)
+        .iter()
+        .map(|l| (l["tool"].as_str().unwrap().to_string(), l["decision"].as_str().unwrap().to_string()))
+        .collect();
+    assert_eq!(seen.first().unwrap(), &("delete_poi".to_string(), "confirmation_requested".to_string()));
+    assert_eq!(seen.last().unwrap(), &("delete_poi".to_string(), "allowed".to_string()));
 }
