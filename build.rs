@@ -2,7 +2,8 @@
 //! generate, write into `OUT_DIR`. No other side effects.
 //!
 //! `VTOC_MCP_SPEC` points the build at another export (to try a new spec before
-//! replacing `openapi/vtoc.json`).
+//! replacing `openapi/vtoc.json`, or to build the bridge for another API), and
+//! `VTOC_MCP_OVERRIDES` at its overrides file (empty: none).
 
 #[path = "src/codegen/mod.rs"]
 #[allow(dead_code)]
@@ -13,17 +14,26 @@ use std::path::{Path, PathBuf};
 fn main() {
     println!("cargo::rustc-check-cfg=cfg(vtoc_runtime)");
     println!("cargo::rustc-cfg=vtoc_runtime");
+    let parts: Vec<String> = codegen::profile::PARTS.iter().map(|p| format!("\"{}\"", p.name)).collect();
+    println!("cargo::rustc-check-cfg=cfg(vtoc_part, values({}))", parts.join(", "));
     println!("cargo::rerun-if-env-changed=VTOC_MCP_SPEC");
+    println!("cargo::rerun-if-env-changed=VTOC_MCP_OVERRIDES");
     println!("cargo::rerun-if-changed=src/codegen");
     let manifest_dir = PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
     let spec_path =
         std::env::var_os("VTOC_MCP_SPEC").map(PathBuf::from).unwrap_or_else(|| manifest_dir.join("openapi/vtoc.json"));
-    let overrides_path = manifest_dir.join("openapi/mcp-overrides.json");
+    let overrides_path = match std::env::var_os("VTOC_MCP_OVERRIDES") {
+        Some(path) if path.is_empty() => None,
+        Some(path) => Some(PathBuf::from(path)),
+        None => Some(manifest_dir.join("openapi/mcp-overrides.json")),
+    };
     println!("cargo::rerun-if-changed={}", spec_path.display());
-    println!("cargo::rerun-if-changed={}", overrides_path.display());
+    if let Some(path) = &overrides_path {
+        println!("cargo::rerun-if-changed={}", path.display());
+    }
 
     let spec = read(&spec_path);
-    let overrides = overrides_path.exists().then(|| read(&overrides_path));
+    let overrides = overrides_path.filter(|p| p.exists()).map(|p| read(&p));
     let input = codegen::Input { spec: &spec, overrides: overrides.as_deref() };
     let artifacts = match codegen::generate(input) {
         Ok(a) => a,
@@ -36,6 +46,9 @@ fn main() {
     };
     for warning in &artifacts.warnings {
         println!("cargo::warning={warning}");
+    }
+    for part in &artifacts.parts_in {
+        println!("cargo::rustc-cfg=vtoc_part=\"{part}\"");
     }
     let out = PathBuf::from(std::env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
     write(&out.join("client.rs"), &artifacts.client_rs);

@@ -10,8 +10,16 @@ use crate::bridge::support::{Args, CallOutcome, Hints, Location, Method, ParamSp
 use rmcp::model::CallToolResult;
 use serde_json::json;
 
-/// The hand-written tools, in the order they are listed after the generated ones.
-pub static TOOLS: [ToolSpec; 1] = [ToolSpec {
+/// The hand-written tools, in the order they are listed after the generated ones. Each is
+/// in the build only when the spec has the operations it calls (`codegen::profile::PARTS`;
+/// the build says which it left out and why).
+#[cfg(vtoc_part = "station_brief")]
+pub static TOOLS: &[ToolSpec] = &[STATION_BRIEF];
+#[cfg(not(vtoc_part = "station_brief"))]
+pub static TOOLS: &[ToolSpec] = &[];
+
+#[cfg(vtoc_part = "station_brief")]
+const STATION_BRIEF: ToolSpec = ToolSpec {
     name: "station_brief",
     title: Some("Station Brief"),
     description: "A station at a glance in one call: the station, its dashboard metrics, open tasks and latest \
@@ -30,8 +38,9 @@ timeline entries. Use it before station_dashboard, station_task_queue and statio
     response: ResponseKind::Object,
     hints: Hints { read_only: true, destructive: false, idempotent: true, open_world: false },
     call: |c, a| Box::pin(station_brief(c, a)),
-}];
+};
 
+#[cfg(vtoc_part = "station_brief")]
 async fn station_brief(c: &Client, a: &Args<'_>) -> CallOutcome {
     let slug = a.path_str("station_slug")?;
     let limit = a.opt::<i64>("timeline_limit")?.unwrap_or(10);

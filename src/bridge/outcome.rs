@@ -125,9 +125,7 @@ fn success(ctx: &CallCtx, cap: &Captured, problem: Option<String>) -> CallToolRe
                 cap.status, cap.method, cap.target
             ))])
         }
-        ResponseKind::Empty | ResponseKind::Text => {
-            CallToolResult::success(vec![ContentBlock::text(String::from_utf8_lossy(&cap.body).into_owned())])
-        }
+        ResponseKind::Empty | ResponseKind::Text => not_json(ctx, cap),
         ResponseKind::Object | ResponseKind::Wrapped => {
             let value: Value = match serde_json::from_slice(&cap.body) {
                 Ok(v) => v,
@@ -162,6 +160,58 @@ fn success(ctx: &CallCtx, cap: &Captured, problem: Option<String>) -> CallToolRe
             }
         }
     }
+}
+
+/// A body that is not JSON, as it is: text when it is text (CSV, Markdown, HTML, event
+/// streams), and otherwise its bytes with their media type (an image, audio, or an
+/// embedded blob, base64) beside a sentence the model can read. Nothing is mangled into
+/// text; the result limit applies to the bytes as to anything else.
+fn not_json(ctx: &CallCtx, cap: &Captured) -> CallToolResult {
+    let media = cap
+        .headers
+        .get(reqwest::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| v.split(';').next().unwrap_or_default().trim().to_ascii_lowercase())
+        .filter(|m| !m.is_empty());
+    let textual = media.as_deref().is_none_or(|m| {
+        m.starts_with("text/")
+            || m.ends_with("+xml")
+            || m.ends_with("+json")
+            || matches!(
+                m,
+                "application/xml"
+                    | "application/javascript"
+                    | "application/x-ndjson"
+                    | "application/yaml"
+                    | "application/sql"
+            )
+    });
+    if textual && let Ok(text) = std::str::from_utf8(&cap.body) {
+        return CallToolResult::success(vec![ContentBlock::text(text)]);
+    }
+    use base64::Engine as _;
+    let media = media.unwrap_or_else(|| "application/octet-stream".into());
+    let data = base64::engine::general_purpose::STANDARD.encode(&cap.body);
+    let block = if media.starts_with("image/") {
+        ContentBlock::image(data, media.clone())
+    } else if media.starts_with("audio/") {
+        ContentBlock::audio(data, media.clone())
+    } else {
+        ContentBlock::resource(rmcp::model::ResourceContents::BlobResourceContents {
+            uri: format!("{}{}", ctx.backend.base_url, cap.target),
+            mime_type: Some(media.clone()),
+            blob: data,
+            meta: None,
+        })
+    };
+    let said = format!(
+        "HTTP {}: {} {} returned {} bytes of {media}, attached (base64).",
+        cap.status,
+        cap.method,
+        cap.target,
+        cap.body.len()
+    );
+    CallToolResult::success(vec![ContentBlock::text(said), block])
 }
 
 /// A 4xx/5xx answer, in words the model can act on.
@@ -361,6 +411,32 @@ mod tests {
         let strict = ctx(ResponseKind::Object, true);
         let text = message(&success(&strict, &cap, Some("invalid type".into())));
         assert!(text.contains("does not match the API spec (invalid type)") && text.contains("strict"), "{text}");
+    }
+
+    #[test]
+    fn bodies_that_are_not_json_keep_their_media_type() {
+        let ctx = ctx(ResponseKind::Text, false);
+        let csv = success(&ctx, &captured(200, &[("content-type", "text/csv; charset=utf-8")], "a,b\n1,2\n"), None);
+        assert_eq!(csv.content.len(), 1);
+        assert_eq!(csv.content[0].as_text().unwrap().text, "a,b\n1,2\n");
+        let mut zip = captured(200, &[("content-type", "application/zip")], "");
+        zip.body = Bytes::from_static(b"PK\x03\x04\xff\xfe");
+        let result = success(&ctx, &zip, None);
+        assert_eq!(result.is_error, Some(false));
+        assert!(result.content[0].as_text().unwrap().text.contains("6 bytes of application/zip"));
+        let attached = serde_json::to_value(&result.content[1]).unwrap();
+        assert_eq!(attached["type"], "resource");
+        assert_eq!(attached["resource"]["mimeType"], "application/zip");
+        assert_eq!(attached["resource"]["blob"], "UEsDBP/+");
+        assert_eq!(attached["resource"]["uri"], "http://backend:8080/api/v1/poi/");
+        let mut png = captured(200, &[("content-type", "image/png")], "");
+        png.body = Bytes::from_static(b"\x89PNG");
+        let image = serde_json::to_value(&success(&ctx, &png, None).content[1]).unwrap();
+        assert_eq!((image["type"].as_str(), image["mimeType"].as_str()), (Some("image"), Some("image/png")));
+        // Bytes that claim to be text but are not UTF-8 are not mangled either.
+        let mut bad = captured(200, &[("content-type", "text/plain")], "");
+        bad.body = Bytes::from_static(b"\xff\xfe");
+        assert_eq!(success(&ctx, &bad, None).content.len(), 2);
     }
 
     #[test]

@@ -24,6 +24,9 @@ use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+/// vTOC's instructions, in the build when the spec has what they mention
+/// (`codegen::profile::PARTS`).
+#[cfg(vtoc_part = "vtoc_instructions")]
 const INSTRUCTIONS: &str = "Tools for vTOC, a virtual tactical operations center: stations and their dashboards, \
 timelines and task queues; telemetry sources and events; persons of interest (POI) and their identifiers; an IMEI \
 watchlist; hardware control (GPS, ADS-B, H4M import); and agent actions relayed to OpenAI AgentKit. Tools marked \
@@ -32,6 +35,13 @@ ask the user to confirm. A tool error names what was wrong (each bad argument, o
 detail): read it and correct the call. The same reads are resources (vtoc://stations/{station_slug}, \
 vtoc://poi/{poi_id}, ...) with completions for their ids and slugs, and there are prompts for a station briefing, \
 POI triage and an IMEI check.";
+
+/// Any other API: what holds for every generated bridge.
+#[cfg(not(vtoc_part = "vtoc_instructions"))]
+const INSTRUCTIONS: &str = "Tools generated from this API's OpenAPI contract, one per operation. Tools marked \
+read-only only read. Update tools change only the fields you send; send null to clear a field. Destructive tools ask \
+the user to confirm. A tool error names what was wrong (each bad argument, or the backend's HTTP status and detail): \
+read it and correct the call. Reads are also resources, with completions for ids the API can list.";
 
 pub(super) struct Entry {
     pub(super) spec: &'static ToolSpec,

@@ -47,42 +47,82 @@ fn settings() -> GenerationSettings {
     settings
 }
 
+/// Why progenitor gave no client for a view: the operations to leave out (each with the
+/// reason, for `docs/API.md`), or, when no operation can be blamed, the problems.
+#[derive(Debug, Default)]
+pub struct Unbuildable {
+    /// (operationId, reason).
+    pub operations: Vec<(String, String)>,
+    /// Component schemas progenitor cannot type: once their users are left out, the view
+    /// must not carry them either (progenitor types every component).
+    pub schemas: Vec<String>,
+    pub problems: Vec<Problem>,
+}
+
+/// `view` without these component schemas and every component that refers to one of them
+/// (no remaining operation uses them: their users were left out).
+pub fn without_schemas(mut view: Value, bad: &BTreeSet<String>) -> Value {
+    if bad.is_empty() {
+        return view;
+    }
+    let Some(schemas) = view.pointer("/components/schemas").and_then(Value::as_object).cloned() else { return view };
+    let refers_to_bad = |root: &str| -> bool {
+        let mut seen = BTreeSet::new();
+        let mut pending = vec![root.to_string()];
+        while let Some(name) = pending.pop() {
+            if bad.contains(&name) {
+                return true;
+            }
+            if seen.insert(name.clone())
+                && let Some(schema) = schemas.get(&name)
+            {
+                component_refs(schema, &mut pending);
+            }
+        }
+        false
+    };
+    if let Some(map) = view.pointer_mut("/components/schemas").and_then(Value::as_object_mut) {
+        map.retain(|name, _| !refers_to_bad(name));
+    }
+    view
+}
+
 /// progenitor over `view`; failures are mapped to the schemas and operations that cause them.
-pub fn client_tokens(view: &Value, ir: &Ir) -> Result<TokenStream, Vec<Problem>> {
+pub fn client_tokens(view: &Value, ir: &Ir) -> Result<TokenStream, Unbuildable> {
     let whole = run(view);
-    let Err(message) = whole else { return whole.map_err(|_| Vec::new()) };
+    let Err(message) = whole else { return whole.map_err(|_| Unbuildable::default()) };
+    let mut out = Unbuildable::default();
     // A bad component schema fails every operation: find those first.
     let bad_schemas = failing_components(view);
-    let mut problems: Vec<Problem> = bad_schemas
-        .iter()
-        .map(|(name, m)| {
-            let users: Vec<String> = ir
-                .tools
-                .iter()
-                .filter(|t| uses_schema(view, &t.path, t.method, name))
-                .map(|t| format!("`{}`", t.operation_id))
-                .collect();
-            Problem::global(format!(
-                "component schema `{name}` (used by {}): progenitor cannot generate a type for it: {m}",
-                if users.is_empty() { "no tool".to_string() } else { users.join(", ") }
-            ))
-        })
-        .collect();
+    for (name, m) in &bad_schemas {
+        out.schemas.push(name.clone());
+        let users: Vec<&super::ir::Tool> =
+            ir.tools.iter().filter(|t| uses_schema(view, &t.path, t.method, name)).collect();
+        if users.is_empty() {
+            out.problems.push(Problem::global(format!(
+                "component schema `{name}` (used by no tool): progenitor cannot generate a type for it: {m}"
+            )));
+        }
+        for t in users {
+            out.operations.push((
+                t.operation_id.clone(),
+                format!("progenitor cannot generate a type for the schema `{name}` it uses ({m})"),
+            ));
+        }
+    }
     if bad_schemas.is_empty() {
         for tool in &ir.tools {
             let single = only(view, &tool.path, tool.method);
             if let Err(m) = run(&single) {
-                problems.push(Problem::operation(
-                    &format!("`{}` ({} {})", tool.operation_id, tool.method.as_str(), tool.path),
-                    format!("progenitor cannot generate a client for it: {m}"),
-                ));
+                out.operations
+                    .push((tool.operation_id.clone(), format!("progenitor cannot generate a client for it ({m})")));
             }
         }
     }
-    if problems.is_empty() {
-        problems.push(Problem::global(format!("progenitor failed on the whole spec: {message}")));
+    if out.operations.is_empty() && out.problems.is_empty() {
+        out.problems.push(Problem::global(format!("progenitor failed on the whole spec: {message}")));
     }
-    Err(problems)
+    Err(out)
 }
 
 /// Component schemas that fail on their own (with the schemas they reference), but whose

@@ -136,6 +136,8 @@ pub enum NameOrigin {
     MethodPath,
     /// Too long: shortened with a stable hash suffix.
     Shortened,
+    /// Shared with another operation: suffixed by the collision rule.
+    Collision,
     /// `x-mcp-name` in the spec.
     SpecExtension,
     /// `openapi/mcp-overrides.json`.
@@ -237,6 +239,28 @@ pub struct Annotations {
     pub destructive_hint: bool,
     pub idempotent_hint: bool,
     pub open_world_hint: bool,
+}
+
+impl Ir {
+    /// Leave out the tools of these operations, each with its reason, and the resources
+    /// read through them.
+    /// Returns how many tools it removed.
+    pub fn exclude(&mut self, operations: Vec<(String, String)>) -> usize {
+        let before = self.tools.len();
+        for (operation_id, reason) in operations {
+            let Some(at) = self.tools.iter().position(|t| t.operation_id == operation_id) else { continue };
+            let tool = self.tools.remove(at);
+            self.resources.retain(|r| r.tool != tool.name);
+            self.exclusions.push(Exclusion {
+                operation_id,
+                method: tool.method,
+                path: tool.path,
+                reason,
+                kind: ExclusionKind::Unsupported,
+            });
+        }
+        before - self.tools.len()
+    }
 }
 
 /// An operation that is not a tool, and why.

@@ -98,7 +98,7 @@ pub fn lower(doc: &Value, overrides: &Overrides) -> Result<Ir, Vec<Problem>> {
             warnings.push(stale_override(id, &operations));
         }
     }
-    check_unique_names(&tools, &mut problems);
+    resolve_names(&mut tools, &mut warnings, &mut problems);
     let title = doc.pointer("/info/title").and_then(Value::as_str).unwrap_or("API").to_string();
     let resources = match super::resources::lower(&tools, overrides, &title) {
         Ok(r) => r,
@@ -127,56 +127,72 @@ pub fn lower(doc: &Value, overrides: &Overrides) -> Result<Ir, Vec<Problem>> {
 /// method and path under a renamed function (FastAPI's operationId is function + path +
 /// method), or the same function under another path.
 fn stale_override(id: &str, operations: &[(String, Method, String)]) -> String {
-    let same_endpoint = operations
-        .iter()
-        .find(|(other, method, path)| naming::fastapi_function_name(id, *method, path).is_some() && other != id);
-    let same_function = || {
-        operations.iter().find(|(other, method, path)| {
-            naming::fastapi_function_name(other, *method, path)
-                .is_some_and(|function| id.starts_with(&format!("{function}_")))
-        })
-    };
-    let hint = match same_endpoint {
-        Some((other, method, path)) => {
-            format!(
-                " It is most likely `{other}` (the same {} {path}, its function renamed): move the entry to that key.",
-                method.as_str()
-            )
-        }
-        None => match same_function() {
-            Some((other, method, path)) => format!(
-                " It is most likely `{other}` (the same function, now at {} {path}): move the entry to that key.",
-                method.as_str()
-            ),
-            None => " Delete the entry if the operation is gone.".to_string(),
-        },
+    let hint = match likely_successor(id, operations) {
+        Some((other, why)) => format!(" It is most likely `{other}` ({why}): move the entry to that key."),
+        None => " Delete the entry if the operation is gone.".to_string(),
     };
     format!(
         "openapi/mcp-overrides.json names operation `{id}`, which is not in the spec; the entry is ignored, and any curated text in it no longer reaches agents.{hint}"
     )
 }
 
-fn check_unique_names(tools: &[Tool], problems: &mut Vec<Problem>) {
-    let mut by_name: BTreeMap<String, &Tool> = BTreeMap::new();
-    let mut by_fn: BTreeMap<String, &Tool> = BTreeMap::new();
-    for tool in tools {
-        let describe = |t: &Tool| format!("`{}` ({} {})", t.operation_id, t.method.as_str(), t.path);
-        if let Some(other) = by_name.insert(tool.name.clone(), tool) {
-            problems.push(Problem::global(format!(
-                "tool name `{}` is produced by two operations: {} and {}; give one of them another name with `\"name\"` in openapi/mcp-overrides.json (or `x-mcp-name` in the spec)",
-                tool.name,
-                describe(other),
-                describe(tool)
-            )));
-        } else if let Some(other) = by_fn.insert(naming::wrapper_fn(&tool.name), tool) {
-            problems.push(Problem::global(format!(
-                "tool names `{}` and `{}` differ only by `-` versus `_`, which generated Rust cannot tell apart; rename one of {} and {}",
-                other.name,
-                tool.name,
-                describe(other),
-                describe(tool)
-            )));
-        }
+/// The operation that most likely replaced `id` (an operationId no longer in the spec),
+/// with why: the same endpoint under a renamed function, or the same function at another
+/// endpoint. Only FastAPI's automatic operationIds carry enough to tell.
+pub fn likely_successor(id: &str, operations: &[(String, Method, String)]) -> Option<(String, String)> {
+    let same_endpoint = operations
+        .iter()
+        .find(|(other, method, path)| naming::fastapi_function_name(id, *method, path).is_some() && other != id);
+    if let Some((other, method, path)) = same_endpoint {
+        return Some((other.clone(), format!("the same {} {path}, its function renamed", method.as_str())));
+    }
+    operations
+        .iter()
+        .find(|(other, method, path)| {
+            naming::fastapi_function_name(other, *method, path)
+                .is_some_and(|function| id.starts_with(&format!("{function}_")))
+        })
+        .map(|(other, method, path)| (other.clone(), format!("the same function, now at {} {path}", method.as_str())))
+}
+
+/// Distinct tool names by the collision rule ([`naming::resolve_collisions`]); only two
+/// overrides choosing one name are an error.
+fn resolve_names(tools: &mut [Tool], warnings: &mut Vec<String>, problems: &mut Vec<Problem>) {
+    let named: Vec<naming::Named<'_>> = tools
+        .iter()
+        .map(|t| naming::Named {
+            name: &t.name,
+            explicit: matches!(t.name_origin, NameOrigin::SpecExtension | NameOrigin::OverrideFile),
+            method: t.method,
+            path: &t.path,
+            operation_id: &t.operation_id,
+        })
+        .collect();
+    let decided = naming::resolve_collisions(&named);
+    let describe = |t: &Tool| format!("`{}` ({} {})", t.operation_id, t.method.as_str(), t.path);
+    for (a, b) in decided.clashes {
+        let (a, b) = (&tools[a], &tools[b]);
+        problems.push(Problem::global(if a.name == b.name {
+            format!(
+                "the overrides name both {} and {} `{}`; give one of them another `\"name\"` in openapi/mcp-overrides.json (or `x-mcp-name` in the spec)",
+                describe(a),
+                describe(b),
+                a.name
+            )
+        } else {
+            format!(
+                "the overrides name {} `{}` and {} `{}`, which differ only by `-` versus `_` (generated Rust cannot tell them apart); rename one",
+                describe(a),
+                a.name,
+                describe(b),
+                b.name
+            )
+        }));
+    }
+    warnings.extend(decided.notes);
+    for (i, name) in decided.renamed {
+        tools[i].name = name;
+        tools[i].name_origin = NameOrigin::Collision;
     }
 }
 

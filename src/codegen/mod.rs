@@ -23,6 +23,7 @@ pub mod manifest;
 pub mod naming;
 pub mod normalize;
 pub mod overrides;
+pub mod profile;
 pub mod refs;
 pub mod resources;
 pub mod schema;
@@ -149,8 +150,12 @@ pub struct Artifacts {
     pub tools_json: String,
     /// The generated part of `docs/API.md`.
     pub api_md: String,
-    /// One line per operation that is not a tool because the bridge cannot express it.
+    /// One line per operation that is not a tool because the bridge cannot express it,
+    /// per collision resolved, per stale override, per hand-written part left out.
     pub warnings: Vec<String>,
+    /// The hand-written parts ([`profile::PARTS`]) this spec supports: `build.rs` turns
+    /// each into `cfg(vtoc_part = "...")`.
+    pub parts_in: Vec<&'static str>,
 }
 
 /// The whole pipeline.
@@ -158,9 +163,29 @@ pub struct Artifacts {
 pub fn generate(input: Input<'_>) -> Result<Artifacts, Error> {
     let (doc, overrides) = parse(input)?;
     let view = normalize::to_openapi30(&doc)?;
-    let ir = lower::lower(&doc, &overrides)?;
-    let view = emit_client::client_view(view, &ir);
-    let client_tokens = emit_client::client_tokens(&view, &ir)?;
+    let mut ir = lower::lower(&doc, &overrides)?;
+    // Operations progenitor cannot type are left out with the reason (a recorded
+    // exclusion and a build warning), never a failed build; a failure no operation can be
+    // blamed for still fails, naming it. Each round leaves out at least one operation.
+    let mut untypable = std::collections::BTreeSet::new();
+    let client_tokens = loop {
+        let client_view = emit_client::without_schemas(emit_client::client_view(view.clone(), &ir), &untypable);
+        match emit_client::client_tokens(&client_view, &ir) {
+            Ok(tokens) => break tokens,
+            Err(failure) if failure.problems.is_empty() => {
+                untypable.extend(failure.schemas);
+                let blamed: Vec<Problem> = failure
+                    .operations
+                    .iter()
+                    .map(|(id, why)| Problem::operation(&format!("`{id}`"), why.clone()))
+                    .collect();
+                if ir.exclude(failure.operations) == 0 {
+                    return Err(blamed.into());
+                }
+            }
+            Err(failure) => return Err(failure.problems.into()),
+        }
+    };
     let tools_tokens = emit_tools::emit(&ir, &client_tokens)?;
     let banner = banner(input);
     let warnings = ir
@@ -171,13 +196,35 @@ pub fn generate(input: Input<'_>) -> Result<Artifacts, Error> {
             format!("operation `{}` ({} {}) is not a tool: {}", e.operation_id, e.method.as_str(), e.path, e.reason)
         })
         .chain(ir.warnings.iter().cloned())
-        .collect();
+        .collect::<Vec<_>>();
+    let (parts, prompts) = profile::check(&ir);
+    let mut warnings = warnings;
+    let all_out = parts.iter().chain(&prompts).all(|v| !v.missing.is_empty());
+    if all_out {
+        warnings.push(format!(
+            "vTOC's hand-written parts ({}) are left out of this build: the spec has none of what they use (src/codegen/profile.rs)",
+            parts.iter().chain(&prompts).map(|v| v.name).collect::<Vec<_>>().join(", ")
+        ));
+    }
+    for (verdict, kind) in parts.iter().map(|v| (v, "part")).chain(prompts.iter().map(|v| (v, "prompt"))) {
+        if !verdict.missing.is_empty() && !all_out {
+            let what = match kind {
+                "part" => {
+                    profile::PARTS.iter().find(|p| p.name == verdict.name).map_or(verdict.name, |p| p.what).to_string()
+                }
+                _ => format!("the prompt `{}` (src/codegen/profile.rs)", verdict.name),
+            };
+            warnings.push(format!("{what} is left out of this build: {}", verdict.missing.join("; ")));
+        }
+    }
+    let parts_in = parts.iter().filter(|v| v.missing.is_empty()).map(|v| v.name).collect();
     Ok(Artifacts {
         client_rs: emit_tools::format_file(&banner, client_tokens)?,
         tools_rs: emit_tools::format_file(&banner, tools_tokens)?,
         tools_json: manifest::render(&ir, &sha256_hex(input.spec.as_bytes())),
         api_md: emit_docs::render(&ir),
         warnings,
+        parts_in,
     })
 }
 

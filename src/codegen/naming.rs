@@ -104,6 +104,190 @@ pub fn fnv1a32(bytes: &[u8]) -> u32 {
     bytes.iter().fold(0x811c_9dc5_u32, |h, &b| (h ^ u32::from(b)).wrapping_mul(0x0100_0193))
 }
 
+/// One tool's name as lowering chose it, for [`resolve_collisions`].
+#[derive(Debug, Clone)]
+pub struct Named<'a> {
+    pub name: &'a str,
+    /// Chosen by an override (`x-mcp-name` or the overrides file): never changed here.
+    pub explicit: bool,
+    pub method: Method,
+    pub path: &'a str,
+    /// Keys the stable hash of the last resort.
+    pub operation_id: &'a str,
+}
+
+/// What the collision rule decided.
+#[derive(Debug, Default, PartialEq)]
+pub struct Collisions {
+    /// (index into the input, new name) for every derived name that changed.
+    pub renamed: Vec<(usize, String)>,
+    /// One sentence per group of operations that shared a name, for the build's warnings.
+    pub notes: Vec<String>,
+    /// Two overrides chose the same name: only the developer can decide.
+    pub clashes: Vec<(usize, usize)>,
+}
+
+/// The collision rule. Operations whose derived tool names are equal (or differ only by
+/// `-` versus `_`, which the generated Rust cannot tell apart) get distinct names; every
+/// other name is left as it is, so adding an operation renames only the operations it
+/// collides with (and `vtoc-mcp diff` reports that as breaking).
+///
+/// Within a group of operations sharing a name, each derived name takes a suffix, trying in
+/// turn until the names are distinct:
+/// 1. the static path segments that tell its path apart from the others' (segments every
+///    path of the group has, and segments whose words the name already says, are left
+///    out): `/api/v1/heartbeat` + `/api/v2/heartbeat` → `heartbeat_v1`, `heartbeat_v2`;
+///    `/work_queues/` + `/work_pools/{work_pool_name}/queues` → `create_work_queue` (its
+///    segments add nothing to the name, so it keeps it) + `create_work_queue_work_pools`;
+/// 2. for names still shared, the same judged among just those operations, then with the
+///    segments the name already says (`/apply_guardrail` + `/guardrails/apply_guardrail`
+///    → `apply_guardrail` + `apply_guardrail_guardrails`);
+/// 3. then the path parameters that tell them apart;
+/// 4. then the HTTP method (`lens_request_get`, `lens_request_post`);
+/// 5. last, a stable hash of the operationId.
+///
+/// A name chosen by an override is never changed; derived names that meet it are the ones
+/// that move. Names over [`TARGET_LEN`] are shortened with a hash as usual.
+pub fn resolve_collisions(ops: &[Named<'_>]) -> Collisions {
+    let mut out = Collisions::default();
+    let mut groups: std::collections::BTreeMap<String, Vec<usize>> = std::collections::BTreeMap::new();
+    for (i, op) in ops.iter().enumerate() {
+        groups.entry(wrapper_fn(op.name)).or_default().push(i);
+    }
+    // Every name some operation derives is its own: a suffixed name never takes it.
+    let mut taken: std::collections::BTreeSet<String> = groups.keys().cloned().collect();
+    for (key, group) in groups.iter().filter(|(_, g)| g.len() > 1) {
+        let explicit: Vec<usize> = group.iter().copied().filter(|&i| ops[i].explicit).collect();
+        for pair in explicit.windows(2) {
+            out.clashes.push((pair[0], pair[1]));
+        }
+        if let Some(&first) = explicit.first() {
+            taken.insert(wrapper_fn(ops[first].name));
+        }
+        let derived: Vec<usize> = group.iter().copied().filter(|&i| !ops[i].explicit).collect();
+        if derived.is_empty() {
+            continue;
+        }
+        let names = disambiguate(ops, group, &derived, !explicit.is_empty());
+        let mut described = Vec::new();
+        for (i, mut name) in derived.iter().copied().zip(names) {
+            // A suffixed name may meet a name outside the group: the method, then a hash.
+            for fallback in
+                [ops[i].method.key().to_string(), format!("{:08x}", fnv1a32(ops[i].operation_id.as_bytes()))]
+            {
+                if wrapper_fn(&name) == *key || !taken.contains(&wrapper_fn(&name)) {
+                    break;
+                }
+                name = format!("{name}_{fallback}");
+            }
+            if name.len() > TARGET_LEN {
+                name = shorten(&name, ops[i].operation_id);
+            }
+            taken.insert(wrapper_fn(&name));
+            described.push(format!("`{name}` ({} {})", ops[i].method.as_str(), ops[i].path));
+            if name != ops[i].name {
+                out.renamed.push((i, name));
+            }
+        }
+        {
+            let kept: Vec<String> = explicit
+                .iter()
+                .map(|&i| format!("`{}` ({} {}, an override)", ops[i].name, ops[i].method.as_str(), ops[i].path))
+                .collect();
+            out.notes.push(format!(
+                "{} operations would all be the tool `{}`; the collision rule named them {}{}. Choose other names with `\"name\"` in openapi/mcp-overrides.json",
+                group.len(),
+                ops[group[0]].name,
+                described.join(", "),
+                if kept.is_empty() { String::new() } else { format!(" beside {}", kept.join(", ")) },
+            ));
+        }
+    }
+    out.renamed.sort();
+    out
+}
+
+/// Distinct names for the derived members of one group (in `derived` order), by the tiers
+/// of [`resolve_collisions`]. `occupied`: an override holds the bare name.
+fn disambiguate(ops: &[Named<'_>], group: &[usize], derived: &[usize], occupied: bool) -> Vec<String> {
+    let base = ops[derived[0]].name;
+    let name_words: Vec<String> = base.split(['_', '-']).map(singular).collect();
+    let says_nothing_new = |segment: &str| segment.split('_').all(|w| name_words.contains(&singular(w)));
+    let segments = |i: usize, params: bool| -> Vec<String> {
+        ops[i]
+            .path
+            .split('/')
+            .filter(|s| !s.is_empty() && s.starts_with('{') == params)
+            .map(|s| snake_case(s.trim_matches(['{', '}'])))
+            .filter(|s| !s.is_empty())
+            .collect()
+    };
+    // What sets each path of `members` apart: its segments that not every one of them has,
+    // leaving out (when `terse`) those whose words the name already says.
+    let distinct = |members: &[usize], params: bool, terse: bool| -> Vec<Vec<String>> {
+        let all: Vec<Vec<String>> = members.iter().map(|&i| segments(i, params)).collect();
+        all.iter()
+            .map(|own| {
+                own.iter()
+                    .filter(|s| !all.iter().all(|other| other.contains(s)))
+                    .filter(|s| !terse || !says_nothing_new(s))
+                    .cloned()
+                    .collect()
+            })
+            .collect()
+    };
+    let join = |name: &str, parts: &[String]| {
+        if parts.is_empty() { name.to_string() } else { format!("{name}_{}", parts.join("_")) }
+    };
+    // The first tier looks at the whole group (an override's path is a path to tell apart).
+    let first = distinct(group, false, true);
+    let mut names: Vec<String> = derived
+        .iter()
+        .map(|&i| join(base, &first[group.iter().position(|&g| g == i).expect("in its group")]))
+        .collect();
+    // Then, for the members whose names are still shared (or bare beside an override), each
+    // way of telling them apart in turn, judged among just those members.
+    let ways: [&dyn Fn(&[usize]) -> Vec<Vec<String>>; 4] =
+        [&|m| distinct(m, false, true), &|m| distinct(m, false, false), &|m| distinct(m, true, false), &|m| {
+            m.iter().map(|&i| vec![ops[i].method.key().to_string()]).collect()
+        }];
+    for way in ways {
+        let mut shared: std::collections::BTreeMap<String, Vec<usize>> = std::collections::BTreeMap::new();
+        for (k, name) in names.iter().enumerate() {
+            shared.entry(name.clone()).or_default().push(k);
+        }
+        for (name, members) in shared {
+            if members.len() < 2 && !(occupied && name == base) {
+                continue;
+            }
+            let indices: Vec<usize> = members.iter().map(|&k| derived[k]).collect();
+            for (&k, part) in members.iter().zip(way(&indices)) {
+                names[k] = join(&names[k], &part);
+            }
+        }
+    }
+    // Last: a stable hash for whatever is still shared.
+    let mut seen: std::collections::BTreeMap<String, usize> = std::collections::BTreeMap::new();
+    for name in &names {
+        *seen.entry(name.clone()).or_default() += 1;
+    }
+    for (k, name) in names.iter_mut().enumerate() {
+        if seen[name.as_str()] > 1 {
+            *name = format!("{name}_{:08x}", fnv1a32(ops[derived[k]].operation_id.as_bytes()));
+        }
+    }
+    names
+}
+
+/// A word without a plural `s` (`queues` → `queue`, `status` kept): enough to see that a
+/// path segment repeats the name.
+fn singular(word: &str) -> String {
+    match word.strip_suffix('s') {
+        Some(stem) if stem.len() > 2 && !stem.ends_with('s') && !stem.ends_with('u') => stem.to_string(),
+        _ => word.to_string(),
+    }
+}
+
 /// Rust identifier of the generated wrapper for a tool. Tool names may contain `-`,
 /// which Rust identifiers cannot, so `a-b` and `a_b` would clash: `lower` checks that.
 pub fn wrapper_fn(tool_name: &str) -> String {

@@ -19,6 +19,7 @@
 //! | one media type per body/response, JSON preferred | panic "more media types than expected" |
 //! | `nullable` dropped on parameters | nullable optional header does not compile |
 //! | `additionalProperties: false` dropped on response schemas | a backend adding a field breaks every read |
+//! | `anyOf [{type: T}, {type: T, enum}]` → `type: T` | typify: "value does not conform to the given schema" on a default |
 //!
 //! Responses pruned from the view still reach the model: the runtime reads every
 //! status from the raw response (see `support.rs`).
@@ -133,6 +134,9 @@ fn check_version(doc: &Value) -> Result<(), Problem> {
 }
 
 /// Rewrite one schema (recursively) into the 3.0 dialect.
+/// Keywords that describe a schema without constraining it.
+const ANNOTATIONS: &[&str] = &["title", "description", "default", "examples", "example", "deprecated"];
+
 pub fn normalize_schema(schema: &mut Value, component_root: bool) {
     match schema {
         Value::Bool(true) => *schema = json!({}),
@@ -167,6 +171,37 @@ pub fn normalize_schema(schema: &mut Value, component_root: bool) {
             _ => {
                 s.insert(key.into(), Value::Array(rest));
             }
+        }
+    }
+
+    // `anyOf/oneOf [{type: T}, {type: T, enum: [..]}]` → `type: T`: the enum branch says
+    // nothing the plain one does not accept, and typify cannot place a default in a union
+    // whose branches overlap.
+    for key in ["anyOf", "oneOf"] {
+        let Some(Value::Array(branches)) = s.get(key) else { continue };
+        let plain = |b: &Value| {
+            b.as_object().is_some_and(|m| {
+                m.get("type").is_some_and(Value::is_string)
+                    && m.keys().all(|k| k == "type" || ANNOTATIONS.contains(&k.as_str()))
+            })
+        };
+        let subsumed = |b: &Value| {
+            let Some(m) = b.as_object() else { return false };
+            m.contains_key("enum")
+                && m.keys().all(|k| k == "type" || k == "enum" || ANNOTATIONS.contains(&k.as_str()))
+                && branches.iter().any(|other| plain(other) && other.get("type") == m.get("type"))
+        };
+        let rest: Vec<Value> = branches.iter().filter(|b| !subsumed(b)).cloned().collect();
+        if rest.len() == branches.len() {
+            continue;
+        }
+        s.remove(key);
+        if let [only] = rest.as_slice() {
+            for (k, v) in only.as_object().into_iter().flatten() {
+                s.entry(k.clone()).or_insert(v.clone());
+            }
+        } else {
+            s.insert(key.into(), Value::Array(rest));
         }
     }
 
@@ -574,6 +609,17 @@ mod tests {
             norm(json!({"oneOf": [{"type": "string"}, {"type": "integer"}, {"type": "null"}]})),
             json!({"nullable": true, "oneOf": [{"type": "string"}, {"type": "integer"}]})
         );
+    }
+
+    #[test]
+    fn an_enum_branch_beside_its_plain_type_is_dropped() {
+        // LiteLLM's `mode`: a string, or one of the known modes, or null; default "chat".
+        let mode = json!({"anyOf": [{"type": "string"}, {"type": "string", "enum": ["chat", "embedding"]}, {"type": "null"}],
+            "title": "Mode", "default": "chat"});
+        assert_eq!(norm(mode), json!({"type": "string", "nullable": true, "default": "chat"}));
+        // Different types, or an enum with other constraints, stay a union.
+        let mixed = json!({"anyOf": [{"type": "integer"}, {"type": "string", "enum": ["a"]}]});
+        assert_eq!(norm(mixed.clone()), mixed);
     }
 
     #[test]

@@ -55,9 +55,24 @@ pub fn limit(mut result: CallToolResult, max_bytes: usize) -> CallToolResult {
             result
         }
         None => {
-            let total: usize = result.content.iter().filter_map(|c| c.as_text()).map(|t| t.text.len()).sum();
+            // Bytes (an image, a blob) count as sent; over the limit they are not attached.
+            let attached: usize =
+                result.content.iter().filter(|c| c.as_text().is_none()).map(|c| json_len(&json!(c))).sum();
+            let total: usize =
+                result.content.iter().filter_map(|c| c.as_text()).map(|t| t.text.len()).sum::<usize>() + attached;
             if total <= max_bytes {
                 return result;
+            }
+            if attached > 0 {
+                result.content.retain(|c| c.as_text().is_some());
+                result.content.push(ContentBlock::text(format!(
+                    "[not attached by vtoc-mcp: the body, {attached} bytes as sent, is over the {max_bytes}-byte limit (MCP_MAX_RESULT_BYTES); fetch it another way or raise the limit.]"
+                )));
+                add_meta(
+                    &mut result,
+                    json!({"originalBytes": total, "returnedBytes": total - attached, "limitBytes": max_bytes, "cuts": [], "detached": attached}),
+                );
+                return limit(result, max_bytes);
             }
             let text: String = result
                 .content
@@ -214,6 +229,27 @@ fn display(pointer: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn bytes_over_the_limit_are_not_attached_and_the_text_says_so() {
+        let blob = rmcp::model::ResourceContents::BlobResourceContents {
+            uri: "http://b/x".into(),
+            mime_type: Some("application/zip".into()),
+            blob: "A".repeat(10_000),
+            meta: None,
+        };
+        let result =
+            CallToolResult::success(vec![ContentBlock::text("HTTP 200: 7500 bytes"), ContentBlock::resource(blob)]);
+        let small = limit(result.clone(), 100_000);
+        assert_eq!(small.content.len(), 2, "under the limit: attached");
+        let cut = limit(result, 4_000);
+        assert!(cut.content.iter().all(|c| c.as_text().is_some()), "the blob is gone");
+        let said = cut.content.last().unwrap().as_text().unwrap().text.clone();
+        assert!(said.contains("not attached") && said.contains("MCP_MAX_RESULT_BYTES"), "{said}");
+        assert!(serde_json::to_vec(&cut).unwrap().len() <= 4_000);
+        assert!(cut.meta.unwrap().0[META_KEY]["detached"].as_u64().unwrap() > 10_000);
+    }
+
     use super::*;
 
     fn big_list(n: usize) -> Value {
