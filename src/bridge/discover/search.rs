@@ -5,7 +5,7 @@
 //! and how often it appears in a tool's fields, each field weighted (a word in the name or
 //! title says more about what a tool does than a word in a parameter name) and normalized
 //! by the field's length (a short description that names the thing beats a long one that
-//! mentions it). Forty lines of arithmetic; a search crate would bring an inverted-index
+//! mentions it). Thirty lines of arithmetic; a search crate would bring an inverted-index
 //! engine built for millions of documents, where we have at most a few thousand short ones.
 //!
 //! What makes plain language work is the normalization, applied alike to tools and
