@@ -236,11 +236,24 @@ fn tools(name: Option<&str>, json: bool, size: bool, guard: &GuardArgs) -> Resul
             total += bytes;
             out!("{bytes:>6}  {}", tool.name);
         }
-        let listed: usize = bridge.tools_for(local).iter().map(vtoc_mcp::bridge::server::model_visible_bytes).sum();
+        let size = |tools: &[rmcp::model::Tool]| -> usize {
+            tools.iter().map(vtoc_mcp::bridge::server::model_visible_bytes).sum()
+        };
+        let callable = bridge.callable_tools(local);
         out!("{total:>6}  total for {} tools (name, description, inputSchema as compact JSON)", all.len());
+        out!("{:>6}  the {} tools a local caller may call (scope {local})", size(callable), callable.len());
+        let discovery = bridge.guardrails().discovery;
+        let meta = bridge.meta_tools(local);
         out!(
-            "{listed:>6}  in tools/list for a local caller ({} tools at scope {local})",
-            bridge.tools_for(local).len()
+            "{:>6}  the 3 discovery meta-tools ({})",
+            size(&meta),
+            meta.iter().map(|t| t.name.as_ref()).collect::<Vec<_>>().join(", ")
+        );
+        let served = if bridge.serves_meta(local) { "the meta-tools" } else { "every tool it may call" };
+        out!(
+            "MCP_TOOL_MODE={} (budget {} bytes): tools/list serves a local caller {served}",
+            discovery.mode.as_str(),
+            discovery.budget_bytes
         );
         return Ok(());
     }

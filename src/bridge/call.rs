@@ -112,7 +112,20 @@ impl Bridge {
     }
 
     /// [`Bridge::call`], with the backend's HTTP status when the backend answered.
-    pub(crate) async fn run(&self, mut req: CallRequest) -> Result<Ran, ErrorData> {
+    pub(crate) async fn run(&self, req: CallRequest) -> Result<Ran, ErrorData> {
+        // A meta-tool the caller is served (`search_tools`, `describe_tool`, `call_tool`);
+        // `call_tool` comes back to `run_tool` with the tool it names. Boxed: rare in most
+        // deployments, and it holds a whole `run_tool` future.
+        if req.origin == Origin::Tool
+            && let Some(meta) = self.meta_for(&req.name, req.caller.scope)
+        {
+            return Box::pin(self.discover(meta, req)).await;
+        }
+        self.run_tool(req).await
+    }
+
+    /// The guarded path of one real tool (steps 1-9 above).
+    pub(super) async fn run_tool(&self, mut req: CallRequest) -> Result<Ran, ErrorData> {
         let started = Instant::now();
         let guard = &self.inner.guard;
         // The arguments as one JSON value, moved (not copied) out of the request.
@@ -501,7 +514,16 @@ pub const VIOLATIONS_META: &str = "vtoc/violations";
 /// on errors (TypeScript SDK 1.32 answers `-32602` instead of handing the error to the
 /// model), and the spec says structured results conform to it.
 pub fn invalid_arguments(spec: &ToolSpec, violations: &[(String, String)]) -> CallToolResponse {
-    let tool = spec.name;
+    invalid_arguments_of(spec.name, spec.output_schema.is_some(), violations)
+}
+
+/// [`invalid_arguments`] for any tool: `tool`'s name, and whether it declares an
+/// `outputSchema` (then the violations stay out of `structuredContent`).
+pub(crate) fn invalid_arguments_of(
+    tool: &str,
+    has_output_schema: bool,
+    violations: &[(String, String)],
+) -> CallToolResponse {
     let mut text = format!("invalid arguments for `{tool}`; the backend was not called:");
     for (field, problem) in violations {
         let field = if field.is_empty() { "(arguments)" } else { field };
@@ -520,7 +542,7 @@ pub fn invalid_arguments(spec: &ToolSpec, violations: &[(String, String)]) -> Ca
     let mut meta = JsonObject::new();
     meta.insert(VIOLATIONS_META.into(), structured["violations"].clone());
     result.meta = Some(rmcp::model::MetaObject(meta));
-    if spec.output_schema.is_none() {
+    if !has_output_schema {
         result.structured_content = Some(structured);
     }
     result.into()

@@ -6,6 +6,8 @@
 //!   [`client`]: the typed client progenitor generated, with the hooks that make it
 //!   faithful; [`exchange`]: one call's exchange with the backend; [`outcome`]: what the
 //!   backend answered, as the tool result the model sees;
+//! - [`discover`]: the meta-tools that stand in for a large tool list (search, describe,
+//!   call), and the tool search they use;
 //! - [`custom`]: hand-written tools; [`resources`], [`completion`], [`prompts`]: the
 //!   other MCP features, each built on the call path; [`confirm`], [`log`]: confirmation
 //!   state and the client's log.
@@ -20,6 +22,7 @@ pub mod client;
 pub mod completion;
 pub mod confirm;
 pub mod custom;
+pub mod discover;
 pub mod exchange;
 pub mod log;
 pub mod outcome;

@@ -55,8 +55,10 @@ pub(crate) struct Inner {
     pub(super) guard: Guardrails,
     pub(super) entries: Vec<Entry>,
     pub(super) by_name: HashMap<&'static str, usize>,
-    /// `tools/list` per scope, computed once.
+    /// The tools each scope may call, computed once.
     pub(super) listed: [Vec<Tool>; 3],
+    /// The meta-tools, for the scopes served them instead of `listed`.
+    pub(super) discovery: crate::bridge::discover::Surface,
     pub(super) in_flight: Mutex<HashMap<String, Arc<Slots>>>,
     /// Calls running now, calls so far, and whether new ones are refused (shutdown).
     pub(super) active: std::sync::atomic::AtomicUsize,
@@ -103,6 +105,7 @@ impl Bridge {
         let listed = Scope::ALL.map(|scope| {
             entries.iter().filter(|e| guard.policy.permits(e.spec, scope).is_ok()).map(|e| e.tool.clone()).collect()
         });
+        let discovery = crate::bridge::discover::Surface::build(&entries, &guard)?;
         let prompts: Vec<&'static crate::bridge::prompts::PromptSpec> = crate::bridge::prompts::PROMPTS
             .iter()
             .filter(|p| {
@@ -123,7 +126,11 @@ impl Bridge {
             .build();
         let info = ServerConfig::new(capabilities)
             .with_server_info(Implementation::new("vtoc-mcp", env!("CARGO_PKG_VERSION")))
-            .with_instructions(INSTRUCTIONS);
+            .with_instructions(if discovery.any() {
+                format!("{INSTRUCTIONS} {}", crate::bridge::discover::INSTRUCTIONS)
+            } else {
+                INSTRUCTIONS.to_string()
+            });
         Ok(Bridge {
             inner: Arc::new(Inner {
                 backend,
@@ -131,6 +138,7 @@ impl Bridge {
                 entries,
                 by_name,
                 listed,
+                discovery,
                 in_flight: Mutex::default(),
                 active: Default::default(),
                 total: Default::default(),
@@ -191,8 +199,17 @@ impl Bridge {
         self.catalog().map(|(_, tool)| tool.clone()).collect()
     }
 
-    /// The tools a caller with `scope` sees in `tools/list`.
+    /// The tools a caller with `scope` sees in `tools/list`: the tools it may call, or the
+    /// discovery meta-tools when it is served them (`MCP_TOOL_MODE`).
     pub fn tools_for(&self, scope: Scope) -> &[Tool] {
+        match self.inner.discovery.finder(scope) {
+            Some(finder) => &finder.tools,
+            None => self.callable_tools(scope),
+        }
+    }
+
+    /// The tools a caller with `scope` may call (by name, or through `call_tool`).
+    pub fn callable_tools(&self, scope: Scope) -> &[Tool] {
         &self.inner.listed[scope as usize]
     }
 
@@ -337,7 +354,12 @@ impl ServerHandler for Bridge {
     }
 
     fn get_tool(&self, name: &str) -> Option<Tool> {
-        self.entry(name).map(|e| e.tool.clone())
+        self.entry(name).map(|e| e.tool.clone()).or_else(|| {
+            Scope::ALL
+                .iter()
+                .filter_map(|&scope| self.inner.discovery.finder(scope))
+                .find_map(|finder| finder.tools.iter().find(|t| t.name == name).cloned())
+        })
     }
 
     async fn call_tool(

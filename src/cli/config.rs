@@ -365,6 +365,27 @@ impl From<FallbackArg> for Fallback {
     }
 }
 
+/// `MCP_TOOL_MODE` as the command line reads it (the bridge's [`Mode`](crate::bridge::discover::Mode)).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ToolModeArg {
+    /// Every tool the caller may call.
+    All,
+    /// The meta-tools search_tools, describe_tool, call_tool.
+    Discover,
+    /// The meta-tools when the caller's tools exceed MCP_TOOL_BUDGET_BYTES.
+    Auto,
+}
+
+impl From<ToolModeArg> for crate::bridge::discover::Mode {
+    fn from(m: ToolModeArg) -> Self {
+        match m {
+            ToolModeArg::All => crate::bridge::discover::Mode::All,
+            ToolModeArg::Discover => crate::bridge::discover::Mode::Discover,
+            ToolModeArg::Auto => crate::bridge::discover::Mode::Auto,
+        }
+    }
+}
+
 /// Guardrails: authentication, scopes, policy, confirmation, context, audit, limits.
 #[derive(Debug, Clone, Args)]
 pub struct GuardArgs {
@@ -456,6 +477,16 @@ pub struct GuardArgs {
     /// Results larger than this are cut, with a marker.
     #[arg(long = "max-result-bytes", env = "MCP_MAX_RESULT_BYTES", default_value_t = 256 * 1024)]
     pub max_result_bytes: usize,
+    /// What tools/list serves: `all` (every tool the caller may call), `discover` (the
+    /// meta-tools search_tools, describe_tool, call_tool), or `auto` (the meta-tools when a
+    /// caller's tools weigh more than MCP_TOOL_BUDGET_BYTES).
+    #[arg(long = "tool-mode", env = "MCP_TOOL_MODE", value_enum, default_value = "auto")]
+    pub tool_mode: ToolModeArg,
+    /// In `auto`, the most a caller's full tool list may weigh: compact JSON of each tool's
+    /// name, description and inputSchema, what the model reads on every turn.
+    #[arg(long = "tool-budget-bytes", env = "MCP_TOOL_BUDGET_BYTES",
+          default_value_t = crate::bridge::discover::DEFAULT_BUDGET_BYTES)]
+    pub tool_budget_bytes: usize,
 }
 
 impl Default for GuardArgs {
@@ -553,6 +584,10 @@ impl GuardArgs {
             confirm_timeout: seconds("MCP_CONFIRM_TIMEOUT_SECS", self.confirm_timeout_secs)?,
             state_codec,
             forward_caller_token: self.forward_caller_token,
+            discovery: crate::bridge::discover::Discovery {
+                mode: self.tool_mode.into(),
+                budget_bytes: self.tool_budget_bytes,
+            },
         })
     }
 

@@ -247,6 +247,7 @@ fn disambiguate(ops: &[Named<'_>], group: &[usize], derived: &[usize], occupied:
         .collect();
     // Then, for the members whose names are still shared (or bare beside an override), each
     // way of telling them apart in turn, judged among just those members.
+    #[allow(clippy::type_complexity)] // four closures of one signature, used once, here
     let ways: [&dyn Fn(&[usize]) -> Vec<Vec<String>>; 4] =
         [&|m| distinct(m, false, true), &|m| distinct(m, false, false), &|m| distinct(m, true, false), &|m| {
             m.iter().map(|&i| vec![ops[i].method.key().to_string()]).collect()

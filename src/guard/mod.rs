@@ -43,6 +43,10 @@ pub struct Guardrails {
     pub state_codec: RequestStateCodec,
     /// Send the caller's own bearer token to the backend instead of VTOC_API_TOKEN.
     pub forward_caller_token: bool,
+    /// Which callers `tools/list` serves the discovery meta-tools instead of every tool.
+    /// Not a guardrail (the same checks run either way), but decided per caller scope like
+    /// the tool list, so it travels with the settings that shape that list.
+    pub discovery: crate::bridge::discover::Discovery,
 }
 
 impl Guardrails {
@@ -61,6 +65,7 @@ impl Guardrails {
             confirm_timeout: Duration::from_secs(120),
             state_codec: RequestStateCodec::try_new(random_key()).expect("32 random bytes are a valid key"),
             forward_caller_token: false,
+            discovery: crate::bridge::discover::Discovery::default(),
         }
     }
 }

@@ -2,10 +2,11 @@
 //! workflow, the operator console) needs to connect to this server, for the caller asking.
 //!
 //! Authenticated like `/mcp` and scoped like `tools/list`: the `tools` are exactly the ones
-//! this caller's `tools/list` returns. Tools the server policy turns off for everyone
-//! (read-only mode, deny or allow lists) are named under `unavailable` with the reason, so
-//! an operator can tell "not allowed for me" from "off on this server"; tools beyond the
-//! caller's scope are not mentioned.
+//! this caller may call, which its `tools/list` returns unless it is served the discovery
+//! meta-tools (`MCP_TOOL_MODE`); `openai.allowed_tools` is always what `tools/list` returns.
+//! Tools the server policy turns off for everyone (read-only mode, deny or allow lists) are
+//! named under `unavailable` with the reason, so an operator can tell "not allowed for me"
+//! from "off on this server"; tools beyond the caller's scope are not mentioned.
 
 use crate::bridge::server::Bridge;
 use crate::guard::caller::Caller;
@@ -59,9 +60,16 @@ pub fn document(bridge: &Bridge, caller: &Caller, endpoint: &Endpoint) -> Value 
             Err(_) => {}
         }
     }
+    // What the hosted MCP tool may list and call: this caller's `tools/list`, which is the
+    // discovery meta-tools when it is served them (the tools above stay callable through them).
+    let listed: Vec<Value> = if bridge.serves_meta(caller.scope) {
+        bridge.tools_for(caller.scope).iter().map(|t| json!({"name": t.name, "annotations": t.annotations})).collect()
+    } else {
+        tools.clone()
+    };
     let read_only_names: Vec<&Value> =
-        tools.iter().filter(|t| t["annotations"]["readOnlyHint"] == true).map(|t| &t["name"]).collect();
-    let all_names: Vec<&Value> = tools.iter().map(|t| &t["name"]).collect();
+        listed.iter().filter(|t| t["annotations"]["readOnlyHint"] == true).map(|t| &t["name"]).collect();
+    let all_names: Vec<&Value> = listed.iter().map(|t| &t["name"]).collect();
     let defaults = &guard.defaults;
     let headers: serde_json::Map<String, Value> = CONTEXT_HEADERS
         .iter()

@@ -6,6 +6,7 @@ mod calls;
 mod common;
 mod console;
 mod contract;
+mod discover;
 mod errors;
 mod faults;
 mod guardrails;
