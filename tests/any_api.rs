@@ -54,8 +54,12 @@ async fn recording_backend() -> (String, Arc<Mutex<Vec<Seen>>>) {
 type Client = rmcp::service::RunningService<rmcp::RoleClient, ()>;
 
 /// `vtoc-mcp serve --transport stdio` against `backend`, writes on, admin scope, no
-/// confirmations (the tests are about what reaches the backend).
+/// confirmations (the tests are about what reaches the backend), every tool listed.
 async fn client(backend: &str) -> Client {
+    client_with(backend, &[("MCP_TOOL_MODE", "all")]).await
+}
+
+async fn client_with(backend: &str, env: &[(&str, &str)]) -> Client {
     let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_vtoc-mcp"));
     for (name, _) in std::env::vars_os() {
         let name = name.to_string_lossy();
@@ -71,6 +75,9 @@ async fn client(backend: &str) -> Client {
         .env("MCP_AUDIT_LOG", "off")
         .env("VTOC_CONTRACT_CHECK", "off")
         .env("VTOC_MCP_LOG", "error");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
     let transport = rmcp::transport::TokioChildProcess::new(cmd).expect("spawn vtoc-mcp");
     ().serve(transport).await.expect("MCP client connects over stdio")
 }
@@ -257,5 +264,69 @@ async fn a_wrong_argument_is_refused_before_the_backend() {
     assert_eq!(result.is_error, Some(true));
     assert!(text(&result).contains(param), "{}", text(&result));
     assert!(seen.lock().unwrap().is_empty(), "nothing was sent");
+    client.cancel().await.unwrap();
+}
+
+/// With the default settings, an API whose tool list would cost the model more than the
+/// budget is served through the discovery tools, and every call through them still reaches
+/// the backend as a direct one would; a smaller API keeps its full list.
+#[tokio::test]
+async fn a_large_api_is_served_through_discovery() {
+    use vtoc_mcp::bridge::discover::{CALL_TOOL, DEFAULT_BUDGET_BYTES, SEARCH_TOOLS};
+    let (backend, seen) = recording_backend().await;
+    let client = client_with(&backend, &[]).await;
+    let listed = client.list_all_tools().await.unwrap();
+    let full: usize = {
+        let all = client_with(&backend, &[("MCP_TOOL_MODE", "all")]).await;
+        let tools = all.list_all_tools().await.unwrap();
+        all.cancel().await.unwrap();
+        tools.iter().map(vtoc_mcp::bridge::server::model_visible_bytes).sum()
+    };
+    let served: usize = listed.iter().map(vtoc_mcp::bridge::server::model_visible_bytes).sum();
+    println!("the full list: {full} bytes; tools/list serves {} tools, {served} bytes", listed.len());
+    if full <= DEFAULT_BUDGET_BYTES {
+        assert_eq!(served, full, "under the budget: the full list");
+        client.cancel().await.unwrap();
+        return;
+    }
+    let names: Vec<&str> = listed.iter().map(|t| t.name.as_ref()).collect();
+    assert_eq!(names, ["search_tools", "describe_tool", "call_tool"]);
+    assert!(served < 8_000, "{served} bytes");
+    // Find a read by the words of its own title, then call it through call_tool.
+    let tool = pick(
+        "a read-only GET with a path parameter and a title",
+        |t| {
+            t.method.as_str() == "GET"
+                && t.hints.read_only
+                && t.title.is_some()
+                && t.params.iter().any(|p| p.location == Location::Path)
+        },
+        uses_uuid_path,
+    );
+    let query = tool.title.unwrap();
+    let found = client
+        .call_tool(
+            CallToolRequestParams::new(SEARCH_TOOLS)
+                .with_arguments(serde_json::from_value(json!({"query": query})).unwrap()),
+        )
+        .await
+        .unwrap();
+    let hits = found.structured_content.clone().expect("search answers are structured");
+    let ranked: Vec<&str> = hits["tools"].as_array().unwrap().iter().filter_map(|h| h["name"].as_str()).collect();
+    let rank = ranked.iter().position(|n| *n == tool.name).map(|r| r + 1);
+    println!("search {query:?}: `{}` ranks {rank:?} of {ranked:?}", tool.name);
+    assert!(rank.is_some_and(|r| r <= 3), "searching for its title finds `{}` in the top 3: {ranked:?}", tool.name);
+    let arguments = arguments(tool);
+    let result = client
+        .call_tool(
+            CallToolRequestParams::new(CALL_TOOL)
+                .with_arguments(serde_json::from_value(json!({"name": tool.name, "arguments": arguments})).unwrap()),
+        )
+        .await
+        .unwrap();
+    assert_ne!(result.is_error, Some(true), "{}", text(&result));
+    let seen = seen.lock().unwrap().clone();
+    assert_eq!(seen.len(), 1, "{seen:#?}");
+    assert_eq!(seen[0].target.split('?').next().unwrap(), expected_path(tool, &arguments));
     client.cancel().await.unwrap();
 }

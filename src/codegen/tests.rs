@@ -478,32 +478,3 @@ fn a_new_export_changes_tools_manifest_and_docs() {
     assert!(!after.api_md.contains("`legacy`"));
     assert_ne!(before.tools_json, after.tools_json);
 }
-
-#[test]
-#[ignore = "scratch"]
-#[allow(clippy::print_stdout)] // a scratch probe that reports by printing
-fn scratch_generate_exports() {
-    for file in ["chromadb-1.5.9", "prefect-3.9.1", "litellm-1.110.2"] {
-        let spec = read(&format!("tests/fixtures/specs/{file}.json"));
-        let started = std::time::Instant::now();
-        match generate(Input { spec: &spec, overrides: None }) {
-            Ok(a) => println!(
-                "{file}: ok in {:?}: client {} bytes, tools {} bytes, {} warnings; first: {:?}",
-                started.elapsed(),
-                a.client_rs.len(),
-                a.tools_rs.len(),
-                a.warnings.len(),
-                a.warnings
-                    .iter()
-                    .filter(|w| !w.contains("collision rule"))
-                    .map(|w| w.chars().take(160).collect::<String>())
-                    .collect::<Vec<_>>()
-            ),
-            Err(e) => println!(
-                "{file}: FAILED in {:?}:\n{}",
-                started.elapsed(),
-                e.to_string().lines().take(15).collect::<Vec<_>>().join("\n")
-            ),
-        }
-    }
-}
