@@ -9,7 +9,7 @@ NEW ?= openapi/vtoc.json
 VTOC := $(CARGO) run --locked --
 
 .DEFAULT_GOAL := help
-.PHONY: help build test screenshot generate check-generated check-deploy run run-http run-stdio demo lint fmt mcp-run mcp-test inspect sync-spec diff doctor setup-container setup-cloud soak fuzz bench conformance scale-test
+.PHONY: help build test screenshot generate check-generated check-deploy run run-http run-stdio demo lint fmt mcp-run mcp-test inspect sync-spec diff doctor setup-container setup-cloud soak fuzz bench conformance scale-test check-apis
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 20
@@ -84,6 +84,13 @@ soak: ## 10 000 calls over 256 sessions against a backend failing 5% (release bu
 
 bench: ## Benchmark (release): added latency vs direct REST, CPU, tools/list, start-up, memory, throughput; target/bench/
 	$(CARGO) build --release --locked --bin vtoc-mcp && $(CARGO) run --release --locked --example loadgen -- bench
+
+# The bridge built for another API: a real export of another FastAPI app, no overrides.
+API_SPEC ?= tests/fixtures/specs/prefect-3.9.1.json
+APIS_TARGET ?= target/apis
+
+check-apis: ## Build the bridge for $(API_SPEC) (no overrides) and run tests/any_api.rs against it (target: $(APIS_TARGET))
+	VTOC_MCP_SPEC=$(abspath $(API_SPEC)) VTOC_MCP_OVERRIDES= CARGO_TARGET_DIR=$(APIS_TARGET) $(CARGO) test --locked --test any_api -- --nocapture
 
 conformance: ## MCP conformance suite (pinned in tests/conformance) against serve --demo; fails on a regression vs expected.tsv; logs in target/conformance/
 	$(CARGO) build --locked --bin vtoc-mcp && ./scripts/conformance.sh
