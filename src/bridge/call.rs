@@ -195,7 +195,8 @@ impl Bridge {
         }
 
         let backend = self.inner.backend.clone();
-        let mut ctx = CallCtx::new(spec.operation(), backend.clone(), arguments, context.headers());
+        let mut ctx =
+            CallCtx::new(spec.operation(), backend.clone(), arguments, context.headers(&guard.context_headers));
         if guard.forward_caller_token
             && let Some(token) = &req.caller.token
         {

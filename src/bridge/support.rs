@@ -149,6 +149,14 @@ impl<'a> Args<'a> {
 
     /// The request body, decoded into the client's typed model. (The bytes sent are the
     /// caller's own JSON: see `CallCtx::raw_body`.)
+    /// An optional request body: absent or `null` is none.
+    pub fn opt_body<T: DeserializeOwned>(&self) -> Result<Option<T>, ArgError> {
+        match self.map.get("body") {
+            None | Some(Value::Null) => Ok(None),
+            Some(value) => Self::decode("body", value).map(Some),
+        }
+    }
+
     pub fn body<T: DeserializeOwned>(&self) -> Result<T, ArgError> {
         static EMPTY: Value = Value::Null;
         let value = self.map.get("body").unwrap_or(&EMPTY);

@@ -454,6 +454,10 @@ pub struct GuardArgs {
     /// operation reads context), `all`, or `off`.
     #[arg(long = "context-argument", env = "MCP_CONTEXT_ARGUMENT", default_value = "auto")]
     pub context_argument: String,
+    /// The headers the context goes to the backend under: `station=NAME,channel=NAME,initiator=NAME`
+    /// (a value left out is not sent; `off` sends none). vTOC's names by default.
+    #[arg(long = "context-headers", env = "VTOC_CONTEXT_HEADERS", default_value = crate::guard::policy::ContextHeaders::VTOC)]
+    pub context_headers: String,
     /// Send the MCP caller's own bearer token to the backend instead of VTOC_API_TOKEN.
     /// Risky: see docs/security.md.
     #[arg(long = "forward-caller-token", env = "MCP_FORWARD_CALLER_TOKEN")]
@@ -576,6 +580,8 @@ impl GuardArgs {
             context_argument: ContextArgument::parse(&self.context_argument).ok_or_else(|| {
                 err("MCP_CONTEXT_ARGUMENT", format!("{:?} is not auto, all or off", self.context_argument))
             })?,
+            context_headers: crate::guard::policy::ContextHeaders::parse(&self.context_headers)
+                .map_err(|e| err("VTOC_CONTEXT_HEADERS", e.to_string()))?,
             audit: Arc::new(Audit::open(&self.audit_log).map_err(|e| err("MCP_AUDIT_LOG", e.to_string()))?),
             max_result_bytes: self.max_result_bytes,
             max_concurrent_per_caller: self.max_concurrent_calls,

@@ -33,6 +33,27 @@ pub fn client_view(mut view: Value, ir: &Ir) -> Value {
         }
         paths.retain(|_, item| item.as_object().is_some_and(|i| i.keys().any(|k| Method::from_key(k).is_some())));
     }
+    prune_components(view)
+}
+
+/// Only the component schemas some remaining operation uses: progenitor types every
+/// component, so one used only by an operation that is not a tool (a multipart upload)
+/// could still break the client.
+fn prune_components(mut view: Value) -> Value {
+    let Some(schemas) = view.pointer("/components/schemas").and_then(Value::as_object).cloned() else { return view };
+    let mut used = BTreeSet::new();
+    let mut pending = Vec::new();
+    component_refs(view.get("paths").unwrap_or(&Value::Null), &mut pending);
+    while let Some(name) = pending.pop() {
+        if used.insert(name.clone())
+            && let Some(schema) = schemas.get(&name)
+        {
+            component_refs(schema, &mut pending);
+        }
+    }
+    if let Some(map) = view.pointer_mut("/components/schemas").and_then(Value::as_object_mut) {
+        map.retain(|name, _| used.contains(name));
+    }
     view
 }
 

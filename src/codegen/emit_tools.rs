@@ -168,6 +168,11 @@ fn argument(location: Option<Location>, name: &str, ty: &Type) -> TokenStream {
     let lit = Literal::string(name);
     if location.is_none() {
         // The request body: progenitor takes `&T`.
+        // An optional body (`anyOf [T, null]`): progenitor takes `Option<&T>`.
+        if let Some(Type::Reference(r)) = option_inner(&ty) {
+            let elem = &r.elem;
+            return quote!(a.opt_body::<#elem>()?.as_ref());
+        }
         let inner = match &ty {
             // A body that is a JSON string: decoded owned, lent as `&str`.
             Type::Reference(r) if is_str(&r.elem) => syn::parse_quote!(String),

@@ -233,6 +233,14 @@ impl OpCtx<'_> {
         warnings: &mut Vec<String>,
     ) -> Result<Lowered, Vec<Problem>> {
         let mut problems = Vec::new();
+        if matches!(self.method, Method::Options | Method::Trace) {
+            // progenitor emits `client.options(..)`, which reqwest does not have; such routes
+            // are protocol plumbing (CORS, proxies), not actions for an agent.
+            return Ok(Lowered::Unsupported(format!(
+                "{} requests are protocol plumbing, not an action, and progenitor's client cannot send them",
+                self.method.as_str()
+            )));
+        }
         let mut input = Compiler::new(self.refs, Mode::Input);
 
         // Parameters: path-item level, overridden by operation level (same name and location).

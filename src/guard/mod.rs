@@ -28,6 +28,8 @@ pub struct Guardrails {
     pub defaults: Context,
     /// Which tools offer the optional `context` argument.
     pub context_argument: ContextArgument,
+    /// The header names the context goes to the backend under (`VTOC_CONTEXT_HEADERS`).
+    pub context_headers: policy::ContextHeaders,
     pub audit: Arc<Audit>,
     /// Results larger than this are cut (with a marker).
     pub max_result_bytes: usize,
@@ -57,6 +59,7 @@ impl Guardrails {
             local: Caller::local(Scope::Admin),
             defaults: Context::default(),
             context_argument: ContextArgument::Auto,
+            context_headers: policy::ContextHeaders::default(),
             audit: Arc::new(Audit::off()),
             max_result_bytes: 1 << 20,
             max_concurrent_per_caller: 64,

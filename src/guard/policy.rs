@@ -261,17 +261,74 @@ impl Context {
         Context { station: get("station"), channel: get("channel"), initiator: get("initiator") }
     }
 
-    /// The headers for the backend.
-    pub fn headers(&self) -> reqwest::header::HeaderMap {
+    /// The headers for the backend, under the configured names.
+    pub fn headers(&self, names: &ContextHeaders) -> reqwest::header::HeaderMap {
         let mut out = reqwest::header::HeaderMap::new();
         for (name, value) in
-            [("x-station-id", &self.station), ("x-chatkit-channel", &self.channel), ("x-chatkit-user", &self.initiator)]
+            [(&names.station, &self.station), (&names.channel, &self.channel), (&names.initiator, &self.initiator)]
         {
-            if let Some(v) = value.as_deref().and_then(|v| reqwest::header::HeaderValue::from_str(v).ok()) {
-                out.insert(name, v);
+            if let (Some(name), Some(v)) =
+                (name, value.as_deref().and_then(|v| reqwest::header::HeaderValue::from_str(v).ok()))
+            {
+                out.insert(name.clone(), v);
             }
         }
         out
+    }
+}
+
+/// The header each context value goes to the backend under (`VTOC_CONTEXT_HEADERS`); `None`:
+/// not sent. vTOC's names by default.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContextHeaders {
+    pub station: Option<http::HeaderName>,
+    pub channel: Option<http::HeaderName>,
+    pub initiator: Option<http::HeaderName>,
+}
+
+/// `VTOC_CONTEXT_HEADERS` that cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ContextHeadersError {
+    #[error("{0:?} is not `station=`, `channel=` or `initiator=` followed by a header name")]
+    Entry(String),
+    #[error("{0:?} is not a valid HTTP header name")]
+    Name(String),
+}
+
+impl Default for ContextHeaders {
+    fn default() -> Self {
+        ContextHeaders::parse(ContextHeaders::VTOC).expect("vTOC's header names are valid")
+    }
+}
+
+impl ContextHeaders {
+    /// vTOC's backend reads the station from `X-Station-Id` and records the ChatKit channel
+    /// and user on agent actions.
+    pub const VTOC: &'static str = "station=x-station-id,channel=x-chatkit-channel,initiator=x-chatkit-user";
+
+    /// `station=NAME,channel=NAME,initiator=NAME`; a value left out (or `off` for all) is
+    /// not sent.
+    pub fn parse(text: &str) -> Result<ContextHeaders, ContextHeadersError> {
+        let mut out = ContextHeaders { station: None, channel: None, initiator: None };
+        if text.trim() == "off" {
+            return Ok(out);
+        }
+        for entry in text.split(',').map(str::trim).filter(|e| !e.is_empty()) {
+            let (key, name) = entry.split_once('=').ok_or_else(|| ContextHeadersError::Entry(entry.into()))?;
+            let slot = match key.trim() {
+                "station" => &mut out.station,
+                "channel" => &mut out.channel,
+                "initiator" => &mut out.initiator,
+                _ => return Err(ContextHeadersError::Entry(entry.into())),
+            };
+            let name = name.trim();
+            *slot = if name.is_empty() {
+                None
+            } else {
+                Some(http::HeaderName::try_from(name).map_err(|_| ContextHeadersError::Name(name.into()))?)
+            };
+        }
+        Ok(out)
     }
 }
 
@@ -345,6 +402,26 @@ pub fn context_schema(fields: &[&str]) -> serde_json::Value {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn context_headers_are_configuration_with_vtocs_names_by_default() {
+        let context =
+            Context { station: Some("ops-center".into()), channel: Some("t-1".into()), initiator: Some("ana".into()) };
+        let sent = context.headers(&ContextHeaders::default());
+        assert_eq!(sent["x-station-id"], "ops-center");
+        assert_eq!(
+            (sent["x-chatkit-channel"].to_str().unwrap(), sent["x-chatkit-user"].to_str().unwrap()),
+            ("t-1", "ana")
+        );
+        let other = ContextHeaders::parse("station=X-Tenant, initiator=").unwrap();
+        let sent = context.headers(&other);
+        assert_eq!(sent.len(), 1, "{sent:?}");
+        assert_eq!(sent["x-tenant"], "ops-center");
+        assert!(context.headers(&ContextHeaders::parse("off").unwrap()).is_empty());
+        assert!(ContextHeaders::parse("region=x-r").unwrap_err().to_string().contains("station="));
+        assert!(ContextHeaders::parse("station=bad name").unwrap_err().to_string().contains("header name"));
+    }
+
     use super::*;
 
     fn tool(name: &str) -> &'static ToolSpec {
