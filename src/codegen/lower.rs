@@ -189,7 +189,16 @@ fn resolve_names(tools: &mut [Tool], warnings: &mut Vec<String>, problems: &mut 
             )
         }));
     }
-    warnings.extend(decided.notes);
+    // A large API can have hundreds of groups: the first few say what happened, the name
+    // map in docs/API.md (`collision` origin) lists every one.
+    const SHOWN: usize = 10;
+    let more = decided.notes.len().saturating_sub(SHOWN);
+    warnings.extend(decided.notes.into_iter().take(SHOWN));
+    if more > 0 {
+        warnings.push(format!(
+            "{more} more groups of operations shared a name and were named by the collision rule; docs/API.md's name map marks each such tool `collision`"
+        ));
+    }
     for (i, name) in decided.renamed {
         tools[i].name = name;
         tools[i].name_origin = NameOrigin::Collision;

@@ -63,6 +63,8 @@ const FIELDS: [(f32, f32); 5] = [
     (1.5, 0.3),  // tags
     (0.6, 0.75), // argument names
 ];
+/// Added to the score of a tool the query names exactly: more than any sum of term scores.
+const NAMED_BONUS: f32 = 1000.0;
 /// BM25's term-frequency saturation.
 const K1: f32 = 1.2;
 
@@ -185,6 +187,15 @@ impl Index {
                 (i, score)
             })
             .filter(|(_, s)| *s > 0.0)
+            .map(|(i, s)| {
+                // A query that names a tool (its name or title, in any words order) finds it
+                // first: in a large API many tools share those words.
+                let named = [0, 1].iter().any(|&f| {
+                    let field: Vec<&String> = self.docs[i][f].keys().collect();
+                    !field.is_empty() && field.len() == query.len() && field.iter().all(|t| query.contains(t))
+                });
+                (i, if named { s + NAMED_BONUS } else { s })
+            })
             .collect();
         scored.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
         scored
