@@ -9,7 +9,7 @@ NEW ?= openapi/vtoc.json
 VTOC := $(CARGO) run --locked --
 
 .DEFAULT_GOAL := help
-.PHONY: help build test screenshot generate check-generated check-deploy run run-http run-stdio demo lint fmt mcp-run mcp-test inspect sync-spec diff doctor setup-container setup-cloud soak fuzz bench conformance scale-test check-apis
+.PHONY: help build test screenshot generate check-generated check-deploy run run-http run-stdio demo lint fmt mcp-run mcp-test inspect sync-spec diff doctor setup-container setup-cloud soak fuzz bench conformance scale-test check-apis build-cost
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 20
@@ -91,6 +91,9 @@ APIS_TARGET ?= target/apis
 
 check-apis: ## Build the bridge for $(API_SPEC) (no overrides) and run tests/any_api.rs against it (target: $(APIS_TARGET))
 	VTOC_MCP_SPEC=$(abspath $(API_SPEC)) VTOC_MCP_OVERRIDES= CARGO_TARGET_DIR=$(APIS_TARGET) $(CARGO) test --locked --test any_api -- --nocapture
+
+build-cost: ## Generation and build times and sizes for vTOC and the real exports in tests/fixtures/specs (debug; ~20 min); target/build-cost/
+	./scripts/build-cost.py
 
 conformance: ## MCP conformance suite (pinned in tests/conformance) against serve --demo; fails on a regression vs expected.tsv; logs in target/conformance/
 	$(CARGO) build --locked --bin vtoc-mcp && ./scripts/conformance.sh

@@ -233,6 +233,25 @@ async fn header_parameters_and_json_bodies_reach_the_backend() {
         None => println!("note: this API has no header parameters; nothing to check"),
     }
     seen.lock().unwrap().clear();
+    match vtoc_mcp::bridge::tools::all().find(|t| t.json_body == Some(false)) {
+        Some(tool) => {
+            println!("a form body: `{}` ({} {})", tool.name, tool.method.as_str(), tool.path);
+            let arguments = arguments(tool);
+            let result = call(&client, tool, arguments.clone()).await;
+            assert_ne!(result.is_error, Some(true), "{}", text(&result));
+            let request = seen.lock().unwrap().pop().expect("the call reached the backend");
+            let kind = request.headers.iter().find(|(k, _)| k == "content-type").map(|(_, v)| v.as_str());
+            assert_eq!(kind, Some("application/x-www-form-urlencoded"));
+            let sent: std::collections::BTreeMap<String, String> =
+                form_urlencoded::parse(&request.body).into_owned().collect();
+            for (field, value) in arguments["body"].as_object().into_iter().flatten() {
+                let value = value.as_str().map(str::to_owned).unwrap_or_else(|| value.to_string());
+                assert_eq!(sent.get(field), Some(&value), "form field {field}: {sent:?}");
+            }
+        }
+        None => println!("note: this API has no form bodies; nothing to check"),
+    }
+    seen.lock().unwrap().clear();
     let tool =
         pick("a POST with a JSON body", |t| t.method.as_str() == "POST" && t.json_body == Some(true), uses_uuid_path);
     let arguments = arguments(tool);
