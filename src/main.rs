@@ -302,7 +302,7 @@ fn tools(name: Option<&str>, json: bool, size: bool, guard: &GuardArgs) -> Resul
                 let origin = if spec.operation_id.starts_with("custom:") { " (hand-written)" } else { "" };
                 let off = match policy.permits(spec, local) {
                     Ok(()) => String::new(),
-                    Err(refusal) => format!("  [off: {}]", refusal.describe(spec.name)),
+                    Err(refusal) => format!("  [off: {}]", refusal.describe(spec.name, true)),
                 };
                 out!("{:<28} {:<12} {} {}{origin}{off}", spec.name, kind, spec.method.as_str(), spec.path);
             }
@@ -327,7 +327,8 @@ async fn call(args: CallArgs) -> Result<(), Failure> {
     backend_args.dry_run = args.dry_run;
     let (backend, demo_task) = backend(&backend_args, args.demo).await?;
     let bridge = Bridge::new(backend, guardrails)?;
-    let confirmer = if args.yes { Confirmer::Preapproved } else { Confirmer::Unavailable };
+    let confirmer =
+        if args.yes { Confirmer::Preapproved } else { Confirmer::Unavailable(vtoc_mcp::bridge::NoAsking::CommandLine) };
     let request = CallRequest::new(&args.tool, arguments, caller, confirmer);
     let outcome = bridge.call(request).await;
     if let Some(task) = demo_task {

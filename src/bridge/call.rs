@@ -39,14 +39,65 @@ use tokio::sync::Semaphore;
 
 /// How a destructive call can be confirmed with this client.
 pub enum Confirmer {
-    /// A 2025-era session client that declared elicitation: ask over the session.
-    Session(Peer<RoleServer>),
+    /// A 2025-era session client that declared elicitation: ask over the session, which
+    /// expires after `idle` without activity (`MCP_SESSION_IDLE_SECS`; `None`: never).
+    Session { peer: Peer<RoleServer>, idle: Option<Duration> },
     /// A 2026-07-28 client that declared elicitation: the input-required round trip.
     Mrtr { responses: Option<InputResponses>, state: Option<String> },
-    /// The client cannot ask the user.
-    Unavailable,
+    /// The client cannot ask the user, and why.
+    Unavailable(NoAsking),
     /// The person running the command already confirmed (`vtoc-mcp call --yes`).
     Preapproved,
+}
+
+/// What the HTTP transport tells the call path about its sessions (a request extension;
+/// stdio has none).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Sessions {
+    /// HTTP without sessions (`MCP_STATELESS=true`).
+    pub stateless: bool,
+    /// How long an idle session lives (`MCP_SESSION_IDLE_SECS`), when there are sessions.
+    pub idle: Option<Duration>,
+}
+
+/// How long a 2025-era session client is given to answer a confirmation:
+/// `MCP_CONFIRM_TIMEOUT_SECS`, ended a few seconds before the session would expire as idle
+/// (waiting for the answer is not activity), so the call always ends with a result the
+/// client receives.
+pub fn confirm_wait(timeout: Duration, idle: Option<Duration>) -> Duration {
+    const MARGIN: Duration = Duration::from_secs(2);
+    match idle {
+        Some(idle) => timeout.min(idle.saturating_sub(MARGIN).max(Duration::from_secs(1))),
+        None => timeout,
+    }
+}
+
+/// Why a destructive call cannot be confirmed: each names its own way out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NoAsking {
+    /// The client did not declare MCP elicitation.
+    NoElicitation,
+    /// A 2025-era client of a server without sessions (`MCP_STATELESS=true`): nothing can
+    /// hold the question between its requests.
+    Stateless,
+    /// `vtoc-mcp call`: the person at the terminal confirms with `--yes`.
+    CommandLine,
+}
+
+impl NoAsking {
+    fn explain(self, tool: &str) -> String {
+        match self {
+            NoAsking::NoElicitation => format!(
+                "`{tool}` is destructive and needs the user's confirmation, but this client cannot ask (it does not support MCP elicitation); nothing was changed. Ask the operator to run it, or to use a client that supports elicitation."
+            ),
+            NoAsking::Stateless => format!(
+                "`{tool}` is destructive and needs the user's confirmation, but this server runs without sessions (MCP_STATELESS=true), so it cannot hold a question for a 2025-era client between requests; nothing was changed. Use a client of the 2026-07-28 protocol (it confirms within the call), or a server with sessions."
+            ),
+            NoAsking::CommandLine => format!(
+                "`{tool}` is destructive and needs confirmation; nothing was changed. Run the command again with --yes to confirm it yourself."
+            ),
+        }
+    }
 }
 
 /// One tool call, from any transport.
@@ -142,7 +193,7 @@ impl Bridge {
         let spec = entry.spec;
         audit.tool = Some(spec);
         if self.is_draining() {
-            audit.write(&guard.audit, Decision::RefusedLimit, None, None);
+            audit.write(&guard.audit, Decision::RefusedDraining, None, None);
             return Ok(refused(
                 "the MCP server is shutting down; call again in a moment (another replica may answer)".into(),
             )
@@ -154,7 +205,7 @@ impl Bridge {
                 Refusal::Policy(_) => Decision::RefusedPolicy,
             };
             audit.write(&guard.audit, decision, None, None);
-            return Ok(refused(refusal.describe(spec.name)).into());
+            return Ok(refused(refusal.describe(spec.name, req.caller.method == AuthMethod::Local)).into());
         }
         if let Err(violations) = entry.validator.validate(&arguments) {
             audit.write(&guard.audit, Decision::RefusedArguments, None, None);
@@ -210,7 +261,17 @@ impl Bridge {
         let _active = ActiveCall::enter(&self.inner);
         // A panic in one call (a bug) becomes an error for that call, never a dead server.
         let run = std::panic::AssertUnwindSafe((spec.call)(&client, &args)).catch_unwind();
-        let outcome = tokio::time::timeout(deadline, run).await;
+        let outcome = tokio::select! {
+            outcome = tokio::time::timeout(deadline, run) => outcome,
+            () = self.inner.cut_off.cancelled() => {
+                audit.write(&guard.audit, Decision::Allowed, None, Some("cut_off"));
+                return Ok(refused(format!(
+                    "the MCP server is shutting down and stopped waiting for the vTOC backend (MCP_SHUTDOWN_GRACE_SECS passed): `{}` may or may not have taken effect; check before calling it again (another replica may answer)",
+                    spec.name
+                ))
+                .into());
+            }
+        };
         let status = ctx.status();
         let completed = matches!(outcome, Ok(Ok(Ok(_))));
         let result = match outcome {
@@ -328,26 +389,47 @@ impl Bridge {
         };
         match &req.confirmer {
             Confirmer::Preapproved => Confirmation::Confirmed,
-            Confirmer::Session(peer) => {
+            Confirmer::Session { peer, idle } => {
                 let params = ElicitRequestParams::FormElicitationParams {
                     meta: None,
                     message: message.clone(),
                     requested_schema: schema(),
                 };
-                match peer.create_elicitation_with_timeout(params, Some(guard.confirm_timeout)).await {
+                // A session that expires while the user decides would lose the result: the
+                // wait ends, with an answer, before the session's idle time runs out.
+                let wait = confirm_wait(guard.confirm_timeout, *idle);
+                let asked = tokio::select! {
+                    asked = peer.create_elicitation_with_timeout(params, Some(wait)) => asked,
+                    () = self.inner.cut_off.cancelled() => Err(rmcp::service::ServiceError::Cancelled {
+                        reason: Some("the MCP server is shutting down".into()),
+                    }),
+                };
+                match asked {
                     Ok(r) if accepted(&r) => Confirmation::Confirmed,
                     Ok(_) => declined(),
                     Err(e) => {
                         // Timed out or failed: the user may never have seen the question, so
                         // the client's log hears it (a decline is the user's own answer).
+                        let why = match e {
+                            rmcp::service::ServiceError::Timeout { .. } => format!(
+                                "no answer within {} s ({})",
+                                wait.as_secs_f64(),
+                                if wait < guard.confirm_timeout {
+                                    "MCP_CONFIRM_TIMEOUT_SECS, shortened to end before the session's MCP_SESSION_IDLE_SECS"
+                                } else {
+                                    "MCP_CONFIRM_TIMEOUT_SECS"
+                                }
+                            ),
+                            other => other.to_string(),
+                        };
                         let message = format!(
-                            "could not get the user's confirmation for `{}`: {e}; nothing was changed",
+                            "could not get the user's confirmation for `{}`: {why}; nothing was changed",
                             spec.name
                         );
                         if let Some(log) = &req.log {
                             log.send(vec![Note { level: Level::Warning, message: message.clone() }]).await;
                         }
-                        Confirmation::Refused(Decision::ConfirmationDeclined, message)
+                        Confirmation::Refused(Decision::ConfirmationUnanswered, message)
                     }
                 }
             }
@@ -371,13 +453,13 @@ impl Bridge {
             Confirmer::Mrtr { responses: Some(responses), state: Some(sealed) } => {
                 let Ok(state) = guard.state_codec.open_json_with::<ConfirmState>(sealed, CONFIRM_AAD) else {
                     return Confirmation::Refused(
-                        Decision::ConfirmationDeclined,
+                        Decision::ConfirmationInvalid,
                         "the confirmation state is invalid or expired; call the tool again".into(),
                     );
                 };
                 if !state.is_for(spec.name, arguments, &req.caller.name) {
                     return Confirmation::Refused(
-                        Decision::ConfirmationDeclined,
+                        Decision::ConfirmationInvalid,
                         "the confirmation was given for another call (tool, arguments or caller differ); call the tool again".into(),
                     );
                 }
@@ -409,15 +491,9 @@ impl Bridge {
                     _ => declined(),
                 }
             }
-            Confirmer::Unavailable => match guard.policy.confirm_fallback {
+            Confirmer::Unavailable(why) => match guard.policy.confirm_fallback {
                 Fallback::Allow => Confirmation::Confirmed,
-                Fallback::Deny => Confirmation::Refused(
-                    Decision::ConfirmationUnavailable,
-                    format!(
-                        "`{}` is destructive and needs the user's confirmation, but this client cannot ask (it does not support MCP elicitation); nothing was changed. Ask the operator to run it, or to use a client that supports elicitation.",
-                        spec.name
-                    ),
-                ),
+                Fallback::Deny => Confirmation::Refused(Decision::ConfirmationUnavailable, why.explain(spec.name)),
             },
         }
     }
@@ -609,7 +685,7 @@ impl Asker {
             caller: self.caller.clone(),
             header_context: self.header_context.clone(),
             meta_context: self.meta_context.clone(),
-            confirmer: Confirmer::Unavailable,
+            confirmer: Confirmer::Unavailable(NoAsking::NoElicitation),
             origin,
             log: self.log.clone(),
         }

@@ -38,6 +38,8 @@ pub struct Operation {
     /// `Some(true)`: a JSON body in the `body` argument; `Some(false)`: a form body; `None`: no body.
     pub json_body: Option<bool>,
     pub response: ResponseKind,
+    /// The tool's outputSchema: the judge when the typed client cannot read a response.
+    pub output_schema: Option<&'static str>,
 }
 
 /// How the bridge reaches the backend; shared by every call.

@@ -33,5 +33,5 @@ pub mod support;
 #[allow(clippy::all)]
 pub mod tools;
 
-pub use call::{Asker, CallRequest, Confirmer, Origin};
+pub use call::{Asker, CallRequest, Confirmer, NoAsking, Origin, Sessions};
 pub use server::Bridge;

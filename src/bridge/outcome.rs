@@ -102,6 +102,8 @@ fn text_error(message: String) -> CallToolResult {
 
 fn success(ctx: &CallCtx, cap: &Captured, problem: Option<String>) -> CallToolResult {
     let tool = ctx.tool;
+    // A dry run answers `200 null` for every request it does not send: nothing to check.
+    let problem = problem.filter(|_| !ctx.backend.dry_run).and_then(|p| judged(ctx, cap, p));
     if let Some(problem) = &problem {
         if ctx.backend.strict_responses {
             return text_error(format!(
@@ -214,6 +216,50 @@ fn not_json(ctx: &CallCtx, cap: &Captured) -> CallToolResult {
     CallToolResult::success(vec![ContentBlock::text(said), block])
 }
 
+/// The typed client could not read a success response: does it break the API's schema?
+/// The typed client is stricter than the spec in one common way: FastAPI sends a naive
+/// date-time (no timezone) for a naive value, which the spec allows (`format` is an
+/// annotation) and chrono refuses. A response the tool's outputSchema accepts is therefore
+/// no mismatch (the client's log hears what the typed client said); one it rejects gets a
+/// problem that names each field, instead of the parser's "line 1 column 203".
+fn judged(ctx: &CallCtx, cap: &Captured, problem: String) -> Option<String> {
+    let (Some(schema), Ok(body)) = (ctx.tool.output_schema, serde_json::from_slice::<Value>(&cap.body)) else {
+        return Some(problem);
+    };
+    let Ok(validator) = serde_json::from_str(schema)
+        .map_err(|_| ())
+        .and_then(|s: Value| crate::guard::validate::Validator::new(&s).map_err(|_| ()))
+    else {
+        return Some(problem);
+    };
+    let instance = match ctx.tool.response {
+        ResponseKind::Wrapped => json!({ "result": body }),
+        _ => body,
+    };
+    match validator.validate(&instance) {
+        Ok(()) => {
+            ctx.note(
+                Level::Info,
+                format!(
+                    "`{}`: the typed client could not read the response to {} {} ({problem}), but it matches the API's schema (most often a date-time without a timezone, which FastAPI sends for naive times); returned as received",
+                    ctx.tool.name, cap.method, cap.target
+                ),
+            );
+            None
+        }
+        Err(violations) => Some(
+            violations
+                .iter()
+                .map(|v| {
+                    let field = v.path.strip_prefix("result.").or(v.path.strip_prefix("result")).unwrap_or(&v.path);
+                    if field.is_empty() { v.message.clone() } else { format!("`{field}`: {}", v.message) }
+                })
+                .collect::<Vec<_>>()
+                .join("; "),
+        ),
+    }
+}
+
 /// A 4xx/5xx answer, in words the model can act on.
 fn backend_error(cap: &Captured) -> CallToolResult {
     let mut msg = format!("HTTP {} from {} {}", cap.status, cap.method, cap.target);
@@ -323,6 +369,10 @@ mod tests {
     }
 
     fn ctx(response: ResponseKind, strict: bool) -> CallCtx {
+        ctx_with(response, strict, None)
+    }
+
+    fn ctx_with(response: ResponseKind, strict: bool, output_schema: Option<&'static str>) -> CallCtx {
         crate::install_crypto_provider();
         let backend = Backend {
             base_url: "http://backend:8080".into(),
@@ -340,6 +390,7 @@ mod tests {
             path: "/api/v1/poi/",
             json_body: Some(true),
             response,
+            output_schema,
         };
         CallCtx::new(op, Arc::new(backend), &Default::default(), HeaderMap::new())
     }
@@ -437,6 +488,24 @@ mod tests {
         let mut bad = captured(200, &[("content-type", "text/plain")], "");
         bad.body = Bytes::from_static(b"\xff\xfe");
         assert_eq!(success(&ctx, &bad, None).content.len(), 2);
+    }
+
+    /// FastAPI sends naive date-times (no timezone) for naive values; chrono, in the typed
+    /// client, refuses them. The spec's schema accepts them: strict mode passes them, and
+    /// says so in the log. A body that does break the schema is named field by field.
+    #[test]
+    fn the_schema_judges_what_the_typed_client_cannot_read() {
+        const SCHEMA: &str = r#"{"type":"object","properties":{"generated_at":{"type":"string","format":"date-time"},"count":{"type":"integer"}},"required":["generated_at","count"]}"#;
+        let strict = ctx_with(ResponseKind::Object, true, Some(SCHEMA));
+        let naive = captured(200, &[], r#"{"generated_at": "2026-11-27T10:00:00.123456", "count": 3}"#);
+        let result = success(&strict, &naive, Some("premature end of input at line 1 column 42".into()));
+        assert_eq!(result.is_error, Some(false), "{:?}", result.content);
+        assert_eq!(result.structured_content.as_ref().unwrap()["generated_at"], "2026-11-27T10:00:00.123456");
+        let notes = strict.take_notes();
+        assert!(notes.len() == 1 && notes[0].message.contains("matches the API's schema"), "{notes:?}");
+        let broken = captured(200, &[], r#"{"generated_at": "2026-11-27T10:00:00", "count": "three"}"#);
+        let text = message(&success(&strict, &broken, Some("premature end of input at line 1 column 55".into())));
+        assert!(text.contains("`count`: ") && text.contains("integer") && !text.contains("column"), "{text}");
     }
 
     #[test]

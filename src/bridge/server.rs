@@ -3,7 +3,7 @@
 //! transport. Each request becomes an [`Asker`] and, for tools, a call through
 //! `call.rs`; resources, completions and prompts are built on that same call path.
 
-use super::call::{Asker, Confirmer, Origin, Slots};
+use super::call::{Asker, Confirmer, NoAsking, Origin, Sessions, Slots};
 use super::confirm::{USED_STATES_CAPACITY, UsedStates};
 use super::log::{DEFAULT_LOG_LEVEL, LOG_LEVEL_META, LogSink, Session};
 use crate::bridge::exchange::{Backend, Level};
@@ -65,6 +65,9 @@ pub(crate) struct Inner {
     pub(super) total: std::sync::atomic::AtomicU64,
     pub(super) draining: std::sync::atomic::AtomicBool,
     pub(super) drained: tokio::sync::Notify,
+    /// Cancelled when the shutdown deadline passes: calls still running end with a tool
+    /// error instead of a dropped response.
+    pub(super) cut_off: tokio_util::sync::CancellationToken,
     pub(super) info: ServerConfig,
     /// Nonces of 2026 confirmation states already used (each state answers once).
     pub(super) used_states: UsedStates,
@@ -144,6 +147,7 @@ impl Bridge {
                 total: Default::default(),
                 draining: Default::default(),
                 drained: tokio::sync::Notify::new(),
+                cut_off: tokio_util::sync::CancellationToken::new(),
                 info,
                 used_states: UsedStates::new(USED_STATES_CAPACITY),
                 prompts,
@@ -228,7 +232,9 @@ impl Bridge {
     }
 
     /// Shutdown: refuse new calls, and wait (up to `deadline`) for running ones to finish.
-    /// Returns the number still running when the deadline passed.
+    /// Calls still running then are cut off: each answers its caller with a tool error
+    /// saying so (given a moment to be written) instead of a dropped response. Returns the
+    /// number that had to be cut off.
     pub async fn drain(&self, deadline: Duration) -> usize {
         self.inner.draining.store(true, Ordering::SeqCst);
         let wait = async {
@@ -240,8 +246,18 @@ impl Bridge {
                 notified.await;
             }
         };
-        let _ = tokio::time::timeout(deadline, wait).await;
-        self.active_calls()
+        if tokio::time::timeout(deadline, wait).await.is_ok() {
+            return 0;
+        }
+        let left = self.active_calls();
+        self.inner.cut_off.cancel();
+        let answered = async {
+            while self.active_calls() > 0 {
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+        };
+        let _ = tokio::time::timeout(Duration::from_secs(2), answered).await;
+        left
     }
 
     pub(super) fn entry(&self, name: &str) -> Option<&Entry> {
@@ -369,13 +385,19 @@ impl ServerHandler for Bridge {
     ) -> Result<CallToolResponse, ErrorData> {
         let asker = self.asker(&context, request.meta.as_ref());
         let can_elicit = context.client_capabilities().is_some_and(|c| c.elicitation.is_some());
+        let sessions = context
+            .extensions
+            .get::<http::request::Parts>()
+            .and_then(|p| p.extensions.get::<Sessions>().copied())
+            .unwrap_or_default();
         let modern = context.protocol_version().is_some_and(|v| v >= ProtocolVersion::V_2026_07_28);
         let confirmer = match (can_elicit, modern) {
-            (false, _) => Confirmer::Unavailable,
+            (false, false) if sessions.stateless => Confirmer::Unavailable(NoAsking::Stateless),
+            (false, _) => Confirmer::Unavailable(NoAsking::NoElicitation),
             (true, true) => {
                 Confirmer::Mrtr { responses: request.input_responses.clone(), state: request.request_state.clone() }
             }
-            (true, false) => Confirmer::Session(context.peer.clone()),
+            (true, false) => Confirmer::Session { peer: context.peer.clone(), idle: sessions.idle },
         };
         let mut call = asker.request(&request.name, request.arguments.unwrap_or_default(), Origin::Tool);
         call.confirmer = confirmer;
@@ -506,7 +528,12 @@ mod tests {
     }];
 
     fn request(name: &str) -> CallRequest {
-        CallRequest::new(name, JsonObject::new(), Caller::local(Scope::Admin), Confirmer::Unavailable)
+        CallRequest::new(
+            name,
+            JsonObject::new(),
+            Caller::local(Scope::Admin),
+            Confirmer::Unavailable(NoAsking::NoElicitation),
+        )
     }
 
     #[tokio::test]

@@ -203,6 +203,7 @@ impl ToolSpec {
             path: self.path,
             json_body: self.json_body,
             response: self.response,
+            output_schema: self.output_schema,
         }
     }
 }

@@ -19,9 +19,16 @@ pub enum Decision {
     RefusedArguments,
     RefusedUnknownTool,
     RefusedLimit,
+    /// The server is shutting down: new calls are refused so another replica answers.
+    RefusedDraining,
     ConfirmationRequested,
+    /// The user said no.
     ConfirmationDeclined,
+    /// The question got no answer in time (or the client failed to ask it).
+    ConfirmationUnanswered,
     ConfirmationUnavailable,
+    /// A 2026 confirmation state that is forged, expired, or for another call.
+    ConfirmationInvalid,
     /// A 2026 confirmation state sent a second time (refused: each state answers once).
     ConfirmationReplayed,
 }

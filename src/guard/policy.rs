@@ -153,8 +153,14 @@ pub enum Refusal {
 }
 
 impl Refusal {
-    pub fn describe(&self, tool: &str) -> String {
+    /// In words that name the fix: a token with more scope for an authenticated caller;
+    /// `MCP_LOCAL_SCOPE` for a local one (stdio, `vtoc-mcp call`, unauthenticated
+    /// loopback), whose scope is that setting.
+    pub fn describe(&self, tool: &str, local: bool) -> String {
         match self {
+            Refusal::Scope { needed, has } if local => format!(
+                "tool `{tool}` needs scope {needed}, and local callers (stdio, `vtoc-mcp call`, unauthenticated loopback) have {has}; set MCP_LOCAL_SCOPE={needed} to allow it"
+            ),
             Refusal::Scope { needed, has } => format!(
                 "tool `{tool}` needs scope {needed}, and this caller has {has}; ask the operator for a token with {needed}"
             ),

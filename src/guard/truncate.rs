@@ -24,53 +24,54 @@ const MAX_PASSES: usize = 24;
 /// Room kept for the marker text and the result's framing.
 const MARKER_ROOM: usize = 600;
 
-/// Cut `result` so its structured content and text together stay within `max_bytes`.
+/// Room kept for what wraps the result: the JSON-RPC envelope and its id, or an SSE event's
+/// `id:`/`event:` lines.
+const ENVELOPE: usize = 256;
+
+/// At most this many shrink-and-measure rounds to fit the message as sent.
+const FIT_PASSES: usize = 6;
+
+/// Cut `result` so that, as sent (serialized, text escaped, inside its JSON-RPC message or
+/// SSE event), it stays within `max_bytes`.
 pub fn limit(mut result: CallToolResult, max_bytes: usize) -> CallToolResult {
+    let room = max_bytes.saturating_sub(ENVELOPE);
+    if estimated_len(&result) <= room {
+        return result;
+    }
     match result.structured_content.take() {
         Some(value) => {
             let original = json_len(&value);
-            // The structured content and its text copy: twice the JSON.
-            if 2 * original <= max_bytes {
-                result.structured_content = Some(value);
-                return result;
+            // The structured content and its text copy are about twice the JSON; quotes
+            // escaped in the copy and the note add the rest. Start there, then shrink the
+            // budget by what the measured message is over, a few times at most.
+            let mut budget = room.saturating_sub(MARKER_ROOM) / 2;
+            let mut best = None;
+            for _ in 0..FIT_PASSES {
+                let (cut_value, cuts) = shrink(value.clone(), budget);
+                let cut = with_cuts(result.clone(), cut_value, &cuts, original, max_bytes);
+                let sent = wire_len(&cut);
+                best = Some(cut);
+                if sent <= room || budget == 0 {
+                    break;
+                }
+                budget = budget.saturating_mul(room).checked_div(sent).unwrap_or(0).saturating_sub(budget / 50);
             }
-            let budget = max_bytes.saturating_sub(MARKER_ROOM) / 2;
-            let (value, cuts) = shrink(value, budget);
-            let kept = json_len(&value);
-            let cut_text: Vec<String> =
-                cuts.iter().map(|c| format!("{} kept {} of {}", c.path, c.kept, c.of)).collect();
-            let marker = format!(
-                "[truncated by vtoc-mcp: the full result was {original} bytes of JSON; with its text copy, over the {max_bytes}-byte limit (MCP_MAX_RESULT_BYTES); {}. Narrow the request (filters, limit/offset) to see the rest.]",
-                if cut_text.is_empty() { "nothing could be cut".to_string() } else { cut_text.join("; ") }
-            );
-            result.content = vec![ContentBlock::text(value.to_string()), ContentBlock::text(marker)];
-            let info = json!({
-                "originalBytes": original,
-                "returnedBytes": kept,
-                "limitBytes": max_bytes,
-                "cuts": cuts.iter().map(|c| json!({"path": c.path, "pointer": c.pointer, "kept": c.kept, "of": c.of})).collect::<Vec<_>>(),
-            });
-            result.structured_content = Some(value);
-            add_meta(&mut result, info);
-            result
+            best.expect("at least one pass")
         }
         None => {
             // Bytes (an image, a blob) count as sent; over the limit they are not attached.
             let attached: usize =
                 result.content.iter().filter(|c| c.as_text().is_none()).map(|c| json_len(&json!(c))).sum();
-            let total: usize =
-                result.content.iter().filter_map(|c| c.as_text()).map(|t| t.text.len()).sum::<usize>() + attached;
-            if total <= max_bytes {
-                return result;
-            }
+            let total = wire_len(&result);
             if attached > 0 {
                 result.content.retain(|c| c.as_text().is_some());
                 result.content.push(ContentBlock::text(format!(
                     "[not attached by vtoc-mcp: the body, {attached} bytes as sent, is over the {max_bytes}-byte limit (MCP_MAX_RESULT_BYTES); fetch it another way or raise the limit.]"
                 )));
+                let returned = wire_len(&result);
                 add_meta(
                     &mut result,
-                    json!({"originalBytes": total, "returnedBytes": total - attached, "limitBytes": max_bytes, "cuts": [], "detached": attached}),
+                    json!({"originalBytes": total, "returnedBytes": returned, "limitBytes": max_bytes, "cuts": [], "detached": attached}),
                 );
                 return limit(result, max_bytes);
             }
@@ -80,21 +81,85 @@ pub fn limit(mut result: CallToolResult, max_bytes: usize) -> CallToolResult {
                 .filter_map(|c| c.as_text().map(|t| t.text.as_str()))
                 .collect::<Vec<_>>()
                 .join("\n");
-            let mut end = max_bytes.saturating_sub(MARKER_ROOM).min(text.len());
-            while !text.is_char_boundary(end) {
-                end -= 1;
-            }
             let marker = format!(
-                "[truncated by vtoc-mcp: the full text was {total} bytes, over the {max_bytes}-byte limit (MCP_MAX_RESULT_BYTES).]"
+                "[truncated by vtoc-mcp: the full text was {} bytes, over the {max_bytes}-byte limit (MCP_MAX_RESULT_BYTES).]",
+                text.len()
             );
-            result.content = vec![ContentBlock::text(text[..end].to_string()), ContentBlock::text(marker)];
-            add_meta(
-                &mut result,
-                json!({"originalBytes": total, "returnedBytes": end, "limitBytes": max_bytes, "cuts": []}),
-            );
-            result
+            let mut end = room.saturating_sub(MARKER_ROOM).min(text.len());
+            let mut cut = result.clone();
+            for _ in 0..FIT_PASSES {
+                while !text.is_char_boundary(end) {
+                    end -= 1;
+                }
+                cut = result.clone();
+                cut.content = vec![ContentBlock::text(text[..end].to_string()), ContentBlock::text(marker.clone())];
+                add_meta(
+                    &mut cut,
+                    json!({"originalBytes": text.len(), "returnedBytes": end, "limitBytes": max_bytes, "cuts": []}),
+                );
+                let sent = wire_len(&cut);
+                if sent <= room || end == 0 {
+                    break;
+                }
+                // Escapes make the sent text longer than the text: cut by what is over.
+                end = end.saturating_sub(sent - room + 16);
+            }
+            cut
         }
     }
+}
+
+/// `result` carrying `value` (cut) as its structured content and text copy, with the note.
+fn with_cuts(
+    mut result: CallToolResult,
+    value: Value,
+    cuts: &[Cut],
+    original: usize,
+    max_bytes: usize,
+) -> CallToolResult {
+    let kept = json_len(&value);
+    let cut_text: Vec<String> = cuts.iter().map(|c| format!("{} kept {} of {}", c.path, c.kept, c.of)).collect();
+    let marker = format!(
+        "[truncated by vtoc-mcp: the full result was {original} bytes of JSON; with its text copy, over the {max_bytes}-byte limit (MCP_MAX_RESULT_BYTES); {}. Narrow the request (filters, limit/offset) to see the rest.]",
+        if cut_text.is_empty() { "nothing could be cut".to_string() } else { cut_text.join("; ") }
+    );
+    result.content = vec![ContentBlock::text(value.to_string()), ContentBlock::text(marker)];
+    let info = json!({
+        "originalBytes": original,
+        "returnedBytes": kept,
+        "limitBytes": max_bytes,
+        "cuts": cuts.iter().map(|c| json!({"path": c.path, "pointer": c.pointer, "kept": c.kept, "of": c.of})).collect::<Vec<_>>(),
+    });
+    result.structured_content = Some(value);
+    add_meta(&mut result, info);
+    result
+}
+
+/// An upper bound of [`wire_len`] for the common case (a structured result and its text
+/// copy, no images), found without serializing the text copy: every call goes through
+/// here, and most results are far below the limit.
+fn estimated_len(result: &CallToolResult) -> usize {
+    if result.content.iter().any(|c| c.as_text().is_none()) {
+        return wire_len(result);
+    }
+    let escaped = |text: &str| {
+        text.bytes()
+            .map(|b| match b {
+                b'"' | b'\\' | b'\n' | b'\r' | b'\t' | 0x08 | 0x0c => 2,
+                0..=0x1f => 6,
+                _ => 1,
+            })
+            .sum::<usize>()
+    };
+    let texts: usize = result.content.iter().filter_map(|c| c.as_text()).map(|t| escaped(&t.text) + 32).sum();
+    let rest = result.structured_content.as_ref().map_or(0, json_len)
+        + result.meta.as_ref().map_or(0, |m| json_len(&json!(m)));
+    texts + rest + 64
+}
+
+/// The result's size as serialized (what goes inside the JSON-RPC message).
+fn wire_len(result: &CallToolResult) -> usize {
+    serde_json::to_vec(result).map(|b| b.len()).unwrap_or(usize::MAX)
 }
 
 fn add_meta(result: &mut CallToolResult, info: Value) {

@@ -37,6 +37,7 @@ pub struct HttpSettings {
 /// OAuth protected resource metadata when OAuth is configured.
 pub fn router(bridge: Bridge, settings: HttpSettings, cancel: CancellationToken) -> axum::Router {
     let tool_count = bridge.catalog().count();
+    let (settings_stateless, settings_idle) = (settings.stateless, settings.session_idle);
     let config = StreamableHttpServerConfig::default()
         .with_cancellation_token(cancel)
         .with_allowed_hosts(settings.guard.allowed_hosts.clone())
@@ -95,6 +96,31 @@ pub fn router(bridge: Bridge, settings: HttpSettings, cancel: CancellationToken)
     if settings.console {
         app = app.merge(crate::transport::console::routes());
     }
+    // The call path fits confirmations into the session's life, and explains why a
+    // stateless server cannot ask a 2025-era client.
+    let sessions =
+        crate::bridge::Sessions { stateless: settings_stateless, idle: (!settings_stateless).then_some(settings_idle) };
+    app = app.layer(axum::middleware::from_fn(
+        move |mut request: axum::extract::Request, next: axum::middleware::Next| {
+            request.extensions_mut().insert(sessions);
+            next.run(request)
+        },
+    ));
+    // While draining, every HTTP/1.1 response asks to close its connection, so a load
+    // balancer sends the next request elsewhere instead of reusing a connection to a
+    // process that is about to exit (nginx answered those with 502).
+    let closing = bridge.clone();
+    app = app.layer(axum::middleware::from_fn(move |request: axum::extract::Request, next: axum::middleware::Next| {
+        let closing = closing.clone();
+        async move {
+            let http1 = request.version() <= http::Version::HTTP_11;
+            let mut response = next.run(request).await;
+            if http1 && closing.is_draining() {
+                response.headers_mut().insert(http::header::CONNECTION, http::HeaderValue::from_static("close"));
+            }
+            response
+        }
+    }));
     if let Some(doc) = metadata {
         let handler = move || {
             let doc = doc.clone();

@@ -26,7 +26,10 @@ async fn drain(bridge: &Bridge, grace: std::time::Duration) {
     );
     let left = bridge.drain(grace).await;
     if left > 0 {
-        tracing::warn!(calls = left, "shutdown deadline reached with calls still running; they are cut off");
+        tracing::warn!(
+            calls = left,
+            "shutdown deadline reached with calls still running: each was answered with a tool error saying it was cut off (raise MCP_SHUTDOWN_GRACE_SECS to wait longer)"
+        );
     } else {
         tracing::info!("all calls finished");
     }

@@ -164,6 +164,19 @@ pub async fn start_guarded(args: BackendArgs, guard: GuardArgs) -> HttpBridge {
     serve(bridge, &guard).await
 }
 
+/// The bridge with these guardrail settings, stateless or with sessions that expire after
+/// `idle`.
+pub async fn start_guarded_sessions(
+    args: BackendArgs,
+    guard: GuardArgs,
+    stateless: bool,
+    idle: std::time::Duration,
+) -> HttpBridge {
+    let backend = args.build(args.base_url.as_deref().unwrap()).unwrap();
+    let bridge = Bridge::new(backend, guard.guardrails().unwrap()).unwrap();
+    serve_full(bridge, &guard, stateless, idle, 4096).await
+}
+
 /// The permissive bridge in stateless HTTP mode (`MCP_STATELESS`).
 pub async fn start_stateless(args: BackendArgs) -> HttpBridge {
     let backend = args.build(args.base_url.as_deref().unwrap()).unwrap();

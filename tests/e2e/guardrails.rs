@@ -351,6 +351,7 @@ async fn an_unanswered_confirmation_times_out_and_the_log_hears_it() {
     assert_eq!(result.is_error, Some(true));
     assert!(text(&result).contains("could not get the user's confirmation for `delete_poi`"), "{}", text(&result));
     assert!(text(&result).contains("nothing was changed"), "{}", text(&result));
+    assert!(text(&result).contains("no answer within 0.5 s (MCP_CONFIRM_TIMEOUT_SECS)"), "{}", text(&result));
     assert!(backend.requests().is_empty(), "unconfirmed: the backend got nothing");
     let mut heard = Vec::new();
     for _ in 0..200 {

@@ -58,6 +58,7 @@ async fn sigterm_finishes_calls_in_flight_refuses_new_ones_and_exits_0() {
     assert!(late["result"]["content"][0]["text"].as_str().unwrap().contains("shutting down"));
     let health = reqwest::get(url.replace("/mcp", "/healthz")).await.unwrap();
     assert_eq!(health.status(), 503, "health reports draining so load balancers stop sending");
+    assert_eq!(health.headers()["connection"], "close", "and no connection to it is reused");
 
     // The call in flight completes normally.
     let (status, _, done) = in_flight.await.unwrap();
@@ -70,4 +71,37 @@ async fn sigterm_finishes_calls_in_flight_refuses_new_ones_and_exits_0() {
     assert_eq!(script.requests().len(), 1, "only the first call reached the backend");
     let log = std::fs::read_to_string(dir.path().join("stderr.log")).unwrap();
     assert!(log.contains("all calls finished"), "{log}");
+}
+
+/// A call still running when the shutdown deadline passes is answered with a tool error
+/// that says it was cut off and may or may not have taken effect, not a dropped response
+/// or an HTTP 500.
+#[tokio::test]
+async fn a_call_cut_off_at_the_shutdown_deadline_gets_a_tool_error() {
+    let (backend, script) = fault_backend().await;
+    script.push(Fault::Slow(Duration::from_secs(30)));
+    let (mut child, url, dir) = spawn_http(&[("VTOC_API_BASE_URL", &backend), ("MCP_SHUTDOWN_GRACE_SECS", "1")]).await;
+    let headers = [("mcp-protocol-version", "2026-07-28"), ("mcp-method", "tools/call"), ("mcp-name", "get_poi")];
+    let first_url = url.clone();
+    let in_flight =
+        tokio::spawn(async move { post(&first_url, call_body("get_poi", json!({"poi_id": 1})), &headers).await });
+    // The call is at the backend before the signal.
+    for _ in 0..500 {
+        if !script.requests().is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert_eq!(script.requests().len(), 1);
+    std::process::Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    let (status, _, cut) = in_flight.await.unwrap();
+    assert_eq!(status, 200, "{cut}");
+    assert_eq!(cut["result"]["isError"], true, "{cut}");
+    let text = cut["result"]["content"][0]["text"].as_str().unwrap();
+    assert!(text.contains("shutting down") && text.contains("may or may not have taken effect"), "{text}");
+    assert!(text.contains("MCP_SHUTDOWN_GRACE_SECS"), "{text}");
+    let status = tokio::task::spawn_blocking(move || child.wait().unwrap()).await.unwrap();
+    assert!(status.success(), "exit status {status:?}");
+    let log = std::fs::read_to_string(dir.path().join("stderr.log")).unwrap();
+    assert!(log.contains("cut off"), "{log}");
 }

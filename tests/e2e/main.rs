@@ -14,6 +14,7 @@ mod hostile;
 mod http_edge;
 mod lifecycle;
 mod listing;
+mod messages;
 mod oauth;
 mod resources;
 mod secrets;

@@ -390,7 +390,7 @@ impl Bridge {
                 if let Err(refusal) = self.inner.guard.policy.permits(entry.spec, req.caller.scope) {
                     return Ok(refused(format!(
                         "{}\nsearch_tools finds the tools you can call.",
-                        refusal.describe(entry.spec.name)
+                        refusal.describe(entry.spec.name, req.caller.method == crate::guard::caller::AuthMethod::Local)
                     )));
                 }
                 let definition = serde_json::to_value(&entry.tool).unwrap_or(Value::Null);
