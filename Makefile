@@ -1,6 +1,6 @@
 # vtoc-mcp developer targets. One line each; CI runs `.ci/run`, which calls the same ones.
 # `make help` lists them. Variables: BIND (HTTP address), FROM (backend URL for sync-spec),
-# OLD / NEW (specs or manifests for diff).
+# OLD / NEW (specs or manifests for diff), FORCE=1 (setup-* replace an existing .env).
 CARGO ?= cargo
 BIND ?= 127.0.0.1:8765
 FROM ?= http://localhost:8080
@@ -12,7 +12,9 @@ VTOC := $(CARGO) run --locked --
 .PHONY: help build test screenshot generate check-generated check-deploy run run-http run-stdio demo lint fmt mcp-run mcp-test inspect sync-spec diff doctor setup-container setup-cloud soak fuzz bench conformance scale-test check-apis build-cost
 
 help: ## List the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 20
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E -e 's/:.*## /\t/' -e 's|\$$\(BIND\)|$(BIND)|g' -e 's|\$$\(FROM\)|$(FROM)|g' -e 's|\$$\(API_SPEC\)|$(API_SPEC)|g' -e 's|\$$\(APIS_TARGET\)|$(APIS_TARGET)|g' | expand -t 20
+	@echo "Variables: BIND=$(BIND) FROM=$(FROM) OLD=$(OLD) NEW=$(NEW) FORCE=$(FORCE)"
+
 
 build: ## Build (debug)
 	$(CARGO) build --locked
@@ -58,8 +60,8 @@ run-stdio: ## Serve MCP over stdio (the demo backend unless VTOC_API_BASE_URL is
 demo: ## Serve MCP over HTTP against the embedded demo backend, even if VTOC_API_BASE_URL is set
 	$(VTOC) serve --transport http --bind $(BIND) --demo
 
-inspect: ## Start the server and the MCP Inspector pointed at it
-	./scripts/inspect.sh
+inspect: ## Start the server on $(BIND) and the MCP Inspector pointed at it
+	BIND=$(BIND) ./scripts/inspect.sh
 
 sync-spec: ## Fetch $(FROM)/openapi.json into openapi/vtoc.json (canonical) and report what changes for agents
 	$(VTOC) sync-spec --from $(FROM)
@@ -70,11 +72,14 @@ diff: ## Classify tool-surface changes between OLD and NEW (specs or manifests)
 doctor: ## Check configuration, backend reachability and auth, and the live contract
 	$(VTOC) doctor
 
-setup-container: ## Write .env with fresh tokens for Docker Compose
-	$(VTOC) init --target compose
+# FORCE=1 replaces files an earlier setup wrote (their tokens stop working).
+INIT_FORCE = $(if $(FORCE),--force)
 
-setup-cloud: ## Write .env and secrets/ with fresh tokens for the Swarm stack
-	$(VTOC) init --target stack
+setup-container: ## Write .env with fresh tokens for Docker Compose (FORCE=1 to replace an existing one)
+	$(VTOC) init --target compose $(INIT_FORCE)
+
+setup-cloud: ## Write .env and secrets/ with fresh tokens for the Swarm stack (FORCE=1 to replace existing ones)
+	$(VTOC) init --target stack $(INIT_FORCE)
 
 fuzz: ## Fuzz argument decoding and request building: 300 000 cases, a new seed each run (printed)
 	FUZZ_CASES=$${FUZZ_CASES:-300000} FUZZ_SEED=$${FUZZ_SEED:-$$(date +%s)} $(CARGO) test --locked --test fuzz -- --nocapture

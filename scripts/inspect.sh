@@ -4,7 +4,8 @@
 # (later ones need Node 22); set INSPECTOR_VERSION to use another.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-BIND="${MCP_BIND:-127.0.0.1:8765}"
+# `make inspect BIND=…` sets BIND; MCP_BIND from the environment works too.
+BIND="${BIND:-${MCP_BIND:-127.0.0.1:8765}}"
 VERSION="${INSPECTOR_VERSION:-0.15.0}"
 cargo build --locked -q
 DEMO=()

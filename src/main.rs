@@ -4,19 +4,18 @@
 //! 0 done, 1 failure (a failed check, a tool error), 2 configuration or usage error,
 //! 3 breaking changes found (`diff --fail-on-breaking`).
 
-use clap::Parser;
 use serde_json::Value;
 use std::process::ExitCode;
 use std::sync::Arc;
 use vtoc_mcp::bridge::exchange::Backend;
 use vtoc_mcp::bridge::{Bridge, CallRequest, Confirmer};
+use vtoc_mcp::cli::check::{self, BackendChoice};
 use vtoc_mcp::cli::config::{
-    BackendArgs, CallArgs, Cli, Command, ConfigError, ContractCheck, DiffArgs, DoctorArgs, GuardArgs, ReportFormat,
-    ServeArgs, Transport,
+    BackendArgs, CallArgs, Cli, Command, ConfigError, ConfigErrors, ContractCheck, DiffArgs, DoctorArgs, GuardArgs,
+    ReportFormat, ServeArgs, Transport,
 };
 use vtoc_mcp::cli::surface::{self, Surface, SurfaceError};
 use vtoc_mcp::cli::workflow;
-use vtoc_mcp::transport::HttpSettings;
 use vtoc_mcp::{demo, transport};
 
 /// The `.env` template `init` fills in, built into the binary.
@@ -47,7 +46,8 @@ struct Failure(u8, anyhow::Error);
 impl<E: Into<anyhow::Error>> From<E> for Failure {
     fn from(e: E) -> Failure {
         let e = e.into();
-        let code = if e.downcast_ref::<ConfigError>().is_some() { 2 } else { 1 };
+        let configuration = e.downcast_ref::<ConfigError>().is_some() || e.downcast_ref::<ConfigErrors>().is_some();
+        let code = if configuration { 2 } else { 1 };
         Failure(code, e)
     }
 }
@@ -65,7 +65,8 @@ fn main() -> ExitCode {
             unsafe { std::env::remove_var(&var) };
         }
     }
-    let cli = Cli::parse();
+    let cli = vtoc_mcp::cli::config::parse(std::env::args_os().collect(), |name| std::env::var(name).ok())
+        .unwrap_or_else(|e| e.exit());
     init_logging();
     vtoc_mcp::install_crypto_provider();
     let workers = match &cli.command {
@@ -121,25 +122,14 @@ fn init_logging() {
 }
 
 async fn serve(args: ServeArgs) -> Result<(), Failure> {
-    let guardrails = args.guard.guardrails()?;
-    let grace = vtoc_mcp::cli::config::seconds("MCP_SHUTDOWN_GRACE_SECS", args.shutdown_grace_secs)?;
-    // Check every HTTP setting before anything starts.
-    let http = match args.transport {
-        Transport::Http => Some(HttpSettings {
-            guard: Arc::new(args.guard.http_guard(args.bind, guardrails.audit.clone())?),
-            stateless: args.stateless,
-            session_idle: vtoc_mcp::cli::config::seconds("MCP_SESSION_IDLE_SECS", args.session_idle_secs)?,
-            max_sessions: args.max_sessions,
-            public_url: args.public_url()?,
-            console: args.console,
-        }),
-        Transport::Stdio => None,
-    };
-    let (backend, demo_task) = backend(&args.backend, args.demo).await?;
+    // Every setting is checked before anything starts.
+    let checked = check::check(&args)?;
+    let (backend, demo_task) = start_backend(checked.backend, &args.backend).await?;
     if demo_task.is_none() && args.contract_check != ContractCheck::Off {
         check_contract(&backend, args.contract_check).await?;
     }
-    let bridge = Bridge::new(backend.clone(), guardrails)?;
+    let grace = checked.grace;
+    let bridge = Bridge::new(backend.clone(), checked.guardrails)?;
     let policy = &bridge.guardrails().policy;
     tracing::info!(
         tools = bridge.catalog().count(),
@@ -149,15 +139,15 @@ async fn serve(args: ServeArgs) -> Result<(), Failure> {
         if policy.allow_writes { "" } else { " (read-only: set MCP_ALLOW_WRITES=true to serve tools that change data)" }
     );
     let trimmer = transport::spawn_memory_trimmer(bridge.clone());
-    let outcome = match (args.transport, http) {
-        (Transport::Http, Some(settings)) => {
+    let outcome = match checked.http {
+        Some(settings) => {
             let listener = tokio::net::TcpListener::bind(args.bind)
                 .await
                 .map_err(|e| anyhow::anyhow!("cannot listen on {} (MCP_BIND): {e}", args.bind))?;
             tracing::info!("MCP streamable HTTP on http://{}/mcp", listener.local_addr()?);
             transport::serve_http(bridge, settings, listener, transport::shutdown_signal(), grace).await
         }
-        _ => transport::serve_stdio(bridge, transport::shutdown_signal(), grace).await,
+        None => transport::serve_stdio(bridge, transport::shutdown_signal(), grace).await,
     };
     trimmer.abort();
     if let Some(task) = demo_task {
@@ -199,20 +189,15 @@ async fn check_contract(backend: &Backend, mode: ContractCheck) -> Result<(), Fa
     }
 }
 
-/// The configured backend, or the embedded demo backend when none is configured.
-/// Why `serve`, `call` and `doctor` refuse to start without a backend: an agent must never
-/// act on the demo's sample data because one variable was missing.
-const NO_BACKEND: &str = "no vTOC backend is configured: set VTOC_API_BASE_URL (or --backend-url) to the backend's base URL, e.g. http://backend:8080, or pass --demo to use the embedded demo backend (in-memory sample data, not a real vTOC)";
-
-async fn backend(
+/// The checked backend, or the embedded demo backend, started here.
+async fn start_backend(
+    choice: BackendChoice,
     args: &BackendArgs,
-    force_demo: bool,
 ) -> Result<(Arc<Backend>, Option<tokio::task::JoinHandle<()>>), Failure> {
-    match (&args.base_url, force_demo) {
-        (Some(url), false) => Ok((args.build(url)?, None)),
-        (None, false) => Err(fail(2, NO_BACKEND)),
-        (configured, true) => {
-            if let Some(url) = configured {
+    match choice {
+        BackendChoice::Configured(backend) => Ok((backend, None)),
+        BackendChoice::Demo => {
+            if let Some(url) = &args.base_url {
                 tracing::warn!(ignored = %url, "--demo: VTOC_API_BASE_URL is ignored");
             }
             let (addr, task) =
@@ -263,6 +248,11 @@ fn tools(name: Option<&str>, json: bool, size: bool, guard: &GuardArgs) -> Resul
                 .iter()
                 .find(|t| t.name == name)
                 .ok_or_else(|| fail(2, format!("no tool named `{name}`; `vtoc-mcp tools` lists them")))?;
+            if json {
+                // Machine-readable: the tool exactly as tools/list gives it, nothing else.
+                out!("{}", serde_json::to_string_pretty(tool)?);
+                return Ok(());
+            }
             let spec = vtoc_mcp::bridge::tools::all().find(|t| t.name == name).expect("listed tools have specs");
             let h = spec.hints;
             out!("{}", tool.name);
@@ -278,13 +268,9 @@ fn tools(name: Option<&str>, json: bool, size: bool, guard: &GuardArgs) -> Resul
                 h.open_world
             );
             out!("  description: {}", spec.description);
-            if json {
-                out!("{}", serde_json::to_string_pretty(tool)?);
-            } else {
-                out!("  inputSchema:\n{}", indent(&serde_json::to_string_pretty(&tool.input_schema)?));
-                if let Some(out) = &tool.output_schema {
-                    out!("  outputSchema:\n{}", indent(&serde_json::to_string_pretty(out)?));
-                }
+            out!("  inputSchema:\n{}", indent(&serde_json::to_string_pretty(&tool.input_schema)?));
+            if let Some(out) = &tool.output_schema {
+                out!("  outputSchema:\n{}", indent(&serde_json::to_string_pretty(out)?));
             }
         }
         None if json => out!("{}", serde_json::to_string_pretty(bridge.tools_for(local))?),
@@ -325,7 +311,7 @@ async fn call(args: CallArgs) -> Result<(), Failure> {
     let caller = guardrails.local.clone();
     let mut backend_args = args.backend.clone();
     backend_args.dry_run = args.dry_run;
-    let (backend, demo_task) = backend(&backend_args, args.demo).await?;
+    let (backend, demo_task) = start_backend(check::backend(&backend_args, args.demo)?, &backend_args).await?;
     let bridge = Bridge::new(backend, guardrails)?;
     let confirmer =
         if args.yes { Confirmer::Preapproved } else { Confirmer::Unavailable(vtoc_mcp::bridge::NoAsking::CommandLine) };
@@ -396,7 +382,8 @@ async fn sync_spec(from: &str, out: &std::path::Path, overrides: &std::path::Pat
         return Ok(());
     }
     out!("Wrote {} ({} operations).", synced.path.display(), synced.operations);
-    if let Some(report) = &synced.report {
+    if let Some((report, baseline)) = &synced.report {
+        out!("What changes for agents, {}:", baseline.describe(&synced.path));
         out_raw!("\n{}", report.markdown());
     }
     out!(
@@ -406,18 +393,31 @@ async fn sync_spec(from: &str, out: &std::path::Path, overrides: &std::path::Pat
 }
 
 async fn doctor(args: DoctorArgs) -> Result<(), Failure> {
-    let mut failed = false;
-    let configured = args.guard.guardrails().map(|_| ());
-    out!(
-        "[{}] configuration: {}",
-        if configured.is_ok() { " ok " } else { "FAIL" },
-        match &configured {
-            Ok(()) => "settings are valid".to_string(),
-            Err(e) => e.to_string(),
+    let args = args.serve;
+    // The check `serve` runs: what fails here would stop the server.
+    let checked = match check::check(&args) {
+        Ok(checked) => checked,
+        Err(errors) => {
+            for e in &errors.0 {
+                out!("[FAIL] configuration: {}: {}", e.setting, e.message);
+            }
+            out!("[skip] backend: not checked until the configuration is fixed");
+            return Err(fail(
+                2,
+                format!(
+                    "{} configuration error(s) (above): `serve` refuses to start with these settings",
+                    errors.0.len()
+                ),
+            ));
         }
-    );
-    failed |= configured.is_err();
-    let (backend, demo_task) = backend(&args.backend, args.demo).await?;
+    };
+    let transport = match args.transport {
+        Transport::Http => format!("HTTP on {}", args.bind),
+        Transport::Stdio => "stdio".to_string(),
+    };
+    out!("[ ok ] configuration: settings are valid (transport {transport})");
+    let mut failed = false;
+    let (backend, demo_task) = start_backend(checked.backend, &args.backend).await?;
     let (checks, report) = workflow::doctor(&backend).await;
     out_raw!("{}", workflow::render_checks(&checks));
     failed |= checks.iter().any(|c| !c.ok);
@@ -450,7 +450,7 @@ fn init(
     );
     if target == workflow::InitTarget::Stack {
         out!(
-            "Put the vTOC backend token into secrets/vtoc_api_token if it is empty, then `docker stack deploy -c docker-stack.yml vtoc`."
+            "Put the vTOC backend token into secrets/vtoc_api_token if it is empty, then `docker stack deploy -c docker-stack.yml vtoc-mcp`."
         );
     }
     Ok(())

@@ -578,3 +578,29 @@ fn every_deployment_names_a_backend() {
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
+
+/// `make` with its variables, as a developer types it (`-n`: print, do not run).
+fn make(args: &[&str]) -> String {
+    let out = std::process::Command::new("make")
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env_remove("MAKEFLAGS")
+        .output()
+        .expect("make is installed (the README's quick start uses it)");
+    assert!(out.status.success(), "make {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn the_makefile_passes_its_variables_through() {
+    let help = make(&["help", "BIND=127.0.0.1:9999"]);
+    assert!(!help.contains("$("), "make help shows a variable unexpanded:\n{help}");
+    assert!(help.contains("http://127.0.0.1:9999/mcp"), "{help}");
+    assert!(make(&["-n", "inspect", "BIND=127.0.0.1:9999"]).contains("BIND=127.0.0.1:9999 ./scripts/inspect.sh"));
+    for target in ["setup-cloud", "setup-container"] {
+        assert!(make(&["-n", target, "FORCE=1"]).contains("--force"), "{target} FORCE=1");
+        assert!(!make(&["-n", target]).contains("--force"), "{target} without FORCE");
+    }
+    let script = read("scripts/inspect.sh");
+    assert!(script.contains(r#"BIND="${BIND:-"#), "scripts/inspect.sh reads BIND: {script}");
+}

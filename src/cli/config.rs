@@ -132,15 +132,12 @@ pub struct DiffArgs {
     pub fail_on_breaking: bool,
 }
 
+/// `doctor` reads every setting `serve` reads (the same flags and variables), so it checks
+/// exactly the configuration `serve` would start with.
 #[derive(Debug, Args)]
 pub struct DoctorArgs {
-    /// Check the embedded demo backend.
-    #[arg(long)]
-    pub demo: bool,
     #[command(flatten)]
-    pub backend: BackendArgs,
-    #[command(flatten)]
-    pub guard: GuardArgs,
+    pub serve: ServeArgs,
 }
 
 /// What the server does when the live contract differs from the compiled one.
@@ -276,6 +273,66 @@ fn err(setting: &'static str, message: impl Into<String>) -> ConfigError {
     ConfigError { setting, message: message.into() }
 }
 
+/// Every setting that cannot be used, in the order they were checked: the server refuses
+/// to start on any, and `doctor` lists them all, so one run shows everything to fix.
+#[derive(Debug, thiserror::Error)]
+pub struct ConfigErrors(pub Vec<ConfigError>);
+
+impl std::fmt::Display for ConfigErrors {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for (i, e) in self.0.iter().enumerate() {
+            if i > 0 {
+                writeln!(f)?;
+            }
+            write!(f, "{e}")?;
+        }
+        Ok(())
+    }
+}
+
+impl ConfigErrors {
+    /// The settings named, in order (a setting appears once per problem).
+    pub fn settings(&self) -> Vec<&'static str> {
+        self.0.iter().map(|e| e.setting).collect()
+    }
+}
+
+impl From<ConfigError> for ConfigErrors {
+    fn from(e: ConfigError) -> ConfigErrors {
+        ConfigErrors(vec![e])
+    }
+}
+
+/// Collects the problems of a group of settings: each check runs, whatever the others found.
+#[derive(Debug, Default)]
+pub(crate) struct Problems(Vec<ConfigError>);
+
+impl Problems {
+    /// The value of a check that passed; a failed one is recorded.
+    pub(crate) fn take<T>(&mut self, result: Result<T, impl Into<ConfigErrors>>) -> Option<T> {
+        match result {
+            Ok(v) => Some(v),
+            Err(e) => {
+                self.0.extend(e.into().0);
+                None
+            }
+        }
+    }
+
+    pub(crate) fn push(&mut self, e: ConfigError) {
+        self.0.push(e);
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// What was found (callers ask only after a check failed, so it is not empty).
+    pub(crate) fn into_errors(self) -> ConfigErrors {
+        ConfigErrors(self.0)
+    }
+}
+
 pub fn seconds(setting: &'static str, value: f64) -> Result<Duration, ConfigError> {
     if value.is_finite() && value > 0.0 && value <= 86_400.0 {
         Ok(Duration::from_secs_f64(value))
@@ -285,39 +342,23 @@ pub fn seconds(setting: &'static str, value: f64) -> Result<Duration, ConfigErro
 }
 
 impl BackendArgs {
-    /// Check the settings and build the shared backend handle for `base_url`.
-    pub fn build(&self, base_url: &str) -> Result<Arc<Backend>, ConfigError> {
-        let url = reqwest::Url::parse(base_url).map_err(|e| {
-            err("VTOC_API_BASE_URL", format!("{base_url:?} is not a URL ({e}); expected e.g. http://backend:8080"))
-        })?;
-        if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
-            return Err(err(
-                "VTOC_API_BASE_URL",
-                format!("{base_url:?} must be an http:// or https:// URL with a host"),
-            ));
-        }
-        if url.query().is_some() || url.fragment().is_some() {
-            return Err(err("VTOC_API_BASE_URL", "must not contain a query or fragment"));
-        }
-        // The URL appears in error messages and logs; a credential in it would leak.
-        if !url.username().is_empty() || url.password().is_some() {
-            return Err(err(
-                "VTOC_API_BASE_URL",
-                "must not contain a user name or password (it is shown in messages); put the backend's token in VTOC_API_TOKEN or VTOC_API_TOKEN_FILE",
-            ));
-        }
-        let timeout = seconds("VTOC_API_TIMEOUT_SECS", self.timeout_secs)?;
-        let connect_timeout = seconds("VTOC_API_CONNECT_TIMEOUT_SECS", self.connect_timeout_secs)?;
+    /// Check the settings and build the shared backend handle for `base_url`; every
+    /// problem is reported.
+    pub fn build(&self, base_url: &str) -> Result<Arc<Backend>, ConfigErrors> {
+        let mut problems = Problems::default();
+        problems.take(check_base_url(base_url));
+        let timeout = problems.take(seconds("VTOC_API_TIMEOUT_SECS", self.timeout_secs));
+        let connect_timeout = problems.take(seconds("VTOC_API_CONNECT_TIMEOUT_SECS", self.connect_timeout_secs));
         if self.max_response_bytes < 1024 {
-            return Err(err("VTOC_MAX_RESPONSE_BYTES", "must be at least 1024"));
+            problems.push(err("VTOC_MAX_RESPONSE_BYTES", "must be at least 1024"));
         }
-        let token = secret_or_file(&self.token, &self.token_file, ("VTOC_API_TOKEN", "VTOC_API_TOKEN_FILE"))?;
-        let auth = match token.filter(|t| !t.expose_secret().is_empty()) {
-            Some(t) => Some(
-                crate::bridge::exchange::bearer(t.expose_secret()).map_err(|e| err("VTOC_API_TOKEN", e.to_string()))?,
-            ),
-            None => None,
+        let auth = problems.take(self.auth());
+        let (Some(timeout), Some(connect_timeout), Some(auth)) = (timeout, connect_timeout, auth) else {
+            return Err(problems.into_errors());
         };
+        if !problems.is_empty() {
+            return Err(problems.into_errors());
+        }
         crate::install_crypto_provider();
         let http = reqwest::Client::builder()
             .timeout(timeout)
@@ -340,6 +381,38 @@ impl BackendArgs {
             dry_run: self.dry_run,
         }))
     }
+
+    /// `VTOC_API_TOKEN` or `VTOC_API_TOKEN_FILE`, as the header the backend gets.
+    fn auth(&self) -> Result<Option<reqwest::header::HeaderValue>, ConfigError> {
+        let token = secret_or_file(&self.token, &self.token_file, ("VTOC_API_TOKEN", "VTOC_API_TOKEN_FILE"))?;
+        match token.filter(|t| !t.expose_secret().is_empty()) {
+            Some(t) => crate::bridge::exchange::bearer(t.expose_secret())
+                .map(Some)
+                .map_err(|e| err("VTOC_API_TOKEN", e.to_string())),
+            None => Ok(None),
+        }
+    }
+}
+
+/// `VTOC_API_BASE_URL`: an http(s) URL with a host, and nothing in it that must not be shown.
+fn check_base_url(base_url: &str) -> Result<(), ConfigError> {
+    let url = reqwest::Url::parse(base_url).map_err(|e| {
+        err("VTOC_API_BASE_URL", format!("{base_url:?} is not a URL ({e}); expected e.g. http://backend:8080"))
+    })?;
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+        return Err(err("VTOC_API_BASE_URL", format!("{base_url:?} must be an http:// or https:// URL with a host")));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(err("VTOC_API_BASE_URL", "must not contain a query or fragment"));
+    }
+    // The URL appears in error messages and logs; a credential in it would leak.
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(err(
+            "VTOC_API_BASE_URL",
+            "must not contain a user name or password (it is shown in messages); put the backend's token in VTOC_API_TOKEN or VTOC_API_TOKEN_FILE",
+        ));
+    }
+    Ok(())
 }
 
 impl Default for BackendArgs {
@@ -547,54 +620,81 @@ impl GuardArgs {
         })
     }
 
-    /// The settings of the shared call path.
-    pub fn guardrails(&self) -> Result<Guardrails, ConfigError> {
+    /// The settings of the shared call path; every problem is reported.
+    pub fn guardrails(&self) -> Result<Guardrails, ConfigErrors> {
+        let mut problems = Problems::default();
         for (setting, value) in [
             ("MCP_MAX_CONCURRENT_CALLS", self.max_concurrent_calls),
             ("MCP_MAX_RESULT_BYTES", self.max_result_bytes),
             ("MCP_MAX_REQUEST_BYTES", self.max_request_bytes),
         ] {
             if value == 0 {
-                return Err(err(setting, "must be greater than 0"));
+                problems.push(err(setting, "must be greater than 0"));
             }
         }
+        let state_codec = problems.take(self.state_codec());
+        let local = problems.take(self.local_scope());
+        let context_argument = problems.take(ContextArgument::parse(&self.context_argument).ok_or_else(|| {
+            err("MCP_CONTEXT_ARGUMENT", format!("{:?} is not auto, all or off", self.context_argument))
+        }));
+        let context_headers = problems.take(
+            crate::guard::policy::ContextHeaders::parse(&self.context_headers)
+                .map_err(|e| err("VTOC_CONTEXT_HEADERS", e.to_string())),
+        );
+        let audit = problems.take(Audit::open(&self.audit_log).map_err(|e| err("MCP_AUDIT_LOG", e.to_string())));
+        let call_queue_wait = problems.take(seconds("MCP_CALL_QUEUE_WAIT_SECS", self.call_queue_wait_secs));
+        let confirm_timeout = problems.take(seconds("MCP_CONFIRM_TIMEOUT_SECS", self.confirm_timeout_secs));
+        match (state_codec, local, context_argument, context_headers, audit, call_queue_wait, confirm_timeout) {
+            (
+                Some(state_codec),
+                Some(local),
+                Some(context_argument),
+                Some(context_headers),
+                Some(audit),
+                Some(call_queue_wait),
+                Some(confirm_timeout),
+            ) if problems.is_empty() => Ok(Guardrails {
+                policy: self.policy(),
+                local: Caller::local(local),
+                defaults: Context {
+                    station: self.default_station.clone(),
+                    channel: self.default_channel.clone(),
+                    initiator: self.default_initiator.clone(),
+                },
+                context_argument,
+                context_headers,
+                audit: Arc::new(audit),
+                max_result_bytes: self.max_result_bytes,
+                max_concurrent_per_caller: self.max_concurrent_calls,
+                call_queue: self.call_queue,
+                call_queue_wait,
+                confirm_timeout,
+                state_codec,
+                forward_caller_token: self.forward_caller_token,
+                discovery: crate::bridge::discover::Discovery {
+                    mode: self.tool_mode.into(),
+                    budget_bytes: self.tool_budget_bytes,
+                },
+            }),
+            _ => Err(problems.into_errors()),
+        }
+    }
+
+    /// `MCP_REQUEST_STATE_KEY` (or its file), else a random key for this process.
+    fn state_codec(&self) -> Result<RequestStateCodec, ConfigError> {
         let key = secret_or_file(
             &self.request_state_key,
             &self.request_state_key_file,
             ("MCP_REQUEST_STATE_KEY", "MCP_REQUEST_STATE_KEY_FILE"),
         )?;
-        let state_codec = match key {
+        match key {
             Some(k) => RequestStateCodec::try_new(k.expose_secret().as_bytes().to_vec()).map_err(|e| {
                 err("MCP_REQUEST_STATE_KEY", format!("{e}; use at least 32 random bytes, e.g. `openssl rand -hex 32`"))
-            })?,
-            None => RequestStateCodec::try_new(crate::guard::random_key()).expect("32 random bytes are a valid key"),
-        };
-        Ok(Guardrails {
-            policy: self.policy(),
-            local: Caller::local(self.local_scope()?),
-            defaults: Context {
-                station: self.default_station.clone(),
-                channel: self.default_channel.clone(),
-                initiator: self.default_initiator.clone(),
-            },
-            context_argument: ContextArgument::parse(&self.context_argument).ok_or_else(|| {
-                err("MCP_CONTEXT_ARGUMENT", format!("{:?} is not auto, all or off", self.context_argument))
-            })?,
-            context_headers: crate::guard::policy::ContextHeaders::parse(&self.context_headers)
-                .map_err(|e| err("VTOC_CONTEXT_HEADERS", e.to_string()))?,
-            audit: Arc::new(Audit::open(&self.audit_log).map_err(|e| err("MCP_AUDIT_LOG", e.to_string()))?),
-            max_result_bytes: self.max_result_bytes,
-            max_concurrent_per_caller: self.max_concurrent_calls,
-            call_queue: self.call_queue,
-            call_queue_wait: seconds("MCP_CALL_QUEUE_WAIT_SECS", self.call_queue_wait_secs)?,
-            confirm_timeout: seconds("MCP_CONFIRM_TIMEOUT_SECS", self.confirm_timeout_secs)?,
-            state_codec,
-            forward_caller_token: self.forward_caller_token,
-            discovery: crate::bridge::discover::Discovery {
-                mode: self.tool_mode.into(),
-                budget_bytes: self.tool_budget_bytes,
-            },
-        })
+            }),
+            None => {
+                Ok(RequestStateCodec::try_new(crate::guard::random_key()).expect("32 random bytes are a valid key"))
+            }
+        }
     }
 
     pub fn static_tokens(&self) -> Result<StaticTokens, ConfigError> {
@@ -648,15 +748,21 @@ impl GuardArgs {
         }
     }
 
-    /// The HTTP guard. Refuses a non-loopback bind without authentication unless
-    /// `--insecure-no-auth` says so.
-    pub fn http_guard(&self, bind: SocketAddr, audit: Arc<Audit>) -> Result<HttpGuard, ConfigError> {
-        let tokens = self.static_tokens()?;
-        let oauth = self.oauth()?;
-        let authenticated = !tokens.is_empty() || oauth.is_some();
+    /// The HTTP guard; every problem is reported. Refuses a non-loopback bind without
+    /// authentication unless `--insecure-no-auth` says so.
+    pub fn http_guard(&self, bind: SocketAddr, audit: Arc<Audit>) -> Result<HttpGuard, ConfigErrors> {
+        let mut problems = Problems::default();
+        let tokens = problems.take(self.static_tokens());
+        let oauth = problems.take(self.oauth());
+        let local = problems.take(self.local_scope());
+        let authenticated = match (&tokens, &oauth) {
+            (Some(tokens), Some(oauth)) => !tokens.is_empty() || oauth.is_some(),
+            // An authentication setting is wrong (reported above): it was meant to be on.
+            _ => true,
+        };
         let anonymous = match (authenticated, bind.ip().is_loopback(), self.insecure_no_auth) {
             (true, _, _) => None,
-            (false, true, _) => Some(self.local_scope()?),
+            (false, true, _) => local,
             (false, false, true) => {
                 for _ in 0..3 {
                     tracing::warn!(
@@ -664,17 +770,24 @@ impl GuardArgs {
                         self.local_scope
                     );
                 }
-                Some(self.local_scope()?)
+                local
             }
             (false, false, false) => {
-                return Err(err(
+                problems.push(err(
                     "MCP_BIND",
                     format!(
                         "{bind} is not a loopback address and no authentication is configured; set MCP_AUTH_TOKENS or MCP_AUTH_TOKENS_FILE (or MCP_OAUTH_*), or pass --insecure-no-auth if you really mean it"
                     ),
                 ));
+                None
             }
         };
+        let (Some(tokens), Some(oauth)) = (tokens, oauth) else {
+            return Err(problems.into_errors());
+        };
+        if !problems.is_empty() {
+            return Err(problems.into_errors());
+        }
         let jwt = oauth.map(|config| {
             crate::install_crypto_provider();
             let http = reqwest::Client::builder().timeout(Duration::from_secs(10)).build().unwrap_or_default();
@@ -722,6 +835,62 @@ pub fn env_vars() -> std::collections::BTreeSet<String> {
     out
 }
 
+/// Parse the command line. A value clap refuses that came from an environment variable
+/// (the flag was not given) is reported under the variable's name, which is what the user
+/// set: `MCP_ALLOW_WRITES=yes: invalid value 'yes' (expected true or false) …`.
+pub fn parse(argv: Vec<std::ffi::OsString>, env: impl Fn(&str) -> Option<String>) -> Result<Cli, clap::Error> {
+    use clap::Parser as _;
+    let lossy: Vec<String> = argv.iter().map(|a| a.to_string_lossy().into_owned()).collect();
+    Cli::try_parse_from(argv).map_err(|e| match env_value_error(&e, &lossy, env) {
+        Some(message) => clap::Error::raw(e.kind(), format!("{message}\n")),
+        None => e,
+    })
+}
+
+/// The message for a refused value that came from an environment variable, or `None` when
+/// the error is another kind or the value came from the command line.
+pub fn env_value_error(err: &clap::Error, argv: &[String], env: impl Fn(&str) -> Option<String>) -> Option<String> {
+    use clap::CommandFactory;
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    if !matches!(err.kind(), ErrorKind::InvalidValue | ErrorKind::ValueValidation) {
+        return None;
+    }
+    let (Some(ContextValue::String(arg)), Some(ContextValue::String(value))) =
+        (err.get(ContextKind::InvalidArg), err.get(ContextKind::InvalidValue))
+    else {
+        return None;
+    };
+    // `--max-concurrent-calls <MAX_CONCURRENT_CALLS>` → `max-concurrent-calls`
+    let long = arg.split_whitespace().next()?.strip_prefix("--")?;
+    let root = Cli::command();
+    let command = argv.iter().skip(1).find_map(|a| root.find_subcommand(a)).unwrap_or(&root);
+    let arg = command.get_arguments().find(|a| a.get_long() == Some(long))?;
+    let var = arg.get_env()?.to_str()?;
+    let flag = format!("--{long}");
+    let on_command_line = argv.iter().skip(1).any(|a| *a == flag || a.starts_with(&format!("{flag}=")));
+    if on_command_line || env(var).as_deref() != Some(value.as_str()) {
+        return None;
+    }
+    let possible: Vec<String> =
+        arg.get_possible_values().iter().filter(|v| !v.is_hide_set()).map(|v| v.get_name().to_string()).collect();
+    let expected = match possible.as_slice() {
+        [] => arg.get_default_values().first().map(|d| format!("a value like the default, {}", d.to_string_lossy())),
+        [one] => Some(one.clone()),
+        [init @ .., last] => Some(format!("{} or {last}", init.join(", "))),
+    };
+    let shown = if arg.is_hide_env_values_set() { "(hidden)".to_string() } else { format!("'{value}'") };
+    let mut message =
+        format!("{var}={}: invalid value {shown}", if arg.is_hide_env_values_set() { "…" } else { value });
+    if let Some(cause) = std::error::Error::source(err) {
+        message.push_str(&format!(": {cause}"));
+    }
+    if let Some(expected) = expected {
+        message.push_str(&format!(" (expected {expected})"));
+    }
+    message.push_str(&format!("; correct {var}, or unset it to use the default"));
+    Some(message)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -752,16 +921,22 @@ mod tests {
     #[test]
     fn bad_settings_name_themselves() {
         let args = BackendArgs::default();
-        assert_eq!(args.build("backend:8080").unwrap_err().setting, "VTOC_API_BASE_URL");
-        assert_eq!(args.build("ftp://x").unwrap_err().setting, "VTOC_API_BASE_URL");
-        let with_password = args.build("http://svc:hunter2@backend:8080").unwrap_err();
-        assert!(with_password.message.contains("VTOC_API_TOKEN") && !with_password.message.contains("hunter2"));
+        assert_eq!(args.build("backend:8080").unwrap_err().settings(), ["VTOC_API_BASE_URL"]);
+        assert_eq!(args.build("ftp://x").unwrap_err().settings(), ["VTOC_API_BASE_URL"]);
+        let with_password = args.build("http://svc:hunter2@backend:8080").unwrap_err().to_string();
+        assert!(with_password.contains("VTOC_API_TOKEN") && !with_password.contains("hunter2"));
         let args = BackendArgs { timeout_secs: 0.0, ..BackendArgs::default() };
-        assert_eq!(args.build("http://x").unwrap_err().setting, "VTOC_API_TIMEOUT_SECS");
+        assert_eq!(args.build("http://x").unwrap_err().settings(), ["VTOC_API_TIMEOUT_SECS"]);
         let args = BackendArgs { token: Some("a".into()), token_file: Some("/x".into()), ..BackendArgs::default() };
-        assert!(args.build("http://x").unwrap_err().message.contains("not both"));
+        assert!(args.build("http://x").unwrap_err().to_string().contains("not both"));
         let args = BackendArgs { token_file: Some("/nonexistent/token".into()), ..BackendArgs::default() };
-        assert_eq!(args.build("http://x").unwrap_err().setting, "VTOC_API_TOKEN_FILE");
+        assert_eq!(args.build("http://x").unwrap_err().settings(), ["VTOC_API_TOKEN_FILE"]);
+        // Every problem at once, in the order checked.
+        let args = BackendArgs { timeout_secs: 0.0, max_response_bytes: 10, ..BackendArgs::default() };
+        assert_eq!(
+            args.build("ftp://x").unwrap_err().settings(),
+            ["VTOC_API_BASE_URL", "VTOC_API_TIMEOUT_SECS", "VTOC_MAX_RESPONSE_BYTES"]
+        );
     }
 
     #[test]

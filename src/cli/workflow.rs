@@ -19,7 +19,7 @@ pub enum WorkflowError {
     NotHttp { from: String },
     #[error("cannot build the HTTP client: {0}")]
     Client(#[source] reqwest::Error),
-    #[error("cannot reach {url}: {source}")]
+    #[error("{}", unreachable(url.as_str(), source))]
     Unreachable { url: reqwest::Url, source: reqwest::Error },
     #[error("reading {url}: {source}")]
     Read { url: reqwest::Url, source: reqwest::Error },
@@ -43,7 +43,7 @@ pub enum WorkflowError {
     Compiled(#[source] surface::SurfaceError),
     #[error("cannot write {}: {source}", path.display())]
     Write { path: PathBuf, source: std::io::Error },
-    #[error("{} already exist(s); nothing was written. Use --force to replace (the old tokens stop working).", .0.join(", "))]
+    #[error("{} already exist(s); nothing was written. Use --force (through make: `make setup-container FORCE=1` or `make setup-cloud FORCE=1`) to replace them; the old tokens stop working.", .0.join(", "))]
     Exists(Vec<String>),
 }
 
@@ -58,6 +58,53 @@ pub fn spec_url(from: &str) -> Result<reqwest::Url, WorkflowError> {
         url.set_path("/openapi.json");
     }
     Ok(url)
+}
+
+/// Why a request to `url` got no answer, in words that name the fix, with the underlying
+/// cause kept short: `cannot connect to http://127.0.0.1:9 (connection refused): is the vTOC
+/// backend running, and is VTOC_API_BASE_URL right?`
+pub fn unreachable(url: &str, e: &reqwest::Error) -> String {
+    let cause = short_cause(e);
+    if e.is_timeout() {
+        format!(
+            "no answer from {url} in time ({cause}): is the vTOC backend overloaded, or VTOC_API_TIMEOUT_SECS / VTOC_API_CONNECT_TIMEOUT_SECS too short?"
+        )
+    } else if e.is_connect() {
+        format!("cannot connect to {url} ({cause}): is the vTOC backend running, and is VTOC_API_BASE_URL right?")
+    } else {
+        format!("the request to {url} failed ({cause}): is VTOC_API_BASE_URL the vTOC backend?")
+    }
+}
+
+/// The innermost cause of an error, as a few words (`connection refused`), not the chain
+/// of wrappers (`error sending request for url (…): client error (Connect): …`).
+pub fn short_cause(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut inner = e;
+    while let Some(next) = inner.source() {
+        inner = next;
+    }
+    if let Some(io) = inner.downcast_ref::<std::io::Error>() {
+        use std::io::ErrorKind;
+        let words = match io.kind() {
+            ErrorKind::ConnectionRefused => Some("connection refused"),
+            ErrorKind::ConnectionReset => Some("connection reset"),
+            ErrorKind::ConnectionAborted => Some("connection aborted"),
+            ErrorKind::TimedOut => Some("timed out"),
+            ErrorKind::HostUnreachable => Some("host unreachable"),
+            ErrorKind::NetworkUnreachable => Some("network unreachable"),
+            ErrorKind::AddrNotAvailable => Some("address not available"),
+            _ => None,
+        };
+        if let Some(words) = words {
+            return words.to_string();
+        }
+    }
+    let text = inner.to_string();
+    // `… (os error 111)` says nothing to a reader.
+    match text.rfind(" (os error ") {
+        Some(i) => text[..i].to_string(),
+        None => text,
+    }
 }
 
 /// Fetch an OpenAPI document and check that it is one: the parsed document and the
@@ -94,8 +141,32 @@ pub struct Synced {
     pub path: PathBuf,
     pub operations: usize,
     pub changed: bool,
-    /// What the new spec changes for agents (none when the old file was missing or unusable).
-    pub report: Option<Report>,
+    /// What the new spec changes for agents, and what it was compared with (none when
+    /// neither the old file nor the compiled spec could be read as tools).
+    pub report: Option<(Report, Baseline)>,
+}
+
+/// What `sync-spec` compares the fetched spec with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Baseline {
+    /// The file it replaces.
+    Previous,
+    /// The output file did not exist (or was not a usable spec): the spec this binary was
+    /// built from.
+    Compiled,
+}
+
+impl Baseline {
+    /// Says what the report compares, for the person reading it.
+    pub fn describe(&self, out: &Path) -> String {
+        match self {
+            Baseline::Previous => format!("compared with the previous {}", out.display()),
+            Baseline::Compiled => format!(
+                "{} did not exist (or was not a usable spec): compared with the spec compiled into this binary",
+                out.display()
+            ),
+        }
+    }
 }
 
 /// Fetch the backend's spec and write it to `out` byte for byte, as FastAPI served it (no
@@ -108,14 +179,23 @@ pub async fn sync_spec(from: &str, out: &Path, overrides: Option<&str>) -> Resul
     let (doc, body) = fetch_spec(&http, &url, None).await?;
     let text = String::from_utf8(body.to_vec()).map_err(|_| WorkflowError::NotUtf8 { url: url.clone() })?;
     let old = std::fs::read_to_string(out).ok();
-    let report = old.as_deref().and_then(|old| {
-        let before = Surface::from_spec(old, overrides).ok()?;
+    let before = match old.as_deref().and_then(|old| Surface::from_spec(old, overrides).ok()) {
+        Some(before) => Some((before, Baseline::Previous)),
+        None => Surface::from_spec(crate::generated::SPEC_JSON, crate::generated::overrides())
+            .ok()
+            .map(|compiled| (compiled, Baseline::Compiled)),
+    };
+    let report = before.and_then(|(before, baseline)| {
         let after = surface_of_live(&text, overrides).ok()?;
-        Some(surface::diff(&before, &after))
+        Some((surface::diff(&before, &after), baseline))
     });
     let changed = old.as_deref() != Some(text.as_str());
     if changed {
-        std::fs::write(out, &text).map_err(|source| WorkflowError::Write { path: out.to_path_buf(), source })?;
+        let write = |source| WorkflowError::Write { path: out.to_path_buf(), source };
+        if let Some(parent) = out.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent).map_err(write)?;
+        }
+        std::fs::write(out, &text).map_err(write)?;
     }
     let operations = doc
         .get("paths")
@@ -193,7 +273,7 @@ pub async fn doctor(backend: &Backend) -> (Vec<Check>, Option<Report>) {
             true
         }
         Err(e) => {
-            checks.push(Check { name: "backend reachable", ok: false, detail: format!("{}: {e}", backend.base_url) });
+            checks.push(Check { name: "backend reachable", ok: false, detail: unreachable(&backend.base_url, e) });
             false
         }
     };
@@ -215,7 +295,7 @@ pub async fn doctor(backend: &Backend) -> (Vec<Check>, Option<Report>) {
             ),
         ),
         Ok(r) => (false, format!("GET /api/v1/stations/ → {}", r.status())),
-        Err(e) => (false, e.to_string()),
+        Err(e) => (false, unreachable(&backend.base_url, &e)),
     };
     checks.push(Check { name: "backend authentication", ok: auth_detail.0, detail: auth_detail.1 });
     match contract_check(backend).await {

@@ -24,6 +24,8 @@ pub struct Endpoint {
     pub auth_required: bool,
     /// Whether the stateless mode is on (`MCP_STATELESS`).
     pub stateless: bool,
+    /// Whether the operator console is served (`MCP_CONSOLE`); it is advertised only then.
+    pub console: bool,
 }
 
 /// The headers a front end may send on every MCP request to set the mission context.
@@ -83,7 +85,7 @@ pub fn document(bridge: &Bridge, caller: &Caller, endpoint: &Endpoint) -> Value 
         })
         .collect();
     let versions: Vec<&str> = ProtocolVersion::KNOWN_VERSIONS.iter().map(|v| v.as_str()).collect();
-    json!({
+    let mut doc = json!({
         "server": {"name": "vtoc-mcp", "version": env!("CARGO_PKG_VERSION")},
         "url": endpoint.url,
         "transport": "streamable-http",
@@ -117,6 +119,10 @@ pub fn document(bridge: &Bridge, caller: &Caller, endpoint: &Endpoint) -> Value 
             "allowed_tools": all_names,
             "require_approval": {"never": {"tool_names": read_only_names}},
         },
-        "console": "/console/",
-    })
+    });
+    // The console is advertised only where it is served (`MCP_CONSOLE`).
+    if endpoint.console {
+        doc["console"] = json!("/console/");
+    }
+    doc
 }

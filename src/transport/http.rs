@@ -63,14 +63,14 @@ pub fn router(bridge: Bridge, settings: HttpSettings, cancel: CancellationToken)
     let metadata = settings.guard.oauth.as_ref().map(|v| Arc::new(crate::guard::auth::resource_metadata(v.config())));
     let config_guard = settings.guard.clone();
     let config_bridge = bridge.clone();
-    let (public_url, stateless) = (settings.public_url.clone(), settings.stateless);
+    let (public_url, stateless, console) = (settings.public_url.clone(), settings.stateless, settings.console);
     let mut app = axum::Router::new()
         .nest_service("/mcp", mcp)
         .route(
             "/.well-known/mcp-config",
             get(move |request: axum::extract::Request| {
                 let (guard, bridge, public_url) = (config_guard.clone(), config_bridge.clone(), public_url.clone());
-                async move { client_config(&bridge, &guard, public_url, stateless, request) }
+                async move { client_config(&bridge, &guard, public_url, stateless, console, request) }
             }),
         )
         .layer(axum::middleware::from_fn_with_state(settings.guard.clone(), crate::transport::guard::guard))
@@ -139,6 +139,7 @@ fn client_config(
     guard: &HttpGuard,
     public_url: Option<String>,
     stateless: bool,
+    console: bool,
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let Some(caller) = request.extensions().get::<crate::guard::caller::Caller>() else {
@@ -158,6 +159,7 @@ fn client_config(
         resource_metadata: guard.metadata_url(),
         auth_required: guard.anonymous.is_none(),
         stateless,
+        console,
     };
     let mut response = Json(crate::transport::client_config::document(bridge, caller, &endpoint)).into_response();
     response.headers_mut().insert(http::header::CACHE_CONTROL, http::HeaderValue::from_static("no-store"));

@@ -174,7 +174,15 @@ pub async fn start_guarded_sessions(
 ) -> HttpBridge {
     let backend = args.build(args.base_url.as_deref().unwrap()).unwrap();
     let bridge = Bridge::new(backend, guard.guardrails().unwrap()).unwrap();
-    serve_full(bridge, &guard, stateless, idle, 4096).await
+    serve_full(bridge, &guard, stateless, idle, 4096, true).await
+}
+
+/// The permissive bridge with the operator console off (`MCP_CONSOLE=false`).
+pub async fn start_without_console(args: BackendArgs) -> HttpBridge {
+    let backend = args.build(args.base_url.as_deref().unwrap()).unwrap();
+    let bridge = Bridge::new(backend, Guardrails::permissive()).unwrap();
+    let guard = GuardArgs { local_scope: "vtoc:admin".into(), allow_writes: true, ..GuardArgs::default() };
+    serve_full(bridge, &guard, false, std::time::Duration::from_secs(300), 4096, false).await
 }
 
 /// The permissive bridge in stateless HTTP mode (`MCP_STATELESS`).
@@ -190,7 +198,7 @@ pub async fn start_sessions(args: BackendArgs, idle: std::time::Duration, max: u
     let backend = args.build(args.base_url.as_deref().unwrap()).unwrap();
     let bridge = Bridge::new(backend, Guardrails::permissive()).unwrap();
     let guard = GuardArgs { local_scope: "vtoc:admin".into(), allow_writes: true, ..GuardArgs::default() };
-    serve_full(bridge, &guard, false, idle, max).await
+    serve_full(bridge, &guard, false, idle, max, true).await
 }
 
 async fn serve(bridge: Bridge, guard: &GuardArgs) -> HttpBridge {
@@ -198,7 +206,7 @@ async fn serve(bridge: Bridge, guard: &GuardArgs) -> HttpBridge {
 }
 
 async fn serve_with(bridge: Bridge, guard: &GuardArgs, stateless: bool) -> HttpBridge {
-    serve_full(bridge, guard, stateless, std::time::Duration::from_secs(300), 4096).await
+    serve_full(bridge, guard, stateless, std::time::Duration::from_secs(300), 4096, true).await
 }
 
 async fn serve_full(
@@ -207,6 +215,7 @@ async fn serve_full(
     stateless: bool,
     session_idle: std::time::Duration,
     max_sessions: usize,
+    console: bool,
 ) -> HttpBridge {
     let audit = bridge.guardrails().audit.clone();
     let settings = HttpSettings {
@@ -215,7 +224,7 @@ async fn serve_full(
         session_idle,
         max_sessions,
         public_url: None,
-        console: true,
+        console,
     };
     let cancel = CancellationToken::new();
     let app = vtoc_mcp::transport::router(bridge, settings, cancel.clone());

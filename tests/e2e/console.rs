@@ -147,6 +147,20 @@ async fn the_console_is_served_from_the_binary_with_a_strict_policy() {
 }
 
 #[tokio::test]
+async fn with_the_console_off_the_config_does_not_advertise_it() {
+    let backend = RecordingBackend::start().await;
+    let on = start_bridge(backend_args(&backend.url)).await;
+    let (_, _, doc) = config(&on, None).await;
+    assert_eq!(doc["console"], "/console/");
+    let off = start_without_console(backend_args(&backend.url)).await;
+    let (status, _, doc) = config(&off, None).await;
+    assert_eq!(status, 200, "{doc}");
+    assert!(doc.get("console").is_none(), "MCP_CONSOLE=false, yet mcp-config names a console: {doc}");
+    let r = reqwest::get(off.url.replace("/mcp", "/console/")).await.unwrap();
+    assert_eq!(r.status(), 404, "and there is none to find");
+}
+
+#[tokio::test]
 async fn on_loopback_without_tokens_the_config_describes_the_local_caller() {
     let backend = RecordingBackend::start().await;
     let guard = GuardArgs { audit_log: "off".into(), ..GuardArgs::default() };

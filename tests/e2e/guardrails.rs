@@ -725,8 +725,8 @@ fn a_public_bind_without_authentication_is_refused_at_start() {
     let audit = || std::sync::Arc::new(vtoc_mcp::guard::audit::Audit::off());
     let none = GuardArgs::default();
     let err = none.http_guard("0.0.0.0:8765".parse().unwrap(), audit()).err().expect("refused");
-    assert_eq!(err.setting, "MCP_BIND");
-    assert!(err.message.contains("--insecure-no-auth"), "{}", err.message);
+    assert_eq!(err.settings(), ["MCP_BIND"]);
+    assert!(err.to_string().contains("--insecure-no-auth"), "{err}");
     assert!(none.http_guard("127.0.0.1:8765".parse().unwrap(), audit()).is_ok(), "loopback is allowed");
     let insecure = GuardArgs { insecure_no_auth: true, ..GuardArgs::default() };
     assert!(insecure.http_guard("0.0.0.0:8765".parse().unwrap(), audit()).is_ok());

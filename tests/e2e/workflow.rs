@@ -153,6 +153,16 @@ async fn sync_spec_writes_the_backend_spec_as_served_and_reports_what_changed() 
     assert!(text.contains("Next: `make generate`"), "{text}");
     let written = std::fs::read_to_string(&out_path).unwrap();
     assert_eq!(written, changed.spec, "written byte for byte as the backend served it");
+    // A new file: the report compares with the spec compiled into the binary.
+    let new_path = dir.path().join("new").join("vtoc.json");
+    let mut cmd = bin();
+    cmd.args(["sync-spec", "--from", &backend, "--out", new_path.to_str().unwrap()]);
+    let out = run(cmd).await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains("compared with the spec compiled into this binary"), "{text}");
+    assert!(text.contains("### Tool surface: 4 change(s), 2 breaking"), "{text}");
+    assert_eq!(std::fs::read_to_string(&new_path).unwrap(), changed.spec);
     // Syncing again changes nothing.
     let mut cmd = bin();
     cmd.args(["sync-spec", "--from", &backend, "--out", out_path.to_str().unwrap()]);
@@ -319,4 +329,127 @@ async fn healthcheck_exits_by_health() {
     let mut cmd = bin();
     cmd.args(["healthcheck", "--url", &format!("http://127.0.0.1:{port}/healthz")]);
     assert_eq!(run(cmd).await.status.code(), Some(1));
+}
+
+/// Every configuration `serve` refuses to start with: what is set, and the setting the
+/// refusal must name.
+/// (what, the variables set, what the refusal names).
+type Refused = (&'static str, &'static [(&'static str, &'static str)], &'static str);
+
+const REFUSED: &[Refused] = &[
+    ("a token shorter than 32 characters", &[("MCP_AUTH_TOKENS", "ops:operate:short")], "shorter than 32"),
+    ("OAuth half configured", &[("MCP_OAUTH_ISSUER", "https://idp.example.com")], "MCP_OAUTH_AUDIENCE"),
+    ("a public bind without authentication", &[("MCP_TRANSPORT", "http"), ("MCP_BIND", "0.0.0.0:8765")], "MCP_BIND"),
+    ("a bind that is not an address", &[("MCP_BIND", "garbage")], "MCP_BIND=garbage"),
+    ("both the token and its file", &[("VTOC_API_TOKEN", "t"), ("VTOC_API_TOKEN_FILE", "/dev/null")], "VTOC_API_TOKEN"),
+    ("an unknown context argument mode", &[("MCP_CONTEXT_ARGUMENT", "sometimes")], "MCP_CONTEXT_ARGUMENT"),
+    ("a backend URL that is not http", &[("VTOC_API_BASE_URL", "ftp://backend")], "VTOC_API_BASE_URL"),
+    ("a backend URL with a password", &[("VTOC_API_BASE_URL", "http://u:p@backend")], "VTOC_API_BASE_URL"),
+    ("no backend at all", &[("VTOC_API_BASE_URL", "")], "VTOC_API_BASE_URL"),
+    ("a switch set to a word", &[("MCP_ALLOW_WRITES", "yes")], "MCP_ALLOW_WRITES=yes"),
+    ("a count set to a word", &[("MCP_MAX_CONCURRENT_CALLS", "many")], "MCP_MAX_CONCURRENT_CALLS=many"),
+    ("a zero result limit", &[("MCP_MAX_RESULT_BYTES", "0")], "MCP_MAX_RESULT_BYTES"),
+    ("a negative shutdown grace", &[("MCP_SHUTDOWN_GRACE_SECS", "-1")], "MCP_SHUTDOWN_GRACE_SECS"),
+    ("a public URL that is not one", &[("MCP_TRANSPORT", "http"), ("MCP_PUBLIC_URL", "mcp")], "MCP_PUBLIC_URL"),
+];
+
+/// `serve` exits 2 on each refused configuration, and `doctor`, reading the same settings
+/// through the same check, exits 2 naming the same setting: the two never disagree.
+#[tokio::test]
+async fn doctor_refuses_every_configuration_serve_refuses() {
+    for (what, env, names) in REFUSED {
+        for command in ["serve", "doctor"] {
+            let mut cmd = bin();
+            cmd.env("VTOC_API_BASE_URL", "http://127.0.0.1:9").arg(command);
+            for (name, value) in *env {
+                if value.is_empty() {
+                    cmd.env_remove(name);
+                } else {
+                    cmd.env(name, value);
+                }
+            }
+            // A configuration serve accepted would keep it running: the timeout says so.
+            let out = tokio::time::timeout(std::time::Duration::from_secs(30), run(cmd))
+                .await
+                .unwrap_or_else(|_| panic!("{what}: `{command}` started instead of refusing"));
+            let said = format!("{}{}", stdout(&out), stderr(&out));
+            assert_eq!(out.status.code(), Some(2), "{what}: `{command}` exit code\n{said}");
+            assert!(said.contains(names), "{what}: `{command}` does not name {names}:\n{said}");
+            assert!(
+                !said.contains("[ ok ] configuration"),
+                "{what}: `{command}` says the configuration is fine:\n{said}"
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn doctor_lists_every_problem_at_once_and_names_the_fix_for_an_unreachable_backend() {
+    let mut cmd = bin();
+    cmd.args(["doctor"])
+        .env("VTOC_API_BASE_URL", "http://127.0.0.1:9")
+        .env("MCP_AUTH_TOKENS", "ops:operate:short")
+        .env("MCP_CONTEXT_ARGUMENT", "sometimes");
+    let out = run(cmd).await;
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(2), "{text}");
+    assert!(text.contains("[FAIL] configuration: MCP_AUTH_TOKENS"), "{text}");
+    assert!(text.contains("[FAIL] configuration: MCP_CONTEXT_ARGUMENT"), "{text}");
+
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let mut cmd = bin();
+    cmd.args(["doctor", "--backend-url", &format!("http://127.0.0.1:{port}")]);
+    let out = run(cmd).await;
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(text.contains("connection refused") && text.contains("is VTOC_API_BASE_URL right?"), "{text}");
+    assert!(!text.contains("error sending request"), "the raw client error is not the message: {text}");
+}
+
+#[tokio::test]
+async fn a_bad_value_in_a_variable_names_the_variable_and_a_flag_names_the_flag() {
+    let mut cmd = bin();
+    cmd.args(["tools"]).env("MCP_ALLOW_WRITES", "yes");
+    let out = run(cmd).await;
+    let text = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{text}");
+    assert!(text.contains("MCP_ALLOW_WRITES=yes") && text.contains("true or false"), "{text}");
+    assert!(!text.contains("--allow-writes"), "the user set the variable, not the flag: {text}");
+
+    let mut cmd = bin();
+    cmd.args(["tools", "--max-concurrent-calls", "many"]).env("MCP_MAX_CONCURRENT_CALLS", "many");
+    let out = run(cmd).await;
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("--max-concurrent-calls"), "{}", stderr(&out));
+}
+
+/// `tools` shows what `serve` would serve with the same settings: the context argument
+/// follows MCP_CONTEXT_ARGUMENT, and a read-only server marks the write tools off.
+#[tokio::test]
+async fn tools_shows_the_surface_the_settings_give() {
+    let Some(reads_context) = vtoc_mcp::bridge::tools::all().find(|t| !t.context.is_empty()) else {
+        eprintln!("note: no operation reads context in this spec; the context half is skipped");
+        return;
+    };
+    let schema = |mode: &str| {
+        let mut cmd = bin();
+        cmd.args(["tools", reads_context.name, "--json"]).env("MCP_CONTEXT_ARGUMENT", mode);
+        cmd
+    };
+    for (mode, offered) in [("auto", true), ("all", true), ("off", false), ("false", false)] {
+        let out = run(schema(mode)).await;
+        assert!(out.status.success(), "{}", stderr(&out));
+        let tool: Value = serde_json::from_str(&stdout(&out)).unwrap();
+        let has = tool["inputSchema"]["properties"].get("context").is_some();
+        assert_eq!(has, offered, "MCP_CONTEXT_ARGUMENT={mode}: {}", tool["inputSchema"]);
+    }
+    let listing = |writes: &str| {
+        let mut cmd = bin();
+        cmd.args(["tools"]).env("MCP_ALLOW_WRITES", writes);
+        cmd
+    };
+    let read_only = stdout(&run(listing("false")).await);
+    let writes = stdout(&run(listing("true")).await);
+    assert!(read_only.contains("[off: ") && read_only.contains("MCP_ALLOW_WRITES=true"), "{read_only}");
+    assert!(!writes.contains("the server is read-only"), "{writes}");
 }
