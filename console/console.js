@@ -100,23 +100,29 @@ async function loadStations() {
   const select = $("station");
   const keep = state.station;
   select.replaceChildren(el("option", { value: "", text: "(server default)" }));
-  const lister = state.tools.get("list_stations");
+  // The server names the tool that lists stations (it follows the API's operation names).
+  const source = state.config && state.config.context && state.config.context.stations;
+  const lister = source && state.tools.get(source.tool);
   if (!lister || lister.off) {
     select.disabled = true;
-    $("station-hint").textContent = "This token cannot list stations (list_stations); the server default context applies.";
+    $("station-hint").textContent = "This token cannot list stations here; the server default context applies.";
     return;
   }
+  const valueField = source.value || "id";
+  const label = (s) => (source.labels || []).map((f) => s[f]).find((v) => v != null);
   try {
-    const result = await state.client.callTool("list_stations", {});
+    const result = await state.client.callTool(source.tool, {});
     if (result.isError) throw new McpError(errorText(result));
     const value = valueOf(result);
     const rows = Array.isArray(value) ? value : value && Array.isArray(value.result) ? value.result : [];
+    const valueOfRow = (s) => String(s[valueField] ?? s.id);
     for (const s of rows) {
-      const slug = s.slug ?? String(s.id);
-      select.append(el("option", { value: slug, text: s.name ? `${s.name} (${slug})` : slug }));
+      const value = valueOfRow(s);
+      const name = label(s);
+      select.append(el("option", { value, text: name ? `${name} (${value})` : value }));
     }
     select.disabled = false;
-    select.value = rows.some((s) => (s.slug ?? String(s.id)) === keep) ? keep : "";
+    select.value = rows.some((s) => valueOfRow(s) === keep) ? keep : "";
     state.station = select.value;
   } catch (e) {
     $("station-hint").textContent = `Could not list stations: ${e.message}`;

@@ -13,6 +13,7 @@ use rmcp::ServiceExt;
 use rmcp::model::{CallToolRequestParams, CallToolResult, JsonObject};
 use serde_json::{Value, json};
 use std::sync::{Arc, Mutex};
+use vtoc_mcp::bridge::roles::arguments;
 use vtoc_mcp::bridge::support::{Location, ToolSpec};
 
 const PREFIX: &str = "/mounted/api";
@@ -80,61 +81,6 @@ async fn client_with(backend: &str, env: &[(&str, &str)]) -> Client {
     }
     let transport = rmcp::transport::TokioChildProcess::new(cmd).expect("spawn vtoc-mcp");
     ().serve(transport).await.expect("MCP client connects over stdio")
-}
-
-/// A value the schema accepts: the first enum value, a default, or one of the type's.
-fn sample(schema: &Value, defs: &Value) -> Value {
-    if let Some(r) = schema.get("$ref").and_then(Value::as_str) {
-        let name = r.trim_start_matches("#/$defs/");
-        return sample(&defs[name], defs);
-    }
-    if let Some(first) = schema.get("enum").and_then(Value::as_array).and_then(|e| e.first()) {
-        return first.clone();
-    }
-    if let Some(c) = schema.get("const") {
-        return c.clone();
-    }
-    for key in ["anyOf", "oneOf", "allOf"] {
-        if let Some(first) =
-            schema.get(key).and_then(Value::as_array).and_then(|b| b.iter().find(|b| b["type"] != "null"))
-        {
-            return sample(first, defs);
-        }
-    }
-    let kind = match &schema["type"] {
-        Value::Array(types) => types.iter().find(|t| *t != "null").cloned().unwrap_or(Value::Null),
-        other => other.clone(),
-    };
-    match kind.as_str() {
-        Some("integer") => json!(schema.get("minimum").and_then(Value::as_i64).unwrap_or(1).max(1)),
-        Some("number") => json!(1.5),
-        Some("boolean") => json!(true),
-        Some("array") => json!([]),
-        Some("string") => match schema.get("format").and_then(Value::as_str) {
-            Some("uuid") => json!("123e4567-e89b-12d3-a456-426614174000"),
-            Some("date-time") => json!("2026-01-01T00:00:00Z"),
-            Some("date") => json!("2026-01-01"),
-            _ => json!("x".repeat(schema.get("minLength").and_then(Value::as_u64).unwrap_or(1).max(1) as usize)),
-        },
-        _ => {
-            let mut out = serde_json::Map::new();
-            for name in schema.get("required").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str)
-            {
-                out.insert(name.to_string(), sample(&schema["properties"][name], defs));
-            }
-            Value::Object(out)
-        }
-    }
-}
-
-/// Arguments for every required input of `tool`, plus every header parameter.
-fn arguments(tool: &ToolSpec) -> JsonObject {
-    let schema: Value = serde_json::from_str(tool.input_schema).unwrap();
-    let defs = schema.get("$defs").cloned().unwrap_or_default();
-    let mut wanted: Vec<&str> =
-        schema.get("required").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str).collect();
-    wanted.extend(tool.params.iter().filter(|p| p.location == Location::Header).map(|p| p.name));
-    wanted.into_iter().map(|name| (name.to_string(), sample(&schema["properties"][name], &defs))).collect()
 }
 
 fn uses_uuid_path(tool: &ToolSpec) -> bool {

@@ -12,6 +12,57 @@ use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
+use vtoc_mcp::bridge::roles;
+
+/// The tools the page drives, chosen by role from the generated table (`bridge::roles`), so
+/// a renamed operation changes the buttons clicked, not the test's outcome.
+struct Cast {
+    list: &'static str,
+    read: &'static str,
+    create: &'static str,
+    delete: &'static str,
+    /// The read's path parameter (`poi_id`).
+    id: &'static str,
+    /// The list's endpoint (`GET /api/v1/poi`).
+    list_endpoint: String,
+    /// A read-only tool whose backend reads the station context.
+    contextual: &'static str,
+    /// The first tags of the list and the contextual tool: groups in the catalog.
+    list_tag: &'static str,
+    contextual_tag: &'static str,
+    /// A read by a string path parameter, and the parameter.
+    by_name: (&'static str, &'static str),
+    /// The tool that lists stations (what mcp-config names).
+    stations: &'static str,
+}
+
+fn cast() -> Cast {
+    let things = roles::collection().expect("the API has a REST collection (GET /things, GET /things/{id})");
+    let contextual = roles::reads_context().expect("the API has a read-only tool that reads the station context");
+    let (by_name, slug) = roles::read_by_name().expect("the API has a GET of one item by a string path parameter");
+    let stations = vtoc_mcp::bridge::resources::all()
+        .flat_map(|r| r.variables.iter())
+        .find(|v| v.name.starts_with("station"))
+        .and_then(|v| v.list_tool)
+        .expect("a resource variable lists the stations");
+    Cast {
+        list: things.list.name,
+        read: things.read.name,
+        create: things.create.expect("the collection has a create").name,
+        delete: things.delete.expect("the collection has a delete").name,
+        id: things.id,
+        list_endpoint: format!("GET {}", things.list.path),
+        contextual: contextual.name,
+        list_tag: things.list.tags.first().copied().unwrap_or("other"),
+        contextual_tag: contextual.tags.first().copied().unwrap_or("other"),
+        by_name: (by_name.name, slug),
+        stations,
+    }
+}
+
+fn tool_button(name: &str) -> String {
+    format!("button[data-tool='{name}']")
+}
 
 const OPERATOR: &str = "operator-0123456789abcdef0123456789abcdef";
 const WAIT: Duration = Duration::from_secs(15);
@@ -266,16 +317,17 @@ async fn an_operator_connects_picks_a_station_runs_tools_and_sees_refusals() {
     assert!(status.contains("off on this server (read-only)"), "{status}");
     assert_eq!(browser.js("return document.getElementById('token').value", json!([])).await, "", "token field cleared");
 
-    // Stations come from the demo backend through the bridge's list_stations tool.
+    let c = cast();
+    // Stations come from the demo backend through the list tool mcp-config names.
     browser.find("#station option[value='relay-north']").await;
     browser.click("#station option[value='relay-north']").await;
     browser.wait_text("#status", "station relay-north").await;
 
     // The chosen station reaches vTOC: the demo backend filters events by x-station-id.
-    browser.click("button[data-tool='list_events']").await;
-    browser.wait_text("#tool-title", "list_events").await;
+    browser.click(&tool_button(c.contextual)).await;
+    browser.wait_text("#tool-title", c.contextual).await;
     browser.click("#run").await;
-    let summary = browser.wait_text("#result-summary", "list_events: OK").await;
+    let summary = browser.wait_text("#result-summary", &format!("{}: OK", c.contextual)).await;
     assert!(summary.contains(", 1 row."), "one event at relay-north: {summary}");
     let stations = browser.js("return [...document.querySelectorAll('#result-body tbody tr')].length", json!([])).await;
     assert_eq!(stations, 1);
@@ -292,16 +344,17 @@ async fn an_operator_connects_picks_a_station_runs_tools_and_sees_refusals() {
         .js("return [...document.querySelectorAll('#tool-groups summary')].map(s => s.textContent)", json!([]))
         .await;
     let groups: Vec<&str> = groups.as_array().unwrap().iter().filter_map(Value::as_str).collect();
-    assert!(groups.iter().any(|g| g.starts_with("poi (")), "{groups:?}");
-    assert!(groups.iter().any(|g| g.starts_with("station-dashboard (")), "{groups:?}");
-    let badge = browser.text("button[data-tool='list_poi'] .badge").await;
+    for tag in [c.list_tag, c.contextual_tag] {
+        assert!(groups.iter().any(|g| g.starts_with(&format!("{tag} ("))), "no group for tag {tag}: {groups:?}");
+    }
+    let badge = browser.text(&format!("{} .badge", tool_button(c.list))).await;
     assert_eq!(badge, "read-only");
 
     // A read tool: its rows are shown as a table.
-    browser.click("button[data-tool='list_poi']").await;
-    browser.wait_text("#tool-title", "list_poi").await;
+    browser.click(&tool_button(c.list)).await;
+    browser.wait_text("#tool-title", c.list).await;
     let panel = browser.text("#tool").await;
-    assert!(panel.contains("GET /api/v1/poi") && panel.contains("Reads only\nyes"), "{panel}");
+    assert!(panel.contains(&c.list_endpoint) && panel.contains("Reads only\nyes"), "{panel}");
     assert!(!panel.lines().any(|l| l.trim() == "null" || l.trim() == "undefined"), "{panel}");
     browser.click("#run").await;
     let summary = browser.wait_text("#result-summary", "OK").await;
@@ -326,50 +379,59 @@ async fn an_operator_connects_picks_a_station_runs_tools_and_sees_refusals() {
     browser.find("#result-body .tree details").await;
 
     // A form with a missing required field: refused in the page, nothing sent.
-    browser.click("button[data-tool='get_poi']").await;
-    browser.wait_text("#tool-title", "get_poi").await;
+    let id_field = format!("arg-{}", c.id);
+    browser.click(&tool_button(c.read)).await;
+    browser.wait_text("#tool-title", c.read).await;
     browser.click("#run").await;
     let errors = browser.wait_text(".form-errors", "Not sent").await;
-    assert!(errors.contains("poi_id is required"), "{errors}");
+    assert!(errors.contains(&format!("{} is required", c.id)), "{errors}");
     assert_eq!(
-        browser.js("return document.getElementById('arg-poi_id').getAttribute('aria-invalid')", json!([])).await,
+        browser
+            .js("return document.getElementById(arguments[0]).getAttribute('aria-invalid')", json!([id_field]))
+            .await,
         "true"
     );
-    assert_eq!(browser.js("return document.activeElement.id", json!([])).await, "arg-poi_id", "focus on the field");
+    assert_eq!(browser.js("return document.activeElement.id", json!([])).await, id_field, "focus on the field");
     // What only the server can refuse (a path parameter that is not one segment) comes back
     // as a tool error naming the field, and the page marks that field.
-    browser.click("button[data-tool='read_station']").await;
-    browser.wait_text("#tool-title", "read_station").await;
-    browser.type_into("#arg-station_slug", "..").await;
+    let (by_name, slug) = c.by_name;
+    browser.click(&tool_button(by_name)).await;
+    browser.wait_text("#tool-title", by_name).await;
+    browser.type_into(&format!("#arg-{slug}"), "..").await;
     browser.click("#run").await;
-    let refused = browser.wait_text(".form-errors", "station_slug").await;
+    let refused = browser.wait_text(".form-errors", slug).await;
     assert!(refused.contains("not a valid path segment"), "{refused}");
     assert_eq!(
-        browser.js("return document.getElementById('arg-station_slug').getAttribute('aria-invalid')", json!([])).await,
+        browser
+            .js(
+                "return document.getElementById(arguments[0]).getAttribute('aria-invalid')",
+                json!([format!("arg-{slug}")])
+            )
+            .await,
         "true"
     );
-    browser.click("button[data-tool='get_poi']").await;
-    browser.wait_text("#tool-title", "get_poi").await;
+    browser.click(&tool_button(c.read)).await;
+    browser.wait_text("#tool-title", c.read).await;
     // Corrected, it runs; the backend's record is shown as field/value rows.
-    browser.type_into("#arg-poi_id", "1").await;
+    browser.type_into(&format!("#{id_field}"), "1").await;
     browser.click("#run").await;
-    browser.wait_text("#result-summary", "get_poi: OK").await;
+    browser.wait_text("#result-summary", &format!("{}: OK", c.read)).await;
     browser.click("#result-views button[data-view='table']").await;
     browser.wait_text("#result-body caption", "One record").await;
     // An unknown id: the backend's 404 detail is shown.
-    browser.type_into("#arg-poi_id", "99999").await;
+    browser.type_into(&format!("#{id_field}"), "99999").await;
     browser.click("#run").await;
     browser.wait_text("#result-summary", "the tool returned an error").await;
     let detail = browser.text("#result-body .error-box").await;
     assert!(detail.contains("404"), "{detail}");
 
     // A write tool on a read-only server: the server refuses, and says how to change it.
-    browser.type_into("#filter", "create_poi").await;
-    browser.click("button[data-tool='create_poi']").await;
+    browser.type_into("#filter", c.create).await;
+    browser.click(&tool_button(c.create)).await;
     browser.wait_text("#tool", "Off on this server").await;
     browser.type_into("#arg-arguments", r#"{"body": {"name": "Test"}}"#).await;
     browser.click("#run").await;
-    browser.wait_text("#result-summary", "create_poi: the tool returned an error").await;
+    browser.wait_text("#result-summary", &format!("{}: the tool returned an error", c.create)).await;
     let refusal = browser.text("#result-body .error-box").await;
     assert!(refusal.contains("read-only") && refusal.contains("MCP_ALLOW_WRITES"), "{refusal}");
 
@@ -387,24 +449,26 @@ async fn a_destructive_tool_asks_for_confirmation_in_the_page() {
     connect(&browser, OPERATOR).await;
     browser.wait_text("#status", "Connected").await;
 
-    browser.click("button[data-tool='delete_poi']").await;
+    let c = cast();
+    let (id_field, target) = (format!("#arg-{}", c.id), format!("{}=2", c.id));
+    browser.click(&tool_button(c.delete)).await;
     browser.wait_text("#tool", "yes: you will be asked to confirm").await;
-    browser.type_into("#arg-poi_id", "2").await;
+    browser.type_into(&id_field, "2").await;
     browser.click("#run").await;
-    let message = browser.wait_text("#confirm-message", "delete_poi").await;
-    assert!(message.contains("poi_id=2"), "{message}");
+    let message = browser.wait_text("#confirm-message", c.delete).await;
+    assert!(message.contains(&target), "{message}");
     browser.click("#confirm-cancel").await;
     let refused = browser.wait_text("#result-body .error-box", "did not confirm").await;
     assert!(refused.contains("nothing was changed"), "{refused}");
 
     browser.click("#run").await;
-    browser.wait_text("#confirm-message", "poi_id=2").await;
+    browser.wait_text("#confirm-message", &target).await;
     browser.click("#confirm-ok").await;
-    browser.wait_text("#result-summary", "delete_poi: OK").await;
+    browser.wait_text("#result-summary", &format!("{}: OK", c.delete)).await;
 
     // It is gone: reading it now shows the backend's 404.
-    browser.click("button[data-tool='get_poi']").await;
-    browser.type_into("#arg-poi_id", "2").await;
+    browser.click(&tool_button(c.read)).await;
+    browser.type_into(&id_field, "2").await;
     browser.click("#run").await;
     browser.wait_text("#result-summary", "the tool returned an error").await;
     assert!(browser.text("#result-body .error-box").await.contains("404"));
@@ -427,14 +491,15 @@ async fn a_page_on_an_allowed_origin_calls_the_server_and_others_are_blocked() {
 fetch({url:?}, {{method: "POST", headers: {{
   "content-type": "application/json", "accept": "application/json, text/event-stream",
   "authorization": "Bearer {OPERATOR}", "mcp-protocol-version": "2026-07-28",
-  "mcp-method": "tools/call", "mcp-name": "list_stations", "x-station-id": "ops-center"}},
-  body: JSON.stringify({{jsonrpc: "2.0", id: 1, method: "tools/call", params: {{name: "list_stations", arguments: {{}},
+  "mcp-method": "tools/call", "mcp-name": "{stations}", "x-station-id": "ops-center"}},
+  body: JSON.stringify({{jsonrpc: "2.0", id: 1, method: "tools/call", params: {{name: "{stations}", arguments: {{}},
     _meta: {{"io.modelcontextprotocol/protocolVersion": "2026-07-28", "io.modelcontextprotocol/clientCapabilities": {{}}}}}}}})}})
   .then(r => r.json())
   .then(m => document.getElementById("out").textContent = "stations: " + m.result.structuredContent.result.length)
   .catch(e => document.getElementById("out").textContent = "blocked: " + e);
 </script>"#,
-        url = format!("{base}/mcp")
+        url = format!("{base}/mcp"),
+        stations = cast().stations,
     );
     for listener in [allowed, foreign] {
         let html = page.clone();

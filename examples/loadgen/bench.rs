@@ -5,7 +5,7 @@
 //! so the measurement is the server's cost, not a client library's. Every figure is the
 //! median of several repetitions; the spread (min and max of the repetitions) is shown.
 
-use crate::common::{Backend, Server, cpu_seconds, rss_kib};
+use crate::common::{Backend, Server, calls, cpu_seconds, rss_kib};
 use serde_json::{Value, json};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -143,7 +143,7 @@ async fn time_direct(http: &reqwest::Client, url: &str, n: usize) -> anyhow::Res
     let mut samples = Vec::with_capacity(n);
     for i in 0..n {
         let t = Instant::now();
-        let v: Value = http.get(format!("{url}/api/v1/poi/{}", i % 97 + 1)).send().await?.json().await?;
+        let v: Value = http.get(calls().read_url(url, i % 97 + 1)).send().await?.json().await?;
         samples.push(t.elapsed());
         std::hint::black_box(v);
     }
@@ -154,7 +154,7 @@ async fn time_bridge(mcp: &Mcp, n: usize) -> anyhow::Result<Dist> {
     let mut samples = Vec::with_capacity(n);
     for i in 0..n {
         let t = Instant::now();
-        let v = mcp.call("get_poi", json!({"poi_id": i % 97 + 1})).await?;
+        let v = mcp.call(calls().read, calls().read_args((i % 97 + 1) as u64)).await?;
         samples.push(t.elapsed());
         std::hint::black_box(v);
     }
@@ -175,7 +175,7 @@ async fn concurrent(http: &reqwest::Client, url: &str, sessions: usize, per: usi
                 let mut s = Vec::with_capacity(per);
                 for i in 0..per {
                     let t = Instant::now();
-                    c.call("get_poi", json!({"poi_id": i % 97 + 1})).await?;
+                    c.call(calls().read, calls().read_args((i % 97 + 1) as u64)).await?;
                     s.push(t.elapsed());
                 }
                 anyhow::Ok(s)
@@ -218,7 +218,10 @@ async fn one_caller(http: &reqwest::Client, server: &Server, sessions: usize, pe
                 for i in 0..per {
                     let t = Instant::now();
                     let (_, v) = c
-                        .rpc_raw("tools/call", json!({"name": "get_poi", "arguments": {"poi_id": i % 97 + 1}}))
+                        .rpc_raw(
+                            "tools/call",
+                            json!({"name": calls().read, "arguments": calls().read_args((i % 97 + 1) as u64)}),
+                        )
                         .await?;
                     if v["result"]["isError"] == true {
                         let text = v["result"]["content"][0]["text"].as_str().unwrap_or_default();
@@ -255,7 +258,7 @@ async fn concurrent_direct(http: &reqwest::Client, url: &str, tasks: usize, per:
                 let mut s = Vec::with_capacity(per);
                 for i in 0..per {
                     let t = Instant::now();
-                    let v: Value = http.get(format!("{url}/api/v1/poi/{}", i % 97 + 1)).send().await?.json().await?;
+                    let v: Value = http.get(calls().read_url(&url, i % 97 + 1)).send().await?.json().await?;
                     s.push(t.elapsed());
                     std::hint::black_box(v);
                 }
@@ -349,7 +352,7 @@ async fn stdio_latency(bin: &str, backend: &str, n: usize) -> anyhow::Result<Dis
     stdin.write_all(b"{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}\n").await?;
     let mut samples = Vec::with_capacity(n);
     for i in 0..(n + 100) {
-        let req = json!({"jsonrpc": "2.0", "id": i + 1, "method": "tools/call", "params": {"name": "get_poi", "arguments": {"poi_id": i % 97 + 1}}});
+        let req = json!({"jsonrpc": "2.0", "id": i + 1, "method": "tools/call", "params": {"name": calls().read, "arguments": calls().read_args((i % 97 + 1) as u64)}});
         let t = Instant::now();
         stdin.write_all(format!("{req}\n").as_bytes()).await?;
         let line = lines.next_line().await?.ok_or_else(|| anyhow::anyhow!("stdio closed"))?;
@@ -432,9 +435,11 @@ pub async fn run(o: Options) -> anyhow::Result<Value> {
         bridge99.push(b99);
         added50.push(b50 - d50);
         added99.push(b99 - d99);
-        cpu_small.push(cpu_per_call(&mcp, server.pid(), "get_poi", json!({"poi_id": 7}), o.calls).await? * 1000.0);
-        cpu_modern.push(cpu_per_call(&modern, server.pid(), "get_poi", json!({"poi_id": 7}), o.calls).await? * 1000.0);
-        cpu_big.push(cpu_per_call(&mcp, server.pid(), "list_poi", json!({}), o.calls / 5).await? * 1000.0);
+        cpu_small
+            .push(cpu_per_call(&mcp, server.pid(), calls().read, calls().read_args(7u64), o.calls).await? * 1000.0);
+        cpu_modern
+            .push(cpu_per_call(&modern, server.pid(), calls().read, calls().read_args(7u64), o.calls).await? * 1000.0);
+        cpu_big.push(cpu_per_call(&mcp, server.pid(), calls().list, json!({}), o.calls / 5).await? * 1000.0);
         let mut ls = Vec::new();
         for _ in 0..200 {
             let t = Instant::now();
@@ -498,7 +503,7 @@ pub async fn run(o: Options) -> anyhow::Result<Value> {
     for _ in 0..o.reps.min(3) {
         let server = Server::start(&o.bin, &backend.url, &[]).await?;
         let warm = Mcp::connect(&http, &server.url).await?;
-        warm.call("get_poi", json!({"poi_id": 1})).await?;
+        warm.call(calls().read, calls().read_args(1u64)).await?;
         tokio::time::sleep(Duration::from_millis(500)).await;
         let rss0 = rss_kib(server.pid());
         let mut open = Vec::new();

@@ -9,8 +9,38 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 use tokio::net::TcpListener;
 
-/// A minimal vTOC-shaped backend: `GET /api/v1/poi/{id}` (a small PoiRead),
-/// `GET /api/v1/poi` (about 100 KB), `/healthz`. A share of the POI reads fail with 500,
+/// The tools the soak and the benchmark call, chosen by role from the generated table
+/// (`vtoc_mcp::bridge::roles`), so a renamed operation changes nothing here: the richest
+/// collection's read by id and its list (vTOC today: `get_poi`, `list_poi`).
+#[derive(Clone, Copy)]
+pub struct Calls {
+    pub read: &'static str,
+    pub list: &'static str,
+    id: &'static str,
+    read_path: &'static str,
+    list_path: &'static str,
+}
+
+pub fn calls() -> Calls {
+    let c = vtoc_mcp::bridge::roles::collection().expect("the API has a REST collection (GET /things/{id})");
+    Calls { read: c.read.name, list: c.list.name, id: c.id, read_path: c.read.path, list_path: c.list.path }
+}
+
+impl Calls {
+    /// The read's arguments for item `id`.
+    pub fn read_args(&self, id: impl Into<u64>) -> Value {
+        let id: u64 = id.into();
+        json!({ self.id: id })
+    }
+
+    /// The backend URL the read fetches for item `id`.
+    pub fn read_url(&self, base: &str, id: usize) -> String {
+        format!("{base}{}", self.read_path.replace(&format!("{{{}}}", self.id), &id.to_string()))
+    }
+}
+
+/// A minimal vTOC-shaped backend: the read of [`calls`] (a small PoiRead), its list (about
+/// 100 KB), `/healthz`. A share of the POI reads fail with 500,
 /// chosen by a fixed hash of the call number (deterministic).
 #[derive(Clone)]
 pub struct Backend {
@@ -58,9 +88,9 @@ impl Backend {
             big: serde_json::to_string(&big).unwrap(),
         });
         let app = axum::Router::new()
-            .route("/api/v1/poi/{id}", get(one))
+            .route(calls().read_path, get(one))
             .route(
-                "/api/v1/poi",
+                calls().list_path,
                 get(|State(s): State<Arc<BackendState>>| async move {
                     ([(http::header::CONTENT_TYPE, "application/json")], s.big.clone())
                 }),

@@ -4,7 +4,7 @@
 //! sessions expire to zero, and memory after a second identical round is back where the
 //! first left it (no per-call or per-session leak).
 
-use crate::common::{Backend, Server, rss_kib};
+use crate::common::{Backend, Server, calls, rss_kib};
 use rmcp::ServiceExt;
 use rmcp::model::{CallToolRequestParams, ClientConfig};
 use rmcp::transport::StreamableHttpClientTransport;
@@ -58,8 +58,9 @@ async fn round(url: &str, opts: &Options, tally: Arc<Tally>) -> Duration {
                 }
             };
             for i in 0..n {
-                let args = json!({"poi_id": (s * 1000 + i) % 997 + 1});
-                let params = CallToolRequestParams::new("get_poi").with_arguments(args.as_object().cloned().unwrap());
+                let args = calls().read_args(((s * 1000 + i) % 997 + 1) as u64);
+                let params =
+                    CallToolRequestParams::new(calls().read).with_arguments(args.as_object().cloned().unwrap());
                 match client.call_tool(params).await {
                     Ok(r) if r.is_error == Some(true) => {
                         tally.sample(

@@ -28,6 +28,7 @@ pub mod log;
 pub mod outcome;
 pub mod prompts;
 pub mod resources;
+pub mod roles;
 pub mod server;
 pub mod support;
 #[allow(clippy::all)]

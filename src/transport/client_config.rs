@@ -103,6 +103,7 @@ pub fn document(bridge: &Bridge, caller: &Caller, endpoint: &Endpoint) -> Value 
             "argument": (guard.context_argument != ContextArgument::Off).then_some(CONTEXT_ARG),
             "meta": CONTEXT_META,
             "precedence": "the call's `context` argument, then its `_meta` entry, then these headers, then the server defaults",
+            "stations": stations(bridge, caller),
         },
         "policy": {
             "writes": guard.policy.allow_writes,
@@ -125,4 +126,19 @@ pub fn document(bridge: &Bridge, caller: &Caller, endpoint: &Endpoint) -> Value 
         doc["console"] = json!("/console/");
     }
     doc
+}
+
+/// Where a front end lists the stations to choose the station context from: the list tool
+/// that completes a resource's station variable (generated, so it follows a renamed
+/// operation), when this caller may call it.
+fn stations(bridge: &Bridge, caller: &Caller) -> Option<Value> {
+    let variable = crate::bridge::resources::all()
+        .flat_map(|r| r.variables.iter())
+        .find(|v| v.name.starts_with("station") && v.list_tool.is_some())?;
+    let tool = variable.list_tool?;
+    bridge
+        .tools_for(caller.scope)
+        .iter()
+        .any(|t| t.name == tool)
+        .then(|| json!({"tool": tool, "value": variable.value_field.unwrap_or("id"), "labels": variable.label_fields}))
 }

@@ -332,3 +332,61 @@ pub fn tools_for(scope: vtoc_mcp::guard::policy::Scope) -> usize {
 pub fn read_only_tools() -> usize {
     vtoc_mcp::bridge::tools::all().filter(|t| t.hints.read_only).count()
 }
+
+/// The API's richest REST collection, found by shape (`vtoc_mcp::bridge::roles`): the
+/// list, read-by-id, create, update and delete these tests call. Tests that are not about
+/// vTOC's contract use it instead of tool names, so a renamed operation does not fail them.
+pub fn things() -> vtoc_mcp::bridge::roles::Collection {
+    vtoc_mcp::bridge::roles::collection()
+        .expect("the API has no REST collection (GET /things, GET /things/{id}); these tests need one")
+}
+
+/// The collection's create tool (POST with a JSON body).
+pub fn create_tool() -> &'static vtoc_mcp::bridge::support::ToolSpec {
+    things().create.expect("the richest collection has no POST with a JSON body; these tests need one")
+}
+
+/// The collection's destructive DELETE.
+pub fn delete_tool() -> &'static vtoc_mcp::bridge::support::ToolSpec {
+    things().delete.expect("the richest collection has no destructive DELETE; these tests need one")
+}
+
+/// A body the create tool accepts: its required fields, sampled from its schema.
+pub fn create_body() -> serde_json::Value {
+    vtoc_mcp::bridge::roles::arguments(create_tool()).remove("body").unwrap_or_else(|| serde_json::json!({}))
+}
+
+/// The path the backend sees when `tool` is called for item `id`.
+pub fn item_target(tool: &vtoc_mcp::bridge::support::ToolSpec, id: i64) -> String {
+    tool.path.replace(&format!("{{{}}}", things().id), &id.to_string())
+}
+
+/// A property of `tool`'s JSON body that may be set to null: nullable in the body, and
+/// nullable in what the tool returns (so the backend stores a null there), if any.
+pub fn nullable_body_field(tool: &vtoc_mcp::bridge::support::ToolSpec) -> Option<String> {
+    use serde_json::Value;
+    fn object<'a>(schema: &'a Value, at: &'a Value) -> &'a Value {
+        match at.get("$ref").and_then(Value::as_str) {
+            Some(name) => &schema["$defs"][name.trim_start_matches("#/$defs/")],
+            None => at,
+        }
+    }
+    fn nullable(p: &Value) -> bool {
+        p["type"].as_array().is_some_and(|t| t.iter().any(|t| t == "null"))
+            || p["anyOf"].as_array().is_some_and(|b| b.iter().any(|b| b["type"] == "null"))
+    }
+    let input: Value = serde_json::from_str(tool.input_schema).ok()?;
+    let output: Value = serde_json::from_str(tool.output_schema?).ok()?;
+    let body = object(&input, &input["properties"]["body"]);
+    let returned = object(&output, &output);
+    body["properties"]
+        .as_object()?
+        .iter()
+        .find(|(name, p)| nullable(p) && nullable(&returned["properties"][name.as_str()]))
+        .map(|(name, _)| name.clone())
+}
+
+/// A read of one item named by a string path parameter, and that parameter.
+pub fn by_name() -> (&'static vtoc_mcp::bridge::support::ToolSpec, &'static str) {
+    vtoc_mcp::bridge::roles::read_by_name().expect("the API has no GET of one item by a string path parameter")
+}

@@ -201,7 +201,7 @@ async fn timed(client: &Client, tool: &str, arguments: Value) -> (String, bool, 
 }
 
 async fn next_call_succeeds(client: &Client) {
-    let (text, failed, _) = timed(client, "get_poi", json!({"poi_id": 1})).await;
+    let (text, failed, _) = timed(client, things().read.name, things().item(1)).await;
     assert!(!failed, "the call after the fault should succeed: {text}");
 }
 
@@ -209,7 +209,7 @@ async fn next_call_succeeds(client: &Client) {
 async fn slow_backend_past_the_timeout() {
     let (script, _b, client) = setup(0.5, false).await;
     script.push(Fault::Slow(Duration::from_secs(3)));
-    let (text, failed, took) = timed(&client, "get_poi", json!({"poi_id": 1})).await;
+    let (text, failed, took) = timed(&client, things().read.name, things().item(1)).await;
     // The backend answers after 3 s; an error naming the 0.5 s timeout is the timeout firing.
     assert!(failed && text.contains("within 0.5 s"), "{text}");
     assert!(took >= Duration::from_millis(500), "not before the timeout: {took:?}");
@@ -221,7 +221,7 @@ async fn connection_refused_is_retried_then_reported() {
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let bridge = start_bridge(backend_args(&format!("http://127.0.0.1:{port}"))).await;
     let client = http_client(&bridge.url).await;
-    let (text, failed, took) = timed(&client, "get_poi", json!({"poi_id": 1})).await;
+    let (text, failed, took) = timed(&client, things().read.name, things().item(1)).await;
     assert!(failed && text.contains("connection failed"), "{text}");
     // Two retries with 100 and 300 ms of backoff: at least that long (lower bounds hold on
     // any machine; how much longer is the bench's business).
@@ -232,13 +232,13 @@ async fn connection_refused_is_retried_then_reported() {
 async fn reset_mid_body_is_retried_for_idempotent_calls() {
     let (script, _b, client) = setup(5.0, false).await;
     script.push(Fault::ResetMidBody);
-    let (text, failed, _) = timed(&client, "get_poi", json!({"poi_id": 1})).await;
+    let (text, failed, _) = timed(&client, things().read.name, things().item(1)).await;
     assert!(!failed, "a GET survives a reset by retrying: {text}");
     assert_eq!(script.requests().len(), 2, "one retry");
     // A POST is never retried blindly: the model sees the failure.
     script.push(Fault::ResetMidBody);
     let before = script.requests().len();
-    let (text, failed, _) = timed(&client, "create_poi", json!({"body": {"name": "x"}})).await;
+    let (text, failed, _) = timed(&client, create_tool().name, json!({"body": create_body()})).await;
     assert!(failed && text.contains("connection broke"), "{text}");
     assert_eq!(script.requests().len(), before + 1, "the POST was sent once");
     next_call_succeeds(&client).await;
@@ -249,7 +249,7 @@ async fn a_connection_closed_after_a_500_does_not_fail_the_next_call() {
     let (script, _b, client) = setup(5.0, false).await;
     for _ in 0..5 {
         script.push(Fault::CloseAfter500);
-        let (text, failed, _) = timed(&client, "get_poi", json!({"poi_id": 1})).await;
+        let (text, failed, _) = timed(&client, things().read.name, things().item(1)).await;
         assert!(failed && text.starts_with("HTTP 500"), "{text}");
         // Immediately: the pooled connection is dead; a GET must still succeed.
         next_call_succeeds(&client).await;
@@ -262,20 +262,20 @@ async fn a_connection_closed_after_a_500_does_not_fail_the_next_call() {
 async fn invalid_json_wrong_content_type_and_wrong_shape() {
     let (script, _b, client) = setup(5.0, false).await;
     script.push(Fault::Raw(200, "application/json", b"{\"id\": 1, \"name\": ".to_vec()));
-    let (text, failed, _) = timed(&client, "get_poi", json!({"poi_id": 1})).await;
+    let (text, failed, _) = timed(&client, things().read.name, things().item(1)).await;
     assert!(failed && text.contains("invalid JSON"), "{text}");
     script.push(Fault::Raw(200, "text/html", b"<html>login required</html>".to_vec()));
-    let (text, failed, _) = timed(&client, "get_poi", json!({"poi_id": 1})).await;
+    let (text, failed, _) = timed(&client, things().read.name, things().item(1)).await;
     assert!(failed && text.contains("text/html"), "{text}");
     // JSON that does not match the spec: returned with a warning (the default policy).
     script.push(Fault::Ok(200, json!({"id": "not-a-number", "surprise": true})));
-    let (text, failed, _) = timed(&client, "get_poi", json!({"poi_id": 1})).await;
+    let (text, failed, _) = timed(&client, things().read.name, things().item(1)).await;
     assert!(!failed && text.contains("not-a-number"), "{text}");
     next_call_succeeds(&client).await;
 
     let (script, _b, client) = setup(5.0, true).await;
     script.push(Fault::Ok(200, json!({"id": "not-a-number"})));
-    let (text, failed, _) = timed(&client, "get_poi", json!({"poi_id": 1})).await;
+    let (text, failed, _) = timed(&client, things().read.name, things().item(1)).await;
     assert!(failed && text.contains("does not match the API spec") && text.contains("strict"), "{text}");
     next_call_succeeds(&client).await;
 }
@@ -285,7 +285,7 @@ async fn a_50_mb_body_is_refused_without_reading_it() {
     let (script, _b, client) = setup(10.0, false).await;
     for chunked in [false, true] {
         script.push(Fault::Huge { bytes: 50 * 1024 * 1024, chunked });
-        let (text, failed, _) = timed(&client, "list_poi", json!({})).await;
+        let (text, failed, _) = timed(&client, things().list.name, json!({})).await;
         assert!(failed && text.contains("larger than the 16777216 byte limit"), "chunked={chunked}: {text}");
         next_call_succeeds(&client).await;
     }
@@ -309,10 +309,10 @@ async fn a_50_mb_body_is_refused_without_reading_it() {
 async fn rate_limits_and_outages_are_reported_and_recovered_from() {
     let (script, _b, client) = setup(5.0, false).await;
     script.push(Fault::TooMany(7));
-    let (text, failed, _) = timed(&client, "get_poi", json!({"poi_id": 1})).await;
+    let (text, failed, _) = timed(&client, things().read.name, things().item(1)).await;
     assert!(failed && text.contains("HTTP 429") && text.contains("retry after 7 s"), "{text}");
     script.push(Fault::Ok(503, json!({"detail": "AgentKit is not configured"})));
-    let (text, failed, _) = timed(&client, "get_poi", json!({"poi_id": 1})).await;
+    let (text, failed, _) = timed(&client, things().read.name, things().item(1)).await;
     assert!(failed && text.contains("HTTP 503") && text.contains("AgentKit is not configured"), "{text}");
     next_call_succeeds(&client).await;
 }

@@ -43,6 +43,9 @@ async fn garbage_json_rpc_gets_errors_and_the_server_keeps_serving() {
         }
         v
     };
+    let (read, id) = (things().read.name, things().id);
+    let (by_name, slug) = by_name();
+    let create = create_tool().name;
     let cases: Vec<String> = vec![
         "{".into(),
         "not json at all".into(),
@@ -53,16 +56,16 @@ async fn garbage_json_rpc_gets_errors_and_the_server_keeps_serving() {
         r#"{"jsonrpc": "2.0", "id": 1, "method": "no/such/method", "params": {}}"#.into(),
         r#"{"jsonrpc": "1.0", "id": 1, "method": "tools/list"}"#.into(),
         r#"{"jsonrpc": "2.0", "id": {"x": 1}, "method": "tools/list"}"#.into(),
-        call_2026("get_poi", json!([1, 2, 3])),
-        call_2026("get_poi", json!("poi_id=1")),
-        call_2026("get_poi", json!({"poi_id": 1e308})),
-        call_2026("get_poi", json!({"poi_id": -99999999999999999i64})),
-        call_2026("get_poi", json!({"poi_id": "1/identifiers"})),
-        call_2026("read_station", json!({"station_slug": "../healthz"})),
-        call_2026("read_station", json!({"station_slug": "%2e%2e"})),
-        call_2026("read_station", json!({"station_slug": "a\u{0}b"})),
-        call_2026("create_poi", json!({"body": nested_args})),
-        call_2026("create_poi", json!({"body": {"name": "\u{202e}\u{fffd}\u{1F6F0}", "category": ["x"]}})),
+        call_2026(read, json!([1, 2, 3])),
+        call_2026(read, json!(format!("{id}=1"))),
+        call_2026(read, json!({ id: 1e308 })),
+        call_2026(read, json!({ id: -99999999999999999i64 })),
+        call_2026(read, json!({ id: "1/identifiers" })),
+        call_2026(by_name.name, json!({ slug: "../healthz" })),
+        call_2026(by_name.name, json!({ slug: "%2e%2e" })),
+        call_2026(by_name.name, json!({ slug: "a\u{0}b" })),
+        call_2026(create, json!({"body": nested_args})),
+        call_2026(create, json!({"body": {"name": "\u{202e}\u{fffd}\u{1F6F0}", "category": ["x"]}})),
         call_2026("\u{0}\u{ffff}", json!({})),
     ];
     for body in &cases {
@@ -71,16 +74,17 @@ async fn garbage_json_rpc_gets_errors_and_the_server_keeps_serving() {
     }
     // `%2e%2e` is a literal slug (its `%` is encoded), so it may reach the station route,
     // and only that route; nothing reached another endpoint.
+    let literal = by_name.path.replace(&format!("{{{slug}}}"), "%252e%252e");
     for r in backend.requests() {
         assert!(
-            r.target.starts_with("/api/v1/stations/%252e%252e") || r.target == "/api/v1/poi",
+            r.target.starts_with(&literal) || r.target == create_tool().path,
             "unexpected backend request {}",
             r.target
         );
     }
     // Still serving.
     let client = http_client(&bridge.url).await;
-    assert_eq!(call_ok(&client, "get_poi", json!({"poi_id": 2})).await["id"], 2);
+    assert_eq!(call_ok(&client, read, things().item(2)).await["id"], 2);
 }
 
 #[tokio::test]
@@ -88,21 +92,23 @@ async fn unicode_path_parameters_are_encoded_into_one_segment() {
     let backend = RecordingBackend::start().await;
     let bridge = start_bridge(backend_args(&backend.url)).await;
     let client = http_client(&bridge.url).await;
-    for (slug, target) in [
-        ("ops center", "/api/v1/stations/ops%20center"),
-        ("stație-ü ☃", "/api/v1/stations/sta%C8%9Bie-%C3%BC%20%E2%98%83"),
-        ("50%", "/api/v1/stations/50%25"),
-        ("a?b#c", "/api/v1/stations/a%3Fb%23c"),
-        ("...", "/api/v1/stations/..."),
+    let (tool, param) = by_name();
+    let at = |segment: &str| tool.path.replace(&format!("{{{param}}}"), segment);
+    for (value, segment) in [
+        ("ops center", "ops%20center"),
+        ("stație-ü ☃", "sta%C8%9Bie-%C3%BC%20%E2%98%83"),
+        ("50%", "50%25"),
+        ("a?b#c", "a%3Fb%23c"),
+        ("...", "..."),
     ] {
-        let result = call(&client, "read_station", json!({"station_slug": slug})).await.unwrap();
-        assert_eq!(result.is_error, Some(true), "unknown station: a 404 tool error");
-        assert_eq!(backend.take_one().target, target, "{slug:?}");
+        let result = call(&client, tool.name, json!({ param: value })).await.unwrap();
+        assert_eq!(result.is_error, Some(true), "unknown {param}: a 404 tool error");
+        assert_eq!(backend.take_one().target, at(segment), "{value:?}");
     }
-    for slug in ["..", ".", "a/b", "a\\b", ""] {
-        let result = call(&client, "read_station", json!({"station_slug": slug})).await.unwrap();
+    for value in ["..", ".", "a/b", "a\\b", ""] {
+        let result = call(&client, tool.name, json!({ param: value })).await.unwrap();
         let (_, fields) = refused_arguments(&result);
-        assert_eq!(fields, ["station_slug"], "{slug:?}");
+        assert_eq!(fields, [param], "{value:?}");
     }
     assert!(backend.requests().is_empty());
 }
@@ -111,7 +117,7 @@ async fn unicode_path_parameters_are_encoded_into_one_segment() {
 async fn a_huge_request_is_refused_before_parsing() {
     let backend = RecordingBackend::start().await;
     let bridge = start_bridge(backend_args(&backend.url)).await;
-    let huge = call_2026("create_poi", json!({"body": {"name": "x".repeat(2 * 1024 * 1024)}}));
+    let huge = call_2026(create_tool().name, json!({"body": {"name": "x".repeat(2 * 1024 * 1024)}}));
     let (status, _, _) = post(&bridge.url, serde_json::from_str(&huge).unwrap(), &[]).await;
     assert_eq!(status, 413);
     assert!(backend.requests().is_empty());

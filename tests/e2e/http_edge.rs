@@ -64,10 +64,11 @@ async fn malformed_requests_get_json_rpc_errors_with_status_400() {
     let bridge = start_bridge(backend_args(&backend.url)).await;
     let sid = session(&bridge.url).await;
     let in_session = [("mcp-session-id", sid.as_str()), ("mcp-protocol-version", "2025-06-18")];
-    let modern = [("mcp-protocol-version", "2026-07-28"), ("mcp-method", "tools/call"), ("mcp-name", "get_poi")];
+    let read = things().read.name;
+    let modern = [("mcp-protocol-version", "2026-07-28"), ("mcp-method", "tools/call"), ("mcp-name", read)];
     let call = |arguments: &str| {
         format!(
-            r#"{{"jsonrpc":"2.0","id":11,"method":"tools/call","params":{{"name":"get_poi","arguments":{arguments},"_meta":{}}}}}"#,
+            r#"{{"jsonrpc":"2.0","id":11,"method":"tools/call","params":{{"name":"{read}","arguments":{arguments},"_meta":{}}}}}"#,
             meta_2026()
         )
     };
@@ -79,7 +80,7 @@ async fn malformed_requests_get_json_rpc_errors_with_status_400() {
         (r#"{"jsonrpc":"1.0","id":7,"method":"ping"}"#.into(), &in_session, -32600, json!(7)),
         (r#"{"jsonrpc":"2.0","id":8,"method":"tools/frobnicate"}"#.into(), &in_session, -32601, json!(8)),
         (call("[1]"), &in_session, -32602, json!(11)),
-        (call(r#""poi_id=1""#), &modern, -32602, json!(11)),
+        (call(&format!(r#""{}=1""#, things().id)), &modern, -32602, json!(11)),
         (r#"{"jsonrpc":"2.0","id":12,"method":"tools/call"}"#.into(), &in_session, -32602, json!(12)),
     ];
     for (body, headers, code, id) in cases {

@@ -1,5 +1,6 @@
 //! The process lifecycle: SIGTERM drains calls in flight, refuses new ones, exits 0.
 
+use crate::common::things;
 use crate::faults::{Fault, fault_backend};
 use crate::guardrails::{post, rpc_2026};
 use serde_json::json;
@@ -42,17 +43,18 @@ async fn sigterm_finishes_calls_in_flight_refuses_new_ones_and_exits_0() {
     let (backend, script) = fault_backend().await;
     script.push(Fault::Slow(Duration::from_millis(1500)));
     let (mut child, url, dir) = spawn_http(&[("VTOC_API_BASE_URL", &backend), ("MCP_SHUTDOWN_GRACE_SECS", "5")]).await;
-    let headers = [("mcp-protocol-version", "2026-07-28"), ("mcp-method", "tools/call"), ("mcp-name", "get_poi")];
+    let headers =
+        [("mcp-protocol-version", "2026-07-28"), ("mcp-method", "tools/call"), ("mcp-name", things().read.name)];
 
     let first_url = url.clone();
     let in_flight =
-        tokio::spawn(async move { post(&first_url, call_body("get_poi", json!({"poi_id": 1})), &headers).await });
+        tokio::spawn(async move { post(&first_url, call_body(things().read.name, things().item(1)), &headers).await });
     tokio::time::sleep(Duration::from_millis(300)).await;
     std::process::Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
     tokio::time::sleep(Duration::from_millis(200)).await;
 
     // A new call during the drain is refused, and never reaches the backend.
-    let (status, _, late) = post(&url, call_body("get_poi", json!({"poi_id": 2})), &headers).await;
+    let (status, _, late) = post(&url, call_body(things().read.name, things().item(2)), &headers).await;
     assert_eq!(status, 200, "{late}");
     assert_eq!(late["result"]["isError"], true, "{late}");
     assert!(late["result"]["content"][0]["text"].as_str().unwrap().contains("shutting down"));
@@ -81,10 +83,11 @@ async fn a_call_cut_off_at_the_shutdown_deadline_gets_a_tool_error() {
     let (backend, script) = fault_backend().await;
     script.push(Fault::Slow(Duration::from_secs(30)));
     let (mut child, url, dir) = spawn_http(&[("VTOC_API_BASE_URL", &backend), ("MCP_SHUTDOWN_GRACE_SECS", "1")]).await;
-    let headers = [("mcp-protocol-version", "2026-07-28"), ("mcp-method", "tools/call"), ("mcp-name", "get_poi")];
+    let headers =
+        [("mcp-protocol-version", "2026-07-28"), ("mcp-method", "tools/call"), ("mcp-name", things().read.name)];
     let first_url = url.clone();
     let in_flight =
-        tokio::spawn(async move { post(&first_url, call_body("get_poi", json!({"poi_id": 1})), &headers).await });
+        tokio::spawn(async move { post(&first_url, call_body(things().read.name, things().item(1)), &headers).await });
     // The call is at the backend before the signal.
     for _ in 0..500 {
         if !script.requests().is_empty() {

@@ -20,11 +20,17 @@ async fn stdio_serves_the_same_tools_against_the_configured_backend() {
         "vtoc:operate sees every tool but the destructive ones"
     );
     assert!(tools.iter().all(|t| t.annotations.as_ref().unwrap().destructive_hint == Some(false)));
-    let poi = call_ok(&client, "update_poi", json!({"poi_id": 2, "body": {"notes": null, "risk_level": "high"}})).await;
-    assert!(poi["notes"].is_null());
+    // PATCH with an explicit null: it reaches the backend as null (clear the field), not
+    // dropped (keep it).
+    let update = things().update.expect("the richest collection has an update");
+    let field = nullable_body_field(update).expect("its update body has a nullable field");
+    let mut args = things().item(2);
+    args["body"] = json!({ field.as_str(): null });
+    let updated = call_ok(&client, update.name, args).await;
+    assert!(updated[field.as_str()].is_null(), "{updated}");
     let req = backend.take_one();
-    assert_eq!((req.method.as_str(), req.target.as_str()), ("PATCH", "/api/v1/poi/2"));
-    assert_eq!(req.json(), json!({"notes": null, "risk_level": "high"}));
+    assert_eq!((req.method.as_str(), req.target.as_str()), (update.method.as_str(), item_target(update, 2).as_str()));
+    assert_eq!(req.json(), json!({ field.as_str(): null }));
     assert_eq!(req.header("authorization"), Some("Bearer backend-secret"));
     client.cancel().await.unwrap();
 }
@@ -94,10 +100,11 @@ async fn stateless_2026_clients_list_and_call_without_a_session() {
     let bridge = start_bridge(backend_args(&backend.url)).await;
     let listed = post_2026(&bridge.url, "tools/list", json!({}), &[]).await;
     assert_eq!(listed["result"]["tools"].as_array().unwrap().len(), vtoc_mcp::bridge::tools::all().count(), "{listed}");
+    let read = things().read;
     let called =
-        post_2026(&bridge.url, "tools/call", json!({"name": "get_poi", "arguments": {"poi_id": 3}}), &[]).await;
-    assert_eq!(called["result"]["structuredContent"]["name"], "Maria Chen", "{called}");
-    assert_eq!(backend.take_one().target, "/api/v1/poi/3");
+        post_2026(&bridge.url, "tools/call", json!({"name": read.name, "arguments": things().item(3)}), &[]).await;
+    assert_eq!(called["result"]["structuredContent"]["id"], 3, "{called}");
+    assert_eq!(backend.take_one().target, item_target(read, 3));
 }
 
 #[tokio::test]
@@ -105,7 +112,7 @@ async fn mission_context_headers_reach_the_backend_and_others_do_not() {
     vtoc_mcp::install_crypto_provider();
     let backend = RecordingBackend::start().await;
     let bridge = start_bridge(backend_args(&backend.url)).await;
-    let body = json!({"name": "create_event", "arguments": {"body": {"source_slug": "ops-gps", "latitude": 1.5}}});
+    let body = json!({"name": things().read.name, "arguments": things().item(1)});
     let called = post_2026(
         &bridge.url,
         "tools/call",
@@ -118,7 +125,7 @@ async fn mission_context_headers_reach_the_backend_and_others_do_not() {
         ],
     )
     .await;
-    assert!(called["result"]["structuredContent"]["id"].is_number(), "{called}");
+    assert_eq!(called["result"]["structuredContent"]["id"], 1, "{called}");
     let req = backend.take_one();
     assert_eq!(req.header("x-station-id"), Some("field-kit-1"));
     assert_eq!(req.header("x-chatkit-channel"), Some("ops-room"));
@@ -146,8 +153,8 @@ async fn stateless_mode_serves_2025_clients_without_sessions() {
     // A 2025 client (initialize handshake) still works: each request stands alone.
     let client = http_client(&bridge.url).await;
     assert_eq!(client.list_all_tools().await.unwrap().len(), vtoc_mcp::bridge::tools::all().count());
-    let poi = call_ok(&client, "get_poi", json!({"poi_id": 2})).await;
-    assert_eq!(poi["id"], 2);
+    let item = call_ok(&client, things().read.name, things().item(2)).await;
+    assert_eq!(item["id"], 2);
     // No session id is issued, so any replica can answer the next request.
     vtoc_mcp::install_crypto_provider();
     let init = json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {"protocolVersion": "2025-06-18",
