@@ -9,7 +9,7 @@ NEW ?= openapi/vtoc.json
 VTOC := $(CARGO) run --locked --
 
 .DEFAULT_GOAL := help
-.PHONY: help build test screenshot generate check-generated check-deploy run run-http run-stdio demo lint fmt mcp-run mcp-test inspect sync-spec diff doctor setup-container setup-cloud soak fuzz bench conformance scale-test check-apis build-cost
+.PHONY: help build test screenshot generate check-generated check-deploy run run-http run-stdio demo lint fmt mcp-run mcp-test inspect sync-spec diff doctor setup-container setup-cloud soak fuzz bench conformance scale-test check-apis build-cost pin-contract
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E -e 's/:.*## /\t/' -e 's|\$$\(BIND\)|$(BIND)|g' -e 's|\$$\(FROM\)|$(FROM)|g' -e 's|\$$\(API_SPEC\)|$(API_SPEC)|g' -e 's|\$$\(APIS_TARGET\)|$(APIS_TARGET)|g' | expand -t 20
@@ -108,3 +108,6 @@ lint: ## Formatting and clippy, as CI runs them
 
 fmt: ## Format the code
 	$(CARGO) fmt --all
+
+pin-contract: ## Pin the tool surface agents rely on (tests/contract/tools.json) from the build, after a deliberate change
+	UPDATE_CONTRACT=1 $(CARGO) test --locked --test e2e -- contract::the_tools_agents_rely_on_are_still_there

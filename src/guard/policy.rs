@@ -430,8 +430,14 @@ mod tests {
 
     use super::*;
 
+    /// One of vTOC's tools as an example of its kind (a read, a write, a delete, a tag).
     fn tool(name: &str) -> &'static ToolSpec {
-        crate::bridge::tools::all().find(|t| t.name == name).unwrap()
+        crate::bridge::tools::all().find(|t| t.name == name).unwrap_or_else(|| {
+            panic!(
+                "tool `{name}` is not in this build: the spec renamed or removed it (`cargo test --test e2e contract` \
+                 says which); these policy tests use it only as an example of its kind: use the new name"
+            )
+        })
     }
 
     #[test]

@@ -280,7 +280,16 @@ pub fn args(v: Value) -> JsonObject {
 }
 
 pub async fn call(client: &Client, name: &str, arguments: Value) -> Result<CallToolResult, rmcp::ServiceError> {
+    pinned(name);
     client.call_tool(CallToolRequestParams::new(name.to_string()).with_arguments(args(arguments))).await
+}
+
+/// A tool a test names: if the contract no longer has it, the test stops here with one
+/// message saying so and what to update, instead of failing later on "unknown tool".
+pub fn pinned(name: &str) {
+    if let Some(message) = crate::contract::pinned_tool_gone(name) {
+        panic!("{message}");
+    }
 }
 
 /// The structured content of a successful call.

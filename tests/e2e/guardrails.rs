@@ -99,6 +99,7 @@ fn headers_2026<'a>(
 }
 
 async fn call_2026(url: &str, token: Option<&str>, name: &str, params: Value) -> (u16, http::HeaderMap, Value) {
+    crate::common::pinned(name);
     let mut bearer = String::new();
     let h = headers_2026("tools/call", Some(name), token, &mut bearer);
     let mut p = params;

@@ -35,6 +35,7 @@ fn claims(scope: &str, aud: &str, exp_offset: i64) -> Value {
 }
 
 async fn call(url: &str, token: &str, tool: &str, arguments: Value) -> (u16, http::HeaderMap, Value) {
+    crate::common::pinned(tool);
     let bearer = format!("Bearer {token}");
     let body = rpc_2026("tools/call", json!({"name": tool, "arguments": arguments}));
     post(
