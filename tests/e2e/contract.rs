@@ -330,11 +330,11 @@ fn the_regeneration_loop_passes_additions_and_names_a_rename() {
             // The first optional property of the first schema that has one.
             'done: for schema in schemas.values_mut() {
                 let required: Vec<Value> = schema["required"].as_array().cloned().unwrap_or_default();
-                if let Some(props) = schema.get_mut("properties").and_then(Value::as_object_mut) {
-                    if let Some(key) = props.keys().find(|k| !required.contains(&json!(k))).cloned() {
-                        props.remove(&key);
-                        break 'done;
-                    }
+                if let Some(props) = schema.get_mut("properties").and_then(Value::as_object_mut)
+                    && let Some(key) = props.keys().find(|k| !required.contains(&json!(k))).cloned()
+                {
+                    props.remove(&key);
+                    break 'done;
                 }
             }
         }
