@@ -63,7 +63,7 @@ demo: ## Serve MCP over HTTP against the embedded demo backend, even if VTOC_API
 inspect: ## Start the server on $(BIND) and the MCP Inspector pointed at it
 	BIND=$(BIND) ./scripts/inspect.sh
 
-sync-spec: ## Fetch $(FROM)/openapi.json into openapi/vtoc.json (canonical) and report what changes for agents
+sync-spec: ## Fetch $(FROM)/openapi.json into openapi/vtoc.json (as served, byte for byte) and report what changes for agents
 	$(VTOC) sync-spec --from $(FROM)
 
 diff: ## Classify tool-surface changes between OLD and NEW (specs or manifests)

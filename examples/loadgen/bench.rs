@@ -595,8 +595,9 @@ pub fn table(r: &Value) -> String {
         ));
     }
     s.push_str(&format!(
-        "what the model reads (name, description, inputSchema as compact JSON): {} bytes for {} tools (budget 14000)\n",
-        r["model_visible_tool_list"]["total_bytes"], r["model_visible_tool_list"]["tools"]
+        "what the model reads (name, description, inputSchema as compact JSON): {} bytes for {} tools (budget {}: 360 per tool)\n",
+        r["model_visible_tool_list"]["total_bytes"], r["model_visible_tool_list"]["tools"],
+        r["model_visible_tool_list"]["tools"].as_u64().unwrap_or(0) * 360
     ));
     s
 }

@@ -47,7 +47,7 @@ pub enum Command {
     Call(Box<CallArgs>),
     /// Classify what changed for agents between two specs or manifests.
     Diff(DiffArgs),
-    /// Fetch the backend's /openapi.json and write it canonically to openapi/vtoc.json.
+    /// Fetch the backend's /openapi.json and write it to openapi/vtoc.json as served, byte for byte.
     SyncSpec {
         /// The backend, e.g. http://localhost:8080 (or the full URL of its spec).
         #[arg(long)]

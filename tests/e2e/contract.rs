@@ -261,10 +261,12 @@ fn a_fresh_export_keeps_every_curated_description() {
 }
 
 /// The model reads each tool's name, description and inputSchema on every turn. With the
-/// default settings the whole list stays within 14,000 bytes of compact JSON.
+/// default settings the list stays lean: at most 360 bytes of compact JSON per tool on
+/// average (vTOC today: 13,951 bytes for 40 tools, 349 each). The budget grows with the
+/// tool count, so a new endpoint does not fail it; a bloated description does.
 #[test]
 fn the_model_visible_tool_list_fits_its_budget() {
-    const BUDGET: usize = 14_000;
+    const PER_TOOL: usize = 360;
     let backend =
         vtoc_mcp::cli::config::BackendArgs { dry_run: true, ..Default::default() }.build("http://127.0.0.1:9").unwrap();
     let bridge = vtoc_mcp::bridge::server::Bridge::new(backend, vtoc_mcp::guard::Guardrails::permissive()).unwrap();
@@ -272,11 +274,13 @@ fn the_model_visible_tool_list_fits_its_budget() {
     let mut sizes: Vec<(usize, String)> =
         tools.iter().map(|t| (vtoc_mcp::bridge::server::model_visible_bytes(t), t.name.to_string())).collect();
     let total: usize = sizes.iter().map(|(b, _)| b).sum();
+    let budget = PER_TOOL * tools.len();
     sizes.sort_unstable_by(|a, b| b.cmp(a));
+    println!("model-visible tool list: {total} bytes for {} tools (budget {budget})", tools.len());
     assert!(
-        total <= BUDGET,
-        "the model-visible tool list is {total} bytes for {} tools, over the {BUDGET}-byte budget; largest: {:?}. \
-         Shorten descriptions in openapi/mcp-overrides.json (`vtoc-mcp tools --size` shows each tool)",
+        total <= budget,
+        "the model-visible tool list is {total} bytes for {} tools, over the {budget}-byte budget ({PER_TOOL} per tool); \
+         largest: {:?}. Shorten descriptions in openapi/mcp-overrides.json (`vtoc-mcp tools --size` shows each tool)",
         tools.len(),
         &sizes[..5.min(sizes.len())]
     );
