@@ -423,6 +423,7 @@ mod tests {
     /// The demo's routes are operations of the contract. An operation the demo lacks (the
     /// backend added one) is a note, not a failure: it answers 501 and `make run` names it.
     #[test]
+    #[allow(clippy::print_stdout)] // the note goes to the test output
     fn every_demo_route_is_an_operation_of_the_contract() {
         for (id, method, path) in unimplemented_operations() {
             println!("note: the demo backend does not implement {id} ({method} {path}); it answers 501");
