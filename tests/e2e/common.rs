@@ -370,8 +370,9 @@ pub fn item_target(tool: &vtoc_mcp::bridge::support::ToolSpec, id: i64) -> Strin
     tool.path.replace(&format!("{{{}}}", things().id), &id.to_string())
 }
 
-/// A property of `tool`'s JSON body that may be set to null: nullable in the body, and
-/// nullable in what the tool returns (so the backend stores a null there), if any.
+/// A property of `tool`'s JSON body that may be set to null and stay null: nullable in the
+/// body, and in what the tool returns either nullable or absent (never required), if any.
+/// Prefers one the result shows.
 pub fn nullable_body_field(tool: &vtoc_mcp::bridge::support::ToolSpec) -> Option<String> {
     use serde_json::Value;
     fn object<'a>(schema: &'a Value, at: &'a Value) -> &'a Value {
@@ -385,14 +386,20 @@ pub fn nullable_body_field(tool: &vtoc_mcp::bridge::support::ToolSpec) -> Option
             || p["anyOf"].as_array().is_some_and(|b| b.iter().any(|b| b["type"] == "null"))
     }
     let input: Value = serde_json::from_str(tool.input_schema).ok()?;
-    let output: Value = serde_json::from_str(tool.output_schema?).ok()?;
+    let output: Value = tool.output_schema.and_then(|o| serde_json::from_str(o).ok()).unwrap_or_default();
     let body = object(&input, &input["properties"]["body"]);
     let returned = object(&output, &output);
-    body["properties"]
+    let required = |name: &str| returned["required"].as_array().is_some_and(|r| r.iter().any(|n| n == name));
+    let fields: Vec<(&String, bool)> = body["properties"]
         .as_object()?
         .iter()
-        .find(|(name, p)| nullable(p) && nullable(&returned["properties"][name.as_str()]))
-        .map(|(name, _)| name.clone())
+        .filter(|(name, p)| nullable(p) && !required(name))
+        .filter_map(|(name, _)| match returned["properties"].get(name.as_str()) {
+            Some(shown) => nullable(shown).then_some((name, true)),
+            None => Some((name, false)),
+        })
+        .collect();
+    fields.iter().find(|(_, shown)| *shown).or(fields.first()).map(|(name, _)| (*name).clone())
 }
 
 /// A read of one item named by a string path parameter, and that parameter.

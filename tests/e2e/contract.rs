@@ -220,28 +220,39 @@ fn live_ir(spec: &str) -> vtoc_mcp::codegen::ir::Ir {
 }
 
 /// vTOC's export has no operation descriptions of its own for most operations: the words
-/// agents read come from openapi/mcp-overrides.json. A fresh export (formatted differently,
-/// with the backend's own descriptions dropped or changed) must keep every one of them.
+/// agents read come from openapi/mcp-overrides.json. Every pinned tool has curated words,
+/// and a fresh export (formatted differently, with the backend's own descriptions dropped
+/// or changed) keeps every one of them. A tool the backend added since the pin is a note:
+/// it reads the spec's words until someone curates them.
 #[test]
 fn a_fresh_export_keeps_every_curated_description() {
     let spec = vtoc_mcp::generated::SPEC_JSON;
     let committed = live_ir(spec);
-    let lost: Vec<String> = committed
-        .tools
-        .iter()
-        .filter(|t| t.description_source.is_fallback())
-        .map(|t| format!("`{}` (operation `{}`) says only {:?}", t.name, t.operation_id, t.description))
-        .collect();
+    let pinned_names: Vec<String> = pinned()
+        .map(|p| {
+            p["tools"].as_array().into_iter().flatten().filter_map(|t| t["name"].as_str().map(String::from)).collect()
+        })
+        .unwrap_or_default();
+    let is_pinned = |name: &str| pinned_names.iter().any(|n| n == name);
+    let mut lost = Vec::new();
+    for t in committed.tools.iter().filter(|t| t.description_source.is_fallback()) {
+        let line = format!("`{}` (operation `{}`) says only {:?}", t.name, t.operation_id, t.description);
+        if is_pinned(&t.name) {
+            lost.push(line);
+        } else {
+            println!("note: new since the pin, with no curated description: {line}");
+        }
+    }
     assert!(
         lost.is_empty(),
         "tools whose description is only their title; add a \"description\" for each operation in openapi/mcp-overrides.json:\n{}",
         lost.join("\n")
     );
     // A re-export: pretty-printed, and every operation's own description removed or reworded.
-    let mut doc: Value = serde_json::from_str(spec).unwrap();
-    for item in doc["paths"].as_object_mut().unwrap().values_mut() {
-        for (i, op) in item.as_object_mut().unwrap().values_mut().enumerate() {
-            let op = op.as_object_mut().unwrap();
+    let Ok(mut doc) = serde_json::from_str::<Value>(spec) else { panic!("the compiled spec is not JSON") };
+    for item in doc["paths"].as_object_mut().into_iter().flat_map(|p| p.values_mut()) {
+        for (i, op) in item.as_object_mut().into_iter().flat_map(|o| o.values_mut()).enumerate() {
+            let Some(op) = op.as_object_mut() else { continue };
             if i % 2 == 0 {
                 op.remove("description");
             } else {
@@ -249,9 +260,12 @@ fn a_fresh_export_keeps_every_curated_description() {
             }
         }
     }
-    let reexport = live_ir(&serde_json::to_string_pretty(&doc).unwrap());
+    let reexport = live_ir(&serde_json::to_string_pretty(&doc).unwrap_or_default());
     for (before, after) in committed.tools.iter().zip(&reexport.tools) {
         assert_eq!(before.name, after.name);
+        if before.description_source != vtoc_mcp::codegen::ir::DescriptionSource::OverrideFile {
+            continue; // the spec's own words: a re-export may change them
+        }
         assert_eq!(
             before.description, after.description,
             "`{}`: its description depends on the exported spec; move the text to openapi/mcp-overrides.json",
@@ -326,9 +340,10 @@ fn the_regeneration_loop_passes_additions_and_names_a_rename() {
 
     // Additive: a new endpoint under an item, and a result field fewer.
     let added = regenerate(|doc| {
-        let history = format!("{}/history", read.path);
+        // A path and operationId the spec cannot already have.
+        let history = format!("{}/added_by_the_loop_test", read.path);
         let mut op = doc["paths"][read.path]["get"].clone();
-        op["operationId"] = json!(format!("history_{}", read.operation_id));
+        op["operationId"] = json!(format!("added_by_the_loop_test_{}", read.operation_id));
         doc["paths"][history.as_str()] = json!({ "get": op });
         if let Some(schemas) = doc.pointer_mut("/components/schemas").and_then(Value::as_object_mut) {
             // The first optional property of the first schema that has one.
