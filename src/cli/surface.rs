@@ -362,10 +362,22 @@ fn compare_output(o: &Value, n: &Value, path: &str, push: &mut Push<'_>) {
     }
     enums(o, n, path, push, false);
     let (op, np) = (props(o), props(n));
+    // A field the schema did not promise (not `required`) could already be absent: its
+    // removal breaks no correct consumer. A required one does.
+    let promised =
+        |name: &str| o.get("required").and_then(Value::as_array).is_some_and(|r| r.iter().any(|x| x == name));
     for (name, os) in &op {
         let p = join(path, name);
         match np.get(name) {
-            None => push(Kind::OutputFieldRemoved, true, Some(p.clone()), format!("`{p}` is no longer returned")),
+            None if promised(name) => {
+                push(Kind::OutputFieldRemoved, true, Some(p.clone()), format!("`{p}` (required) is no longer returned"))
+            }
+            None => push(
+                Kind::OutputFieldRemoved,
+                false,
+                Some(p.clone()),
+                format!("`{p}` (optional) is no longer returned"),
+            ),
             Some(ns) => compare_output(os, ns, &p, push),
         }
     }
@@ -590,8 +602,11 @@ mod tests {
 
     #[test]
     fn outputs_and_annotations() {
-        let old_out =
-            obj(json!({"id": {"type": "integer"}, "notes": {"type": "string"}, "gone": {"type": "string"}}), &[]);
+        let old_out = obj(
+            json!({"id": {"type": "integer"}, "notes": {"type": "string"}, "gone": {"type": "string"},
+                   "maybe": {"type": "string"}}),
+            &["gone"],
+        );
         let new_out = obj(
             json!({"id": {"type": "integer"}, "notes": {"type": ["string", "null"]}, "extra": {"type": "string"}}),
             &[],
@@ -604,7 +619,8 @@ mod tests {
         let k = kinds(&r);
         assert!(k.contains(&(Kind::AnnotationChanged, true, Some("readOnlyHint".into()))));
         assert!(k.contains(&(Kind::AnnotationChanged, true, Some("destructiveHint".into()))));
-        assert!(k.contains(&(Kind::OutputFieldRemoved, true, Some("gone".into()))));
+        assert!(k.contains(&(Kind::OutputFieldRemoved, true, Some("gone".into()))), "it was required");
+        assert!(k.contains(&(Kind::OutputFieldRemoved, false, Some("maybe".into()))), "it could be absent already");
         assert!(k.contains(&(Kind::OutputFieldAdded, false, Some("extra".into()))));
         assert!(k.contains(&(Kind::OutputRetyped, true, Some("notes".into()))), "null is a new possible output");
         let json: Value = serde_json::from_str(&r.json()).unwrap();

@@ -199,13 +199,18 @@ fn the_tools_agents_rely_on_are_still_there() {
 }
 
 /// For a test that measures vTOC's curated surface itself (search quality, the words of
-/// the tools): stop with the contract's own message when what agents rely on changed.
-pub fn require_pinned(what: &str) {
-    if let Ok(pinned) = pinned()
-        && let Ok(Some(message)) = verdict(&pinned, &current())
-    {
-        panic!("{what}, and that surface changed; update it first.\n{message}");
+/// the tools): whether that surface is the pinned one. When it changed, the test is
+/// skipped with a note, and `the_tools_agents_rely_on_are_still_there` is the one failure
+/// that says what changed and what to update.
+pub fn pinned_surface_holds(what: &str) -> bool {
+    let changed = pinned().ok().and_then(|pinned| verdict(&pinned, &current()).ok().flatten());
+    if changed.is_some() {
+        println!(
+            "note: skipped: {what}, and what agents rely on changed since {PINNED} was pinned; \
+             contract::the_tools_agents_rely_on_are_still_there says what to update"
+        );
     }
+    changed.is_none()
 }
 
 /// A test that calls a tool by name: the name, or one message saying the contract changed.
