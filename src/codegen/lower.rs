@@ -99,6 +99,7 @@ pub fn lower(doc: &Value, overrides: &Overrides) -> Result<Ir, Vec<Problem>> {
         }
     }
     resolve_names(&mut tools, &mut warnings, &mut problems);
+    warnings.extend(stale_tool_mentions(doc, overrides, &tools));
     let title = doc.pointer("/info/title").and_then(Value::as_str).unwrap_or("API").to_string();
     let resources = match super::resources::lower(&tools, overrides, &title) {
         Ok(r) => r,
@@ -120,6 +121,52 @@ pub fn lower(doc: &Value, overrides: &Overrides) -> Result<Ir, Vec<Problem>> {
         exclusions,
         warnings,
     })
+}
+
+/// Curated words that name a tool this build does not have: a snake_case word in an
+/// override's description or argument descriptions that is neither a tool (generated,
+/// hand-written or a discovery meta-tool) nor a name the spec uses (a property, a
+/// parameter, an operationId). Agents would be told to call something that is not there.
+fn stale_tool_mentions(doc: &Value, overrides: &Overrides, tools: &[Tool]) -> Vec<String> {
+    fn spec_names(v: &Value, out: &mut BTreeSet<String>) {
+        match v {
+            Value::Object(map) => {
+                if let Some(props) = map.get("properties").and_then(Value::as_object) {
+                    out.extend(props.keys().cloned());
+                }
+                for key in ["name", "operationId"] {
+                    if let Some(name) = map.get(key).and_then(Value::as_str) {
+                        out.insert(name.to_string());
+                    }
+                }
+                map.values().for_each(|v| spec_names(v, out));
+            }
+            Value::Array(items) => items.iter().for_each(|v| spec_names(v, out)),
+            _ => {}
+        }
+    }
+    let mut known = BTreeSet::new();
+    spec_names(doc, &mut known);
+    known.extend(tools.iter().map(|t| t.name.clone()));
+    known.extend(super::profile::HAND_WRITTEN_TOOLS.iter().map(|(_, tool)| tool.to_string()));
+    known.extend(["search_tools", "describe_tool", "call_tool"].map(String::from));
+    let words = |text: &str| -> Vec<String> {
+        text.split(|c: char| !(c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_'))
+            .filter(|w| w.contains('_') && w.starts_with(|c: char| c.is_ascii_lowercase()) && !w.ends_with('_'))
+            .map(str::to_owned)
+            .collect()
+    };
+    let mut out = Vec::new();
+    for (id, entry) in &overrides.operations {
+        let texts = entry.description.iter().chain(entry.arguments.values());
+        let unknown: BTreeSet<String> = texts.flat_map(|t| words(t)).filter(|w| !known.contains(w)).collect();
+        for word in unknown {
+            out.push(format!(
+                "openapi/mcp-overrides.json: the words for `{id}` name `{word}`, which is not a tool of this build nor a name in the spec; if a tool was renamed, update the text (agents would look for `{word}`)"
+            ));
+        }
+    }
+    out
 }
 
 /// An override entry for an operationId the spec does not have. Its decisions (and curated

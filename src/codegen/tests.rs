@@ -380,6 +380,21 @@ fn stale_overrides_warn_and_name_the_likely_successor_and_bad_ones_are_errors() 
     assert!(err.contains("`status_v1_status_get`") && err.contains("not valid"), "{err}");
 }
 
+#[test]
+fn curated_words_that_name_a_missing_tool_warn() {
+    let spec = read("tests/fixtures/collision.json");
+    let words = r#"{"operations": {"status_v1_status_get": {"description": "Call `fetch_status_old` first, then status_v1; is_ok_now too."}}}"#;
+    let ir = lower_spec(Input { spec: &spec, overrides: Some(words) }).unwrap();
+    let named: Vec<&String> = ir.warnings.iter().filter(|w| w.contains("is not a tool of this build")).collect();
+    assert_eq!(named.len(), 2, "{:?}", ir.warnings);
+    assert!(named[0].contains("`fetch_status_old`") && named[0].contains("`status_v1_status_get`"), "{named:?}");
+    assert!(named[1].contains("`is_ok_now`"), "{named:?}");
+    // vTOC's own words name only tools and fields it has.
+    let vtoc = vtoc_ir();
+    let stale: Vec<&String> = vtoc.warnings.iter().filter(|w| w.contains("is not a tool of this build")).collect();
+    assert!(stale.is_empty(), "{stale:?}");
+}
+
 fn broken(ops: Value, components: Value) -> String {
     let spec = json!({"openapi": "3.1.0", "info": {"title": "b", "version": "1"}, "paths": ops,
         "components": {"schemas": components}})
