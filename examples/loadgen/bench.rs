@@ -383,9 +383,11 @@ async fn model_visible(bin: &str) -> anyhow::Result<Value> {
         let (Some(bytes), Some(rest)) = (words.next().and_then(|b| b.parse::<u64>().ok()), words.next()) else {
             continue;
         };
+        // `BYTES  NAME` per tool, `BYTES  total for N tools …`; other summary lines have
+        // more words.
         if rest == "total" {
             total = json!(bytes);
-        } else if !line.contains("in tools/list") {
+        } else if words.next().is_none() {
             per_tool.insert(rest.to_string(), json!(bytes));
         }
     }
