@@ -302,7 +302,7 @@ async fn destructive_calls_are_confirmed_over_a_2025_session() {
 
 /// A client that declares elicitation but never answers, and keeps its log messages.
 #[derive(Clone, Default)]
-struct Stalling {
+pub struct Stalling {
     heard: std::sync::Arc<std::sync::Mutex<Vec<(String, String)>>>,
 }
 

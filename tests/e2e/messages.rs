@@ -2,12 +2,9 @@
 //! cannot go ahead, and that it always gets an answer.
 
 use crate::common::*;
-use rmcp::model::{
-    CallToolRequestParams, ClientCapabilities, ClientConfig, ElicitRequestParams, ElicitResult, Implementation,
-};
-use rmcp::service::RequestContext;
+use rmcp::ServiceExt;
+use rmcp::model::CallToolRequestParams;
 use rmcp::transport::StreamableHttpClientTransport;
-use rmcp::{ClientHandler, ErrorData, RoleClient, ServiceExt};
 use serde_json::json;
 use std::time::Duration;
 use vtoc_mcp::cli::config::GuardArgs;
@@ -67,12 +64,7 @@ async fn the_command_line_is_told_its_own_fixes() {
 #[tokio::test]
 async fn a_stateless_server_says_why_it_cannot_ask() {
     let backend = RecordingBackend::start().await;
-    let guard = GuardArgs {
-        allow_writes: true,
-        local_scope: "vtoc:admin".into(),
-        audit_log: "off".into(),
-        ..GuardArgs::default()
-    };
+    let guard = writes_as_admin();
     let bridge = start_guarded_sessions(backend_args(&backend.url), guard, true, Duration::from_secs(300)).await;
     let client = http_client(&bridge.url).await;
     let result = call(&client, delete_tool().name, things().item(4)).await.unwrap();
@@ -83,41 +75,18 @@ async fn a_stateless_server_says_why_it_cannot_ask() {
     assert!(backend.requests().is_empty());
 }
 
-/// A client that declares elicitation and never answers.
-#[derive(Clone, Default)]
-struct Silent;
-
-impl ClientHandler for Silent {
-    fn get_info(&self) -> ClientConfig {
-        ClientConfig::new(
-            ClientCapabilities::builder().enable_elicitation().build(),
-            Implementation::new("silent", "1"),
-        )
-    }
-
-    async fn create_elicitation(
-        &self,
-        _request: ElicitRequestParams,
-        _context: RequestContext<RoleClient>,
-    ) -> Result<ElicitResult, ErrorData> {
-        std::future::pending().await
-    }
-}
-
 /// Sessions that expire after 3 idle seconds and a 120 s confirmation timeout: the wait for
 /// the user ends before the session would, and the client gets a result that says so.
 #[tokio::test]
 async fn a_confirmation_pending_beyond_the_session_idle_time_still_ends_in_a_result() {
     let backend = RecordingBackend::start().await;
-    let guard = GuardArgs {
-        allow_writes: true,
-        local_scope: "vtoc:admin".into(),
-        audit_log: "off".into(),
-        ..GuardArgs::default()
-    };
+    let guard = writes_as_admin();
     let bridge = start_guarded_sessions(backend_args(&backend.url), guard, false, Duration::from_secs(3)).await;
     vtoc_mcp::install_crypto_provider();
-    let client = Silent.serve(StreamableHttpClientTransport::from_uri(bridge.url.clone())).await.unwrap();
+    let client = crate::guardrails::Stalling::default()
+        .serve(StreamableHttpClientTransport::from_uri(bridge.url.clone()))
+        .await
+        .unwrap();
     let call = client.call_tool(CallToolRequestParams::new(delete_tool().name).with_arguments(args(things().item(4))));
     // A cap on the wait, not a timing assertion: without the fix the answer never comes.
     let result = tokio::time::timeout(Duration::from_secs(60), call).await.expect("an answer").unwrap();
@@ -204,4 +173,9 @@ fn hw_status() -> &'static str {
     vtoc_mcp::bridge::tools::all().find(|t| t.path == PATH).map(|t| t.name).unwrap_or_else(|| {
         panic!("GET {PATH} is gone from openapi/vtoc.json; this test pins vTOC's naive `generated_at` there: move it to the endpoint that now reports hardware status, or delete it")
     })
+}
+
+/// Writes on, the local caller an admin, no audit file.
+fn writes_as_admin() -> GuardArgs {
+    GuardArgs { allow_writes: true, local_scope: "vtoc:admin".into(), audit_log: "off".into(), ..GuardArgs::default() }
 }
