@@ -494,7 +494,7 @@ class ScaleTest:
                        ", ".join(replicas))
             text = destructive.content[0].text if destructive.content else ""
             if mode == "legacy":
-                self.check(destructive.is_error and "cannot ask" in text and self.poi_exists(target),
+                self.check(destructive.is_error and "MCP_STATELESS=true" in text and "nothing was changed" in text and self.poi_exists(target),
                            "2025 client, stateless: a destructive call is refused, not run (MCP_CONFIRM_FALLBACK=deny)",
                            text[:90])
                 self.results["clients_2025_destructive"] = text
