@@ -370,6 +370,17 @@ class ScaleTest:
         self.foreign_key_file.write_text(secrets.token_urlsafe(48))
         self.tokens_file = self.tmp / "mcp_auth_tokens"
         self.tokens_file.write_text(f"scale:admin:{ADMIN}\n")
+        # The tools each step drives, by role (`vtoc-mcp tools --roles`), so a renamed
+        # operation does not change what this test does.
+        roles = json.loads(subprocess.run([str(args.bin), "tools", "--roles"], capture_output=True, check=True).stdout)
+        things = roles["collection"]
+        self.id_param = things["id"]
+        self.list_path, self.read_path = things["list"]["path"], things["read"]["path"]
+        self.t_list, self.t_read = things["list"]["name"], things["read"]["name"]
+        self.t_create, self.t_delete = things["create"]["name"], things["delete"]["name"]
+        self.t_context = roles["reads_context"]["name"]
+        self.results["roles"] = {"list": self.t_list, "read": self.t_read, "create": self.t_create,
+                                 "delete": self.t_delete, "context": self.t_context}
 
     # -- checks --
     def check(self, ok, name, detail=""):
@@ -433,19 +444,19 @@ class ScaleTest:
         return [json.loads(ln) for ln in path.read_text().splitlines() if ln.strip()]
 
     def backend_pois(self):
-        status, body = http_get(self.backend, "/api/v1/poi", 10)
+        status, body = http_get(self.backend, self.list_path, 10)
         assert status == 200, status
         return json.loads(body)
 
     def create_poi(self, name):
         conn = http.client.HTTPConnection("127.0.0.1", self.backend, timeout=10)
-        conn.request("POST", "/api/v1/poi", body=json.dumps({"name": name}), headers={"Content-Type": "application/json"})
+        conn.request("POST", self.list_path, body=json.dumps({"name": name}), headers={"Content-Type": "application/json"})
         poi = json.loads(conn.getresponse().read())
         conn.close()
         return poi["id"]
 
     def poi_exists(self, poi_id):
-        return http_get(self.backend, f"/api/v1/poi/{poi_id}", 5)[0] == 200
+        return http_get(self.backend, self.read_path.replace("{" + self.id_param + "}", str(poi_id)), 5)[0] == 200
 
     # -- SDK clients --
     def sdk_client(self, port, mode, seen, accept=True):
@@ -480,15 +491,15 @@ class ScaleTest:
             async with self.sdk_client(self.lb_fleet, mode, seen) as client:
                 version = client.protocol_version
                 tools = (await client.list_tools()).tools
-                stations = await client.call_tool("list_stations", {})
-                poi = await client.call_tool("get_poi", {"poi_id": 2})
-                imei = await client.call_tool("check_imei", {"imei": "490154203237518"})
-                destructive = await client.call_tool("delete_poi", {"poi_id": target})
+                stations = await client.call_tool(self.t_list, {})
+                poi = await client.call_tool(self.t_read, {self.id_param: 2})
+                imei = await client.call_tool(self.t_context, {})
+                destructive = await client.call_tool(self.t_delete, {self.id_param: target})
             names = {t.name for t in tools}
             replicas = sorted({s["replica"] for s in seen if s["method"] in ("tools/list", "tools/call")})
-            ok = (version.startswith(expect) and len(tools) == served and "delete_poi" in names
+            ok = (version.startswith(expect) and len(tools) == served and self.t_delete in names
                   and not stations.is_error and not poi.is_error and not imei.is_error)
-            self.check(ok, f"{label} ({version}) lists {len(tools)} tools and calls list_stations, get_poi, check_imei",
+            self.check(ok, f"{label} ({version}) lists {len(tools)} tools and calls {self.t_list}, {self.t_read}, {self.t_context}",
                        f"{len([s for s in seen if s['method'] == 'tools/call'])} calls")
             self.check(len(replicas) >= 2 and "?" not in replicas, f"{label}: its requests were answered by several replicas",
                        ", ".join(replicas))
@@ -505,8 +516,8 @@ class ScaleTest:
     async def confirm_through(self, port, poi_id):
         seen = []
         async with self.sdk_client(port, V2026, seen) as client:
-            result = await client.call_tool("delete_poi", {"poi_id": poi_id})
-        legs = [s for s in seen if s["method"] == "tools/call" and s["tool"] == "delete_poi"]
+            result = await client.call_tool(self.t_delete, {self.id_param: poi_id})
+        legs = [s for s in seen if s["method"] == "tools/call" and s["tool"] == self.t_delete]
         return result, legs
 
     async def step_confirm(self):
@@ -525,9 +536,9 @@ class ScaleTest:
         ask, done = legs[0]["replica"], legs[1]["replica"]
         text = result.content[0].text if result.content else ""
         self.check(not result.is_error and "204" in text and not self.poi_exists(poi_id),
-                   f"delete_poi {poi_id}: asked by {ask}, confirmed and run by {done}", text[:60])
+                   f"{self.t_delete} {poi_id}: asked by {ask}, confirmed and run by {done}", text[:60])
         decisions = {n: [(a["decision"], a.get("status")) for a in self.audit(n)
-                         if a.get("tool") == "delete_poi" and (a.get("targets") or {}).get("poi_id") == poi_id]
+                         if a.get("tool") == self.t_delete and (a.get("targets") or {}).get(self.id_param) == poi_id]
                      for n in self.replicas}
         expected = {n: [] for n in self.replicas}
         expected[ask] = [("confirmation_requested", None)]
@@ -538,7 +549,7 @@ class ScaleTest:
 
         # Replays of the confirmed request (docs/security.md section 3, "Each state answers once").
         body = json.dumps(legs[1]["body"]).encode()
-        headers = rpc_headers(V2026, "tools/call", "delete_poi")
+        headers = rpc_headers(V2026, "tools/call", self.t_delete)
         same = RawConn(self.replicas[done])
         outcome, text = tool_result(*(await same.post(body, headers))[::2])
         await same.close()
@@ -548,7 +559,7 @@ class ScaleTest:
         conn = RawConn(self.replicas[other])
         outcome, text = tool_result(*(await conn.post(body, headers))[::2])
         await conn.close()
-        audit = [a["decision"] for a in self.audit(other) if (a.get("targets") or {}).get("poi_id") == poi_id]
+        audit = [a["decision"] for a in self.audit(other) if (a.get("targets") or {}).get(self.id_param) == poi_id]
         documented = audit == ["allowed"]
         print(f"  note a replay on another replica ({other}) within the state's lifetime: decision {audit} "
               f"({'as documented: the round-robin window of docs/security.md' if documented else 'docs/security.md expects allowed: update its table'})",
@@ -570,18 +581,18 @@ class ScaleTest:
         print("foreign-key: a replica with another request-state key", flush=True)
         poi_id = self.create_poi("scale-foreign-key")
         conn = RawConn(self.lb_fleet)
-        headers = rpc_headers(V2026, "tools/call", "delete_poi")
-        status, hdrs, data = await conn.post(rpc(V2026, "tools/call", {"name": "delete_poi", "arguments": {"poi_id": poi_id}}), headers)
+        headers = rpc_headers(V2026, "tools/call", self.t_delete)
+        status, hdrs, data = await conn.post(rpc(V2026, "tools/call", {"name": self.t_delete, "arguments": {self.id_param: poi_id}}), headers)
         first = json.loads(data)["result"]
         state = first.get("requestState")
         asked = self.by_port.get(last_upstream(hdrs))
         self.check(first.get("resultType") == "input_required" and bool(state), f"the fleet ({asked}) asks and seals a state")
-        answer = rpc(V2026, "tools/call", {"name": "delete_poi", "arguments": {"poi_id": poi_id}, "requestState": state,
+        answer = rpc(V2026, "tools/call", {"name": self.t_delete, "arguments": {self.id_param: poi_id}, "requestState": state,
                                            "inputResponses": {"confirm": {"action": "accept", "content": {"confirm": True}}}})
         foreign = RawConn(self.rx)
         outcome, text = tool_result(*(await foreign.post(answer, headers))[::2])
         await foreign.close()
-        audit = [a["decision"] for a in self.audit("rx") if (a.get("targets") or {}).get("poi_id") == poi_id]
+        audit = [a["decision"] for a in self.audit("rx") if (a.get("targets") or {}).get(self.id_param) == poi_id]
         self.check(outcome == "error" and "invalid or expired" in text and self.poi_exists(poi_id),
                    "the replica with another key refuses it, and nothing is deleted", f"{text[:110]} (audit: {audit})")
         self.results["foreign_key_error"] = text
@@ -621,10 +632,10 @@ class ScaleTest:
         return calls
 
     async def step_throughput(self):
-        print(f"throughput: the same load ({self.args.workers} keep-alive callers, 2026-07-28 get_poi) "
+        print(f"throughput: the same load ({self.args.workers} keep-alive callers, 2026-07-28 {self.t_read}) "
               f"to 1 replica, then 3", flush=True)
-        body = rpc(V2026, "tools/call", {"name": "get_poi", "arguments": {"poi_id": 2}})
-        headers = rpc_headers(V2026, "tools/call", "get_poi")
+        body = rpc(V2026, "tools/call", {"name": self.t_read, "arguments": {self.id_param: 2}})
+        headers = rpc_headers(V2026, "tools/call", self.t_read)
         figures = {}
         for label, port in (("1 replica", self.lb_solo), ("3 replicas", self.lb_fleet)):
             await self.load(port, self.args.workers, 1.0, lambda w, i: (body, headers, None))  # warm-up
@@ -678,8 +689,8 @@ class ScaleTest:
         def make(w, i):
             era = V2026 if w % 2 == 0 else V2025
             name = f"scale-load-{w}-{i}"
-            params = {"name": "create_poi", "arguments": {"body": {"name": name}}}
-            return rpc(era, "tools/call", params, rid=i + 1), rpc_headers(era, "tools/call", "create_poi"), name
+            params = {"name": self.t_create, "arguments": {"body": {"name": name}}}
+            return rpc(era, "tools/call", params, rid=i + 1), rpc_headers(era, "tools/call", self.t_create), name
 
         async def kill_mid_load(stop):
             await asyncio.sleep(1.5)
@@ -738,7 +749,7 @@ class ScaleTest:
         later = [c for c in calls if c["t0"] > exited]
         self.check(bool(later) and all(c["replica"] in ("r1", "r2") and c["outcome"] == "ok" for c in later),
                    f"after r3 exited, all {len(later)} calls landed on r1 and r2 and succeeded")
-        served = [a for a in self.audit("r3") if a.get("tool") == "create_poi" and a.get("outcome") == "ok"]
+        served = [a for a in self.audit("r3") if a.get("tool") == self.t_create and a.get("outcome") == "ok"]
         seen_ok = [c for c in calls if c["replica"] == "r3" and c["outcome"] == "ok"]
         self.check(len(served) == len(seen_ok), f"every call r3's audit log shows completed reached its caller: {len(served)}",
                    f"audit {len(served)}, callers {len(seen_ok)}")

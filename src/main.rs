@@ -86,7 +86,8 @@ fn main() -> ExitCode {
 async fn run(cli: Cli) -> ExitCode {
     let result = match cli.command {
         Command::Serve(args) => serve(*args).await,
-        Command::Tools { name, json, size, guard } => tools(name.as_deref(), json, size, &guard),
+        Command::Tools { roles: true, .. } => roles(),
+        Command::Tools { name, json, size, guard, .. } => tools(name.as_deref(), json, size, &guard),
         Command::Call(args) => call(*args).await,
         Command::Diff(args) => diff(args),
         Command::SyncSpec { from, out, overrides } => sync_spec(&from, &out, &overrides).await,
@@ -207,6 +208,27 @@ async fn start_backend(
             Ok((args.build(&url)?, Some(task)))
         }
     }
+}
+
+/// `tools --roles`: which tool plays each role (`bridge::roles`), as JSON.
+fn roles() -> Result<(), Failure> {
+    use vtoc_mcp::bridge::roles;
+    let tool = |t: &vtoc_mcp::bridge::support::ToolSpec| serde_json::json!({"name": t.name, "method": t.method.as_str(), "path": t.path});
+    let collection = roles::collection().map(|c| {
+        serde_json::json!({
+            "list": tool(c.list), "read": tool(c.read), "create": c.create.map(tool), "update": c.update.map(tool),
+            "delete": c.delete.map(tool), "id": c.id,
+            "create_body": c.create.and_then(|t| roles::arguments(t).remove("body")),
+        })
+    });
+    let by_name = roles::read_by_name().map(|(t, param)| serde_json::json!({"tool": tool(t), "param": param}));
+    let doc = serde_json::json!({
+        "collection": collection,
+        "read_by_name": by_name,
+        "reads_context": roles::reads_context().map(tool),
+    });
+    out!("{}", serde_json::to_string_pretty(&doc)?);
+    Ok(())
 }
 
 fn tools(name: Option<&str>, json: bool, size: bool, guard: &GuardArgs) -> Result<(), Failure> {

@@ -40,6 +40,11 @@ pub enum Command {
         /// and inputSchema, and the total, for every tool.
         #[arg(long)]
         size: bool,
+        /// The tools that play each role (the richest REST collection's list, read, create,
+        /// update and delete; a read by name; a read that takes the context), as JSON: for
+        /// scripts that must not depend on tool names.
+        #[arg(long)]
+        roles: bool,
         #[command(flatten)]
         guard: Box<GuardArgs>,
     },

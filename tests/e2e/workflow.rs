@@ -453,3 +453,21 @@ async fn tools_shows_the_surface_the_settings_give() {
     assert!(read_only.contains("[off: ") && read_only.contains("MCP_ALLOW_WRITES=true"), "{read_only}");
     assert!(!writes.contains("the server is read-only"), "{writes}");
 }
+
+/// `tools --roles` says which tool plays each role, as `bridge::roles` decides: what
+/// scripts (the scale test) use instead of tool names.
+#[tokio::test]
+async fn tools_roles_names_the_tools_by_role() {
+    let mut cmd = bin();
+    cmd.args(["tools", "--roles"]);
+    let out = run(cmd).await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    let roles: Value = serde_json::from_str(&stdout(&out)).unwrap_or_else(|e| panic!("{e}: {}", stdout(&out)));
+    let c = things();
+    assert_eq!(roles["collection"]["read"]["name"], c.read.name);
+    assert_eq!(roles["collection"]["list"]["path"], c.list.path);
+    assert_eq!(roles["collection"]["delete"]["name"], delete_tool().name);
+    assert_eq!(roles["collection"]["id"], c.id);
+    assert_eq!(roles["collection"]["create_body"], create_body());
+    assert_eq!(roles["read_by_name"]["param"], by_name().1);
+}
