@@ -318,14 +318,18 @@ impl Problems {
         match result {
             Ok(v) => Some(v),
             Err(e) => {
-                self.0.extend(e.into().0);
+                e.into().0.into_iter().for_each(|e| self.push(e));
                 None
             }
         }
     }
 
+    /// Records a problem once: a setting two checks read (`MCP_LOCAL_SCOPE` by the
+    /// guardrails and the HTTP guard) is reported one time.
     pub(crate) fn push(&mut self, e: ConfigError) {
-        self.0.push(e);
+        if !self.0.iter().any(|seen| seen.setting == e.setting && seen.message == e.message) {
+            self.0.push(e);
+        }
     }
 
     pub(crate) fn is_empty(&self) -> bool {

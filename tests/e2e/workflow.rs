@@ -396,6 +396,17 @@ async fn doctor_lists_every_problem_at_once_and_names_the_fix_for_an_unreachable
     assert!(text.contains("[FAIL] configuration: MCP_AUTH_TOKENS"), "{text}");
     assert!(text.contains("[FAIL] configuration: MCP_CONTEXT_ARGUMENT"), "{text}");
 
+    // A setting two checks read is reported once.
+    let mut cmd = bin();
+    cmd.args(["doctor"])
+        .env("VTOC_API_BASE_URL", "http://127.0.0.1:9")
+        .env("MCP_TRANSPORT", "http")
+        .env("MCP_LOCAL_SCOPE", "root");
+    let out = run(cmd).await;
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(2), "{text}");
+    assert_eq!(text.matches("[FAIL] configuration: MCP_LOCAL_SCOPE").count(), 1, "{text}");
+
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let mut cmd = bin();
     cmd.args(["doctor", "--backend-url", &format!("http://127.0.0.1:{port}")]);
