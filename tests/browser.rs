@@ -40,9 +40,7 @@ fn cast() -> Cast {
     let things = roles::collection().expect("the API has a REST collection (GET /things, GET /things/{id})");
     let contextual = roles::reads_context().expect("the API has a read-only tool that reads the station context");
     let (by_name, slug) = roles::read_by_name().expect("the API has a GET of one item by a string path parameter");
-    let stations = vtoc_mcp::bridge::resources::all()
-        .flat_map(|r| r.variables.iter())
-        .find(|v| v.name.starts_with("station"))
+    let stations = vtoc_mcp::bridge::resources::station_variable()
         .and_then(|v| v.list_tool)
         .expect("a resource variable lists the stations");
     Cast {

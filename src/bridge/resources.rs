@@ -18,6 +18,12 @@ pub fn all() -> impl Iterator<Item = &'static ResourceSpec> {
     crate::bridge::tools::RESOURCES.iter()
 }
 
+/// The variable that names a station and where its values are listed (the station
+/// context's values, for a front end's picker), if a resource has one.
+pub fn station_variable() -> Option<&'static crate::bridge::support::VariableSpec> {
+    all().flat_map(|r| r.variables.iter()).find(|v| v.name.starts_with("station") && v.list_tool.is_some())
+}
+
 /// The resource (or template) `uri` names, and the tool arguments it stands for.
 pub fn resolve(uri: &str) -> Option<(&'static ResourceSpec, JsonObject)> {
     let (path, query) = match uri.split_once('?') {

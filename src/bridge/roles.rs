@@ -44,11 +44,6 @@ impl Collection {
         args.insert(self.id.to_string(), id.into());
         serde_json::Value::Object(args)
     }
-
-    /// The item path without its parameter (`/api/v1/poi`).
-    pub fn path(&self) -> &'static str {
-        self.list.path
-    }
 }
 
 fn path_params(tool: &ToolSpec) -> impl Iterator<Item = &'static str> + '_ {
@@ -191,7 +186,7 @@ mod tests {
         assert!(c.is_complete(), "{c:?}");
         assert_eq!(c.read.method, Method::Get);
         assert!(c.read.path.ends_with(&format!("{{{}}}", c.id)));
-        assert!(same(c.list.path, c.path()));
+        assert!(same(c.list.path, c.read.path.rsplit_once('/').unwrap().0));
         assert!(c.delete.is_some_and(|d| d.hints.destructive));
         assert_eq!(c.item(3), serde_json::json!({ c.id: 3 }));
         // Every collection found has a list and a read on the same parent.

@@ -132,9 +132,7 @@ pub fn document(bridge: &Bridge, caller: &Caller, endpoint: &Endpoint) -> Value 
 /// that completes a resource's station variable (generated, so it follows a renamed
 /// operation), when this caller may call it.
 fn stations(bridge: &Bridge, caller: &Caller) -> Option<Value> {
-    let variable = crate::bridge::resources::all()
-        .flat_map(|r| r.variables.iter())
-        .find(|v| v.name.starts_with("station") && v.list_tool.is_some())?;
+    let variable = crate::bridge::resources::station_variable()?;
     let tool = variable.list_tool?;
     bridge
         .tools_for(caller.scope)
