@@ -1,4 +1,3 @@
-# syntax=docker/dockerfile:1
 # vtoc-mcp: the vTOC REST API as MCP tools, over streamable HTTP.
 #
 #   docker build -t vtoc-mcp .

@@ -13,7 +13,9 @@ no shell), a termination grace above MCP_SHUTDOWN_GRACE_SECS plus the preStop sl
 surge-only rollout; and next to it a Service, a PodDisruptionBudget, an autoscaling/v2
 HorizontalPodAutoscaler on CPU and a NetworkPolicy (ingress from namespaces only,
 egress to the backend and DNS only). An Ingress, when there is one (or --expect-ingress),
-serves TLS for a host that MCP_ALLOWED_HOSTS allows and MCP_PUBLIC_URL names.
+serves TLS for a host that MCP_ALLOWED_HOSTS allows and MCP_PUBLIC_URL names. With
+--expect-backend, the backend the bridge calls is in the render, reachable under its
+NetworkPolicy, and given SUPABASE_URL and a Supabase key (vTOC's data).
 
 Usage: check-k8s.py RENDERED.yaml [--expect-ingress] [--expect-backend]
 Exit code 1 with one "FAIL" line per finding; run by scripts/check-deploy.sh.
@@ -28,7 +30,8 @@ import yaml
 WORKLOADS = {"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob", "Pod"}
 LONG_RUNNING = {"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet"}
 # Variables whose value is a credential: only ever from a Secret (or as a *_FILE path).
-SECRET_VARS = {"MCP_AUTH_TOKENS", "VTOC_API_TOKEN", "MCP_REQUEST_STATE_KEY", "POSTGRES_PASSWORD", "DATABASE_URL"}
+SECRET_VARS = {"MCP_AUTH_TOKENS", "VTOC_API_TOKEN", "MCP_REQUEST_STATE_KEY", "POSTGRES_PASSWORD", "DATABASE_URL",
+               "SUPABASE_SERVICE_ROLE_KEY", "SUPABASE_ANON_KEY"}
 MCP = "vtoc-mcp"
 MCP_PORT = 8765
 SECRET_FILES = ("MCP_AUTH_TOKENS_FILE", "MCP_REQUEST_STATE_KEY_FILE", "VTOC_API_TOKEN_FILE")
@@ -299,6 +302,13 @@ class Checker:
                 if self.selects({"matchLabels": svc.get("selector")}, d["spec"]["template"]["metadata"].get("labels") or {})]
         if self.expect(bool(pods), f"Service/{url.hostname}", "selects no Deployment's pods"):
             labels = pods[0]["spec"]["template"]["metadata"]["labels"]
+            # vTOC's backend serves data only with SUPABASE_URL and a service-role or anon key
+            # (backend/app/config.py); the keys come from a Secret (SECRET_VARS above).
+            where = f"Deployment/{pods[0]['metadata']['name']}"
+            env = {e["name"] for c in pods[0]["spec"]["template"]["spec"]["containers"] for e in c.get("env") or []}
+            self.expect("SUPABASE_URL" in env, where, "does not set SUPABASE_URL: every data endpoint would answer 503")
+            self.expect(bool(env & {"SUPABASE_SERVICE_ROLE_KEY", "SUPABASE_ANON_KEY"}), where,
+                        "sets neither SUPABASE_SERVICE_ROLE_KEY nor SUPABASE_ANON_KEY: every data endpoint would answer 503")
             allowed = [peer for n in self.find("NetworkPolicy", MCP) for rule in n["spec"].get("egress") or []
                        for peer in rule.get("to") or [] if "podSelector" in peer and "namespaceSelector" not in peer
                        and self.selects(peer["podSelector"], labels)]
