@@ -4,7 +4,7 @@
 Started here, all on 127.0.0.1 with free ports: the demo vTOC backend
 (`vtoc-mcp demo-backend`), three replicas (`vtoc-mcp serve`) with the Kubernetes base's
 settings (deploy/k8s/base/settings.env: stateless, ...) plus a shared request-state key
-file, an admin token and writes on, and nginx (Debian's package, a private config in a
+file, a shared state store (Debian's redis-server), an admin token and writes on, and nginx (Debian's package, a private config in a
 temporary directory, round-robin, one process) in front. Then, with the official MCP
 Python SDK (`mcp`, which speaks the 2025 sessions and stateless 2026-07-28):
 
@@ -12,8 +12,8 @@ Python SDK (`mcp`, which speaks the 2025 sessions and stateless 2026-07-28):
                balancer, their requests spread over the replicas
   confirm      a destructive call's 2026 confirmation is asked by one replica and
                completed by another (nginx's X-Upstream header and each replica's audit
-               log say which); replays behave as docs/security.md §3 states, and routing
-               per caller (nginx `hash $http_authorization`) refuses them
+               log say which); the confirmed request replayed on every replica is refused
+               by each, through the shared store (redis-server, MCP_STATE_URL)
   foreign-key  a replica with another request-state key refuses the fleet's sealed state
                with a clear error, and nothing reaches the backend
   throughput   the same load through the balancer to 1 replica, then to 3: calls/s, p50, p99
@@ -214,12 +214,6 @@ http {{
     server 127.0.0.1:{solo};
     keepalive 32;
   }}
-  # Routing per caller (docs/security.md section 3): one caller, one replica.
-  upstream sticky {{
-    hash $http_authorization consistent;
-{fleet}
-    keepalive 32;
-  }}
 {servers}
 }}
 """
@@ -389,7 +383,7 @@ class ScaleTest:
         return ok
 
     # -- set-up --
-    def replica_env(self, name, port, backend_port, key_file):
+    def replica_env(self, name, port, backend_port, key_file, store=True):
         env = {k: os.environ[k] for k in ("PATH", "HOME", "LANG", "TZ") if k in os.environ}
         env.update(settings_env())
         env.update({
@@ -403,10 +397,12 @@ class ScaleTest:
             "MCP_AUDIT_LOG": str(self.out / f"audit-{name}.jsonl"),
             "VTOC_MCP_LOG_FORMAT": "text",
         })
+        if store:
+            env["MCP_STATE_URL"] = f"redis://127.0.0.1:{self.redis}"
         return env
 
-    def start_replica(self, name, port, backend_port, key_file=None, log_name=None):
-        env = self.replica_env(name, port, backend_port, key_file or self.key_file)
+    def start_replica(self, name, port, backend_port, key_file=None, log_name=None, store=True):
+        env = self.replica_env(name, port, backend_port, key_file or self.key_file, store)
         argv = [str(self.args.bin), "serve", "--transport", "http", "--bind", f"127.0.0.1:{port}"]
         proc = self.procs.start(name, argv, env, log_name)
         wait_healthy(port, proc, name)
@@ -414,28 +410,45 @@ class ScaleTest:
 
     def setup(self):
         (self.backend, self.r1, self.r2, self.r3, self.rx, self.slow,
-         self.lb_fleet, self.lb_solo, self.lb_sticky) = free_ports(9)
+         self.lb_fleet, self.lb_solo, self.redis) = free_ports(9)
         self.replicas = {"r1": self.r1, "r2": self.r2, "r3": self.r3}
         self.by_port = {str(p): n for n, p in self.replicas.items()}
         self.by_port[str(self.rx)] = "rx"
         proc = self.procs.start("demo-backend", [str(self.args.bin), "demo-backend", "--bind", f"127.0.0.1:{self.backend}"],
                                 {"PATH": os.environ.get("PATH", "")})
         wait_healthy(self.backend, proc, "demo-backend")
+        self.start_redis()
         for name, port in self.replicas.items():
             self.start_replica(name, port, self.backend)
-        self.start_replica("rx", self.rx, self.backend, self.foreign_key_file)
+        self.start_replica("rx", self.rx, self.backend, self.foreign_key_file, store=False)
         fleet = "\n".join(f"    server 127.0.0.1:{p} max_fails=1 fail_timeout=30s;" for p in self.replicas.values())
         servers = "".join(NGINX_SERVER.format(port=p, upstream=u) for p, u in
-                          ((self.lb_fleet, "fleet"), (self.lb_solo, "solo"), (self.lb_sticky, "sticky")))
+                          ((self.lb_fleet, "fleet"), (self.lb_solo, "solo")))
         conf = self.tmp / "nginx.conf"
         conf.write_text(NGINX_CONF.format(tmp=self.tmp, logs=self.out, fleet=fleet, solo=self.r1, servers=servers))
         (self.out / "nginx.conf").write_text(conf.read_text())
         proc = self.procs.start("nginx", [nginx_binary(), "-e", str(self.out / "nginx-error.log"), "-p", str(self.tmp), "-c", str(conf)])
-        for port in (self.lb_fleet, self.lb_solo, self.lb_sticky):
+        for port in (self.lb_fleet, self.lb_solo):
             wait_healthy(port, proc, "nginx")
         print(f"  demo backend :{self.backend}; replicas r1 :{self.r1}, r2 :{self.r2}, r3 :{self.r3} "
-              f"(rx :{self.rx}, another key); nginx round-robin :{self.lb_fleet}, one replica :{self.lb_solo}, "
-              f"per caller :{self.lb_sticky}", flush=True)
+              f"(rx :{self.rx}, another key, no store); nginx round-robin :{self.lb_fleet}, one replica :{self.lb_solo}"
+              f"; redis-server :{self.redis} (MCP_STATE_URL of r1-r3)", flush=True)
+
+    def start_redis(self):
+        """Debian's redis-server on loopback, nothing saved to disk: the replicas' MCP_STATE_URL."""
+        proc = self.procs.start("redis", ["redis-server", "--bind", "127.0.0.1", "--port", str(self.redis),
+                                          "--save", "", "--appendonly", "no"])
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            with contextlib.suppress(OSError):
+                with socket.create_connection(("127.0.0.1", self.redis), timeout=1) as s:
+                    s.sendall(b"PING\r\n")
+                    if s.recv(16).startswith(b"+PONG"):
+                        return proc
+            if proc.poll() is not None:
+                raise RuntimeError(f"redis-server exited ({proc.returncode}); see {self.out}/redis.log")
+            time.sleep(0.05)
+        raise RuntimeError("redis-server did not answer PING")
 
     def audit(self, name):
         path = self.out / f"audit-{name}.jsonl"
@@ -547,35 +560,25 @@ class ScaleTest:
                    json.dumps(decisions))
         self.results["confirm"] = {"poi_id": poi_id, "asked_by": ask, "completed_by": done}
 
-        # Replays of the confirmed request (docs/security.md section 3, "Each state answers once").
+        # Replays of the confirmed request on every replica (docs/security.md section 3, "Each
+        # state answers once"): the replicas share MCP_STATE_URL, so none runs it again.
         body = json.dumps(legs[1]["body"]).encode()
         headers = rpc_headers(V2026, "tools/call", self.t_delete)
-        same = RawConn(self.replicas[done])
-        outcome, text = tool_result(*(await same.post(body, headers))[::2])
-        await same.close()
-        self.check(outcome == "error" and "already used" in text, f"a replay on the replica that ran it ({done}) is refused",
-                   text[:80])
-        other = next(n for n in self.replicas if n not in (ask, done))
-        conn = RawConn(self.replicas[other])
-        outcome, text = tool_result(*(await conn.post(body, headers))[::2])
-        await conn.close()
-        audit = [a["decision"] for a in self.audit(other) if (a.get("targets") or {}).get(self.id_param) == poi_id]
-        documented = audit == ["allowed"]
-        print(f"  note a replay on another replica ({other}) within the state's lifetime: decision {audit} "
-              f"({'as documented: the round-robin window of docs/security.md' if documented else 'docs/security.md expects allowed: update its table'})",
-              flush=True)
-        self.results["replay_other_replica"] = audit
-
-        # The mitigation: per-caller routing sends both legs and any replay to one replica.
-        poi_id = self.create_poi("scale-confirm-sticky")
-        result, legs = await self.confirm_through(self.lb_sticky, poi_id)
-        replicas = [l["replica"] for l in legs]
-        self.check(not result.is_error and len(set(replicas)) == 1 and not self.poi_exists(poi_id),
-                   "routed per caller (nginx hash $http_authorization), both legs reach one replica", ", ".join(replicas))
-        conn = RawConn(self.lb_sticky)
-        outcome, text = tool_result(*(await conn.post(json.dumps(legs[1]["body"]).encode(), headers))[::2])
-        await conn.close()
-        self.check(outcome == "error" and "already used" in text, "routed per caller, a replay is refused", text[:80])
+        refused = {}
+        for name, port in self.replicas.items():
+            conn = RawConn(port)
+            outcome, text = tool_result(*(await conn.post(body, headers))[::2])
+            await conn.close()
+            refused[name] = outcome == "error" and "already used" in text
+        decisions = {n: [a["decision"] for a in self.audit(n)
+                         if a.get("tool") == self.t_delete and (a.get("targets") or {}).get(self.id_param) == poi_id]
+                     for n in self.replicas}
+        ran = sum(d.count("allowed") for d in decisions.values())
+        replayed = sum(d.count("confirmation_replayed") for d in decisions.values())
+        self.check(all(refused.values()) and ran == 1 and replayed == len(self.replicas),
+                   "a confirmed request replayed on every replica is refused by each: the backend ran it once",
+                   json.dumps(decisions))
+        self.results["replays"] = decisions
 
     async def step_foreign_key(self):
         print("foreign-key: a replica with another request-state key", flush=True)

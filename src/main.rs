@@ -440,7 +440,10 @@ async fn doctor(args: DoctorArgs) -> Result<(), Failure> {
     out!("[ ok ] configuration: settings are valid (transport {transport})");
     let mut failed = false;
     let (backend, demo_task) = start_backend(checked.backend, &args.backend).await?;
-    let (checks, report) = workflow::doctor(&backend).await;
+    let (mut checks, report) = workflow::doctor(&backend).await;
+    if let Some(store) = &checked.guardrails.shared {
+        checks.push(workflow::state_store_check(store).await);
+    }
     out_raw!("{}", workflow::render_checks(&checks));
     failed |= checks.iter().any(|c| !c.ok);
     if let Some(report) = report.filter(|r| !r.is_empty()) {

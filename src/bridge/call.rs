@@ -23,6 +23,7 @@ use crate::guard::Guardrails;
 use crate::guard::audit::{self, Audit, Decision};
 use crate::guard::caller::{AuthMethod, Caller};
 use crate::guard::policy::{CONTEXT_ARG, Context, Fallback, Refusal};
+use crate::store::Claim;
 use futures::FutureExt;
 use rmcp::model::{
     CallToolResponse, CallToolResult, ContentBlock, ElicitRequest, ElicitRequestParams, ElicitResult,
@@ -464,8 +465,26 @@ impl Bridge {
                     );
                 }
                 // A state answers once, whatever the answer: a captured confirmed request
-                // cannot be sent again to repeat the destructive call.
-                match self.inner.used_states.spend(&state.nonce, guard.confirm_timeout) {
+                // cannot be sent again to repeat the destructive call. With a shared store
+                // the record is the replicas' together; without one, this process's.
+                let spent = match &guard.shared {
+                    Some(store) => match store.claim_once("confirm", &state.nonce, guard.confirm_timeout).await {
+                        Ok(Claim::Fresh) => Spend::Fresh,
+                        Ok(Claim::Taken) => Spend::Used,
+                        Err(e) => {
+                            tracing::warn!(tool = spec.name, "confirmation refused: {e}");
+                            return Confirmation::Refused(
+                                Decision::ConfirmationUnavailable,
+                                format!(
+                                    "{e}; the confirmation of `{}` could not be recorded as used, so nothing was changed. Call the tool again once the store is back",
+                                    spec.name
+                                ),
+                            );
+                        }
+                    },
+                    None => self.inner.used_states.spend(&state.nonce, guard.confirm_timeout),
+                };
+                match spent {
                     Spend::Fresh => {}
                     Spend::Used => {
                         return Confirmation::Refused(

@@ -7,6 +7,7 @@ use crate::guard::audit::Audit;
 use crate::guard::auth::{JwtVerifier, OAuthConfig, StaticTokens};
 use crate::guard::caller::Caller;
 use crate::guard::policy::{Context, ContextArgument, Fallback, Policy, Scope, patterns};
+use crate::store::SharedStore;
 use crate::transport::guard::HttpGuard;
 use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
 use rmcp::model::RequestStateCodec;
@@ -525,6 +526,15 @@ pub struct GuardArgs {
     pub request_state_key: Option<SecretString>,
     #[arg(long = "request-state-key-file", env = "MCP_REQUEST_STATE_KEY_FILE")]
     pub request_state_key_file: Option<PathBuf>,
+    /// Redis or Valkey shared by the replicas (`redis://host:6379`, `rediss://` for TLS):
+    /// a used confirmation is then refused on every replica, not only the one that ran it.
+    #[arg(long = "state-url", env = "MCP_STATE_URL", hide_env_values = true)]
+    pub state_url: Option<String>,
+    /// Password of MCP_STATE_URL's server.
+    #[arg(long = "state-password", env = "MCP_STATE_PASSWORD", hide_env_values = true, value_parser = secret)]
+    pub state_password: Option<SecretString>,
+    #[arg(long = "state-password-file", env = "MCP_STATE_PASSWORD_FILE")]
+    pub state_password_file: Option<PathBuf>,
     /// Station used when neither the call nor the MCP request names one.
     #[arg(long = "default-station", env = "VTOC_DEFAULT_STATION")]
     pub default_station: Option<String>,
@@ -642,6 +652,7 @@ impl GuardArgs {
             }
         }
         let state_codec = problems.take(self.state_codec());
+        let shared = problems.take(self.shared_store());
         let local = problems.take(self.local_scope());
         let context_argument = problems.take(ContextArgument::parse(&self.context_argument).ok_or_else(|| {
             err("MCP_CONTEXT_ARGUMENT", format!("{:?} is not auto, all or off", self.context_argument))
@@ -653,9 +664,10 @@ impl GuardArgs {
         let audit = problems.take(Audit::open(&self.audit_log).map_err(|e| err("MCP_AUDIT_LOG", e.to_string())));
         let call_queue_wait = problems.take(seconds("MCP_CALL_QUEUE_WAIT_SECS", self.call_queue_wait_secs));
         let confirm_timeout = problems.take(seconds("MCP_CONFIRM_TIMEOUT_SECS", self.confirm_timeout_secs));
-        match (state_codec, local, context_argument, context_headers, audit, call_queue_wait, confirm_timeout) {
+        match (state_codec, shared, local, context_argument, context_headers, audit, call_queue_wait, confirm_timeout) {
             (
                 Some(state_codec),
+                Some(shared),
                 Some(local),
                 Some(context_argument),
                 Some(context_headers),
@@ -679,6 +691,7 @@ impl GuardArgs {
                 call_queue_wait,
                 confirm_timeout,
                 state_codec,
+                shared,
                 forward_caller_token: self.forward_caller_token,
                 discovery: crate::bridge::discover::Discovery {
                     mode: self.tool_mode.into(),
@@ -704,6 +717,24 @@ impl GuardArgs {
                 Ok(RequestStateCodec::try_new(crate::guard::random_key()).expect("32 random bytes are a valid key"))
             }
         }
+    }
+
+    /// `MCP_STATE_URL` with its password, when set; no connection is made here.
+    fn shared_store(&self) -> Result<Option<Arc<SharedStore>>, ConfigError> {
+        let password = secret_or_file(
+            &self.state_password,
+            &self.state_password_file,
+            ("MCP_STATE_PASSWORD", "MCP_STATE_PASSWORD_FILE"),
+        )?;
+        let Some(url) = self.state_url.as_deref() else {
+            return match password {
+                Some(_) => Err(err("MCP_STATE_PASSWORD", "is set but MCP_STATE_URL is not; set both, or neither")),
+                None => Ok(None),
+            };
+        };
+        SharedStore::open(url, password.as_ref())
+            .map(|s| Some(Arc::new(s)))
+            .map_err(|e| err("MCP_STATE_URL", e.to_string()))
     }
 
     pub fn static_tokens(&self) -> Result<StaticTokens, ConfigError> {

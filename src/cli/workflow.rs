@@ -251,6 +251,22 @@ pub struct Check {
     pub detail: String,
 }
 
+/// `MCP_STATE_URL` answers: without it, every destructive call is refused.
+pub async fn state_store_check(store: &crate::store::SharedStore) -> Check {
+    match store.ping().await {
+        Ok(took) => Check {
+            name: "state store",
+            ok: true,
+            detail: format!("{} answered PING in {:.1} ms", store.url(), took.as_secs_f64() * 1e3),
+        },
+        Err(e) => Check {
+            name: "state store",
+            ok: false,
+            detail: format!("{e}; until it answers, confirmed destructive calls are refused (reads work)"),
+        },
+    }
+}
+
 /// Reachability, authentication and contract of a backend.
 pub async fn doctor(backend: &Backend) -> (Vec<Check>, Option<Report>) {
     let mut checks = Vec::new();

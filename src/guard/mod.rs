@@ -43,6 +43,9 @@ pub struct Guardrails {
     pub confirm_timeout: Duration,
     /// Signs the `requestState` of 2026 confirmations (shared by replicas).
     pub state_codec: RequestStateCodec,
+    /// Where replicas record used confirmation states (`MCP_STATE_URL`); `None`: each
+    /// process remembers its own.
+    pub shared: Option<Arc<crate::store::SharedStore>>,
     /// Send the caller's own bearer token to the backend instead of VTOC_API_TOKEN.
     pub forward_caller_token: bool,
     /// Which callers `tools/list` serves the discovery meta-tools instead of every tool.
@@ -67,6 +70,7 @@ impl Guardrails {
             call_queue_wait: Duration::from_secs(10),
             confirm_timeout: Duration::from_secs(120),
             state_codec: RequestStateCodec::try_new(random_key()).expect("32 random bytes are a valid key"),
+            shared: None,
             forward_caller_token: false,
             discovery: crate::bridge::discover::Discovery::default(),
         }

@@ -82,12 +82,26 @@ pub fn router(bridge: Bridge, settings: HttpSettings, cancel: CancellationToken)
                 let (bridge, sessions) = (health.clone(), sessions.clone());
                 async move {
                     let draining = bridge.is_draining();
-                    let body = json!({
-                        "status": if draining { "draining" } else { "ok" },
+                    // With a shared store down, destructive calls are refused but reads
+                    // work: the replica stays in service (200), and says it is degraded.
+                    let store = match &bridge.guardrails().shared {
+                        Some(store) => Some(store.ping().await.is_ok()),
+                        None => None,
+                    };
+                    let status = match (draining, store) {
+                        (true, _) => "draining",
+                        (false, Some(false)) => "degraded",
+                        (false, _) => "ok",
+                    };
+                    let mut body = json!({
+                        "status": status,
                         "tools": tool_count,
                         "sessions": sessions.sessions.read().await.len(),
                         "active_calls": bridge.active_calls(),
                     });
+                    if let Some(ok) = store {
+                        body["state_store"] = json!(if ok { "ok" } else { "unreachable" });
+                    }
                     let code = if draining { http::StatusCode::SERVICE_UNAVAILABLE } else { http::StatusCode::OK };
                     (code, Json(body))
                 }

@@ -73,6 +73,12 @@ pub async fn post(url: &str, body: Value, headers: &[(&str, &str)]) -> (u16, htt
     (status, headers, value)
 }
 
+/// `GET /healthz` of the bridge whose `/mcp` is at `mcp_url`.
+async fn healthz(mcp_url: &str) -> Value {
+    let url = format!("{}/healthz", mcp_url.trim_end_matches("/mcp"));
+    reqwest::get(url).await.unwrap().json().await.unwrap()
+}
+
 /// A stateless 2026-07-28 tools/call or tools/list, as raw JSON-RPC.
 pub fn rpc_2026(method: &str, mut params: Value) -> Value {
     let meta = json!({"io.modelcontextprotocol/protocolVersion": "2026-07-28",
@@ -510,6 +516,67 @@ async fn replay_protection_is_per_process_as_documented() {
     assert_eq!(elsewhere["result"]["resultType"], "complete", "{elsewhere}");
     let req = backend.take_one();
     assert_eq!((req.method.as_str(), req.target.as_str()), ("DELETE", "/api/v1/poi/4"), "the replay ran on A");
+}
+
+/// With a shared store (`MCP_STATE_URL`, a real redis-server), a confirmation answers
+/// once across replicas; with the store down, no destructive call runs and the message names
+/// the store, while reads go on; when the store is back, so are confirmations, with no restart.
+#[tokio::test]
+async fn a_shared_store_makes_a_confirmation_answer_once_on_every_replica() {
+    let mut redis = crate::common::RedisServer::start().await;
+    let backend = RecordingBackend::start().await;
+    let (_d, audit) = audit_file();
+    let shared =
+        GuardArgs { request_state_key: Some("k".repeat(40).into()), state_url: Some(redis.url()), ..guard(&audit) };
+    let a = start_guarded(backend_args(&backend.url), shared.clone()).await;
+    let b = start_guarded(backend_args(&backend.url), shared).await;
+    let confirm = |poi_id: i64, state: &str| {
+        json!({"arguments": {"poi_id": poi_id}, "requestState": state,
+               "inputResponses": {"confirm": {"action": "accept", "content": {"confirm": true}}}})
+    };
+    let ask = |url: String, poi_id: i64| async move {
+        let (_, _, asked) = call_2026(&url, Some(ADMIN), "delete_poi", json!({"arguments": {"poi_id": poi_id}})).await;
+        asked["result"]["requestState"].as_str().expect("a confirmation is asked").to_string()
+    };
+
+    let state = ask(a.url.clone(), 4).await;
+    let (_, _, done) = call_2026(&b.url, Some(ADMIN), "delete_poi", confirm(4, &state)).await;
+    assert_ne!(done["result"]["isError"], true, "{done}");
+    assert_eq!(backend.take_one().target, "/api/v1/poi/4");
+    for replica in [&a, &b] {
+        let (_, _, replay) = call_2026(&replica.url, Some(ADMIN), "delete_poi", confirm(4, &state)).await;
+        assert_eq!(replay["result"]["isError"], true, "{replay}");
+        assert!(replay.to_string().contains("already used"), "{replay}");
+    }
+    assert!(backend.requests().is_empty(), "no replica ran the replay");
+    let decisions: Vec<Value> = audit_lines(&audit).iter().map(|l| l["decision"].clone()).collect();
+    assert_eq!(decisions.iter().filter(|d| *d == "confirmation_replayed").count(), 2, "{decisions:?}");
+
+    // The store goes away: the answer is refused (fail closed), naming the store; reads work.
+    let state = ask(a.url.clone(), 3).await;
+    redis.stop();
+    let (_, _, refused) = call_2026(&b.url, Some(ADMIN), "delete_poi", confirm(3, &state)).await;
+    assert_eq!(refused["result"]["isError"], true, "{refused}");
+    let text = refused.to_string();
+    assert!(
+        text.contains("MCP_STATE_URL") && text.contains(&redis.url()) && text.contains("nothing was changed"),
+        "{text}"
+    );
+    assert_eq!(audit_lines(&audit).last().unwrap()["decision"], "confirmation_unavailable");
+    let (_, _, read) = call_2026(&a.url, Some(ADMIN), "get_poi", json!({"arguments": {"poi_id": 2}})).await;
+    assert_ne!(read["result"]["isError"], true, "{read}");
+    assert_eq!(backend.take_one().method, "GET", "only the read reached the backend");
+    let health = healthz(&a.url).await;
+    assert_eq!((health["status"].as_str(), health["state_store"].as_str()), (Some("degraded"), Some("unreachable")));
+
+    // Back on the same port: the replicas use it again without a restart.
+    redis.restart().await;
+    let state = ask(a.url.clone(), 3).await;
+    let (_, _, done) = call_2026(&b.url, Some(ADMIN), "delete_poi", confirm(3, &state)).await;
+    assert_ne!(done["result"]["isError"], true, "{done}");
+    assert_eq!(backend.take_one().target, "/api/v1/poi/3");
+    let health = healthz(&b.url).await;
+    assert_eq!((health["status"].as_str(), health["state_store"].as_str()), (Some("ok"), Some("ok")));
 }
 
 #[tokio::test]
