@@ -9,7 +9,7 @@ NEW ?= openapi/vtoc.json
 VTOC := $(CARGO) run --locked --
 
 .DEFAULT_GOAL := help
-.PHONY: help build test screenshot generate check-generated check-deploy run run-http run-stdio demo lint fmt mcp-run mcp-test inspect sync-spec diff doctor setup-container setup-cloud soak fuzz bench conformance scale-test check-apis build-cost pin-contract
+.PHONY: help build test screenshot generate check-generated check-deploy run run-http run-stdio demo lint fmt mcp-run mcp-test inspect sync-spec diff doctor setup-container setup-cloud soak fuzz bench conformance scale-test check-apis build-cost pin-contract check-frameworks
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E -e 's/:.*## /\t/' -e 's|\$$\(BIND\)|$(BIND)|g' -e 's|\$$\(FROM\)|$(FROM)|g' -e 's|\$$\(API_SPEC\)|$(API_SPEC)|g' -e 's|\$$\(APIS_TARGET\)|$(APIS_TARGET)|g' | expand -t 20
@@ -102,6 +102,9 @@ build-cost: ## Generation and build times and sizes for vTOC and the real export
 
 conformance: ## MCP conformance suite (pinned in tests/conformance) against serve --demo; fails on a regression vs expected.tsv; logs in target/conformance/
 	$(CARGO) build --locked --bin vtoc-mcp && ./scripts/conformance.sh
+
+check-frameworks: ## Tools through LangChain, LlamaIndex, Agents SDK, pydantic-ai, ADK (pinned venvs in target/frameworks/), OpenAI strict and Gemini, vs FastMCP; fails on a regression vs tests/frameworks/expected.tsv
+	$(CARGO) build --locked --bin vtoc-mcp && ./scripts/check-frameworks.sh
 
 lint: ## Formatting and clippy, as CI runs them
 	$(CARGO) fmt --all -- --check && $(CARGO) clippy --locked --all-targets -- -D warnings
