@@ -104,28 +104,35 @@ impl SharedStore {
         Ok(manager.clone())
     }
 
-    /// Takes `key` (in `space`) for `ttl` if nobody has: one atomic `SET NX PX`, so of
-    /// any number of replicas asking at once exactly one gets [`Claim::Fresh`].
-    pub async fn claim_once(&self, space: &str, key: &str, ttl: Duration) -> Result<Claim, StoreError> {
+    /// One command. A connection that failed earlier (the store was down) is remade by the
+    /// failure itself, so a command that finds the old connection broken is sent once
+    /// more, on the new one: the first call after the store comes back succeeds.
+    async fn query<T: redis::FromRedisValue>(&self, cmd: &redis::Cmd) -> Result<T, StoreError> {
         let mut conn = self.connection().await?;
+        match cmd.query_async(&mut conn).await {
+            Err(e) if e.is_io_error() || e.is_connection_refusal() || e.is_connection_dropped() => {
+                cmd.query_async(&mut conn).await.map_err(|e| self.unreachable(e))
+            }
+            other => other.map_err(|e| self.unreachable(e)),
+        }
+    }
+
+    /// Takes `key` (in `space`) for `ttl` if nobody has: one atomic `SET NX PX`, so of
+    /// any number of replicas asking at once exactly one gets [`Claim::Fresh`]. (Should a
+    /// first attempt have been applied but its answer lost, the retry finds the key taken:
+    /// the failure is a refusal, never a second run.)
+    pub async fn claim_once(&self, space: &str, key: &str, ttl: Duration) -> Result<Claim, StoreError> {
         let millis = ttl.as_millis().clamp(1, u64::MAX as u128) as u64;
-        let set: Option<String> = redis::cmd("SET")
-            .arg(format!("{PREFIX}{space}:{key}"))
-            .arg(1)
-            .arg("NX")
-            .arg("PX")
-            .arg(millis)
-            .query_async(&mut conn)
-            .await
-            .map_err(|e| self.unreachable(e))?;
+        let mut cmd = redis::cmd("SET");
+        cmd.arg(format!("{PREFIX}{space}:{key}")).arg(1).arg("NX").arg("PX").arg(millis);
+        let set: Option<String> = self.query(&cmd).await?;
         Ok(if set.is_some() { Claim::Fresh } else { Claim::Taken })
     }
 
     /// One round trip (`PING`), timed: for `doctor` and `/healthz`.
     pub async fn ping(&self) -> Result<Duration, StoreError> {
         let started = std::time::Instant::now();
-        let mut conn = self.connection().await?;
-        let pong: String = redis::cmd("PING").query_async(&mut conn).await.map_err(|e| self.unreachable(e))?;
+        let pong: String = self.query(&redis::cmd("PING")).await?;
         if pong != "PONG" {
             return Err(self.unreachable(format!("PING answered {pong:?}")));
         }
