@@ -89,7 +89,10 @@ async def main() -> None:
         common.write_result(args.out, result)
         return
 
+    asked = [0]
+
     async def accept(context, params):
+        asked[0] += 1
         return mcp_types.ElicitResult(action="accept", content=common.accept_content(params.requested_schema))
 
     conn = StreamableHTTPConnectionParams(url=args.url, timeout=30, sse_read_timeout=60)
@@ -113,7 +116,7 @@ async def main() -> None:
         if args.backend:
             result["invocations"] = await scenarios.run(
                 FRAMEWORK, call, scenarios.Backend(args.backend), ours["update_poi"], elicitation=True,
-                strict_params=None,
+                strict_params=None, asked=lambda: asked[0],
             )
     finally:
         await plain.close()

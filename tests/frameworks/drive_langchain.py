@@ -98,7 +98,10 @@ async def main() -> None:
     openai_list = convert(result, ours, lc_tools, load_errors)
 
     if args.url and args.backend:
+        asked = [0]
+
         async def accept(mcp_context, params, context):
+            asked[0] += 1
             return mcp_types.ElicitResult(action="accept", content=common.accept_content(params.requestedSchema))
 
         confirming = {t.name: t for t in await load_mcp_tools(None, connection=conn, callbacks=Callbacks(on_elicitation=accept))}
@@ -114,6 +117,7 @@ async def main() -> None:
         result["invocations"] = await scenarios.run(
             FRAMEWORK, call, scenarios.Backend(args.backend), ours["update_poi"], elicitation=True,
             strict_params=strict["function"]["parameters"] if strict and strict["function"].get("strict") else None,
+            asked=lambda: asked[0],
         )
     common.write_result(args.out, result)
 

@@ -106,7 +106,10 @@ async def main() -> None:
     sent = convert(result, ours, fn_tools)
 
     if args.url and args.backend:
+        asked = [0]
+
         async def accept(context, params):
+            asked[0] += 1
             return mcp_types.ElicitResult(action="accept", content=common.accept_content(params.requested_schema))
 
         async with streamable_http_client(args.url) as (read, write):
@@ -125,6 +128,7 @@ async def main() -> None:
                 result["invocations"] = await scenarios.run(
                     FRAMEWORK, call, scenarios.Backend(args.backend), ours["update_poi"], elicitation=True,
                     strict_params=strict["function"]["parameters"] if strict and strict["function"].get("strict") else None,
+                    asked=lambda: asked[0],
                 )
     common.write_result(args.out, result)
 

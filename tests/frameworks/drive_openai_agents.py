@@ -37,11 +37,15 @@ class StrictFallbacks(logging.Handler):
     def __init__(self):
         super().__init__(logging.DEBUG)
         self.lines: list[str] = []
+        self.calls: list[str] = []
 
     def emit(self, record):
         msg = record.getMessage()
         if "strict mode" in msg:
             self.lines.append(msg)
+        elif msg.startswith("MCP tool ") and (" returned " in msg):
+            # "MCP tool NAME returned CallToolResult(...)" (debug) or "... returned an error" (warning)
+            self.calls.append(msg)
 
 
 def convert(result: dict, ours: dict, tools: list, fallbacks_by_tool: dict) -> list:
@@ -87,7 +91,7 @@ async def main() -> None:
     handler = StrictFallbacks()
     log = logging.getLogger("openai.agents")
     log.addHandler(handler)
-    log.setLevel(logging.INFO)
+    log.setLevel(logging.DEBUG)
     log.propagate = False
     if args.tools:
         raw = common.load_tools_file(args.tools)
@@ -118,10 +122,14 @@ async def main() -> None:
             counter[0] += 1
             payload = json.dumps(arguments)
             ctx = ToolContext(context=None, tool_name=name, tool_call_id=f"call_{counter[0]}", tool_arguments=payload)
+            before = len(handler.calls)
             out = await ft.on_invoke_tool(ctx, payload)
             text = common.content_text(out)
-            # The SDK hands the model a string either way; an MCP isError comes back as its text.
-            return text, _looks_like_error(text)
+            # The SDK hands the model the text either way, with no error flag; whether the
+            # server said isError is read from the SDK's own log line of the result.
+            logged = " ".join(handler.calls[before:])
+            flagged = any(s in logged for s in ("isError=True", "is_error=True", "returned an error"))
+            return text, flagged
 
         if args.backend:
             strict = next((t for t in sent if t.get("name") == "update_poi"), None)
@@ -130,13 +138,6 @@ async def main() -> None:
                 strict_params=strict.get("parameters") if strict and strict.get("strict") else None,
             )
     common.write_result(args.out, result)
-
-
-def _looks_like_error(text: str) -> bool:
-    """The Agents SDK passes an isError result to the model as plain text, with no flag: the
-    only sign is the text itself (our refusals and argument errors; the SDK's own error line)."""
-    low = text.lower()
-    return any(s in low for s in ("invalid arguments", "nothing was changed", "error", "refused", "http 4", "http 5"))
 
 
 if __name__ == "__main__":

@@ -2,8 +2,8 @@
 preparation applies the profiles' JSON-schema transformers: OpenAIChatModel (api.openai.com
 profile) with strict forced on every tool (`ToolDefinition.strict=True`, what a user who wants
 strict mode sets; the automatic mode's verdict is kept as a note), and GoogleModel (Gemini
-Developer API). Invoked through `MCPToolset.call_tool`; a tool error reaches the model as the
-RetryPromptPart pydantic-ai builds from its ModelRetry."""
+Developer API). Invoked through `MCPToolset.call_tool`; a tool error (ModelRetry) reaches the
+model as the call's ToolReturnPart with outcome `retried`."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from google.genai import types as genai_types  # noqa: E402
 from pydantic_ai import RunContext  # noqa: E402
 from pydantic_ai.exceptions import ModelRetry, ToolFailed  # noqa: E402
 from pydantic_ai.mcp import MCPToolset  # noqa: E402
-from pydantic_ai.messages import RetryPromptPart  # noqa: E402
+from pydantic_ai.messages import ToolReturnPart  # noqa: E402
 from pydantic_ai.models import ModelRequestParameters  # noqa: E402
 from pydantic_ai.models.google import GoogleModel, _function_declaration_from_tool  # noqa: E402
 from pydantic_ai.models.openai import OpenAIChatModel  # noqa: E402
@@ -106,7 +106,10 @@ async def main() -> None:
         common.write_result(args.out, result)
         return
 
+    asked = [0]
+
     async def accept(message, response_type, params, context):
+        asked[0] += 1
         return common.accept_content(params.requested_schema if hasattr(params, "requested_schema") else params.requestedSchema)
 
     plain = MCPToolset(args.url, read_timeout=60)
@@ -126,7 +129,9 @@ async def main() -> None:
                 out = await toolset.call_tool(name, arguments, ctx, table[name])
             except (ModelRetry, ToolFailed) as e:
                 text = getattr(e, "message", None) or str(e)
-                return RetryPromptPart(content=text, tool_name=name).model_response(), True
+                # The retry travels back to the model as the call's ToolReturnPart, outcome retried.
+                part = ToolReturnPart(tool_name=name, content=text, tool_call_id="call", outcome="retried")
+                return part.model_response_str(), True
             return common.content_text(out) if not isinstance(out, (dict, list)) else __import__("json").dumps(out), False
 
         if args.backend:
@@ -134,6 +139,7 @@ async def main() -> None:
             result["invocations"] = await scenarios.run(
                 FRAMEWORK, call, scenarios.Backend(args.backend), ours["update_poi"], elicitation=True,
                 strict_params=strict["function"]["parameters"] if strict and strict["function"].get("strict") else None,
+                asked=lambda: asked[0],
             )
     common.write_result(args.out, result)
 

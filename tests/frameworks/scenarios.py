@@ -15,7 +15,7 @@ Outcome codes (stable; compared with expected.tsv): `ok`, or a comma-separated l
   deleted          (refused delete) the POI is gone
   not-deleted      (confirmed delete) the POI is still there
   missing-data     (read) the answer does not carry the POI's name
-  no-args:WHY      the scenario's arguments could not be built from the schema
+  not-asked        (confirmed delete) the confirmation callback was never called
 and `n/a:no-elicitation-callback` where the framework offers no way to install one.
 """
 
@@ -173,7 +173,7 @@ def clip(text: str, limit: int = 400) -> str:
 
 
 async def run(fw: str, call: Call, backend: Backend, update_schema: dict, *, elicitation: bool,
-              strict_params: dict | None) -> dict:
+              strict_params: dict | None, asked: Callable[[], int] | None = None) -> dict:
     """Every scenario; each one's outcome code, arguments and what the model was shown."""
     out: dict[str, dict] = {}
     shape = shape_of(update_schema)
@@ -224,9 +224,12 @@ async def run(fw: str, call: Call, backend: Backend, update_schema: dict, *, eli
             return res
         if gone:
             pid = backend.create_poi(f"{fw} delete check 2")
+        before = asked() if asked else 0
         text, is_error = await call("delete_poi", {"poi_id": pid}, True)
         gone = backend.get_poi(pid) is None
         codes = ([] if gone else ["not-deleted"]) + (["error"] if is_error else [])
+        if asked and asked() == before:
+            codes.append("not-asked")
         res["delete-confirmed"] = {"outcome": ",".join(codes) or "ok", "model_sees": clip(text)}
         return res
 
