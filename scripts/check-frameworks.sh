@@ -36,7 +36,9 @@
 # Env:      VTOC_MCP_BIN (default target/debug/vtoc-mcp), FASTMCP=0 skips FastMCP (the table then
 #           shows tests/frameworks/fastmcp-recorded.json), UPDATE_EXPECTED=1.
 # Output:   the tables on stdout; target/frameworks/report.json; per-framework results and logs
-#           in target/frameworks/run/ (convert-only: target/frameworks/convert/).
+#           in target/frameworks/run/ (convert-only: target/frameworks/convert/, with its
+#           report.json). Runs may overlap: each writes its own directory and renames it there
+#           when done; venv installs take turns (a lock).
 # Exit:     0 ok, 1 regression, 2 setup problem.
 set -euo pipefail
 started=$(date +%s)
@@ -65,6 +67,10 @@ want_fastmcp=0
 if [ -z "$tools_file" ] && [ "${FASTMCP:-1}" != 0 ]; then want_fastmcp=1; fi
 envs=("${frameworks[@]}")
 [ "$want_fastmcp" = 1 ] && envs+=(fastmcp)
+# Runs may overlap (a developer's convert-only loop beside a full run): one installs at a time.
+mkdir -p "$venvs"
+exec 9>"$venvs/.install.lock"
+flock 9
 declare -A install_pid=()
 for name in "${envs[@]}"; do
   req="$dir/$name.txt"
@@ -88,6 +94,13 @@ for name in "${!install_pid[@]}"; do
   fi
 done
 [ ${#install_pid[@]} -gt 0 ] && echo "check-frameworks: venvs ready after $(($(date +%s) - started)) s"
+flock -u 9
+
+# Each run writes to its own directory, renamed to DIR (convert/ or run/) at the end: the
+# last run to finish leaves its results there.
+publish() { # tmp final
+  rm -rf "$2.old" && { [ ! -e "$2" ] || mv "$2" "$2.old"; } && mv "$1" "$2" && rm -rf "$2.old"
+}
 
 # Runs one driver per framework side by side; each writes OUT/NAME.LABEL.json and a log.
 run_drivers() { # out label args...
@@ -95,7 +108,10 @@ run_drivers() { # out label args...
   shift 2
   declare -A pid=()
   for fw in "${frameworks[@]}"; do
-    timeout --kill-after=10 300 "$venvs/$fw/bin/python" "$(driver_of "$fw")" "$@" --label "$label" \
+    # No model API may be reached: no keys from the caller's shell, no tracing exports.
+    env -u OPENAI_API_KEY -u GOOGLE_API_KEY -u GEMINI_API_KEY -u ANTHROPIC_API_KEY -u LANGSMITH_API_KEY \
+      OPENAI_AGENTS_DISABLE_TRACING=1 LANGCHAIN_TRACING_V2=false LANGSMITH_TRACING=false \
+      timeout --kill-after=10 300 "$venvs/$fw/bin/python" "$(driver_of "$fw")" "$@" --label "$label" \
       --out "$out/$fw.$label.json" >"$out/$fw.$label.log" 2>&1 &
     pid[$fw]=$!
   done
@@ -110,18 +126,20 @@ run_drivers() { # out label args...
   return $failed
 }
 
-compare_args=(--expected "$dir/expected.tsv" --fastmcp-recorded "$dir/fastmcp-recorded.json")
+compare_args=(--expected "$dir/expected.tsv" --fastmcp-recorded "$dir/fastmcp-recorded.json"
+  --frameworks "$(IFS=,; echo "${frameworks[*]}")")
 [ "${UPDATE_EXPECTED:-}" = 1 ] && compare_args+=(--update)
 
 # 2. Convert only: no server.
 if [ -n "$tools_file" ]; then
   [ -f "$tools_file" ] || die "no such file: $tools_file"
-  out=$venvs/convert
+  out=$venvs/convert.$$
   rm -rf "$out" && mkdir -p "$out"
   run_drivers "$out" ours --tools "$tools_file" || true
   status=0
   python3 "$dir/compare.py" --results "$out" --report "$out/report.json" --convert-only "${compare_args[@]}" || status=$?
-  echo "check-frameworks: convert-only run of $tools_file in $(($(date +%s) - started)) s (results: $out)"
+  publish "$out" "$venvs/convert"
+  echo "check-frameworks: convert-only run of $tools_file in $(($(date +%s) - started)) s (results: $venvs/convert)"
   exit $status
 fi
 
@@ -129,7 +147,7 @@ fi
 bin=${VTOC_MCP_BIN:-target/debug/vtoc-mcp}
 [ -x "$bin" ] || die "no server binary at $bin: run 'cargo build' or set VTOC_MCP_BIN"
 command -v curl >/dev/null || die "curl is needed to wait for the servers"
-out=$venvs/run
+out=$venvs/run.$$
 rm -rf "$out" && mkdir -p "$out"
 
 pids=()
@@ -143,7 +161,12 @@ stop_all() {
   done
   pids=()
 }
-trap stop_all EXIT
+# On any exit: stop the servers, and leave this run's logs in run/ even when it stopped early.
+finish() {
+  stop_all
+  [ ! -d "$venvs/run.$$" ] || publish "$venvs/run.$$" "$venvs/run"
+}
+trap finish EXIT
 trap 'stop_all; exit 130' INT
 trap 'stop_all; exit 143' TERM
 
@@ -192,7 +215,7 @@ if [ -n "$fast_url" ]; then
   # Keep the FastMCP measurement, with its version, for runs without it (FASTMCP=0).
   if [ "$drivers_ok" = 0 ]; then
     fast_version=$("$venvs/fastmcp/bin/python" -c 'from importlib import metadata; print(metadata.version("fastmcp"))')
-    python3 - "$out" "$fast_version" >"$venvs/fastmcp-recorded.json" <<'EOF'
+    python3 - "$out" "$fast_version" >"$out/fastmcp-recorded.json" <<'EOF'
 import json, os, sys, time
 out, version = sys.argv[1], sys.argv[2]
 results = {}
@@ -214,9 +237,12 @@ fi
 stop_all
 
 status=0
-python3 "$dir/compare.py" --results "$out" --report "$venvs/report.json" "${compare_args[@]}" || status=$?
-if [ "${UPDATE_EXPECTED:-}" = 1 ] && [ -s "$venvs/fastmcp-recorded.json" ]; then
-  cp "$venvs/fastmcp-recorded.json" "$dir/fastmcp-recorded.json"
+python3 "$dir/compare.py" --results "$out" --report "$out/report.json" "${compare_args[@]}" || status=$?
+publish "$out" "$venvs/run"
+cp "$venvs/run/report.json" "$venvs/report.json" 2>/dev/null || true
+out=$venvs/run
+if [ "${UPDATE_EXPECTED:-}" = 1 ] && [ -s "$out/fastmcp-recorded.json" ]; then
+  cp "$out/fastmcp-recorded.json" "$dir/fastmcp-recorded.json"
   echo "check-frameworks: wrote $dir/fastmcp-recorded.json (this run's FastMCP measurement)"
 fi
 echo "check-frameworks: report in $venvs/report.json; results and logs in $out; $(($(date +%s) - started)) s"

@@ -116,7 +116,7 @@ async def main() -> None:
         if args.backend:
             result["invocations"] = await scenarios.run(
                 FRAMEWORK, call, scenarios.Backend(args.backend), ours["update_poi"], elicitation=True,
-                strict_params=None, asked=lambda: asked[0],
+                strict_params=None, asked=lambda: asked[0], openai=False,
             )
     finally:
         await plain.close()

@@ -20,11 +20,13 @@ os.environ.setdefault("OPENAI_AGENTS_DONT_LOG_TOOL_DATA", "0")
 import common  # noqa: E402
 import scenarios  # noqa: E402
 
-from agents import Agent, RunContextWrapper  # noqa: E402
+from agents import Agent, RunContextWrapper, set_tracing_disabled  # noqa: E402
 from agents.mcp import MCPServerStreamableHttp, MCPUtil  # noqa: E402
 from agents.models.openai_responses import Converter  # noqa: E402
 from agents.tool_context import ToolContext  # noqa: E402
 from mcp import types as mcp_types  # noqa: E402
+
+set_tracing_disabled(True)  # no trace export to the OpenAI API
 
 FRAMEWORK = "openai-agents"
 PACKAGES = ["openai-agents", "openai", "mcp"]

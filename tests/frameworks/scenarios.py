@@ -16,6 +16,7 @@ Outcome codes (stable; compared with expected.tsv): `ok`, or a comma-separated l
   not-deleted      (confirmed delete) the POI is still there
   missing-data     (read) the answer does not carry the POI's name
   not-asked        (confirmed delete) the confirmation callback was never called
+  not-strict       (strict scenarios) the framework does not send update_poi in strict mode
 and `n/a:no-elicitation-callback` where the framework offers no way to install one.
 """
 
@@ -173,8 +174,14 @@ def clip(text: str, limit: int = 400) -> str:
 
 
 async def run(fw: str, call: Call, backend: Backend, update_schema: dict, *, elicitation: bool,
-              strict_params: dict | None, asked: Callable[[], int] | None = None) -> dict:
-    """Every scenario; each one's outcome code, arguments and what the model was shown."""
+              strict_params: dict | None, asked: Callable[[], int] | None = None,
+              openai: bool = True) -> dict:
+    """Every scenario; each one's outcome code, arguments and what the model was shown.
+
+    strict_params: update_poi's parameters as the framework sends them in OpenAI strict mode;
+    None when it does not send update_poi strict (the strict scenarios then fail as
+    `not-strict`). openai=False for a framework without an OpenAI conversion (no strict
+    scenarios)."""
     out: dict[str, dict] = {}
     shape = shape_of(update_schema)
 
@@ -236,7 +243,11 @@ async def run(fw: str, call: Call, backend: Backend, update_schema: dict, *, eli
     await guard("read", read())
     await guard("bad-argument", bad_arg())
     for prefix, strict in (("", False), ("strict-", True)):
+        if strict and not openai:
+            continue
         if strict and strict_params is None:
+            for name in ("strict-partial-update", "strict-clear"):
+                out[name] = {"outcome": "not-strict", "model_sees": "update_poi is not sent in strict mode"}
             continue
         try:
             out.update(await partial_and_clear(prefix, strict))
