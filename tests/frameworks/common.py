@@ -450,6 +450,9 @@ def gemini_schema_violations(schema: Any) -> list[str]:
     as a Gemini `Schema` (`parameters`, not `parameters_json_schema`), which google-genai
     passes through unchecked. From the API's own error messages:
       empty-object            "parameters.properties: should be non-empty for OBJECT type"
+                              (langchain-google-genai says the same of dict tools: "Empty
+                              'properties' field not supported"; google-genai itself leaves
+                              `parameters` out for a function without arguments)
       properties-on-non-object "properties: only allowed for OBJECT type"
       required-unknown        `required` naming a field that is not in `properties`
     """
@@ -498,7 +501,7 @@ def gemini_cells(decls: dict, ours: dict, cells: dict) -> tuple[int, list, str |
     for name, decl in decls.items():
         cell = cells[name]
         try:
-            gemini_wire([decl])
+            cell["bytes"] = compact_bytes(gemini_wire([decl]))
         except Exception as e:
             cell["converted"] = False
             cell["rejected"] = True

@@ -239,12 +239,18 @@ def print_matrix(results: dict) -> None:
     width = max(len(t) for t in tools) if tools else 10
     print("Per tool (. clean; L not loaded, X not converted, R rejected, N served non-strict, S strict-invalid,")
     print("G refused by the Gemini API, H fields hidden from the model, C fields whose type/nullability changed)")
-    print(" " * width + "  " + "  ".join(h.rjust(max(len(h), 4)) for h in heads))
+    print("B:...: bytes of the tool as that framework sends it to that provider (compact JSON)")
+    byte_cols = [c for c in (("openai-agents", "openai"), ("pydantic-ai", "gemini")) if c in cols]
+    byte_heads = [f"B:{COL[fw]}:{PROV_SHORT[prov]}" for fw, prov in byte_cols]
+    print(" " * width + "  " + "  ".join(h.rjust(max(len(h), 4)) for h in heads + byte_heads))
     for t in tools:
         row = []
         for (fw, prov), h in zip(cols, heads):
             cell = results[fw]["providers"][prov]["cells"].get(t)
             row.append((letters(common.cell_problems(cell)) if cell else "-").rjust(max(len(h), 4)))
+        for (fw, prov), h in zip(byte_cols, byte_heads):
+            n = (results[fw]["providers"][prov]["cells"].get(t) or {}).get("bytes")
+            row.append((f"{n:,}" if isinstance(n, int) else "-").rjust(len(h)))
         print(t.ljust(width) + "  " + "  ".join(row))
 
 
@@ -342,6 +348,10 @@ def main() -> int:
             "fastmcp_summary": [{"framework": k[0], "provider": k[1], **v} for k, v in summary(fast).items()],
             "invocations": {fw: r.get("invocations") for fw, r in ours.items()},
             "cells": {f"{k[0]}/{k[1]}/{k[2]}": v for k, v in actual.items()},
+            # Bytes of each tool as the framework sends it, ours and FastMCP's (its own names).
+            "tool_bytes": {label: {f"{fw}/{prov}": {t: c.get("bytes") for t, c in p["cells"].items()}
+                                   for fw, r in res.items() for prov, p in r["providers"].items()}
+                           for label, res in (("ours", ours), ("fastmcp", fast))},
             "regressions": regressions,
             "improvements": improvements,
         }

@@ -52,6 +52,7 @@ def convert(result: dict, ours: dict, lc_tools: dict, load_errors: dict) -> dict
             fn = sent["function"]
             c["converted"] = True
             common.fill_cell(c, ours[name], fn.get("parameters"), provider="openai", strict_flag=bool(fn.get("strict")))
+            c["bytes"] = common.compact_bytes(sent)
             openai_list.append(sent)
         except Exception as e:
             c["errors"].append(common.short_error(e))

@@ -70,6 +70,7 @@ def convert(result: dict, ours: dict, tools: list, fallbacks_by_tool: dict) -> l
         common.fill_cell(c, ours[name], sent.get("parameters"), provider="openai", strict_flag=bool(sent.get("strict")))
         if not sent.get("strict"):
             c["errors"].append("served non-strict: " + (fallbacks_by_tool.get(name) or "no log line"))
+        c["bytes"] = common.compact_bytes(sent)
         sent_list.append(sent)
     prov = result["providers"]["openai"]
     prov.update(cells=cells, bytes=common.compact_bytes(sent_list), tools_sent=len(sent_list))

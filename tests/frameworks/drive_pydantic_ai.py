@@ -65,6 +65,7 @@ def convert(result: dict, ours: dict, tool_defs: dict) -> list:
             c["converted"] = True
             fn = sent["function"]
             common.fill_cell(c, ours[name], fn.get("parameters"), provider="openai", strict_flag=bool(fn.get("strict")))
+            c["bytes"] = common.compact_bytes(sent)
             openai_list.append(sent)
         except Exception as e:
             c["errors"].append(common.short_error(e))
