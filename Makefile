@@ -9,7 +9,7 @@ NEW ?= openapi/vtoc.json
 VTOC := $(CARGO) run --locked --
 
 .DEFAULT_GOAL := help
-.PHONY: help build test screenshot generate check-generated check-deploy run run-http run-stdio demo lint fmt mcp-run mcp-test inspect sync-spec diff doctor setup-container setup-cloud soak fuzz bench conformance scale-test check-apis build-cost pin-contract check-frameworks
+.PHONY: help build test screenshot generate check-generated check-deploy run run-http run-stdio demo lint fmt mcp-run mcp-test inspect sync-spec diff doctor setup-container setup-cloud soak fuzz bench conformance scale-test check-apis build-cost pin-contract check-frameworks container-test
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E -e 's/:.*## /\t/' -e 's|\$$\(BIND\)|$(BIND)|g' -e 's|\$$\(FROM\)|$(FROM)|g' -e 's|\$$\(API_SPEC\)|$(API_SPEC)|g' -e 's|\$$\(APIS_TARGET\)|$(APIS_TARGET)|g' | expand -t 20
@@ -38,6 +38,9 @@ check-generated: ## Fail (with the raw diff and the tool-surface report) when ge
 
 check-deploy: ## Validate the Compose/stack files and Kubernetes manifests (schemas, security assertions) and lint the Dockerfile
 	./scripts/check-deploy.sh
+
+container-test: ## The deployment files under Docker Engine (Debian's, no registry): image via BuildKit, Compose, Swarm + Traefik (~20 min, root); target/container/
+	./scripts/container-test.sh
 
 scale-test: ## Three stateless replicas behind nginx: 2025/2026 clients, cross-replica confirmation, SIGTERM under load; target/scale/
 	$(CARGO) build --locked --bin vtoc-mcp && ./scripts/scale-test.sh

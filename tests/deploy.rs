@@ -604,3 +604,84 @@ fn the_makefile_passes_its_variables_through() {
     let script = read("scripts/inspect.sh");
     assert!(script.contains(r#"BIND="${BIND:-"#), "scripts/inspect.sh reads BIND: {script}");
 }
+
+/// The `${NAME:?message}` / `${NAME?message}` references of a file whose message holds a
+/// `-`: the docker client's stack loader tries the `-` (default) rule before `:?`, so
+/// `${MCP_IMAGE:?set MCP_IMAGE to the pushed vtoc-mcp image}` became the image `mcp image`.
+fn misread_required_messages(text: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    for (i, _) in text.match_indices("${") {
+        let inner = text[i + 2..].split('}').next().unwrap_or_default();
+        let name_len = inner.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).unwrap_or(inner.len());
+        let rest = &inner[name_len..];
+        let message = rest.strip_prefix(":?").or_else(|| rest.strip_prefix('?'));
+        if message.is_some_and(|m| m.contains('-')) {
+            found.push(format!("${{{inner}}}"));
+        }
+    }
+    found
+}
+
+#[test]
+fn required_variable_messages_are_read_as_written() {
+    let old = r#"image: "${MCP_IMAGE:?set MCP_IMAGE to the pushed vtoc-mcp image}""#;
+    assert_eq!(misread_required_messages(old).len(), 1, "the check finds the message the client misread");
+    assert!(misread_required_messages(r#"image: "${MCP_IMAGE:?set MCP_IMAGE}" ${A:-x-y}"#).is_empty());
+    for file in ["docker-compose.yml", "compose.attach.yml", "compose.dev.yml", "docker-stack.yml"] {
+        let bad = misread_required_messages(&read(file));
+        assert!(bad.is_empty(), "{file}: a '-' in a required variable's message is read as a default: {bad:?}");
+    }
+}
+
+/// Debian 12's docker client (20.10) refuses a stack file without `version:`; Traefik 3's
+/// Swarm provider reads `traefik.swarm.*` (it warns that `traefik.docker.*` is deprecated).
+#[test]
+fn the_stack_file_suits_the_supported_clients_and_traefik_3() {
+    let doc: Yaml = serde_norway::from_str(&read("docker-stack.yml")).unwrap();
+    let version = doc["version"].as_str().unwrap_or_default();
+    assert!(
+        version.starts_with("3.") && version[2..].parse::<u32>().is_ok_and(|m| m <= 9),
+        "docker-stack.yml: version {version:?}; docker 20.10 reads 3.0 to 3.9 and refuses a file without one"
+    );
+    let labels: Vec<&str> =
+        doc["services"]["mcp"]["deploy"]["labels"].as_sequence().unwrap().iter().filter_map(Yaml::as_str).collect();
+    assert!(!labels.iter().any(|l| l.starts_with("traefik.docker.")), "traefik.docker.* labels: {labels:?}");
+    assert!(labels.iter().any(|l| l.starts_with("traefik.swarm.network=")), "no traefik.swarm.network label");
+}
+
+/// vTOC's backend serves data only with SUPABASE_URL and a service-role or anon key
+/// (PR-CYBR/vTOC backend/app/config.py); every Compose or stack file that starts it passes
+/// all three. (deploy/k8s/overlays/with-backend: scripts/check-k8s.py --expect-backend.)
+#[test]
+fn every_file_that_starts_vtocs_backend_passes_the_supabase_settings() {
+    let mut starts = Vec::new();
+    for file in ["docker-compose.yml", "compose.attach.yml", "docker-stack.yml"] {
+        let doc: Yaml = serde_norway::from_str(&read(file)).unwrap();
+        for (name, service) in doc["services"].as_mapping().unwrap() {
+            if !service["image"].as_str().is_some_and(|i| i.contains("/backend:")) {
+                continue;
+            }
+            let name = name.as_str().unwrap();
+            starts.push(format!("{file}:{name}"));
+            let env = keys(&service["environment"]);
+            for var in ["SUPABASE_URL", "SUPABASE_SERVICE_ROLE_KEY", "SUPABASE_ANON_KEY"] {
+                assert!(env.contains(var), "{file}: service {name} (vTOC's backend) does not pass {var}");
+            }
+        }
+    }
+    assert_eq!(starts, ["docker-compose.yml:backend"], "the files that start vTOC's backend");
+}
+
+/// A `# syntax=` line makes BuildKit fetch that frontend image from a registry first: the
+/// build then fails where only the base images are at hand.
+#[test]
+fn the_dockerfile_needs_no_remote_frontend() {
+    let text = read("Dockerfile");
+    let directives = text.lines().take_while(|l| l.starts_with('#'));
+    let syntax: Vec<&str> =
+        directives.filter(|l| l.trim_start_matches('#').trim().to_ascii_lowercase().starts_with("syntax=")).collect();
+    assert!(
+        syntax.is_empty(),
+        "Dockerfile: {syntax:?} needs a registry under BuildKit; the built-in frontend suffices"
+    );
+}

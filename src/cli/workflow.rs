@@ -360,9 +360,24 @@ pub fn random_hex(n: usize) -> String {
 pub const INIT_CALLERS: [(&str, &str); 3] =
     [("chatkit-assistant", "read"), ("ops-agent", "operate"), ("duty-officer", "admin")];
 
+/// vTOC's backend settings `init` copies into `.env` from its environment when set:
+/// docker-compose.yml passes them to the backend, which serves no data without them.
+pub const BACKEND_SETTINGS: [&str; 3] = ["SUPABASE_URL", "SUPABASE_SERVICE_ROLE_KEY", "SUPABASE_ANON_KEY"];
+
 /// Write `.env` (from `.env.example`) and, for the stack, secret files; fresh tokens.
 /// Nothing is overwritten unless `force`; on refusal nothing is written at all.
 pub fn init(dir: &Path, template: &str, target: InitTarget, force: bool) -> Result<Vec<PathBuf>, WorkflowError> {
+    init_from(dir, template, target, force, |key| std::env::var(key).ok())
+}
+
+/// `init`, reading the environment through `var`.
+fn init_from(
+    dir: &Path,
+    template: &str,
+    target: InitTarget,
+    force: bool,
+    var: impl Fn(&str) -> Option<String>,
+) -> Result<Vec<PathBuf>, WorkflowError> {
     let tokens: Vec<String> =
         INIT_CALLERS.iter().map(|(name, scope)| format!("{name}:{scope}:{}", random_hex(32))).collect();
     let state_key = random_hex(32);
@@ -386,8 +401,13 @@ pub fn init(dir: &Path, template: &str, target: InitTarget, force: bool) -> Resu
             env = set(&env, "VTOC_API_TOKEN_FILE", "/run/secrets/vtoc_api_token");
             files.push((dir.join("secrets/mcp_auth_tokens"), tokens.join("\n") + "\n"));
             files.push((dir.join("secrets/mcp_request_state_key"), state_key.clone() + "\n"));
-            let backend_token = std::env::var("VTOC_API_TOKEN").unwrap_or_default();
+            let backend_token = var("VTOC_API_TOKEN").unwrap_or_default();
             files.push((dir.join("secrets/vtoc_api_token"), backend_token + "\n"));
+        }
+    }
+    for key in BACKEND_SETTINGS {
+        if let Some(value) = var(key).filter(|v| !v.is_empty()) {
+            env = set(&env, key, &value);
         }
     }
     files.insert(0, (dir.join(".env"), env));
@@ -462,5 +482,31 @@ mod tests {
             let mode = std::fs::metadata(stack.path().join("secrets/mcp_auth_tokens")).unwrap().permissions().mode();
             assert_eq!(mode & 0o077, 0, "secret files are private");
         }
+    }
+
+    #[test]
+    fn init_carries_the_backend_settings_from_its_environment() {
+        let template =
+            "SUPABASE_URL=\nSUPABASE_SERVICE_ROLE_KEY=\nSUPABASE_ANON_KEY=\nMCP_AUTH_TOKENS=\nMCP_REQUEST_STATE_KEY=\n";
+        let var = |key: &str| match key {
+            "SUPABASE_URL" => Some("https://abc.supabase.co".to_string()),
+            "SUPABASE_SERVICE_ROLE_KEY" => Some("service-role".to_string()),
+            "SUPABASE_ANON_KEY" => Some(String::new()),
+            _ => None,
+        };
+        for target in [InitTarget::Compose, InitTarget::Stack] {
+            let dir = tempfile::tempdir().unwrap();
+            init_from(dir.path(), template, target, false, var).unwrap();
+            let env = std::fs::read_to_string(dir.path().join(".env")).unwrap();
+            for line in
+                ["SUPABASE_URL=https://abc.supabase.co", "SUPABASE_SERVICE_ROLE_KEY=service-role", "SUPABASE_ANON_KEY="]
+            {
+                assert!(env.lines().any(|l| l == line), "{target:?}: no `{line}` in\n{env}");
+            }
+        }
+        let dir = tempfile::tempdir().unwrap();
+        init_from(dir.path(), template, InitTarget::Compose, false, |_| None).unwrap();
+        let env = std::fs::read_to_string(dir.path().join(".env")).unwrap();
+        assert!(env.lines().any(|l| l == "SUPABASE_URL="), "unset stays empty:\n{env}");
     }
 }
