@@ -203,7 +203,6 @@ function control(field) {
       select.append(el("option", { value: "", text: field.required ? "— choose —" : "— not sent —" }));
     }
     for (const o of options) select.append(el("option", { value: o, text: o }));
-    if (field.nullable) select.append(el("option", { value: "null", text: "null (clear)" }));
     if (field.default !== undefined && field.required) select.value = String(field.default);
     return select;
   }

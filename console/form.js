@@ -8,11 +8,13 @@
 //   optional); integer / number -> a number field; string -> a text field;
 // - an array of plain values -> a list field (comma-separated, or a JSON array);
 // - an object (a request body) or anything else -> JSON, validated against the schema;
-// - a nullable property accepts the word `null` (PATCH bodies: null clears a field);
-// - the `context` argument is not a field: the console sends mission context as headers.
+// - a field left empty is not sent; `null` means the same to the bridge (an update leaves
+//   the field alone); an update's `clear` field lists the fields to empty;
+// - the mission-context arguments (`context_station`, ...) are not fields: the console
+//   sends mission context as headers.
 
-/** The property the bridge adds to every tool for mission context. */
-export const CONTEXT_ARG = "context";
+/** The prefix of the arguments the bridge adds for mission context. */
+export const CONTEXT_PREFIX = "context_";
 
 /** The schema of `s` without its `null` alternative, and whether it had one. */
 export function nonNull(s) {
@@ -64,7 +66,6 @@ function hintOf(s, kind, nullable) {
   if (s.maxLength !== undefined) parts.push(`at most ${s.maxLength} characters`);
   if (kind === "list") parts.push("comma-separated, or a JSON array");
   if (kind === "json") parts.push(s.type === "object" ? "a JSON object" : "JSON");
-  if (nullable) parts.push(kind === "enum" || kind === "boolean" ? "null clears" : "type null to clear");
   if (s.default !== undefined) parts.push(`default ${JSON.stringify(s.default)}`);
   return parts.join("; ");
 }
@@ -93,7 +94,7 @@ export function fieldsOf(inputSchema) {
   const props = (inputSchema && inputSchema.properties) || {};
   const required = new Set((inputSchema && inputSchema.required) || []);
   const fields = Object.entries(props)
-    .filter(([name]) => name !== CONTEXT_ARG)
+    .filter(([name]) => !name.startsWith(CONTEXT_PREFIX))
     .map(([name, raw]) => {
       const { schema, nullable } = nonNull(raw);
       const kind = kindOf(schema);
@@ -189,7 +190,10 @@ export function readForm(fields, values) {
       }
       value = parsed.value;
     }
-    const problems = check(f.schema, value, f.kind === "json" || f.kind === "list" ? f.name : f.label);
+    // A value that is not null is checked against the schema without its null, so a bound
+    // it breaks is named ("≤ 200"), not only "integer or null".
+    const against = value === null ? f.schema : nonNull(f.schema).schema;
+    const problems = check(against, value, f.kind === "json" || f.kind === "list" ? f.name : f.label);
     if (problems.length) {
       errors.push({ field: f.name, message: problems.join("; ") });
       continue;

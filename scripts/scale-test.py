@@ -555,7 +555,7 @@ class ScaleTest:
                      for n in self.replicas}
         expected = {n: [] for n in self.replicas}
         expected[ask] = [("confirmation_requested", None)]
-        expected[done] = [("allowed", 204)]
+        expected[done] = [("confirmation_accepted", None), ("allowed", 204)]
         self.check(decisions == expected, "the replicas' audit logs agree: one asked, the other ran the DELETE",
                    json.dumps(decisions))
         self.results["confirm"] = {"poi_id": poi_id, "asked_by": ask, "completed_by": done}
@@ -692,7 +692,7 @@ class ScaleTest:
         def make(w, i):
             era = V2026 if w % 2 == 0 else V2025
             name = f"scale-load-{w}-{i}"
-            params = {"name": self.t_create, "arguments": {"body": {"name": name}}}
+            params = {"name": self.t_create, "arguments": {"name": name}}
             return rpc(era, "tools/call", params, rid=i + 1), rpc_headers(era, "tools/call", self.t_create), name
 
         async def kill_mid_load(stop):

@@ -218,7 +218,7 @@ fn roles() -> Result<(), Failure> {
         serde_json::json!({
             "list": tool(c.list), "read": tool(c.read), "create": c.create.map(tool), "update": c.update.map(tool),
             "delete": c.delete.map(tool), "id": c.id,
-            "create_body": c.create.and_then(|t| roles::arguments(t).remove("body")),
+            "create_body": c.create.and_then(|t| roles::wire_arguments(t).remove("body")),
         })
     });
     let by_name = roles::read_by_name().map(|(t, param)| serde_json::json!({"tool": tool(t), "param": param}));

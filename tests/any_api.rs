@@ -84,7 +84,7 @@ async fn client_with(backend: &str, env: &[(&str, &str)]) -> Client {
 }
 
 fn uses_uuid_path(tool: &ToolSpec) -> bool {
-    let schema: Value = serde_json::from_str(tool.input_schema).unwrap();
+    let schema: Value = serde_json::from_str(tool.wire_schema).unwrap();
     tool.params.iter().any(|p| p.location == Location::Path && schema["properties"][p.name]["format"] == "uuid")
 }
 
@@ -190,7 +190,8 @@ async fn header_parameters_and_json_bodies_reach_the_backend() {
             assert_eq!(kind, Some("application/x-www-form-urlencoded"));
             let sent: std::collections::BTreeMap<String, String> =
                 form_urlencoded::parse(&request.body).into_owned().collect();
-            for (field, value) in arguments["body"].as_object().into_iter().flatten() {
+            let body = vtoc_mcp::bridge::roles::wire_arguments(tool).remove("body").unwrap_or_default();
+            for (field, value) in body.as_object().into_iter().flatten() {
                 let value = value.as_str().map(str::to_owned).unwrap_or_else(|| value.to_string());
                 assert_eq!(sent.get(field), Some(&value), "form field {field}: {sent:?}");
             }
@@ -209,7 +210,8 @@ async fn header_parameters_and_json_bodies_reach_the_backend() {
         ("POST", expected_path(tool, &arguments).as_str())
     );
     let sent: Value = serde_json::from_slice(&request.body).unwrap_or(Value::Null);
-    assert_eq!(sent, arguments.get("body").cloned().unwrap_or(json!({})), "the body arrives as sent");
+    let body = vtoc_mcp::bridge::roles::wire_arguments(tool).remove("body").unwrap_or(json!({}));
+    assert_eq!(sent, body, "the body arrives as the arguments meant it");
     client.cancel().await.unwrap();
 }
 

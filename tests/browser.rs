@@ -427,7 +427,7 @@ async fn an_operator_connects_picks_a_station_runs_tools_and_sees_refusals() {
     browser.type_into("#filter", c.create).await;
     browser.click(&tool_button(c.create)).await;
     browser.wait_text("#tool", "Off on this server").await;
-    browser.type_into("#arg-arguments", r#"{"body": {"name": "Test"}}"#).await;
+    browser.type_into("#arg-arguments", r#"{"name": "Test"}"#).await;
     browser.click("#run").await;
     browser.wait_text("#result-summary", &format!("{}: the tool returned an error", c.create)).await;
     let refusal = browser.text("#result-body .error-box").await;

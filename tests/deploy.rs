@@ -97,7 +97,7 @@ fn the_stack_passes_tokens_only_as_secrets() {
     let env = service_env("docker-stack.yml", "mcp");
     let names = keys(&env);
     assert!(names.is_subset(&binary()), "{}", show(&names, &binary()));
-    for plain in ["MCP_AUTH_TOKENS", "VTOC_API_TOKEN", "MCP_REQUEST_STATE_KEY"] {
+    for plain in ["MCP_AUTH_TOKENS", "VTOC_API_TOKEN", "MCP_REQUEST_STATE_KEY", "MCP_STATE_PASSWORD"] {
         assert!(!names.contains(plain), "docker-stack.yml sets {plain} as a plain environment value");
     }
     let doc: Yaml = serde_norway::from_str(&read("docker-stack.yml")).unwrap();
@@ -212,7 +212,7 @@ fn the_image_build_copies_every_file_compiled_in() {
 
 /// The variables that carry a credential's value: never set in a deployment template,
 /// which passes them as files (`*_FILE`) from secrets instead.
-const SECRET_VALUES: [&str; 3] = ["MCP_AUTH_TOKENS", "VTOC_API_TOKEN", "MCP_REQUEST_STATE_KEY"];
+const SECRET_VALUES: [&str; 4] = ["MCP_AUTH_TOKENS", "VTOC_API_TOKEN", "MCP_REQUEST_STATE_KEY", "MCP_STATE_PASSWORD"];
 
 /// `deploy/k8s/base/settings.env` (the ConfigMap's data), in file order.
 fn k8s_settings(text: &str) -> Vec<(String, String)> {

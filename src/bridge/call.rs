@@ -181,10 +181,11 @@ impl Bridge {
         let started = Instant::now();
         let guard = &self.inner.guard;
         // The arguments as one JSON value, moved (not copied) out of the request.
-        let arguments = Value::Object(std::mem::take(&mut req.arguments));
+        let model = std::mem::take(&mut req.arguments);
         let req = req;
-        let mut audit = AuditLine { req: &req, arguments: &arguments, tool: None, started, station: None };
         let Some(entry) = self.entry(&req.name) else {
+            let arguments = Value::Object(model);
+            let audit = AuditLine { req: &req, arguments: &arguments, tool: None, started, station: None };
             audit.write(&guard.audit, Decision::RefusedUnknownTool, None, None);
             return Err(ErrorData::invalid_params(
                 format!("unknown tool `{}`; call tools/list for the available tools", req.name),
@@ -192,7 +193,13 @@ impl Bridge {
             ));
         };
         let spec = entry.spec;
-        audit.tool = Some(spec);
+        // The listed arguments mapped to the HTTP request's (`codegen::shape`): what is
+        // validated, audited and sent from here on.
+        let (arguments, mapped) = match entry.plan.to_wire(&model) {
+            Ok(wire) => (Value::Object(wire), Ok(())),
+            Err(problems) => (Value::Object(model), Err(problems)),
+        };
+        let mut audit = AuditLine { req: &req, arguments: &arguments, tool: Some(spec), started, station: None };
         if self.is_draining() {
             audit.write(&guard.audit, Decision::RefusedDraining, None, None);
             return Ok(refused(
@@ -208,9 +215,14 @@ impl Bridge {
             audit.write(&guard.audit, decision, None, None);
             return Ok(refused(refusal.describe(spec.name, req.caller.method == AuthMethod::Local)).into());
         }
-        if let Err(violations) = entry.validator.validate(&arguments) {
+        let checked = match mapped {
+            Err(problems) => Err(problems.into_iter().map(|p| (p.path, p.message)).collect::<Vec<_>>()),
+            Ok(()) => entry.validator.validate(&arguments).map_err(|violations| {
+                violations.into_iter().map(|v| (entry.plan.model_path(&v.path), v.message)).collect()
+            }),
+        };
+        if let Err(list) = checked {
             audit.write(&guard.audit, Decision::RefusedArguments, None, None);
-            let list: Vec<(String, String)> = violations.into_iter().map(|v| (v.path, v.message)).collect();
             return Ok(invalid_arguments(spec, &list).into());
         }
         let Value::Object(arguments) = &arguments else { unreachable!("constructed as an object above") };
@@ -233,7 +245,7 @@ impl Bridge {
 
         if guard.policy.needs_confirmation(spec) {
             // Boxed: rare, and its state would otherwise enlarge every call's future.
-            match Box::pin(self.confirm(spec, arguments, &req)).await {
+            match Box::pin(self.confirm(spec, arguments, &req, &audit)).await {
                 Confirmation::Confirmed => {}
                 Confirmation::Ask(input_required) => {
                     audit.write(&guard.audit, Decision::ConfirmationRequested, None, None);
@@ -249,6 +261,7 @@ impl Bridge {
         let backend = self.inner.backend.clone();
         let mut ctx =
             CallCtx::new(spec.operation(), backend.clone(), arguments, context.headers(&guard.context_headers));
+        ctx.plan = Some(entry.plan.clone());
         if guard.forward_caller_token
             && let Some(token) = &req.caller.token
         {
@@ -360,7 +373,17 @@ impl Bridge {
     }
 
     /// Ask the user, in whichever way this client supports.
-    async fn confirm(&self, spec: &ToolSpec, arguments: &JsonObject, req: &CallRequest) -> Confirmation {
+    ///
+    /// The audit reads the same in both protocol eras: `confirmation_requested` when the
+    /// question goes out, then `confirmation_accepted` (and the call's own line),
+    /// `confirmation_declined`, `confirmation_cancelled` or `confirmation_unanswered`.
+    async fn confirm(
+        &self,
+        spec: &ToolSpec,
+        arguments: &JsonObject,
+        req: &CallRequest,
+        audit: &AuditLine<'_>,
+    ) -> Confirmation {
         let guard = &self.inner.guard;
         let target = target_text(spec, arguments);
         let message = format!(
@@ -378,15 +401,24 @@ impl Bridge {
                 })
                 .build_unchecked()
         };
-        let accepted = |r: &ElicitResult| {
-            r.action == ElicitationAction::Accept
-                && r.content.as_ref().and_then(|c| c.get("confirm")).and_then(Value::as_bool) == Some(true)
-        };
-        let declined = || {
-            Confirmation::Refused(
-                Decision::ConfirmationDeclined,
-                format!("the user did not confirm `{}` ({target}); nothing was changed", spec.name),
-            )
+        // The user's answer: accepted (recorded here; the call's own line follows), or a
+        // refusal that `run_tool` records.
+        let answered = |r: &ElicitResult| {
+            let confirmed = r.content.as_ref().and_then(|c| c.get("confirm")).and_then(Value::as_bool) == Some(true);
+            match r.action {
+                ElicitationAction::Accept if confirmed => {
+                    audit.write(&guard.audit, Decision::ConfirmationAccepted, None, None);
+                    Confirmation::Confirmed
+                }
+                ElicitationAction::Cancel => Confirmation::Refused(
+                    Decision::ConfirmationCancelled,
+                    format!("the user cancelled the confirmation of `{}` ({target}); nothing was changed", spec.name),
+                ),
+                _ => Confirmation::Refused(
+                    Decision::ConfirmationDeclined,
+                    format!("the user did not confirm `{}` ({target}); nothing was changed", spec.name),
+                ),
+            }
         };
         match &req.confirmer {
             Confirmer::Preapproved => Confirmation::Confirmed,
@@ -399,6 +431,7 @@ impl Bridge {
                 // A session that expires while the user decides would lose the result: the
                 // wait ends, with an answer, before the session's idle time runs out.
                 let wait = confirm_wait(guard.confirm_timeout, *idle);
+                audit.write(&guard.audit, Decision::ConfirmationRequested, None, None);
                 let asked = tokio::select! {
                     asked = peer.create_elicitation_with_timeout(params, Some(wait)) => asked,
                     () = self.inner.cut_off.cancelled() => Err(rmcp::service::ServiceError::Cancelled {
@@ -406,8 +439,7 @@ impl Bridge {
                     }),
                 };
                 match asked {
-                    Ok(r) if accepted(&r) => Confirmation::Confirmed,
-                    Ok(_) => declined(),
+                    Ok(r) => answered(&r),
                     Err(e) => {
                         // Timed out or failed: the user may never have seen the question, so
                         // the client's log hears it (a decline is the user's own answer).
@@ -506,8 +538,14 @@ impl Bridge {
                     }
                 }
                 match responses.get("confirm").and_then(|v| serde_json::from_value::<ElicitResult>(v.clone()).ok()) {
-                    Some(r) if accepted(&r) => Confirmation::Confirmed,
-                    _ => declined(),
+                    Some(r) => answered(&r),
+                    None => Confirmation::Refused(
+                        Decision::ConfirmationDeclined,
+                        format!(
+                            "the answer to the confirmation of `{}` is missing or unreadable; nothing was changed. Call the tool again",
+                            spec.name
+                        ),
+                    ),
                 }
             }
             Confirmer::Unavailable(why) => match guard.policy.confirm_fallback {

@@ -28,8 +28,8 @@ mod station_brief {
     pub(super) const TOOL: ToolSpec = ToolSpec {
         name: "station_brief",
         title: Some("Station Brief"),
-        description: "A station at a glance in one call: the station, its dashboard metrics, open tasks and latest \
-timeline entries. Use it before station_dashboard, station_task_queue and station_timeline.",
+        description: "A station at a glance in one call: the station, its metrics, open tasks and latest timeline \
+entries. Try it before the other station_* tools.",
         operation_id: "custom:station_brief",
         method: Method::Get,
         path: "/api/v1/stations/{station_slug}/{dashboard,tasks,timeline}",
@@ -37,7 +37,7 @@ timeline entries. Use it before station_dashboard, station_task_queue and statio
         params: &[ParamSpec { name: "station_slug", location: Location::Path }],
         context: &[],
         json_body: None,
-        input_schema: r#"{"type":"object","properties":{"station_slug":{"type":"string"},"timeline_limit":{"type":"integer","minimum":1,"maximum":50,"default":10}},"required":["station_slug"],"additionalProperties":false}"#,
+        wire_schema: r#"{"type":"object","properties":{"station_slug":{"type":"string"},"timeline_limit":{"type":"integer","minimum":1,"maximum":50,"default":10}},"required":["station_slug"],"additionalProperties":false}"#,
         output_schema: Some(
             r#"{"type":"object","properties":{"station":{"type":"object"},"metrics":{"type":"object"},"tasks":{"type":"array","items":{"type":"object"}},"timeline":{"type":"array","items":{"type":"object"}},"timeline_total":{"type":["integer","null"]}},"required":["station","metrics","tasks","timeline"]}"#,
         ),

@@ -104,6 +104,9 @@ pub struct CallCtx {
     /// What the agent's host should hear about this call (a retry, a backend error, a
     /// response that does not match the spec): sent as MCP `notifications/message`.
     pub notes: Mutex<Vec<Note>>,
+    /// How the tool's listed arguments map to the request, to name a field the backend
+    /// rejected as the model wrote it (`body.notes` → `notes`).
+    pub plan: Option<Arc<crate::codegen::shape::Plan>>,
 }
 
 /// One thing worth telling the client's log about a call. Never holds a secret: only
@@ -151,6 +154,7 @@ impl CallCtx {
             status: Default::default(),
             dry_run: Mutex::default(),
             notes: Mutex::default(),
+            plan: None,
         }
     }
 

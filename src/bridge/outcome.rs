@@ -54,7 +54,7 @@ pub fn finish<T, E>(c: &Client, result: Result<ResponseValue<T>, ClientError<E>>
         (Err(_), Some(cap)) => (cap, None),
     };
     if !captured.status.is_success() {
-        return Ok(noted(ctx, backend_error(&captured), &captured));
+        return Ok(noted(ctx, backend_error(ctx, &captured), &captured));
     }
     Ok(success(ctx, &captured, problem))
 }
@@ -83,7 +83,7 @@ pub fn json_of<T, E>(c: &Client, result: Result<ResponseValue<T>, ClientError<E>
         (_, Some(cap)) => cap,
     };
     if !captured.status.is_success() {
-        return Err(noted(ctx, backend_error(&captured), &captured));
+        return Err(noted(ctx, backend_error(ctx, &captured), &captured));
     }
     serde_json::from_slice(&captured.body).map_err(|e| {
         text_error(format!(
@@ -260,8 +260,20 @@ fn judged(ctx: &CallCtx, cap: &Captured, problem: String) -> Option<String> {
     }
 }
 
-/// A 4xx/5xx answer, in words the model can act on.
-fn backend_error(cap: &Captured) -> CallToolResult {
+/// A FastAPI location (`body.notes`, `query.limit`) as the argument the model wrote.
+fn argument_of(ctx: &CallCtx, loc: &str) -> String {
+    let Some(plan) = &ctx.plan else { return loc.to_string() };
+    match loc.split_once('.') {
+        Some(("body", _)) => plan.model_path(loc),
+        Some(("query" | "path" | "header", rest)) => rest.to_string(),
+        _ => loc.to_string(),
+    }
+}
+
+/// A 4xx/5xx answer, in words the model can act on. FastAPI names a rejected field by
+/// where it was (`["body", "notes"]`, `["query", "limit"]`); the model knows it by the
+/// argument it wrote (`notes`, `limit`).
+fn backend_error(ctx: &CallCtx, cap: &Captured) -> CallToolResult {
     let mut msg = format!("HTTP {} from {} {}", cap.status, cap.method, cap.target);
     match serde_json::from_slice::<Value>(&cap.body) {
         Ok(Value::Object(map)) if map.contains_key("detail") => match &map["detail"] {
@@ -273,10 +285,12 @@ fn backend_error(cap: &Captured) -> CallToolResult {
                         .get("loc")
                         .and_then(Value::as_array)
                         .map(|l| {
-                            l.iter()
+                            let joined = l
+                                .iter()
                                 .map(|p| p.as_str().map_or_else(|| p.to_string(), str::to_owned))
                                 .collect::<Vec<_>>()
-                                .join(".")
+                                .join(".");
+                            argument_of(ctx, &joined)
                         })
                         .unwrap_or_default();
                     let text = item.get("msg").and_then(Value::as_str).unwrap_or("invalid");
@@ -397,7 +411,10 @@ mod tests {
 
     #[test]
     fn a_detail_string_is_quoted() {
-        let text = message(&backend_error(&captured(404, &[], r#"{"detail": "POI not found"}"#)));
+        let text = message(&backend_error(
+            &ctx(ResponseKind::Object, false),
+            &captured(404, &[], r#"{"detail": "POI not found"}"#),
+        ));
         assert_eq!(text, "HTTP 404 Not Found from POST /api/v1/poi/: POI not found");
     }
 
@@ -408,7 +425,7 @@ mod tests {
             {"loc": ["body", "identifiers", 2, "value"], "msg": "String should have at least 1 character"},
             {"msg": "no location"}
         ]}"#;
-        let text = message(&backend_error(&captured(422, &[], body)));
+        let text = message(&backend_error(&ctx(ResponseKind::Object, false), &captured(422, &[], body)));
         assert_eq!(
             text,
             "HTTP 422 Unprocessable Entity from POST /api/v1/poi/: the backend rejected the request:\n\
@@ -416,35 +433,57 @@ mod tests {
              - body.identifiers.2.value: String should have at least 1 character\n\
              - : no location"
         );
+        // With the tool's plan, each field is named as the model's argument.
+        let mut with_plan = ctx(ResponseKind::Object, false);
+        let wire = json!({"type": "object", "properties": {"limit": {"type": "integer"}, "body": {"type": "object",
+            "properties": {"name": {"type": "string"}, "identifiers": {"type": "array"}}}}});
+        with_plan.plan = Some(Arc::new(crate::codegen::shape::Plan::new(&wire, Method::Post, None)));
+        let body = r#"{"detail": [{"loc": ["body", "name"], "msg": "Field required"},
+            {"loc": ["body", "identifiers", 2, "value"], "msg": "too short"}, {"loc": ["query", "limit"], "msg": "big"}]}"#;
+        let text = message(&backend_error(&with_plan, &captured(422, &[], body)));
+        assert!(text.ends_with("\n- name: Field required\n- identifiers.2.value: too short\n- limit: big"), "{text}");
     }
 
     #[test]
     fn retry_after_is_passed_on_for_429_and_503_only() {
-        let text = message(&backend_error(&captured(429, &[("retry-after", "7")], r#"{"detail": "slow down"}"#)));
+        let text = message(&backend_error(
+            &ctx(ResponseKind::Object, false),
+            &captured(429, &[("retry-after", "7")], r#"{"detail": "slow down"}"#),
+        ));
         assert!(text.ends_with("slow down (the backend asks to retry after 7 s)"), "{text}");
-        let text = message(&backend_error(&captured(503, &[("retry-after", "30")], "")));
+        let text =
+            message(&backend_error(&ctx(ResponseKind::Object, false), &captured(503, &[("retry-after", "30")], "")));
         assert_eq!(text, "HTTP 503 Service Unavailable from POST /api/v1/poi/ (the backend asks to retry after 30 s)");
-        let text = message(&backend_error(&captured(500, &[("retry-after", "7")], "")));
+        let text =
+            message(&backend_error(&ctx(ResponseKind::Object, false), &captured(500, &[("retry-after", "7")], "")));
         assert!(!text.contains("retry"), "{text}");
     }
 
     #[test]
     fn refused_backend_credentials_point_at_the_bridge_token() {
         for status in [401, 403] {
-            let text = message(&backend_error(&captured(status, &[], r#"{"detail": "Not authenticated"}"#)));
+            let text = message(&backend_error(
+                &ctx(ResponseKind::Object, false),
+                &captured(status, &[], r#"{"detail": "Not authenticated"}"#),
+            ));
             assert!(text.contains("Not authenticated") && text.contains("check VTOC_API_TOKEN"), "{text}");
         }
-        assert!(!message(&backend_error(&captured(404, &[], ""))).contains("VTOC_API_TOKEN"));
+        assert!(
+            !message(&backend_error(&ctx(ResponseKind::Object, false), &captured(404, &[], "")))
+                .contains("VTOC_API_TOKEN")
+        );
     }
 
     #[test]
     fn bodies_that_are_not_fastapi_errors_are_shown_bounded() {
-        let text = message(&backend_error(&captured(502, &[], "<html>bad gateway</html>")));
+        let text =
+            message(&backend_error(&ctx(ResponseKind::Object, false), &captured(502, &[], "<html>bad gateway</html>")));
         assert_eq!(text, "HTTP 502 Bad Gateway from POST /api/v1/poi/: <html>bad gateway</html>");
-        let text = message(&backend_error(&captured(500, &[], r#"{"error": "boom"}"#)));
+        let text =
+            message(&backend_error(&ctx(ResponseKind::Object, false), &captured(500, &[], r#"{"error": "boom"}"#)));
         assert!(text.ends_with(r#": {"error":"boom"}"#), "{text}");
         let long = "x".repeat(5000);
-        let text = message(&backend_error(&captured(500, &[], &long)));
+        let text = message(&backend_error(&ctx(ResponseKind::Object, false), &captured(500, &[], &long)));
         assert!(text.ends_with("… (5000 bytes in all)") && text.len() < 2200, "{}", text.len());
     }
 

@@ -72,7 +72,7 @@ fn match_template(spec: &ResourceSpec, uri: &str) -> Option<JsonObject> {
 /// URI text → the JSON types the tool's `inputSchema` declares (`poi_id` is an integer).
 /// A value that does not parse stays a string, so validation names it.
 pub fn typed(tool: &ToolSpec, arguments: JsonObject) -> JsonObject {
-    let schema: Value = serde_json::from_str(tool.input_schema).unwrap_or_default();
+    let schema: Value = serde_json::from_str(tool.wire_schema).unwrap_or_default();
     arguments
         .into_iter()
         .map(|(name, value)| {
@@ -239,7 +239,7 @@ mod tests {
     #[test]
     fn values_take_the_declared_types() {
         let tool = ToolSpec {
-            input_schema: r#"{"type":"object","properties":{"id":{"type":"integer"},"on":{"type":["boolean","null"]},"s":{"type":"string"},"n":{"type":"integer"}}}"#,
+            wire_schema: r#"{"type":"object","properties":{"id":{"type":"integer"},"on":{"type":["boolean","null"]},"s":{"type":"string"},"n":{"type":"integer"}}}"#,
             ..*crate::bridge::tools::all().next().unwrap()
         };
         let args = json!({"id": "7", "on": "true", "s": "7", "n": "seven"}).as_object().cloned().unwrap();

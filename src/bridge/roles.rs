@@ -115,7 +115,7 @@ pub fn reads_context() -> Option<&'static ToolSpec> {
 pub fn read_by_name() -> Option<(&'static ToolSpec, &'static str)> {
     crate::bridge::tools::all().find_map(|t| {
         let (_, id) = item_path(t).filter(|_| t.method == Method::Get && t.hints.read_only)?;
-        let schema: serde_json::Value = serde_json::from_str(t.input_schema).ok()?;
+        let schema: serde_json::Value = serde_json::from_str(t.wire_schema).ok()?;
         (schema["properties"][id]["type"] == "string").then_some((t, id))
     })
 }
@@ -165,10 +165,17 @@ pub fn sample(schema: &Value, defs: &Value) -> Value {
     }
 }
 
-/// Arguments a tool accepts: every required input, plus every header parameter, each
-/// [`sample`]d from the tool's input schema.
+/// Arguments a tool accepts, as a model sends them (the body's fields as arguments, see
+/// `codegen::shape`): [`wire_arguments`] through the tool's plan.
 pub fn arguments(tool: &ToolSpec) -> serde_json::Map<String, Value> {
-    let schema: Value = serde_json::from_str(tool.input_schema).unwrap();
+    let schema: Value = serde_json::from_str(tool.wire_schema).unwrap();
+    crate::codegen::shape::Plan::new(&schema, tool.method, None).model_arguments(&wire_arguments(tool))
+}
+
+/// The request a tool's call makes, as wire arguments: every required input, plus every
+/// header parameter, each [`sample`]d from the tool's wire schema.
+pub fn wire_arguments(tool: &ToolSpec) -> serde_json::Map<String, Value> {
+    let schema: Value = serde_json::from_str(tool.wire_schema).unwrap();
     let defs = schema.get("$defs").cloned().unwrap_or_default();
     let mut wanted: Vec<&str> =
         schema.get("required").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str).collect();

@@ -8,6 +8,7 @@ use super::confirm::{USED_STATES_CAPACITY, UsedStates};
 use super::log::{DEFAULT_LOG_LEVEL, LOG_LEVEL_META, LogSink, Session};
 use crate::bridge::exchange::{Backend, Level};
 use crate::bridge::support::ToolSpec;
+use crate::codegen::shape::Plan;
 use crate::guard::Guardrails;
 use crate::guard::caller::Caller;
 use crate::guard::policy::{CONTEXT_ARG, CONTEXT_META, Context, ContextArgument, Scope, context_schema};
@@ -30,7 +31,7 @@ use std::time::Duration;
 const INSTRUCTIONS: &str = "Tools for vTOC, a virtual tactical operations center: stations and their dashboards, \
 timelines and task queues; telemetry sources and events; persons of interest (POI) and their identifiers; an IMEI \
 watchlist; hardware control (GPS, ADS-B, H4M import); and agent actions relayed to OpenAI AgentKit. Tools marked \
-read-only only read. Update tools change only the fields you send; send null to clear a field. Destructive tools \
+read-only only read. Update tools change only the fields you send (null leaves a field unchanged); list fields in `clear` to empty them. A JSON-object argument may be sent as JSON text. Destructive tools \
 ask the user to confirm. A tool error names what was wrong (each bad argument, or the backend's HTTP status and \
 detail): read it and correct the call. The same reads are resources (vtoc://stations/{station_slug}, \
 vtoc://poi/{poi_id}, ...) with completions for their ids and slugs, and there are prompts for a station briefing, \
@@ -39,15 +40,17 @@ POI triage and an IMEI check.";
 /// Any other API: what holds for every generated bridge.
 #[cfg(not(vtoc_part = "vtoc_instructions"))]
 const INSTRUCTIONS: &str = "Tools generated from this API's OpenAPI contract, one per operation. Tools marked \
-read-only only read. Update tools change only the fields you send; send null to clear a field. Destructive tools ask \
+read-only only read. Update tools change only the fields you send (null leaves a field unchanged); list fields in `clear` to empty them. A JSON-object argument may be sent as JSON text. Destructive tools ask \
 the user to confirm. A tool error names what was wrong (each bad argument, or the backend's HTTP status and detail): \
 read it and correct the call. Reads are also resources, with completions for ids the API can list.";
 
 pub(super) struct Entry {
     pub(super) spec: &'static ToolSpec,
     pub(super) tool: Tool,
-    /// Compiled when the bridge is built, not on first call.
+    /// The wire schema, compiled when the bridge is built, not on first call.
     pub(super) validator: Validator,
+    /// How the listed arguments map to the wire (`codegen::shape`).
+    pub(super) plan: Arc<Plan>,
 }
 
 pub(crate) struct Inner {
@@ -98,10 +101,10 @@ impl Bridge {
     ) -> Result<Bridge, ToolTableError> {
         let entries = tools
             .map(|spec| {
-                let tool = to_rmcp_tool(spec, guard.context_argument)?;
-                let validator = Validator::new(&Value::Object((*tool.input_schema).clone()))
+                let (tool, wire, plan) = to_rmcp_tool(spec, guard.context_argument)?;
+                let validator = Validator::new(&Value::Object(wire))
                     .map_err(|source| ToolTableError::Validator { tool: spec.name, source })?;
-                Ok(Entry { spec, tool, validator })
+                Ok(Entry { spec, tool, validator, plan: Arc::new(plan) })
             })
             .collect::<Result<Vec<_>, ToolTableError>>()?;
         let by_name = entries.iter().enumerate().map(|(i, e)| (e.spec.name, i)).collect();
@@ -275,21 +278,33 @@ pub enum ToolTableError {
     Validator { tool: &'static str, source: crate::guard::validate::SchemaError },
 }
 
-fn to_rmcp_tool(spec: &'static ToolSpec, context_argument: ContextArgument) -> Result<Tool, ToolTableError> {
+/// The tool as listed (its inputSchema the view of the wire schema), the wire schema its
+/// arguments are validated against (with the `context` argument where the tool offers it),
+/// and the plan between the two.
+fn to_rmcp_tool(
+    spec: &'static ToolSpec,
+    context_argument: ContextArgument,
+) -> Result<(Tool, JsonObject, Plan), ToolTableError> {
     let object = |text: &str, what: &'static str| -> Result<JsonObject, ToolTableError> {
         match serde_json::from_str::<Value>(text) {
             Ok(Value::Object(map)) => Ok(map),
             _ => Err(ToolTableError::NotAnObject { tool: spec.name, what }),
         }
     };
-    let mut input = object(spec.input_schema, "inputSchema")?;
+    let mut wire = object(spec.wire_schema, "the wire schema")?;
+    let request = Value::Object(wire.clone());
     let fields = context_argument.fields(spec);
+    let mut context = None;
     if !fields.is_empty()
-        && let Value::Object(props) = input.entry("properties").or_insert_with(|| json!({}))
+        && let Value::Object(props) = wire.entry("properties").or_insert_with(|| json!({}))
         && !props.contains_key(CONTEXT_ARG)
     {
-        props.insert(CONTEXT_ARG.into(), context_schema(fields));
+        let schema = context_schema(fields);
+        props.insert(CONTEXT_ARG.into(), schema.clone());
+        context = Some(schema);
     }
+    let plan = Plan::new(&request, spec.method, context.as_ref());
+    let Value::Object(input) = plan.view() else { unreachable!("a view is an object") };
     let mut tool = Tool::new(spec.name, spec.description, Arc::new(input));
     if let Some(title) = spec.title {
         tool = tool.with_title(title);
@@ -304,7 +319,7 @@ fn to_rmcp_tool(spec: &'static ToolSpec, context_argument: ContextArgument) -> R
         .idempotent(h.idempotent)
         .open_world(h.open_world);
     annotations.title = spec.title.map(str::to_owned);
-    Ok(tool.with_annotations(annotations))
+    Ok((tool.with_annotations(annotations), wire, plan))
 }
 
 impl Bridge {
@@ -520,7 +535,7 @@ mod tests {
         params: &[],
         context: &[],
         json_body: None,
-        input_schema: r#"{"type":"object","properties":{},"additionalProperties":false}"#,
+        wire_schema: r#"{"type":"object","properties":{},"additionalProperties":false}"#,
         output_schema: None,
         response: ResponseKind::Empty,
         hints: Hints { read_only: true, destructive: false, idempotent: true, open_world: false },

@@ -50,9 +50,12 @@ pub struct ToolSpec {
     /// The mission-context values (`station`, `channel`, `initiator`) the backend reads for
     /// this operation; they make up its `context` argument by default.
     pub context: &'static [&'static str],
-    /// `Some(true)`: a JSON body in the `body` argument; `Some(false)`: a form body; `None`: no body.
+    /// `Some(true)`: a JSON body (the wire's `body`); `Some(false)`: a form body; `None`: no body.
     pub json_body: Option<bool>,
-    pub input_schema: &'static str,
+    /// JSON Schema of the HTTP request (parameters, and the body under `body`): what
+    /// arguments are validated against once mapped to the wire. The schema listed to
+    /// clients is its view (`codegen::shape`).
+    pub wire_schema: &'static str,
     pub output_schema: Option<&'static str>,
     pub response: ResponseKind,
     pub hints: Hints,
@@ -183,16 +186,7 @@ fn check_segment(name: &str, s: &str) -> Result<(), ArgError> {
 }
 
 /// What a JSON value is, in words for a message ("a string", "an array").
-pub fn json_kind(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
-}
+pub use crate::codegen::shape::json_kind;
 
 impl ToolSpec {
     /// What an exchange with the backend needs to know of this tool.

@@ -292,8 +292,38 @@ fn props(s: &Value) -> BTreeMap<String, Value> {
         .unwrap_or_default()
 }
 
+/// `anyOf: [X, {"type": "null"}]` (how the tool view spells nullable) read as X with
+/// `null` in its types, so that it compares with the `type: [T, "null"]` of manifests made
+/// before the view, and with itself.
+fn plain(s: &Value) -> Value {
+    let Some(Value::Array(branches)) = s.get("anyOf") else { return s.clone() };
+    let null = |b: &Value| b.get("type").and_then(Value::as_str) == Some("null");
+    let rest: Vec<&Value> = branches.iter().filter(|b| !null(b)).collect();
+    let [only] = rest.as_slice() else { return s.clone() };
+    if rest.len() == branches.len() {
+        return s.clone();
+    }
+    let mut out = (*only).clone();
+    if let Value::Object(map) = &mut out {
+        let mut t: Vec<Value> = match map.get("type") {
+            Some(Value::String(t)) => vec![json!(t)],
+            Some(Value::Array(ts)) => ts.clone(),
+            _ => vec![],
+        };
+        if !t.is_empty() {
+            t.push(json!("null"));
+            map.insert("type".into(), Value::Array(t));
+        }
+        for (k, v) in s.as_object().into_iter().flatten().filter(|(k, _)| *k != "anyOf") {
+            map.entry(k.clone()).or_insert_with(|| v.clone());
+        }
+    }
+    out
+}
+
 /// Arguments: anything an existing call relies on that goes away or tightens breaks it.
 fn compare_input(o: &Value, n: &Value, path: &str, was_required: bool, is_required: bool, push: &mut Push<'_>) {
+    let (o, n) = (&plain(o), &plain(n));
     let field = || Some(path.to_string()).filter(|p| !p.is_empty());
     if !path.is_empty() {
         match (was_required, is_required) {
@@ -349,6 +379,7 @@ fn compare_input(o: &Value, n: &Value, path: &str, was_required: bool, is_requir
 
 /// Outputs: a field consumers read that disappears or changes type breaks them.
 fn compare_output(o: &Value, n: &Value, path: &str, push: &mut Push<'_>) {
+    let (o, n) = (&plain(o), &plain(n));
     let field = || Some(path.to_string()).filter(|p| !p.is_empty());
     let (ot, nt) = (types(o), types(n));
     if !ot.is_empty() && !nt.is_empty() && ot != nt {

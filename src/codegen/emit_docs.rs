@@ -3,6 +3,7 @@
 //! splices this between the markers.
 
 use super::ir::{Ir, ResponseShape, Tool};
+use super::shape::{Plan, Slot};
 use serde_json::Value;
 use std::fmt::Write;
 
@@ -20,7 +21,7 @@ pub fn render(ir: &Ir) -> String {
         ir.tools.len(),
         ir.exclusions.len()
     );
-    md.push_str("| Tool | Endpoint | Arguments | Body | Result | Hints | Tag |\n");
+    md.push_str("| Tool | Endpoint | Arguments | Body (its fields are arguments) | Result | Hints | Tag |\n");
     md.push_str("|---|---|---|---|---|---|---|\n");
     for t in &ir.tools {
         let _ = writeln!(
@@ -140,7 +141,16 @@ fn body(t: &Tool) -> String {
         None => "—".into(),
         Some(b) => {
             let name = b.schema_name.as_deref().map_or_else(|| "object".to_string(), |n| format!("`{n}`"));
-            format!("{name}{}", if b.required { "" } else { " (optional)" })
+            let head = format!("{name}{}", if b.required { "" } else { " (optional)" });
+            // The arguments its fields became (`shape.rs`), and `clear` where there is one.
+            let plan = Plan::new(&t.wire_schema, t.method, None);
+            let fields: Vec<String> = plan
+                .args
+                .iter()
+                .filter(|a| matches!(a.slot, Slot::BodyField(_) | Slot::Clear))
+                .map(|a| format!("`{}`", a.name))
+                .collect();
+            if fields.is_empty() { head } else { format!("{head}: {}", fields.join(", ")) }
         }
     }
 }

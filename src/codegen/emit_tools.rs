@@ -349,7 +349,7 @@ fn table_entry(tool: &Tool, wrapper: &syn::Ident) -> TokenStream {
         }
         None => quote!(None),
     };
-    let input = raw_literal(&serde_json::to_string(&tool.input_schema).expect("schema serializes"));
+    let wire = raw_literal(&serde_json::to_string(&tool.wire_schema).expect("schema serializes"));
     let output = match &tool.output_schema {
         Some(s) => {
             let lit = raw_literal(&serde_json::to_string(s).expect("schema serializes"));
@@ -377,7 +377,7 @@ fn table_entry(tool: &Tool, wrapper: &syn::Ident) -> TokenStream {
             params: &[#(#params),*],
             context: &[#(#context),*],
             json_body: #body,
-            input_schema: #input,
+            wire_schema: #wire,
             output_schema: #output,
             response: #response,
             hints: Hints { read_only: #ro, destructive: #de, idempotent: #id, open_world: #ow },

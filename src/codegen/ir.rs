@@ -118,8 +118,12 @@ pub struct Tool {
     pub params: Vec<Param>,
     pub body: Option<Body>,
     pub response: ResponseShape,
-    /// Self-contained JSON Schema (2020-12) of the tool arguments; always `type: object`.
+    /// The arguments as the model sees them: the view of `wire_schema` (`shape.rs`);
+    /// what `tools/list` serves. Always `type: object`.
     pub input_schema: Value,
+    /// Self-contained JSON Schema (2020-12) of the HTTP request: parameters, and the JSON
+    /// body under `body`. Arguments are validated against it once mapped to the wire.
+    pub wire_schema: Value,
     /// JSON Schema of `structuredContent`, when the success response is JSON.
     pub output_schema: Option<Value>,
     pub annotations: Annotations,

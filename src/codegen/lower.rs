@@ -520,7 +520,7 @@ impl OpCtx<'_> {
         }
 
         let summary = self.op.get("summary").and_then(Value::as_str).map(str::trim).filter(|s| !s.is_empty());
-        let description = self.description(decided.description.as_deref(), summary, body.is_some());
+        let description = self.description(decided.description.as_deref(), summary);
         let derived = derived_annotations(self.method);
         let a = decided.annotations.unwrap_or_default();
         let annotations = Annotations {
@@ -554,7 +554,8 @@ impl OpCtx<'_> {
             params,
             body,
             response,
-            input_schema,
+            input_schema: super::shape::Plan::new(&input_schema, self.method, None).view(),
+            wire_schema: input_schema,
             output_schema,
             annotations,
         })))
@@ -563,16 +564,13 @@ impl OpCtx<'_> {
     /// The first of: the curated description (overrides file, `x-mcp-description`), the
     /// spec's description, the summary, the endpoint. The tool's `title` carries the
     /// summary, so it is not repeated. What the method implies for the body is added.
-    fn description(&self, curated: Option<&str>, summary: Option<&str>, has_body: bool) -> String {
+    fn description(&self, curated: Option<&str>, summary: Option<&str>) -> String {
         let spec = self.op.get("description").and_then(Value::as_str).map(str::trim).filter(|d| !d.is_empty());
         let mut text = match (curated.map(str::trim).filter(|d| !d.is_empty()), spec, summary) {
             (Some(d), _, _) | (None, Some(d), _) => d.to_string(),
             (None, None, Some(s)) => format!("{}.", s.trim_end_matches('.')),
             (None, None, None) => format!("{} {}.", self.method.as_str(), self.path),
         };
-        if self.method == Method::Patch && has_body {
-            text.push_str(" Send only the fields to change; null clears a field.");
-        }
         if self.op.get("deprecated") == Some(&Value::Bool(true)) {
             text.push_str(" Deprecated.");
         }

@@ -27,6 +27,7 @@ pub mod profile;
 pub mod refs;
 pub mod resources;
 pub mod schema;
+pub mod shape;
 
 #[cfg(any(test, not(vtoc_runtime)))]
 pub mod emit_client;

@@ -48,6 +48,21 @@ pub fn fastapi_function_name<'a>(operation_id: &'a str, method: Method, path: &s
     (!function.is_empty()).then_some(function)
 }
 
+/// The argument name of a request-body field once the body's fields are arguments of their
+/// own (`shape.rs`): the field's own name, unless a parameter or one of the bridge's own
+/// arguments (`taken`) has it; then `body_<field>`, then `body_<field>_2`, … A body field
+/// `slug` beside a path parameter `slug` becomes `body_slug`.
+pub fn body_argument(field: &str, taken: impl Fn(&str) -> bool) -> String {
+    if !taken(field) {
+        return field.to_string();
+    }
+    let base = format!("body_{field}");
+    if !taken(&base) {
+        return base;
+    }
+    (2..).map(|n| format!("{base}_{n}")).find(|name| !taken(name)).expect("some suffix is free")
+}
+
 /// `GET /api/v1/poi/{poi_id}` → `get_api_v1_poi_poi_id`.
 fn method_path_name(method: Method, path: &str) -> String {
     snake_case(&format!("{} {}", method.key(), path))

@@ -51,6 +51,43 @@ fn check_schema(tool: &str, where_: &str, schema: &Value, root: &Value) {
     }
 }
 
+/// What the view promises every framework (`shape.rs`): every object has `properties` and
+/// is closed, nothing strict mode rejects, nullability only as `anyOf` with null.
+fn check_view(tool: &str, schema: &Value) {
+    check_view_at(tool, schema, true);
+}
+
+fn check_view_at(tool: &str, schema: &Value, top: bool) {
+    match schema {
+        Value::Object(map) => {
+            for bad in ["default", "examples", "title", "oneOf", "uniqueItems", "deprecated"] {
+                assert!(!map.contains_key(bad), "{tool}: `{bad}` in the view: {schema}");
+            }
+            if let Some(Value::Array(types)) = map.get("type") {
+                panic!("{tool}: a type union {types:?} in the view");
+            }
+            if map.get("type") == Some(&json!("object")) {
+                assert!(map.get("properties").is_some_and(Value::is_object), "{tool}: an object without properties");
+                if !top {
+                    assert_eq!(map.get("additionalProperties"), Some(&json!(false)), "{tool}: an open object");
+                }
+            }
+            for (key, value) in map {
+                match (key.as_str(), value) {
+                    ("enum" | "const" | "required" | "description", _) => {}
+                    // Maps of names to schemas: the names are not keywords.
+                    ("properties" | "$defs", Value::Object(named)) => {
+                        named.values().for_each(|v| check_view_at(tool, v, false))
+                    }
+                    _ => check_view_at(tool, value, false),
+                }
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|v| check_view_at(tool, v, false)),
+        _ => {}
+    }
+}
+
 fn check_ir(ir: &Ir, doc: &Value) {
     let mut names = std::collections::BTreeSet::new();
     for t in &ir.tools {
@@ -62,6 +99,8 @@ fn check_ir(ir: &Ir, doc: &Value) {
             assert!(t.input_schema.get(combinator).is_none(), "{}: top-level {combinator}", t.name);
         }
         check_schema(&t.name, "inputSchema", &t.input_schema, &t.input_schema);
+        check_schema(&t.name, "wireSchema", &t.wire_schema, &t.wire_schema);
+        check_view(&t.name, &t.input_schema);
         if let Some(out) = &t.output_schema {
             assert_eq!(out["type"], "object", "{}: outputSchema must be an object", t.name);
             check_schema(&t.name, "outputSchema", out, out);
@@ -114,32 +153,38 @@ fn vtoc_schemas_keep_the_contract() {
     let ir = vtoc_ir();
     let tool = |n: &str| ir.tools.iter().find(|t| t.name == n).unwrap();
 
-    // Query parameters with their constraints and defaults, under wire names.
+    // Query parameters with their constraints and defaults, under wire names; what the
+    // model sees drops the default (the backend applies it) and spells optional as null.
     let timeline = tool("station_timeline");
     assert_eq!(
-        timeline.input_schema["properties"]["limit"],
+        timeline.wire_schema["properties"]["limit"],
         json!({"type": "integer", "maximum": 200, "minimum": 0, "default": 50})
     );
+    assert_eq!(
+        timeline.input_schema["properties"]["limit"],
+        json!({"anyOf": [{"type": "integer", "maximum": 200, "minimum": 0}, {"type": "null"}]})
+    );
     assert_eq!(timeline.input_schema["required"], json!(["station_slug"]));
-    assert_eq!(timeline.input_schema["additionalProperties"], false);
+    assert_eq!(timeline.wire_schema["additionalProperties"], false);
     // The discriminated union survives with its const tags; `discriminator` does not.
     let items = &timeline.output_schema.as_ref().unwrap()["properties"]["items"]["items"];
     let tags: Vec<&Value> =
         items["oneOf"].as_array().unwrap().iter().map(|b| &b["properties"]["entry_type"]["const"]).collect();
     assert_eq!(tags, [&json!("telemetry_event"), &json!("agent_action_audit"), &json!("poi_imei_alert")]);
 
-    // PATCH bodies: every field nullable as a type union; the description says how null works.
+    // PATCH bodies: on the wire every field nullable as a type union under `body`; to the
+    // model, arguments of their own, and `clear` names the fields to empty.
     let update = tool("update_poi");
-    let body = &update.input_schema["properties"]["body"];
+    let body = &update.wire_schema["properties"]["body"];
     assert_eq!(body["properties"]["notes"]["type"], json!(["string", "null"]));
-    assert!(
-        update.description.ends_with("Send only the fields to change; null clears a field."),
-        "{}",
-        update.description
-    );
-    // Curated argument text from the overrides file.
+    assert_eq!(update.wire_schema["required"], json!(["poi_id", "body"]));
+    let args = &update.input_schema["properties"];
+    assert_eq!(args["notes"], json!({"anyOf": [{"type": "string"}, {"type": "null"}]}));
+    assert_eq!(args["clear"]["description"], "Fields to set to null");
+    assert_eq!(update.input_schema["required"], json!(["poi_id"]));
+    // Curated argument text from the overrides file, on the wire and in the view.
     assert_eq!(body["properties"]["category"]["description"], "person|vehicle|device");
-    assert_eq!(update.input_schema["required"], json!(["poi_id", "body"]));
+    assert_eq!(args["category"]["description"], "person|vehicle|device");
 
     // Nullable response: wrapped in the documented envelope.
     let check = tool("check_imei");
@@ -151,7 +196,7 @@ fn vtoc_schemas_keep_the_contract() {
     assert_eq!(tool("list_poi").output_schema.as_ref().unwrap()["properties"]["result"]["type"], "array");
     // Output schemas stay open to new fields; input schemas keep `extra="forbid"`.
     let gps = tool("hw_test_gps");
-    assert_eq!(gps.input_schema["properties"]["body"]["additionalProperties"], false);
+    assert_eq!(gps.wire_schema["properties"]["body"]["additionalProperties"], false);
     assert!(gps.output_schema.as_ref().unwrap().get("additionalProperties").is_none());
     // 204s have no output schema.
     assert_eq!(tool("delete_poi").response, ResponseShape::Empty);
@@ -216,11 +261,14 @@ fn plain_openapi_30_petstore() {
     let names: Vec<&str> = ir.tools.iter().map(|t| t.name.as_str()).collect();
     assert_eq!(names, ["list_pets", "create_pets", "show_pet_by_id", "delete_pets_pet_id"]);
     let create = &ir.tools[1];
-    let body = &create.input_schema["properties"]["body"];
+    let body = &create.wire_schema["properties"]["body"];
     assert_eq!(body["properties"]["tag"]["type"], json!(["string", "null"]));
     assert_eq!(body["properties"]["status"]["enum"], json!(["available", "pending", "sold", null]));
     assert_eq!(body["properties"]["weight"]["exclusiveMinimum"], 0);
     assert_eq!(body["properties"]["name"]["examples"], json!(["doggie"]));
+    let args = &create.input_schema["properties"];
+    assert_eq!(args["status"]["anyOf"][0]["enum"], json!(["available", "pending", "sold"]));
+    assert_eq!(args["name"], json!({"type": "string"}), "examples are not for the model");
     // allOf merged, readOnly `id` kept in output only.
     let show = &ir.tools[2];
     assert_eq!(show.output_schema.as_ref().unwrap()["required"], json!(["name", "id"]));
@@ -235,18 +283,24 @@ fn hostile_31_shapes() {
     let tool = |n: &str| ir.tools.iter().find(|t| t.name == n).unwrap_or_else(|| panic!("no tool {n}"));
     // Reserved words and hyphens as wire names.
     let list = tool("list_items");
-    let props = list.input_schema["properties"].as_object().unwrap();
+    let props = list.wire_schema["properties"].as_object().unwrap();
     assert_eq!(props.keys().collect::<Vec<_>>(), ["type", "ref", "in", "page-size", "x-request-id"]);
     assert_eq!(props["in"]["exclusiveMinimum"], 0);
     assert_eq!(props["page-size"]["type"], json!(["integer", "null"]));
+    let args = list.input_schema["properties"].as_object().unwrap();
+    assert_eq!(args.keys().collect::<Vec<_>>(), ["type", "ref", "in", "page-size", "x-request-id"]);
+    assert_eq!(args["page-size"], json!({"anyOf": [{"type": "integer"}, {"type": "null"}]}));
     assert_eq!(list.input_schema["required"], json!(["type", "in"]));
     // The long id is shortened stably.
     let long = ir.tools.iter().find(|t| t.operation_id.starts_with("retrieve_the_complete")).unwrap();
     assert_eq!(long.name_origin, ir::NameOrigin::Shortened);
     assert!(long.name.len() <= naming::TARGET_LEN);
     // Recursion becomes a bounded $defs.
+    assert_eq!(long.wire_schema["properties"]["body"]["$ref"], "#/$defs/Node");
+    assert!(long.wire_schema["$defs"]["Node"].is_object());
+    // A body that is a reference stays one `body` argument, its `$defs` closed as well.
     assert_eq!(long.input_schema["properties"]["body"]["$ref"], "#/$defs/Node");
-    assert!(long.input_schema["$defs"]["Node"].is_object());
+    assert_eq!(long.input_schema["$defs"]["Node"]["additionalProperties"], false);
     // `$defs/Meta` inside Item is not the component `Meta` (the last-segment trap).
     let feed = tool("feed");
     let item = &feed.output_schema.as_ref().unwrap()["properties"]["entries"]["items"]["oneOf"][0];
@@ -480,8 +534,9 @@ fn a_new_export_changes_tools_manifest_and_docs() {
     let names: Vec<&str> = ir.tools.iter().map(|t| t.name.as_str()).collect();
     assert_eq!(names, ["list_things", "create_thing", "fetch_thing", "archive_thing", "stats"]);
     let create = ir.tools.iter().find(|t| t.name == "create_thing").unwrap();
-    let body = &create.input_schema["properties"]["body"]["properties"];
+    let body = &create.wire_schema["properties"]["body"]["properties"];
     assert!(body.get("notes").is_none() && body.get("site").is_some());
+    assert!(create.input_schema["properties"].get("site").is_some(), "the body's fields are arguments");
 
     assert!(after.tools_rs.contains("async fn call_stats") && !after.tools_rs.contains("async fn call_legacy"));
     assert!(

@@ -22,8 +22,12 @@ pub enum Decision {
     /// The server is shutting down: new calls are refused so another replica answers.
     RefusedDraining,
     ConfirmationRequested,
+    /// The user said yes; the call's own line follows.
+    ConfirmationAccepted,
     /// The user said no.
     ConfirmationDeclined,
+    /// The user dismissed the question without answering it.
+    ConfirmationCancelled,
     /// The question got no answer in time (or the client failed to ask it).
     ConfirmationUnanswered,
     ConfirmationUnavailable,

@@ -52,7 +52,14 @@ async fn get_by_id_returns_structured_content_and_the_same_json_as_text() {
 #[tokio::test]
 async fn create_sends_the_body_as_given_and_leaves_out_what_was_left_out() {
     let (backend, _bridge, client) = setup().await;
-    let created = call_ok(&client, "create_poi", json!({"body": {"name": "Red Sedan", "risk_level": "medium"}})).await;
+    // The body's fields are arguments; a strict-mode model sends every one, null for "not
+    // given", and the backend gets only the others.
+    let created = call_ok(
+        &client,
+        "create_poi",
+        json!({"name": "Red Sedan", "risk_level": "medium", "category": null, "notes": null, "is_active": null}),
+    )
+    .await;
     let req = backend.take_one();
     assert_eq!((req.method.as_str(), req.target.as_str()), ("POST", "/api/v1/poi"));
     assert_eq!(req.header("content-type"), Some("application/json"));
@@ -63,17 +70,28 @@ async fn create_sends_the_body_as_given_and_leaves_out_what_was_left_out() {
 }
 
 #[tokio::test]
-async fn patch_with_an_explicit_null_clears_the_field() {
+async fn patch_changes_what_is_given_and_clear_empties_a_field() {
     let (backend, _bridge, client) = setup().await;
     let before = call_ok(&client, "get_poi", json!({"poi_id": 1})).await;
     assert!(before["notes"].is_string());
     backend.clear();
-    let after = call_ok(&client, "update_poi", json!({"poi_id": 1, "body": {"notes": null}})).await;
+    // As a strict-mode model sends a partial update: every other field null.
+    let after = call_ok(
+        &client,
+        "update_poi",
+        json!({"poi_id": 1, "risk_level": "watch", "name": null, "category": null, "notes": null,
+               "is_active": null, "clear": null}),
+    )
+    .await;
     let req = backend.take_one();
     assert_eq!((req.method.as_str(), req.target.as_str()), ("PATCH", "/api/v1/poi/1"));
-    assert_eq!(req.body, br#"{"notes":null}"#, "null reaches the backend as null");
+    assert_eq!(req.body, br#"{"risk_level":"watch"}"#, "null leaves a field alone");
+    assert_eq!((after["notes"].clone(), after["risk_level"].clone()), (before["notes"].clone(), json!("watch")));
+    // `clear` empties: the backend receives null.
+    let after = call_ok(&client, "update_poi", json!({"poi_id": 1, "clear": ["notes"]})).await;
+    assert_eq!(backend.take_one().body, br#"{"notes":null}"#, "a cleared field reaches the backend as null");
     assert!(after["notes"].is_null());
-    assert_eq!(after["name"], before["name"], "fields left out are kept");
+    assert_eq!((after["name"].clone(), after["risk_level"].clone()), (before["name"].clone(), json!("watch")));
 }
 
 #[tokio::test]
@@ -109,6 +127,6 @@ async fn fields_the_spec_does_not_list_still_reach_the_model() {
             "success": true, "command": ["gpspipe"], "output": "$GPGGA", "error": null, "firmware": "4.1"
         }),
     ));
-    let result = call_ok(&client, "hw_test_gps", json!({"body": {"port": "/dev/ttyUSB0"}})).await;
+    let result = call_ok(&client, "hw_test_gps", json!({"port": "/dev/ttyUSB0"})).await;
     assert_eq!(result["firmware"], "4.1", "an added field is passed through, not rejected");
 }

@@ -362,7 +362,12 @@ pub fn delete_tool() -> &'static vtoc_mcp::bridge::support::ToolSpec {
 
 /// A body the create tool accepts: its required fields, sampled from its schema.
 pub fn create_body() -> serde_json::Value {
-    vtoc_mcp::bridge::roles::arguments(create_tool()).remove("body").unwrap_or_else(|| serde_json::json!({}))
+    vtoc_mcp::bridge::roles::wire_arguments(create_tool()).remove("body").unwrap_or_else(|| serde_json::json!({}))
+}
+
+/// The arguments of a call of the create tool that makes that body (its fields as arguments).
+pub fn create_arguments() -> serde_json::Value {
+    serde_json::Value::Object(vtoc_mcp::bridge::roles::arguments(create_tool()))
 }
 
 /// The path the backend sees when `tool` is called for item `id`.
@@ -385,7 +390,7 @@ pub fn nullable_body_field(tool: &vtoc_mcp::bridge::support::ToolSpec) -> Option
         p["type"].as_array().is_some_and(|t| t.iter().any(|t| t == "null"))
             || p["anyOf"].as_array().is_some_and(|b| b.iter().any(|b| b["type"] == "null"))
     }
-    let input: Value = serde_json::from_str(tool.input_schema).ok()?;
+    let input: Value = serde_json::from_str(tool.wire_schema).ok()?;
     let output: Value = tool.output_schema.and_then(|o| serde_json::from_str(o).ok()).unwrap_or_default();
     let body = object(&input, &input["properties"]["body"]);
     let returned = object(&output, &output);

@@ -32,12 +32,13 @@ async fn backend_422_lists_the_fields() {
             {"loc": ["body", "risk_level"], "msg": "Input should be 'info', 'medium' or 'high'", "type": "enum"}
         ]}),
     ));
-    let result = call(&client, "create_poi", json!({"body": {"name": "x"}})).await.unwrap();
+    let result = call(&client, "create_poi", json!({"name": "x"})).await.unwrap();
     assert_eq!(result.is_error, Some(true));
     let message = text(&result);
     assert!(message.starts_with("HTTP 422 Unprocessable Entity from POST /api/v1/poi"), "{message}");
-    assert!(message.contains("- body.name: Field required"), "{message}");
-    assert!(message.contains("- body.risk_level: Input should be"), "{message}");
+    // FastAPI's `["body", "name"]` is the model's argument `name`.
+    assert!(message.contains("- name: Field required"), "{message}");
+    assert!(message.contains("- risk_level: Input should be"), "{message}");
 }
 
 #[tokio::test]
@@ -45,9 +46,7 @@ async fn undeclared_statuses_show_the_backend_body() {
     let (backend, _bridge, client) = setup().await;
     backend.force(Forced::json(503, json!({"detail": "AgentKit is not configured"})));
     let result =
-        call(&client, "execute_action", json!({"body": {"tool_name": "summarize_station", "action_input": {}}}))
-            .await
-            .unwrap();
+        call(&client, "execute_action", json!({"tool_name": "summarize_station", "action_input": "{}"})).await.unwrap();
     assert_eq!(result.is_error, Some(true));
     assert_eq!(
         text(&result),
@@ -90,9 +89,14 @@ async fn bad_arguments_are_refused_before_any_backend_call() {
         ("get_poi", json!({"poi_id": "seven"}), "poi_id"),
         ("get_poi", json!({"poi_id": 1, "poi_idd": 2}), "poi_idd"),
         ("station_timeline", json!({"station_slug": "ops-center", "limit": 500}), "limit"),
-        ("create_imei_watch_entry", json!({"body": {"identifier_value": "1", "list_type": "grey"}}), "body.list_type"),
-        ("create_poi", json!({"body": {"name": ""}}), "body.name"),
-        ("hw_test_gps", json!({"body": {"port": "/dev/ttyUSB0", "speed": 1}}), "body.speed"),
+        ("create_imei_watch_entry", json!({"identifier_value": "1", "list_type": "grey"}), "list_type"),
+        ("create_poi", json!({"name": ""}), "name"),
+        ("create_poi", json!({"body": {"name": "x"}}), "body"),
+        ("hw_test_gps", json!({"port": "/dev/ttyUSB0", "speed": 1}), "speed"),
+        ("execute_action", json!({"tool_name": "t", "action_input": "{not json"}), "action_input"),
+        ("execute_action", json!({"tool_name": "t", "action_input": "[1]"}), "action_input"),
+        ("update_poi", json!({"poi_id": 1, "notes": "n", "clear": ["notes"]}), "clear"),
+        ("update_poi", json!({"poi_id": 1, "clear": ["poi_id"]}), "clear"),
         ("read_station", json!({"station_slug": "../healthz"}), "station_slug"),
         ("read_station", json!({"station_slug": "ops-center/dashboard"}), "station_slug"),
         ("read_station", json!({"station_slug": ".."}), "station_slug"),

@@ -238,7 +238,7 @@ async fn reset_mid_body_is_retried_for_idempotent_calls() {
     // A POST is never retried blindly: the model sees the failure.
     script.push(Fault::ResetMidBody);
     let before = script.requests().len();
-    let (text, failed, _) = timed(&client, create_tool().name, json!({"body": create_body()})).await;
+    let (text, failed, _) = timed(&client, create_tool().name, create_arguments()).await;
     assert!(failed && text.contains("connection broke"), "{text}");
     assert_eq!(script.requests().len(), before + 1, "the POST was sent once");
     next_call_succeeds(&client).await;

@@ -209,13 +209,9 @@ async fn scopes_filter_tools_and_a_call_above_scope_gets_a_scope_challenge() {
     assert!(reader.contains(&"get_poi".to_string()) && !reader.contains(&"update_poi".to_string()));
     assert!(ops.contains(&"update_poi".to_string()) && !ops.contains(&"delete_poi".to_string()));
 
-    let (status, headers, _) = call_2026(
-        &bridge.url,
-        Some(READER),
-        "update_poi",
-        json!({"arguments": {"poi_id": 1, "body": {"notes": null}}}),
-    )
-    .await;
+    let (status, headers, _) =
+        call_2026(&bridge.url, Some(READER), "update_poi", json!({"arguments": {"poi_id": 1, "clear": ["notes"]}}))
+            .await;
     assert_eq!(status, 403);
     let challenge = headers["www-authenticate"].to_str().unwrap();
     assert!(
@@ -239,7 +235,7 @@ async fn read_only_mode_and_deny_lists_refuse_with_a_readable_error() {
     let listed = list_2026(&bridge.url, ADMIN).await;
     assert_eq!(listed.len(), read_only_tools() - 1 - 3, "read-only tools minus get_poi and the 3 watchlist reads");
     for (tool, args, says) in [
-        ("create_poi", json!({"body": {"name": "x"}}), "read-only"),
+        ("create_poi", json!({"name": "x"}), "read-only"),
         ("get_poi", json!({"poi_id": 1}), "deny list"),
         ("check_imei", json!({"imei": "1"}), "deny list"),
     ] {
@@ -292,6 +288,14 @@ async fn destructive_calls_are_confirmed_over_a_2025_session() {
     assert!(text(&result).contains("did not confirm"), "{}", text(&result));
     assert!(backend.requests().is_empty(), "declined: the backend got nothing");
 
+    let cancelling = session_client(&bridge.url, ADMIN, Some(ElicitationAction::Cancel)).await;
+    let result = cancelling
+        .call_tool(CallToolRequestParams::new("delete_poi").with_arguments(args(json!({"poi_id": 4}))))
+        .await
+        .unwrap();
+    assert!(text(&result).contains("cancelled"), "{}", text(&result));
+    assert!(backend.requests().is_empty(), "cancelled: the backend got nothing");
+
     let accepting = session_client(&bridge.url, ADMIN, Some(ElicitationAction::Accept)).await;
     let result = accepting
         .call_tool(CallToolRequestParams::new("delete_poi").with_arguments(args(json!({"poi_id": 4}))))
@@ -301,9 +305,21 @@ async fn destructive_calls_are_confirmed_over_a_2025_session() {
     let req = backend.take_one();
     assert_eq!((req.method.as_str(), req.target.as_str()), ("DELETE", "/api/v1/poi/4"));
 
+    // The same lines as a 2026-07-28 client's (`destructive_calls_are_confirmed_over_the_2026_input_required_round_trip`).
     let decisions: Vec<String> =
         audit_lines(&audit).iter().map(|l| l["decision"].as_str().unwrap().to_string()).collect();
-    assert_eq!(decisions, ["confirmation_declined", "allowed"]);
+    assert_eq!(
+        decisions,
+        [
+            "confirmation_requested",
+            "confirmation_declined",
+            "confirmation_requested",
+            "confirmation_cancelled",
+            "confirmation_requested",
+            "confirmation_accepted",
+            "allowed"
+        ]
+    );
 }
 
 /// A client that declares elicitation but never answers, and keeps its log messages.
@@ -613,7 +629,7 @@ async fn context_reaches_the_backend_in_order_of_precedence() {
     let req = backend.take_one();
     assert_eq!((req.header("x-station-id"), req.header("x-chatkit-user")), (Some("meta-station"), Some("analyst-7")));
     // The call's own `context` argument beats all of them; what it leaves out comes from the next.
-    post(&bridge.url, with_meta(json!({"context": {"station": "relay-north"}})), &h).await;
+    post(&bridge.url, with_meta(json!({"context_station": "relay-north"})), &h).await;
     let req = backend.take_one();
     assert_eq!((req.header("x-station-id"), req.header("x-chatkit-user")), (Some("relay-north"), Some("analyst-7")));
     assert_eq!(audit_lines(&audit).last().unwrap()["station"], "relay-north");
@@ -625,8 +641,12 @@ async fn context_reaches_the_backend_in_order_of_precedence() {
 async fn the_context_argument_is_where_the_backend_reads_context() {
     let backend = RecordingBackend::start().await;
     let (_d, audit) = audit_file();
+    // The context's fields are arguments of their own: `context_station`, ...
     let context_of = |tools: &[Value], name: &str| {
-        tools.iter().find(|t| t["name"] == name).unwrap()["inputSchema"]["properties"].get("context").cloned()
+        let props = tools.iter().find(|t| t["name"] == name).unwrap()["inputSchema"]["properties"].clone();
+        let fields: Vec<String> =
+            props.as_object().unwrap().keys().filter_map(|k| k.strip_prefix("context_")).map(String::from).collect();
+        (!fields.is_empty()).then_some(fields)
     };
     for (setting, list_events, get_poi) in [
         ("auto", Some(vec!["station"]), None),
@@ -640,11 +660,9 @@ async fn the_context_argument_is_where_the_backend_reads_context() {
         let h = headers_2026("tools/list", None, Some(READER), &mut bearer);
         let (_, _, listed) = post(&bridge.url, rpc_2026("tools/list", json!({})), &h).await;
         let tools = listed["result"]["tools"].as_array().unwrap().clone();
-        let fields =
-            |c: Option<Value>| c.map(|c| c["properties"].as_object().unwrap().keys().cloned().collect::<Vec<_>>());
         let strs = |v: Option<Vec<&str>>| v.map(|v| v.into_iter().map(String::from).collect::<Vec<_>>());
-        assert_eq!(fields(context_of(&tools, "list_events")), strs(list_events), "{setting}");
-        assert_eq!(fields(context_of(&tools, "get_poi")), strs(get_poi), "{setting}");
+        assert_eq!(context_of(&tools, "list_events"), strs(list_events), "{setting}");
+        assert_eq!(context_of(&tools, "get_poi"), strs(get_poi), "{setting}");
     }
 }
 
@@ -760,8 +778,7 @@ async fn limits_on_results_concurrency_and_request_size() {
     assert_eq!(backend.requests().len(), 1, "the refused call never reached the backend");
 
     let huge = "x".repeat(10_000);
-    let (status, _, _) =
-        call_2026(&bridge.url, Some(OPS), "create_poi", json!({"arguments": {"body": {"name": huge}}})).await;
+    let (status, _, _) = call_2026(&bridge.url, Some(OPS), "create_poi", json!({"arguments": {"name": huge}})).await;
     assert_eq!(status, 413);
 }
 
@@ -833,5 +850,14 @@ async fn rmcp_2026_client_drives_the_confirmation_round_trip() {
     assert_eq!(backend.take_one().target, "/api/v1/poi/4");
     let decisions: Vec<String> =
         audit_lines(&audit).iter().map(|l| l["decision"].as_str().unwrap().to_string()).collect();
-    assert_eq!(decisions, ["confirmation_requested", "confirmation_declined", "confirmation_requested", "allowed"]);
+    assert_eq!(
+        decisions,
+        [
+            "confirmation_requested",
+            "confirmation_declined",
+            "confirmation_requested",
+            "confirmation_accepted",
+            "allowed"
+        ]
+    );
 }

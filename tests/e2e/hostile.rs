@@ -64,8 +64,8 @@ async fn garbage_json_rpc_gets_errors_and_the_server_keeps_serving() {
         call_2026(by_name.name, json!({ slug: "../healthz" })),
         call_2026(by_name.name, json!({ slug: "%2e%2e" })),
         call_2026(by_name.name, json!({ slug: "a\u{0}b" })),
-        call_2026(create, json!({"body": nested_args})),
-        call_2026(create, json!({"body": {"name": "\u{202e}\u{fffd}\u{1F6F0}", "category": ["x"]}})),
+        call_2026(create, json!({"name": nested_args})),
+        call_2026(create, json!({"name": "\u{202e}\u{fffd}\u{1F6F0}", "category": ["x"]})),
         call_2026("\u{0}\u{ffff}", json!({})),
     ];
     for body in &cases {
@@ -117,7 +117,7 @@ async fn unicode_path_parameters_are_encoded_into_one_segment() {
 async fn a_huge_request_is_refused_before_parsing() {
     let backend = RecordingBackend::start().await;
     let bridge = start_bridge(backend_args(&backend.url)).await;
-    let huge = call_2026(create_tool().name, json!({"body": {"name": "x".repeat(2 * 1024 * 1024)}}));
+    let huge = call_2026(create_tool().name, json!({"name": "x".repeat(2 * 1024 * 1024)}));
     let (status, _, _) = post(&bridge.url, serde_json::from_str(&huge).unwrap(), &[]).await;
     assert_eq!(status, 413);
     assert!(backend.requests().is_empty());

@@ -26,14 +26,7 @@ async fn the_command_line_is_told_its_own_fixes() {
         destructive.args(["call", delete_tool().name, "--args", &things().item(4).to_string(), "--backend-url", &url]);
         let mut scope = vtoc_command();
         scope.env("MCP_ALLOW_WRITES", "true");
-        scope.args([
-            "call",
-            create_tool().name,
-            "--args",
-            &json!({"body": create_body()}).to_string(),
-            "--backend-url",
-            &url,
-        ]);
+        scope.args(["call", create_tool().name, "--args", &create_arguments().to_string(), "--backend-url", &url]);
         let mut dry = vtoc_command();
         dry.args([
             "call",

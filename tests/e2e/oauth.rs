@@ -112,14 +112,14 @@ async fn jwt_access_tokens_are_validated_and_refused_precisely() {
     assert_eq!(status, 200);
     assert_eq!(body["result"]["structuredContent"]["id"], 1);
     assert_eq!(backend.take_one().header("x-chatkit-user"), Some("agent-42"), "the subject is the initiator");
-    let (status, headers, _) = call(&bridge.url, &reader, "update_poi", json!({"poi_id": 1, "body": {}})).await;
+    let (status, headers, _) = call(&bridge.url, &reader, "update_poi", json!({"poi_id": 1})).await;
     assert_eq!(status, 403);
     assert!(headers["www-authenticate"].to_str().unwrap().contains("scope=\"vtoc:operate\""));
     let operator = mint(
         json!({"iss": ISSUER, "aud": [AUDIENCE, "other"], "sub": "agent-43", "scp": ["vtoc:operate"], "exp": chrono::Utc::now().timestamp() + 600}),
     );
     let (status, _, body) =
-        call(&bridge.url, &operator, "update_poi", json!({"poi_id": 1, "body": {"risk_level": "high"}})).await;
+        call(&bridge.url, &operator, "update_poi", json!({"poi_id": 1, "risk_level": "high"})).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["result"]["structuredContent"]["risk_level"], "high");
 }

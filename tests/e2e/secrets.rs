@@ -93,9 +93,9 @@ async fn no_secret_appears_in_any_log_line() {
     assert_eq!(call(format!("{OPS}x"), "get_poi", json!({"poi_id": 1}), json!({})).await.0, 401);
     assert_eq!(call(jwt.clone(), "list_stations", json!({}), json!({})).await.0, 200);
     assert_eq!(call(format!("{jwt}x"), "list_stations", json!({}), json!({})).await.0, 401);
-    assert_eq!(call(READER.into(), "update_poi", json!({"poi_id": 1, "body": {}}), json!({})).await.0, 403);
+    assert_eq!(call(READER.into(), "update_poi", json!({"poi_id": 1}), json!({})).await.0, 403);
     assert_eq!(call(OPS.into(), "get_poi", json!({"poi_id": 999}), json!({})).await.0, 200);
-    assert_eq!(call(OPS.into(), "update_poi", json!({"poi_id": 1, "body": {"notes": "n"}}), json!({})).await.0, 200);
+    assert_eq!(call(OPS.into(), "update_poi", json!({"poi_id": 1, "notes": "n"}), json!({})).await.0, 200);
     let (_, _, ask) = call(ADMIN.into(), "delete_poi", json!({"poi_id": 4}), json!({})).await;
     let state = ask["result"]["requestState"].as_str().expect("input required").to_string();
     let (_, _, done) = call(ADMIN.into(), "delete_poi", json!({"poi_id": 4}),
@@ -114,7 +114,11 @@ async fn no_secret_appears_in_any_log_line() {
     std::fs::File::open(&log_path).unwrap().read_to_string(&mut logs).unwrap();
     let audit = std::fs::read_to_string(&audit_path).unwrap();
     assert!(logs.lines().count() > 50, "trace logging produced lines to search ({} lines)", logs.lines().count());
-    assert_eq!(audit.lines().count(), 9, "one audit line per tool call, refused ones included:\n{audit}");
+    assert_eq!(
+        audit.lines().count(),
+        10,
+        "one audit line per tool call, refused ones included, and the accepted confirmation's:\n{audit}"
+    );
     assert_eq!(audit.lines().filter(|l| l.contains("\"refused_unauthenticated\"")).count(), 2);
     assert_eq!(audit.lines().filter(|l| l.contains("\"refused_scope\"")).count(), 1);
     for (what, secret) in [

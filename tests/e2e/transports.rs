@@ -20,12 +20,11 @@ async fn stdio_serves_the_same_tools_against_the_configured_backend() {
         "vtoc:operate sees every tool but the destructive ones"
     );
     assert!(tools.iter().all(|t| t.annotations.as_ref().unwrap().destructive_hint == Some(false)));
-    // PATCH with an explicit null: it reaches the backend as null (clear the field), not
-    // dropped (keep it).
+    // PATCH clearing a field (`clear`): it reaches the backend as null, not dropped.
     let update = things().update.expect("the richest collection has an update");
     let field = nullable_body_field(update).expect("its update body has a nullable field");
     let mut args = things().item(2);
-    args["body"] = json!({ field.as_str(): null });
+    args["clear"] = json!([field.as_str()]);
     let updated = call_ok(&client, update.name, args).await;
     assert!(updated.get(field.as_str()).is_none_or(Value::is_null), "{updated}");
     let req = backend.take_one();

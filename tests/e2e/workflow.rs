@@ -245,7 +245,7 @@ async fn call_prints_what_an_mcp_client_gets() {
     // The same guardrails: read-only by default, and bad arguments never reach the backend.
     backend.clear();
     let mut cmd = bin();
-    cmd.args(["call", "create_poi", "--args", r#"{"body": {"name": "x"}}"#, "--backend-url", &backend.url]);
+    cmd.args(["call", "create_poi", "--args", r#"{"name": "x"}"#, "--backend-url", &backend.url]);
     let out = run(cmd).await;
     assert_eq!(out.status.code(), Some(1));
     assert!(stdout(&out).contains("read-only"), "{}", stdout(&out));
@@ -451,7 +451,7 @@ async fn tools_shows_the_surface_the_settings_give() {
         let out = run(schema(mode)).await;
         assert!(out.status.success(), "{}", stderr(&out));
         let tool: Value = serde_json::from_str(&stdout(&out)).unwrap();
-        let has = tool["inputSchema"]["properties"].get("context").is_some();
+        let has = tool["inputSchema"]["properties"].as_object().unwrap().keys().any(|k| k.starts_with("context_"));
         assert_eq!(has, offered, "MCP_CONTEXT_ARGUMENT={mode}: {}", tool["inputSchema"]);
     }
     let listing = |writes: &str| {
