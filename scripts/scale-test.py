@@ -16,6 +16,11 @@ Python SDK (`mcp`, which speaks the 2025 sessions and stateless 2026-07-28):
                by each, through the shared store (redis-server, MCP_STATE_URL)
   foreign-key  a replica with another request-state key refuses the fleet's sealed state
                with a clear error, and nothing reaches the backend
+  store        a 2026-07-28 call's stream cut on one replica is resumed (Last-Event-ID)
+               through the balancer on another, which delivers the result once; with
+               redis-server stopped, a confirmed delete is refused naming the store and
+               nothing changes, reads work, /healthz says degraded; when it is back, the
+               same replicas confirm and run the delete, with no restart
   throughput   the same load through the balancer to 1 replica, then to 3: calls/s, p50, p99
   sigterm      one replica is stopped with SIGTERM under load (2025 and 2026 callers
                creating POIs): no completed call is lost (the backend holds exactly the
@@ -410,7 +415,7 @@ class ScaleTest:
 
     def setup(self):
         (self.backend, self.r1, self.r2, self.r3, self.rx, self.slow,
-         self.lb_fleet, self.lb_solo, self.redis) = free_ports(9)
+         self.lb_fleet, self.lb_solo, self.redis, self.r4) = free_ports(10)
         self.replicas = {"r1": self.r1, "r2": self.r2, "r3": self.r3}
         self.by_port = {str(p): n for n, p in self.replicas.items()}
         self.by_port[str(self.rx)] = "rx"
@@ -668,13 +673,10 @@ class ScaleTest:
         self.results["throughput"] = figures
         self.check(len(figures["3 replicas"]["per_replica"]) == 3, "round-robin used all three replicas")
 
-    async def step_sigterm(self):
-        print("sigterm: one replica stopped under load", flush=True)
-        # r3 is restarted behind a backend that answers in 250 ms, so that calls are
-        # certainly in flight on it when SIGTERM arrives. (Its stop, idle, is a rolling
-        # restart's first half: it exits at once with status 0.)
-        rc = self.procs.stop("r3")
-        self.check(rc == 0, "an idle replica stops at once on SIGTERM", f"exit status {rc}")
+    def start_delay_proxy(self):
+        """A backend that answers in 250 ms (the demo backend behind a delaying proxy), once."""
+        if "delay-proxy" in self.procs.procs:
+            return
         proc = self.procs.start("delay-proxy", [sys.executable, __file__, "--delay-proxy", str(self.slow), str(self.backend), "0.25"])
         deadline = time.monotonic() + 10
         while True:
@@ -684,6 +686,99 @@ class ScaleTest:
             if time.monotonic() > deadline or proc.poll() is not None:
                 raise RuntimeError("the delaying proxy did not start")
             time.sleep(0.05)
+
+    def cut_stream(self, port, rid):
+        """A 2026-07-28 read that asks for debug logs, so its SSE stream opens before the
+        (slow) backend answers; the stream is dropped after its first events. Returns the
+        last event id seen and what was read."""
+        params = {"name": self.t_read, "arguments": {self.id_param: 2},
+                  "_meta": {"io.modelcontextprotocol/protocolVersion": V2026,
+                            "io.modelcontextprotocol/clientCapabilities": {},
+                            "io.modelcontextprotocol/logLevel": "debug"}}
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        conn.request("POST", "/mcp", body=json.dumps({"jsonrpc": "2.0", "id": rid, "method": "tools/call", "params": params}),
+                     headers=dict(rpc_headers(V2026, "tools/call", self.t_read)))
+        response = conn.getresponse()
+        seen, last = "", None
+        while True:
+            line = response.readline().decode()
+            if not line:
+                break
+            seen += line
+            if line.startswith("id:"):
+                last = line[3:].strip()
+                if "notifications/message" in seen:
+                    break
+        conn.close()
+        return last, seen
+
+    def resume(self, port, last):
+        """GET /mcp with Last-Event-ID: (the replica that answered, the replay)."""
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=15)
+        conn.request("GET", "/mcp", headers={"Accept": "text/event-stream", "Authorization": f"Bearer {ADMIN}",
+                                             "MCP-Protocol-Version": V2026, "Last-Event-ID": last})
+        response = conn.getresponse()
+        text = response.read().decode(errors="replace")
+        upstream = last_upstream({k.lower(): v for k, v in response.getheaders()})
+        conn.close()
+        return self.by_port.get(upstream, "?"), text
+
+    async def step_store(self):
+        print("store: the replicas share redis-server (MCP_STATE_URL): a stream resumed elsewhere, the store down and back",
+              flush=True)
+        # r4 has the store and a slow backend, and is not behind the balancer: a stream cut on
+        # it can only be resumed elsewhere through the store.
+        self.start_delay_proxy()
+        self.start_replica("r4", self.r4, self.slow)
+        self.by_port[str(self.r4)] = "r4"
+        last, seen = await asyncio.to_thread(self.cut_stream, self.r4, 41)
+        self.check(last is not None and '"id":41' not in seen, "a 2026-07-28 call's stream is cut on r4 before its result",
+                   f"last event {last}")
+        answered, replay, results = "?", "", 0
+        for _ in range(50):
+            await asyncio.sleep(0.1)
+            answered, replay = await asyncio.to_thread(self.resume, self.lb_fleet, last)
+            results = sum(1 for ln in replay.splitlines() if ln.startswith("data:") and '"id":41' in ln and '"result"' in ln)
+            if results:
+                break
+        self.check(results == 1 and answered in self.replicas,
+                   f"resumed through the balancer on {answered}, which never had the stream: the result, once",
+                   f"{results} result(s)")
+        self.procs.stop("r4")
+
+        # The store stops: no confirmed call runs; reads go on; the replicas say so.
+        self.procs.stop("redis")
+        target = self.create_poi("scale-store-down")
+        async with self.sdk_client(self.lb_fleet, V2026, []) as client:
+            destructive = await client.call_tool(self.t_delete, {self.id_param: target})
+            read = await client.call_tool(self.t_read, {self.id_param: 2})
+        text = destructive.content[0].text if destructive.content else ""
+        self.check(destructive.is_error and "MCP_STATE_URL" in text and "nothing was changed" in text and self.poi_exists(target),
+                   "redis stopped: a confirmed delete is refused, naming the store, and nothing is deleted", text[:110])
+        self.check(not read.is_error, "redis stopped: reads still work")
+        health = {n: json.loads(http_get(p, "/healthz")[1]).get("status") for n, p in self.replicas.items()}
+        self.check(set(health.values()) == {"degraded"}, "redis stopped: every replica's /healthz says degraded", str(health))
+
+        # The store comes back on the same port: the replicas use it again, with no restart.
+        self.start_redis()
+        deleted = False
+        for _ in range(20):
+            async with self.sdk_client(self.lb_fleet, V2026, []) as client:
+                again = await client.call_tool(self.t_delete, {self.id_param: target})
+            if not again.is_error and not self.poi_exists(target):
+                deleted = True
+                break
+            await asyncio.sleep(0.5)
+        self.check(deleted, "redis back: the same replicas confirm and run the delete")
+
+    async def step_sigterm(self):
+        print("sigterm: one replica stopped under load", flush=True)
+        # r3 is restarted behind a backend that answers in 250 ms, so that calls are
+        # certainly in flight on it when SIGTERM arrives. (Its stop, idle, is a rolling
+        # restart's first half: it exits at once with status 0.)
+        rc = self.procs.stop("r3")
+        self.check(rc == 0, "an idle replica stops at once on SIGTERM", f"exit status {rc}")
+        self.start_delay_proxy()
         self.start_replica("r3", self.r3, self.slow, log_name="r3-restarted")
         victim = self.procs.procs["r3"]
         grace = int(settings_env()["MCP_SHUTDOWN_GRACE_SECS"])
@@ -765,7 +860,8 @@ class ScaleTest:
                                    "health_while_draining": list(dict.fromkeys(marks["health"]))}
 
     async def run(self):
-        steps = [self.step_clients, self.step_confirm, self.step_foreign_key, self.step_throughput, self.step_sigterm]
+        steps = [self.step_clients, self.step_confirm, self.step_foreign_key, self.step_store, self.step_throughput,
+                 self.step_sigterm]
         for step in steps:
             try:
                 await step()

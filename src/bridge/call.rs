@@ -258,6 +258,14 @@ impl Bridge {
             }
         }
 
+        // A client that asked for debug logs hears the call start (and its stream opens
+        // before a slow backend answers, so it can resume the stream if it drops).
+        if let Some(log) = &req.log
+            && log.level <= Level::Debug
+        {
+            let note = format!("`{}`: calling {} {}", spec.name, spec.method.as_str(), spec.path);
+            log.send(vec![Note { level: Level::Debug, message: note }]).await;
+        }
         let backend = self.inner.backend.clone();
         let mut ctx =
             CallCtx::new(spec.operation(), backend.clone(), arguments, context.headers(&guard.context_headers));

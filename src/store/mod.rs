@@ -1,6 +1,8 @@
 //! State that replicas share, in Redis or Valkey (`MCP_STATE_URL`): what one process alone
-//! cannot guarantee once several answer the same callers. Today, the record that a 2026
-//! confirmation state was used, so a replayed confirmation is refused on every replica.
+//! cannot guarantee once several answer the same callers. The record that a 2026
+//! confirmation state was used, so a replayed confirmation is refused on every replica; and
+//! the events of resumable streams, so a client whose stream dropped can resume it on any
+//! replica (`transport/events.rs`).
 //!
 //! Owns the connection (made lazily, remade after a failure, every command bounded by a
 //! short timeout) and the key layout. Knows nothing of MCP, HTTP or the backend: callers
@@ -127,6 +129,38 @@ impl SharedStore {
         cmd.arg(format!("{PREFIX}{space}:{key}")).arg(1).arg("NX").arg("PX").arg(millis);
         let set: Option<String> = self.query(&cmd).await?;
         Ok(if set.is_some() { Claim::Fresh } else { Claim::Taken })
+    }
+
+    /// Appends `item` to the list `key` (in `space`), keeping its last `max_len` items and
+    /// the whole list for `ttl` after the last append: one pipelined round trip.
+    pub async fn append(
+        &self,
+        space: &str,
+        key: &str,
+        item: String,
+        max_len: usize,
+        ttl: Duration,
+    ) -> Result<(), StoreError> {
+        let key = format!("{PREFIX}{space}:{key}");
+        let mut pipe = redis::pipe();
+        pipe.cmd("RPUSH").arg(&key).arg(item).ignore();
+        pipe.cmd("LTRIM").arg(&key).arg(-(max_len as i64)).arg(-1).ignore();
+        pipe.cmd("PEXPIRE").arg(&key).arg(ttl.as_millis().clamp(1, u64::MAX as u128) as u64).ignore();
+        let mut conn = self.connection().await?;
+        let sent: Result<(), _> = pipe.query_async(&mut conn).await;
+        match sent {
+            Err(e) if e.is_io_error() || e.is_connection_refusal() || e.is_connection_dropped() => {
+                pipe.query_async(&mut conn).await.map_err(|e| self.unreachable(e))
+            }
+            other => other.map_err(|e| self.unreachable(e)),
+        }
+    }
+
+    /// The items of the list `key` (in `space`), oldest first; none when it is gone.
+    pub async fn items(&self, space: &str, key: &str) -> Result<Vec<String>, StoreError> {
+        let mut cmd = redis::cmd("LRANGE");
+        cmd.arg(format!("{PREFIX}{space}:{key}")).arg(0).arg(-1);
+        self.query(&cmd).await
     }
 
     /// One round trip (`PING`), timed: for `doctor` and `/healthz`.

@@ -13,6 +13,15 @@
 //! completed request's events for as long); at most [`MAX_EVENTS_PER_STREAM`] events a
 //! stream; and at most [`MAX_BYTES`] of events in all (each event's size is its JSON as
 //! sent), the oldest streams forgotten first. Eviction is first-in first-out, O(1) a stream.
+//!
+//! With a shared store (`MCP_STATE_URL`), [`Shared`] also copies every event to Redis,
+//! under its unguessable stream token, with the same bounds, so a `GET` with
+//! `Last-Event-ID` on another replica replays what the client missed. That holds for the
+//! streams rmcp resumes without a session: every 2026-07-28 request, and 2025-era requests
+//! of a stateless server (`MCP_STATELESS=true`). A 2025 session's stream is resumed inside
+//! its session, which lives on one replica. The copy is written beside the stream, not in
+//! its way; when the store cannot be reached, resumption falls back to this process's
+//! memory, and the log says so once until the store answers again.
 
 use rmcp::transport::streamable_http_server::session::ServerSseMessage;
 use rmcp::transport::streamable_http_server::session::{EventStore, EventStoreError, EventStream};
@@ -128,10 +137,7 @@ impl EventStore for Events {
     }
 
     async fn replay_events_after(&self, last_event_id: &str) -> Result<EventStream, EventStoreError> {
-        let (token, seq) = last_event_id
-            .rsplit_once('-')
-            .and_then(|(t, s)| Some((t, s.parse::<u64>().ok()?)))
-            .ok_or_else(|| format!("Last-Event-ID {last_event_id:?} is not an event id of this server"))?;
+        let (token, seq) = parse_id(last_event_id)?;
         let state = self.state.lock().unwrap_or_else(|p| p.into_inner());
         let stream =
             state.by_token.get(token).and_then(|id| state.streams.get(id)).ok_or_else(|| {
@@ -140,6 +146,102 @@ impl EventStore for Events {
         let after: Vec<ServerSseMessage> =
             stream.events.iter().filter(|(s, _, _)| *s > seq).map(|(_, _, e)| e.clone()).collect();
         Ok(Box::pin(futures::stream::iter(after)))
+    }
+}
+
+/// The list space of stream events in the shared store.
+const SPACE: &str = "events";
+
+/// One event as the shared store keeps it.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Stored {
+    seq: u64,
+    id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    message: Option<serde_json::Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    retry_ms: Option<u64>,
+}
+
+/// The event id's parts: the stream token and the event's sequence number.
+fn parse_id(id: &str) -> Result<(&str, u64), EventStoreError> {
+    id.rsplit_once('-')
+        .and_then(|(t, s)| Some((t, s.parse::<u64>().ok()?)))
+        .ok_or_else(|| format!("Last-Event-ID {id:?} is not an event id of this server").into())
+}
+
+/// This process's events, copied to the replicas' shared store (see the module comment).
+pub struct Shared {
+    local: Events,
+    store: std::sync::Arc<crate::store::SharedStore>,
+    /// The store failed and the log said so; cleared when it answers again.
+    degraded: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl Shared {
+    pub fn new(store: std::sync::Arc<crate::store::SharedStore>) -> Shared {
+        Shared { local: Events::default(), store, degraded: Default::default() }
+    }
+}
+
+/// Say once that the shared store is gone, and once that it is back.
+fn note_store(degraded: &std::sync::atomic::AtomicBool, failure: Option<&crate::store::StoreError>) {
+    use std::sync::atomic::Ordering;
+    match failure {
+        Some(e) if !degraded.swap(true, Ordering::Relaxed) => tracing::warn!(
+            "resumable streams fall back to this replica's memory (a client that resumes on another replica gets nothing): {e}"
+        ),
+        None if degraded.swap(false, Ordering::Relaxed) => {
+            tracing::info!("the shared state store answers again: streams resume on any replica")
+        }
+        _ => {}
+    }
+}
+
+#[async_trait::async_trait]
+impl EventStore for Shared {
+    async fn store_event(&self, stream_id: &str, event: &ServerSseMessage) -> Result<String, EventStoreError> {
+        let id = self.local.store_event(stream_id, event).await?;
+        let (token, seq) = parse_id(&id)?;
+        let stored = Stored {
+            seq,
+            id: id.clone(),
+            message: event.message.as_ref().and_then(|m| serde_json::to_value(&**m).ok()),
+            retry_ms: event.retry.map(|r| r.as_millis() as u64),
+        };
+        let item = serde_json::to_string(&stored).map_err(|e| e.to_string())?;
+        let (store, degraded, token) = (self.store.clone(), self.degraded.clone(), token.to_string());
+        // Beside the stream, not in its way: the event goes to the client now. Writes of one
+        // stream may land out of order; replay sorts them by sequence.
+        tokio::spawn(async move {
+            let written = store.append(SPACE, &token, item, MAX_EVENTS_PER_STREAM, KEEP).await;
+            note_store(&degraded, written.as_ref().err());
+        });
+        Ok(id)
+    }
+
+    async fn replay_events_after(&self, last_event_id: &str) -> Result<EventStream, EventStoreError> {
+        if let Ok(here) = self.local.replay_events_after(last_event_id).await {
+            return Ok(here);
+        }
+        let (token, seq) = parse_id(last_event_id)?;
+        let items = self.store.items(SPACE, token).await;
+        note_store(&self.degraded, items.as_ref().err());
+        let mut events: Vec<Stored> =
+            items?.iter().filter_map(|i| serde_json::from_str::<Stored>(i).ok()).filter(|e| e.seq > seq).collect();
+        if events.is_empty() {
+            return Err(format!("no stream has event {last_event_id} (streams are kept {} s)", KEEP.as_secs()).into());
+        }
+        events.sort_by_key(|e| e.seq);
+        // The struct is non-exhaustive: built from its constructors, then its fields set.
+        let replay = events.into_iter().map(|e| {
+            let mut event = ServerSseMessage::retry(Duration::ZERO);
+            event.event_id = Some(e.id);
+            event.message = e.message.and_then(|m| serde_json::from_value(m).ok()).map(std::sync::Arc::new);
+            event.retry = e.retry_ms.map(Duration::from_millis);
+            event
+        });
+        Ok(Box::pin(futures::stream::iter(replay.collect::<Vec<_>>())))
     }
 }
 

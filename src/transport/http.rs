@@ -52,8 +52,12 @@ pub fn router(bridge: Bridge, settings: HttpSettings, cancel: CancellationToken)
     let factory = bridge.clone();
     // Events are kept for resumption (see `events.rs`: rmcp's cache loses a completed
     // request's result).
-    let mut manager =
-        LocalSessionManager::default().with_event_store(Arc::new(crate::transport::events::Events::default()));
+    let events: Arc<dyn rmcp::transport::streamable_http_server::session::EventStore> =
+        match &bridge.guardrails().shared {
+            Some(store) => Arc::new(crate::transport::events::Shared::new(store.clone())),
+            None => Arc::new(crate::transport::events::Events::default()),
+        };
+    let mut manager = LocalSessionManager::default().with_event_store(events);
     manager.session_config.keep_alive = Some(settings.session_idle);
     let manager = Arc::new(manager);
     settings.guard.limit_sessions(manager.clone(), settings.max_sessions);

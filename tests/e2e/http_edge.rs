@@ -360,3 +360,108 @@ async fn a_2026_request_opts_in_to_log_messages() {
         assert!(text.contains("\"id\":5"), "{text}");
     }
 }
+
+/// Two stateless replicas sharing a store (a real redis-server): a 2026-07-28 call's stream
+/// drops on one; the client resumes on the other and gets the result, once. With the store
+/// down, the replica that ran the call still replays it from its memory; the other cannot.
+#[tokio::test]
+async fn a_stream_resumes_on_another_replica_through_the_shared_store() {
+    let mut redis = RedisServer::start().await;
+    let backend = RecordingBackend::start().await;
+    let guard = GuardArgs {
+        local_scope: "vtoc:admin".into(),
+        allow_writes: true,
+        state_url: Some(redis.url()),
+        ..GuardArgs::default()
+    };
+    let a = start_guarded_sessions(backend_args(&backend.url), guard.clone(), true, Duration::from_secs(300)).await;
+    let b = start_guarded_sessions(backend_args(&backend.url), guard, true, Duration::from_secs(300)).await;
+    let read = vtoc_mcp::bridge::tools::all().find(|t| t.hints.read_only && t.params.is_empty()).unwrap().name;
+    // Asking for debug logs opens the stream at once ("calling GET …"); the backend is slow.
+    let call = |id: u64| {
+        json!({"jsonrpc": "2.0", "id": id, "method": "tools/call", "params": {"name": read, "arguments": {},
+            "_meta": {"io.modelcontextprotocol/protocolVersion": "2026-07-28",
+                      "io.modelcontextprotocol/clientCapabilities": {},
+                      "io.modelcontextprotocol/logLevel": "debug"}}})
+    };
+    let cut = |url: String, id: u64| {
+        let body = call(id).to_string();
+        async move {
+            let mut response = http()
+                .post(url)
+                .header("accept", ACCEPT)
+                .header("content-type", "application/json")
+                .header("mcp-protocol-version", "2026-07-28")
+                .header("mcp-method", "tools/call")
+                .header("mcp-name", read)
+                .body(body)
+                .send()
+                .await
+                .unwrap();
+            let mut seen = String::new();
+            loop {
+                let chunk = response.chunk().await.unwrap().expect("an SSE stream with event ids");
+                seen.push_str(&String::from_utf8_lossy(&chunk));
+                let ids: Vec<String> =
+                    seen.lines().filter_map(|l| l.strip_prefix("id:")).map(|i| i.trim().to_string()).collect();
+                if let Some(last) = ids.last()
+                    && !seen.contains(&format!("\"id\":{id}"))
+                {
+                    break last.clone(); // dropped before the result
+                }
+                assert!(!seen.contains(&format!("\"id\":{id}")), "the result came before the cut: {seen}");
+            }
+        }
+    };
+    let resume = |url: String, last: String| async move {
+        let r = http()
+            .get(url)
+            .header("accept", "text/event-stream")
+            .header("mcp-protocol-version", "2026-07-28")
+            .header("last-event-id", last)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 200);
+        tokio::time::timeout(Duration::from_secs(10), r.text()).await.expect("the replay ends").unwrap()
+    };
+    let results = |replay: &str, id: u64| -> usize {
+        replay
+            .lines()
+            .filter_map(|l| l.strip_prefix("data:"))
+            .filter_map(|l| serde_json::from_str::<Value>(l.trim()).ok())
+            .filter(|v| v["id"] == id && v["result"].is_object())
+            .count()
+    };
+    // Until the replica that ran the call has its result (the copy to the store is written
+    // beside it, a moment later).
+    let settled = |last: String, id: u64| {
+        let (url, backend) = (a.url.clone(), &backend);
+        async move {
+            for _ in 0..100 {
+                if results(&resume(url.clone(), last.clone()).await, id) == 1 {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            assert_eq!(backend.take_one().method, "GET", "the call ran once");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    };
+
+    backend.force(Forced { delay: Duration::from_millis(400), ..Forced::json(200, json!([])) });
+    let last = cut(a.url.clone(), 7).await;
+    settled(last.clone(), 7).await;
+    let replay = resume(b.url.clone(), last.clone()).await;
+    assert_eq!(results(&replay, 7), 1, "the other replica replays the result, once: {replay}");
+    let ids: Vec<&str> = replay.lines().filter_map(|l| l.strip_prefix("id:")).map(str::trim).collect();
+    assert!(!ids.contains(&last.as_str()), "only what came after the given id: {replay}");
+
+    // The store goes away: resumption falls back to the replica that has the stream.
+    redis.stop();
+    backend.force(Forced { delay: Duration::from_millis(400), ..Forced::json(200, json!([])) });
+    let last = cut(a.url.clone(), 8).await;
+    settled(last.clone(), 8).await;
+    assert_eq!(results(&resume(b.url.clone(), last.clone()).await, 8), 0, "no store: nothing on the other");
+    assert_eq!(results(&resume(a.url.clone(), last).await, 8), 1, "its own replica still has it");
+}
