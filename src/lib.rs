@@ -9,6 +9,7 @@
 //! cli/        settings, workflows (sync-spec, doctor, init), the tool-surface diff
 //! demo/       an in-memory vTOC backend for trying it out and for tests (knows no MCP)
 //! store/      state replicas share in Redis or Valkey (knows no MCP)
+//! telemetry/  Prometheus metrics and OpenTelemetry traces (knows no MCP)
 //! ```
 //!
 //! Each folder's `mod.rs` says what it owns and what it may not touch. Dependencies point
@@ -23,6 +24,7 @@ pub mod codegen;
 pub mod demo;
 pub mod guard;
 pub mod store;
+pub mod telemetry;
 pub mod transport;
 
 // Generated code (OUT_DIR/tools.rs and the hand-written tools) names `crate::client` and

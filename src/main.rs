@@ -130,7 +130,21 @@ async fn serve(args: ServeArgs) -> Result<(), Failure> {
         check_contract(&backend, args.contract_check).await?;
     }
     let grace = checked.grace;
-    let bridge = Bridge::new(backend.clone(), checked.guardrails)?;
+    let mut guardrails = checked.guardrails;
+    let telemetry = telemetry(&args, checked.metrics.is_some())?;
+    guardrails.telemetry = telemetry.clone();
+    let bridge = Bridge::new(backend.clone(), guardrails)?;
+    let metrics_server = match checked.metrics {
+        Some((bind, token)) => {
+            let listener = tokio::net::TcpListener::bind(bind)
+                .await
+                .map_err(|e| anyhow::anyhow!("cannot listen on {bind} (MCP_METRICS_BIND): {e}"))?;
+            tracing::info!("Prometheus metrics on http://{}/metrics", listener.local_addr()?);
+            let stop = transport::shutdown_signal();
+            Some(tokio::spawn(transport::metrics::serve_metrics(listener, telemetry.clone(), token, stop)))
+        }
+        None => None,
+    };
     let policy = &bridge.guardrails().policy;
     tracing::info!(
         tools = bridge.catalog().count(),
@@ -151,10 +165,33 @@ async fn serve(args: ServeArgs) -> Result<(), Failure> {
         None => transport::serve_stdio(bridge, transport::shutdown_signal(), grace).await,
     };
     trimmer.abort();
+    if let Some(task) = metrics_server {
+        task.abort();
+    }
+    if let Some(tracing) = &telemetry.tracing {
+        tracing.flush();
+    }
     if let Some(task) = demo_task {
         task.abort();
     }
     Ok(outcome?)
+}
+
+/// Metrics when `/metrics` is served; traces when the `OTEL_*` variables ask for them.
+fn telemetry(args: &ServeArgs, metrics: bool) -> Result<Arc<vtoc_mcp::telemetry::Telemetry>, Failure> {
+    use vtoc_mcp::telemetry::{Telemetry, metrics::Metrics, trace};
+    let metrics = metrics.then(|| {
+        let tools = vtoc_mcp::bridge::tools::all().map(|t| t.name);
+        Metrics::new(tools.chain(vtoc_mcp::bridge::discover::Meta::ALL.map(|m| m.name())))
+    });
+    let tracing = if trace::configured(|k| std::env::var(k).ok()) {
+        let tracing = trace::Tracing::from_env(args.trace_arguments).map_err(|e| fail(2, e.to_string()))?;
+        tracing::info!(arguments = args.trace_arguments, "OpenTelemetry traces exported over OTLP/HTTP");
+        Some(tracing)
+    } else {
+        None
+    };
+    Ok(Arc::new(Telemetry { metrics, tracing }))
 }
 
 /// The start-up contract check: the backend's live spec against the compiled one.

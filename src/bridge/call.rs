@@ -116,6 +116,17 @@ pub struct CallRequest {
     pub origin: Origin,
     /// Where `notifications/message` about the call go (the client's session), if anywhere.
     pub log: Option<LogSink>,
+    /// The MCP request as a trace sees it: its parent trace context, session and protocol.
+    pub trace: TraceParent,
+}
+
+/// What a call's span needs of its MCP request (`telemetry::trace`).
+#[derive(Clone, Default)]
+pub struct TraceParent {
+    /// From `_meta` (SEP-414) or the HTTP `traceparent`; empty when neither had one.
+    pub parent: opentelemetry::Context,
+    pub session: Option<String>,
+    pub protocol: Option<String>,
 }
 
 impl CallRequest {
@@ -130,6 +141,7 @@ impl CallRequest {
             confirmer,
             origin: Origin::Tool,
             log: None,
+            trace: TraceParent::default(),
         }
     }
 }
@@ -151,6 +163,16 @@ impl Origin {
             Origin::Resource => "resource_read",
             Origin::Completion => "completion",
             Origin::Prompt => "prompt",
+        }
+    }
+
+    /// The MCP method that asked (the span's `mcp.method.name`).
+    fn method(self) -> &'static str {
+        match self {
+            Origin::Tool => "tools/call",
+            Origin::Resource => "resources/read",
+            Origin::Completion => "completion/complete",
+            Origin::Prompt => "prompts/get",
         }
     }
 }
@@ -183,9 +205,18 @@ impl Bridge {
         // The arguments as one JSON value, moved (not copied) out of the request.
         let model = std::mem::take(&mut req.arguments);
         let req = req;
+        let telemetry = &*guard.telemetry;
         let Some(entry) = self.entry(&req.name) else {
             let arguments = Value::Object(model);
-            let audit = AuditLine { req: &req, arguments: &arguments, tool: None, started, station: None };
+            let audit = AuditLine {
+                req: &req,
+                arguments: &arguments,
+                tool: None,
+                started,
+                station: None,
+                telemetry,
+                span: None,
+            };
             audit.write(&guard.audit, Decision::RefusedUnknownTool, None, None);
             return Err(ErrorData::invalid_params(
                 format!("unknown tool `{}`; call tools/list for the available tools", req.name),
@@ -199,7 +230,25 @@ impl Bridge {
             Ok(wire) => (Value::Object(wire), Ok(())),
             Err(problems) => (Value::Object(model), Err(problems)),
         };
-        let mut audit = AuditLine { req: &req, arguments: &arguments, tool: Some(spec), started, station: None };
+        // The call's span (only when traces are exported), under the client's trace.
+        let span = telemetry.tracing.as_ref().map(|tracing| {
+            let mut attributes = vec![
+                opentelemetry::KeyValue::new("gen_ai.tool.name", spec.name),
+                opentelemetry::KeyValue::new("gen_ai.operation.name", "execute_tool"),
+            ];
+            if let Some(session) = &req.trace.session {
+                attributes.push(opentelemetry::KeyValue::new("mcp.session.id", session.clone()));
+            }
+            if let Some(protocol) = &req.trace.protocol {
+                attributes.push(opentelemetry::KeyValue::new("mcp.protocol.version", protocol.clone()));
+            }
+            if tracing.capture_arguments {
+                attributes.push(opentelemetry::KeyValue::new("gen_ai.tool.call.arguments", arguments.to_string()));
+            }
+            tracing.request_span(&req.trace.parent, req.origin.method(), spec.name, attributes)
+        });
+        let mut audit =
+            AuditLine { req: &req, arguments: &arguments, tool: Some(spec), started, station: None, telemetry, span };
         if self.is_draining() {
             audit.write(&guard.audit, Decision::RefusedDraining, None, None);
             return Ok(refused(
@@ -248,7 +297,7 @@ impl Bridge {
             match Box::pin(self.confirm(spec, arguments, &req, &audit)).await {
                 Confirmation::Confirmed => {}
                 Confirmation::Ask(input_required) => {
-                    audit.write(&guard.audit, Decision::ConfirmationRequested, None, None);
+                    audit.asked(&guard.audit);
                     return Ok(CallToolResponse::InputRequired(input_required).into());
                 }
                 Confirmation::Refused(decision, message) => {
@@ -270,6 +319,8 @@ impl Bridge {
         let mut ctx =
             CallCtx::new(spec.operation(), backend.clone(), arguments, context.headers(&guard.context_headers));
         ctx.plan = Some(entry.plan.clone());
+        ctx.telemetry = guard.telemetry.clone();
+        ctx.trace = audit.trace().clone();
         if guard.forward_caller_token
             && let Some(token) = &req.caller.token
         {
@@ -336,6 +387,11 @@ impl Bridge {
         }
         let outcome = if result.is_error == Some(true) { "error" } else { "ok" };
         audit.write(&guard.audit, Decision::Allowed, status, Some(outcome));
+        if let Some(metrics) = &telemetry.metrics
+            && !crate::guard::truncate::fits(&result, guard.max_result_bytes)
+        {
+            metrics.truncated(spec.name);
+        }
         Ok(Ran { response: crate::guard::truncate::limit(result, guard.max_result_bytes).into(), status })
     }
 
@@ -367,14 +423,26 @@ impl Bridge {
             return Err(Busy::QueueFull);
         }
         // Counted out however the wait ends (a dropped call included).
-        struct Waiting<'a>(&'a std::sync::atomic::AtomicUsize);
+        let metrics = guard.telemetry.metrics.as_ref();
+        struct Waiting<'a>(&'a std::sync::atomic::AtomicUsize, Option<&'a crate::telemetry::metrics::Metrics>);
         impl Drop for Waiting<'_> {
             fn drop(&mut self) {
                 self.0.fetch_sub(1, Ordering::SeqCst);
+                if let Some(m) = self.1 {
+                    m.waiting(-1);
+                }
             }
         }
-        let _waiting = Waiting(&slots.waiting);
-        match tokio::time::timeout(guard.call_queue_wait, slots.semaphore.clone().acquire_owned()).await {
+        if let Some(m) = metrics {
+            m.waiting(1);
+        }
+        let _waiting = Waiting(&slots.waiting, metrics);
+        let started = Instant::now();
+        let waited = tokio::time::timeout(guard.call_queue_wait, slots.semaphore.clone().acquire_owned()).await;
+        if let Some(m) = metrics {
+            m.waited(started.elapsed());
+        }
+        match waited {
             Ok(Ok(permit)) => Ok(permit),
             _ => Err(Busy::Waited),
         }
@@ -694,17 +762,29 @@ fn refused(message: String) -> CallToolResponse {
     CallToolResult::error(vec![ContentBlock::text(message)]).into()
 }
 
-/// Collects what the audit line needs as the call proceeds.
+/// Collects what the audit line needs as the call proceeds; writing it also reports the
+/// call to the metrics and ends its span (`telemetry`), so every decision is counted where
+/// it is recorded.
 struct AuditLine<'a> {
     req: &'a CallRequest,
     arguments: &'a Value,
     tool: Option<&'static ToolSpec>,
     started: Instant,
     station: Option<String>,
+    telemetry: &'a crate::telemetry::Telemetry,
+    /// The call's span, when traces are exported.
+    span: Option<opentelemetry::Context>,
 }
 
 impl AuditLine<'_> {
+    /// The trace of the call: its span's, else the client's parent.
+    fn trace(&self) -> &opentelemetry::Context {
+        self.span.as_ref().unwrap_or(&self.req.trace.parent)
+    }
+
     fn write(&self, audit: &Audit, decision: Decision, status: Option<u16>, outcome: Option<&'static str>) {
+        let (counted, error_type) = crate::telemetry::metrics::classify(decision, status, outcome);
+        self.report(counted, error_type, status);
         let targets: Map<String, Value> = self
             .tool
             .map(|spec| {
@@ -727,7 +807,31 @@ impl AuditLine<'_> {
             status,
             outcome,
             latency_ms: (self.started.elapsed().as_secs_f64() * 1000.0 * 100.0).round() / 100.0,
+            trace_id: crate::telemetry::trace::trace_id(self.trace()),
         });
+    }
+
+    /// The call's metrics, and the end of its span unless this is a step of a confirmation.
+    fn report(&self, counted: crate::telemetry::metrics::Outcome, error_type: Option<&str>, status: Option<u16>) {
+        if let Some(metrics) = &self.telemetry.metrics {
+            metrics.call(self.req.origin.event(), &self.req.name, counted, self.started.elapsed());
+        }
+        if let (Some(cx), crate::telemetry::metrics::Outcome::Done { .. }) = (&self.span, counted) {
+            let attributes = status
+                .map(|s| vec![opentelemetry::KeyValue::new("vtoc.backend.status", i64::from(s))])
+                .unwrap_or_default();
+            crate::telemetry::trace::end(cx, error_type, attributes);
+        }
+    }
+
+    /// A 2026 confirmation asked for: this request ends here, input required.
+    fn asked(&self, audit: &Audit) {
+        self.write(audit, Decision::ConfirmationRequested, None, None);
+        self.report(
+            crate::telemetry::metrics::Outcome::Done { outcome: "input_required", refusal: None, confirmation: None },
+            None,
+            None,
+        );
     }
 }
 
@@ -739,6 +843,7 @@ pub struct Asker {
     pub header_context: Context,
     pub meta_context: Context,
     pub log: Option<LogSink>,
+    pub trace: TraceParent,
 }
 
 impl Asker {
@@ -753,6 +858,7 @@ impl Asker {
             confirmer: Confirmer::Unavailable(NoAsking::NoElicitation),
             origin,
             log: self.log.clone(),
+            trace: self.trace.clone(),
         }
     }
 }

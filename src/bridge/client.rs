@@ -38,6 +38,50 @@ impl ClientHooks<Arc<CallCtx>> for Client {
         if ctx.backend.dry_run {
             return Ok(ctx.record_dry_run(&request));
         }
+        let started = std::time::Instant::now();
+        let mut request = request;
+        // The backend request's span, and trace context sent on (the client's, when traces
+        // are not exported here, so vTOC still joins the agent's trace).
+        let span = ctx.telemetry.tracing.as_ref().map(|t| {
+            let url = request.url();
+            t.backend_span(
+                &ctx.trace,
+                request.method().as_str(),
+                ctx.tool.path,
+                (url.host_str().unwrap_or_default(), url.port_or_known_default().unwrap_or_default()),
+            )
+        });
+        crate::telemetry::trace::inject(span.as_ref().unwrap_or(&ctx.trace), request.headers_mut());
+        let sent = self.exec_with_retries(request).await;
+        if let Some(metrics) = &ctx.telemetry.metrics {
+            metrics.backend(ctx.tool.name, started.elapsed());
+        }
+        if let Some(span) = &span {
+            let (error, attributes) = match &sent {
+                Ok(r) => (
+                    (r.status().as_u16() >= 400).then(|| r.status().as_str().to_string()),
+                    vec![opentelemetry::KeyValue::new("http.response.status_code", i64::from(r.status().as_u16()))],
+                ),
+                Err(e) => (Some(if e.is_timeout() { "timeout".into() } else { "connection".to_string() }), vec![]),
+            };
+            crate::telemetry::trace::end(span, error.as_deref(), attributes);
+        }
+        sent
+    }
+
+    async fn post<E>(
+        &self,
+        _result: &reqwest::Result<reqwest::Response>,
+        _info: &OperationInfo,
+    ) -> Result<(), Error<E>> {
+        self.refuse_too_large()
+    }
+}
+
+impl Client {
+    /// The request, sent again after a connection error when that is safe.
+    async fn exec_with_retries(&self, request: reqwest::Request) -> reqwest::Result<reqwest::Response> {
+        let ctx = &self.inner;
         let method = request.method().clone();
         let mut pending = request;
         let mut attempt = 0;
@@ -66,11 +110,8 @@ impl ClientHooks<Arc<CallCtx>> for Client {
         }
     }
 
-    async fn post<E>(
-        &self,
-        _result: &reqwest::Result<reqwest::Response>,
-        _info: &OperationInfo,
-    ) -> Result<(), Error<E>> {
+    /// A body over the limit, which was not read, is the call's error.
+    fn refuse_too_large<E>(&self) -> Result<(), Error<E>> {
         let ctx = &self.inner;
         let guard = ctx.captured.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(cap) = guard.as_ref().filter(|c| c.too_large) {

@@ -107,6 +107,10 @@ pub struct CallCtx {
     /// How the tool's listed arguments map to the request, to name a field the backend
     /// rejected as the model wrote it (`body.notes` → `notes`).
     pub plan: Option<Arc<crate::codegen::shape::Plan>>,
+    /// Where the backend's part of the call is measured and traced.
+    pub telemetry: Arc<crate::telemetry::Telemetry>,
+    /// The trace the backend exchange belongs to (the call's span, or the client's parent).
+    pub trace: opentelemetry::Context,
 }
 
 /// One thing worth telling the client's log about a call. Never holds a secret: only
@@ -155,6 +159,8 @@ impl CallCtx {
             dry_run: Mutex::default(),
             notes: Mutex::default(),
             plan: None,
+            telemetry: Arc::default(),
+            trace: opentelemetry::Context::new(),
         }
     }
 

@@ -3,7 +3,7 @@
 //! transport. Each request becomes an [`Asker`] and, for tools, a call through
 //! `call.rs`; resources, completions and prompts are built on that same call path.
 
-use super::call::{Asker, Confirmer, NoAsking, Origin, Sessions, Slots};
+use super::call::{Asker, Confirmer, NoAsking, Origin, Sessions, Slots, TraceParent};
 use super::confirm::{USED_STATES_CAPACITY, UsedStates};
 use super::log::{DEFAULT_LOG_LEVEL, LOG_LEVEL_META, LogSink, Session};
 use crate::bridge::exchange::{Backend, Level};
@@ -341,11 +341,21 @@ impl Bridge {
             .unwrap_or_default();
         // rmcp moves the request's `_meta` into the context; look in both.
         let context_meta = meta.and_then(|m| m.0.get(CONTEXT_META)).or_else(|| context.meta.0.get(CONTEXT_META));
+        let parts = context.extensions.get::<http::request::Parts>();
+        let header =
+            |name: &str| parts.and_then(|p| p.headers.get(name)).and_then(|v| v.to_str().ok()).map(str::to_owned);
+        let trace_meta = meta.map(|m| &m.0.0).filter(|m| m.contains_key("traceparent")).or(Some(&context.meta.0));
+        let trace = TraceParent {
+            parent: crate::telemetry::trace::parent(trace_meta, parts.map(|p| &p.headers)),
+            session: header("mcp-session-id"),
+            protocol: context.protocol_version().map(|v| v.to_string()).or_else(|| header("mcp-protocol-version")),
+        };
         Asker {
             caller: self.caller_of(context),
             header_context,
             meta_context: Context::from_argument(context_meta),
             log: self.log_sink(context, meta),
+            trace,
         }
     }
 }

@@ -21,6 +21,8 @@ pub struct Checked {
     pub http: Option<HttpSettings>,
     /// `MCP_SHUTDOWN_GRACE_SECS`.
     pub grace: Duration,
+    /// `/metrics`'s listener and token (`MCP_METRICS_BIND`), when metrics are on.
+    pub metrics: Option<(std::net::SocketAddr, Option<secrecy::SecretString>)>,
     pub backend: BackendChoice,
 }
 
@@ -46,6 +48,7 @@ pub fn check(args: &ServeArgs) -> Result<Checked, ConfigErrors> {
     let mut problems = Problems::default();
     let guardrails = problems.take(args.guard.guardrails());
     let grace = problems.take(seconds("MCP_SHUTDOWN_GRACE_SECS", args.shutdown_grace_secs));
+    let metrics = problems.take(args.metrics());
     let http = match args.transport {
         Transport::Http => problems.take(http_settings(args, guardrails.as_ref().map(|g| g.audit.clone()))).map(Some),
         Transport::Stdio => {
@@ -57,9 +60,9 @@ pub fn check(args: &ServeArgs) -> Result<Checked, ConfigErrors> {
         }
     };
     let backend = problems.take(backend(&args.backend, args.demo));
-    match (guardrails, grace, http, backend) {
-        (Some(guardrails), Some(grace), Some(http), Some(backend)) if problems.is_empty() => {
-            Ok(Checked { guardrails, http, grace, backend })
+    match (guardrails, grace, metrics, http, backend) {
+        (Some(guardrails), Some(grace), Some(metrics), Some(http), Some(backend)) if problems.is_empty() => {
+            Ok(Checked { guardrails, http, grace, metrics, backend })
         }
         _ => Err(problems.into_errors()),
     }

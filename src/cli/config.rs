@@ -201,6 +201,18 @@ pub struct ServeArgs {
     /// Use the embedded demo backend (in-memory sample data), even when VTOC_API_BASE_URL is set.
     #[arg(long)]
     pub demo: bool,
+    /// Serve Prometheus metrics at http://ADDRESS/metrics, on a listener of their own (never
+    /// on /mcp). Off by default; a non-loopback address needs MCP_METRICS_TOKEN(_FILE).
+    #[arg(long = "metrics-bind", env = "MCP_METRICS_BIND")]
+    pub metrics_bind: Option<SocketAddr>,
+    /// Bearer token /metrics requires (Prometheus: `authorization: {credentials_file: …}`).
+    #[arg(long = "metrics-token", env = "MCP_METRICS_TOKEN", hide_env_values = true, value_parser = secret)]
+    pub metrics_token: Option<SecretString>,
+    #[arg(long = "metrics-token-file", env = "MCP_METRICS_TOKEN_FILE")]
+    pub metrics_token_file: Option<PathBuf>,
+    /// Put each call's arguments on its trace span (off: spans carry no argument values).
+    #[arg(long = "trace-arguments", env = "MCP_TRACE_ARGUMENTS")]
+    pub trace_arguments: bool,
     /// At start, compare the backend's /openapi.json with the compiled spec.
     #[arg(long = "contract-check", env = "VTOC_CONTRACT_CHECK", value_enum, default_value = "warn")]
     pub contract_check: ContractCheck,
@@ -211,6 +223,31 @@ pub struct ServeArgs {
 }
 
 impl ServeArgs {
+    /// `MCP_METRICS_BIND` with its token, checked: a token is needed off loopback.
+    pub fn metrics(&self) -> Result<Option<(SocketAddr, Option<SecretString>)>, ConfigError> {
+        let token = secret_or_file(
+            &self.metrics_token,
+            &self.metrics_token_file,
+            ("MCP_METRICS_TOKEN", "MCP_METRICS_TOKEN_FILE"),
+        )?
+        .filter(|t| !t.expose_secret().is_empty());
+        let Some(bind) = self.metrics_bind else {
+            return match token {
+                Some(_) => Err(err("MCP_METRICS_TOKEN", "is set but MCP_METRICS_BIND is not; set both, or neither")),
+                None => Ok(None),
+            };
+        };
+        if !bind.ip().is_loopback() && token.is_none() {
+            return Err(err(
+                "MCP_METRICS_BIND",
+                format!(
+                    "{bind} is reachable from other hosts: set MCP_METRICS_TOKEN_FILE (a bearer token Prometheus sends), or bind 127.0.0.1"
+                ),
+            ));
+        }
+        Ok(Some((bind, token)))
+    }
+
     /// `MCP_PUBLIC_URL`, checked: an absolute http(s) URL.
     pub fn public_url(&self) -> Result<Option<String>, ConfigError> {
         let Some(raw) = self.public_url.as_deref() else { return Ok(None) };
@@ -692,6 +729,7 @@ impl GuardArgs {
                 confirm_timeout,
                 state_codec,
                 shared,
+                telemetry: Arc::default(),
                 forward_caller_token: self.forward_caller_token,
                 discovery: crate::bridge::discover::Discovery {
                     mode: self.tool_mode.into(),

@@ -53,6 +53,10 @@ pub struct Event<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub outcome: Option<&'static str>,
     pub latency_ms: f64,
+    /// The W3C trace id of the call (its span's, or the one the client sent), so an audit
+    /// entry leads to its trace.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub trace_id: Option<String>,
 }
 
 /// The audit log file cannot be opened for appending.

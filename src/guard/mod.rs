@@ -48,6 +48,8 @@ pub struct Guardrails {
     pub shared: Option<Arc<crate::store::SharedStore>>,
     /// Send the caller's own bearer token to the backend instead of VTOC_API_TOKEN.
     pub forward_caller_token: bool,
+    /// Metrics and traces: not a guardrail either, but what the call path reports to.
+    pub telemetry: Arc<crate::telemetry::Telemetry>,
     /// Which callers `tools/list` serves the discovery meta-tools instead of every tool.
     /// Not a guardrail (the same checks run either way), but decided per caller scope like
     /// the tool list, so it travels with the settings that shape that list.
@@ -71,6 +73,7 @@ impl Guardrails {
             confirm_timeout: Duration::from_secs(120),
             state_codec: RequestStateCodec::try_new(random_key()).expect("32 random bytes are a valid key"),
             shared: None,
+            telemetry: Arc::default(),
             forward_caller_token: false,
             discovery: crate::bridge::discover::Discovery::default(),
         }

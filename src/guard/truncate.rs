@@ -31,11 +31,16 @@ const ENVELOPE: usize = 256;
 /// At most this many shrink-and-measure rounds to fit the message as sent.
 const FIT_PASSES: usize = 6;
 
+/// Whether `result` goes out whole under `max_bytes` ([`limit`] leaves it as it is).
+pub fn fits(result: &CallToolResult, max_bytes: usize) -> bool {
+    estimated_len(result) <= max_bytes.saturating_sub(ENVELOPE)
+}
+
 /// Cut `result` so that, as sent (serialized, text escaped, inside its JSON-RPC message or
 /// SSE event), it stays within `max_bytes`.
 pub fn limit(mut result: CallToolResult, max_bytes: usize) -> CallToolResult {
     let room = max_bytes.saturating_sub(ENVELOPE);
-    if estimated_len(&result) <= room {
+    if fits(&result, max_bytes) {
         return result;
     }
     match result.structured_content.take() {

@@ -81,6 +81,14 @@ impl Default for Events {
     }
 }
 
+impl Events {
+    /// (events kept, their bytes), for the metrics.
+    pub fn size(&self) -> (usize, usize) {
+        let state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        (state.streams.values().map(|s| s.events.len()).sum(), state.bytes)
+    }
+}
+
 /// The size of an event as JSON, without building the JSON.
 fn size_of(event: &ServerSseMessage) -> usize {
     struct Count(usize);
@@ -172,15 +180,16 @@ fn parse_id(id: &str) -> Result<(&str, u64), EventStoreError> {
 
 /// This process's events, copied to the replicas' shared store (see the module comment).
 pub struct Shared {
-    local: Events,
+    local: std::sync::Arc<Events>,
     store: std::sync::Arc<crate::store::SharedStore>,
     /// The store failed and the log said so; cleared when it answers again.
     degraded: std::sync::Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl Shared {
-    pub fn new(store: std::sync::Arc<crate::store::SharedStore>) -> Shared {
-        Shared { local: Events::default(), store, degraded: Default::default() }
+    /// `local` keeps this process's copy (and answers the size of what is kept).
+    pub fn new(local: std::sync::Arc<Events>, store: std::sync::Arc<crate::store::SharedStore>) -> Shared {
+        Shared { local, store, degraded: Default::default() }
     }
 }
 

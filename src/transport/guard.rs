@@ -45,6 +45,8 @@ pub struct HttpGuard {
     sessions: Mutex<SessionOwners>,
     /// The live sessions and their cap, set by the router.
     session_limit: std::sync::OnceLock<(Arc<LocalSessionManager>, usize)>,
+    /// Where refusals at the edge are counted, set by the router.
+    telemetry: std::sync::OnceLock<Arc<crate::telemetry::Telemetry>>,
 }
 
 impl HttpGuard {
@@ -72,12 +74,25 @@ impl HttpGuard {
             audit,
             sessions: Mutex::new(SessionOwners::default()),
             session_limit: std::sync::OnceLock::new(),
+            telemetry: std::sync::OnceLock::new(),
         }
     }
 
     /// Cap the number of live MCP sessions (checked on `initialize`).
     pub fn limit_sessions(&self, manager: Arc<LocalSessionManager>, max: usize) {
         let _ = self.session_limit.set((manager, max));
+    }
+
+    /// Count refusals at the edge in these metrics.
+    pub fn report_to(&self, telemetry: Arc<crate::telemetry::Telemetry>) {
+        let _ = self.telemetry.set(telemetry);
+    }
+
+    /// A request refused before it reached a tool, counted by reason.
+    fn count_refusal(&self, reason: &'static str) {
+        if let Some(metrics) = self.telemetry.get().and_then(|t| t.metrics.as_ref()) {
+            metrics.refusal(reason);
+        }
     }
 
     async fn sessions_full(&self) -> Option<usize> {
@@ -351,6 +366,7 @@ async fn guarded(guard: Arc<HttpGuard>, request: Request, next: Next) -> Respons
     let bytes = match to_bytes(body, guard.max_request_bytes).await {
         Ok(b) => b,
         Err(_) => {
+            guard.count_refusal("request_too_large");
             return refuse(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "request_too_large",
@@ -375,6 +391,8 @@ async fn guarded(guard: Arc<HttpGuard>, request: Request, next: Next) -> Respons
                 let who =
                     if response.status() == StatusCode::FORBIDDEN { "token-without-scope" } else { "unauthenticated" };
                 guard.audit_refusal(who, AuthMethod::Local, name, &bytes, started, refusal_of(&response));
+            } else {
+                guard.count_refusal("refused_unauthenticated");
             }
             return response;
         }
@@ -390,6 +408,7 @@ async fn guarded(guard: Arc<HttpGuard>, request: Request, next: Next) -> Respons
     if let Some(id) = &session {
         let owner = guard.sessions.lock().unwrap_or_else(|p| p.into_inner()).owners.get(id).cloned();
         if owner.is_some_and(|o| o != caller.name) {
+            guard.count_refusal("forbidden_session");
             return refuse(StatusCode::FORBIDDEN, "forbidden_session", "this MCP session belongs to another caller");
         }
     }
@@ -431,6 +450,7 @@ async fn guarded(guard: Arc<HttpGuard>, request: Request, next: Next) -> Respons
     }
     let initialize = method == Some("initialize");
     if initialize && let Some(max) = guard.sessions_full().await {
+        guard.count_refusal("too_many_sessions");
         return refuse(
             StatusCode::SERVICE_UNAVAILABLE,
             "too_many_sessions",
@@ -509,7 +529,12 @@ impl HttpGuard {
             status: None,
             outcome: None,
             latency_ms: (started.elapsed().as_secs_f64() * 1000.0 * 100.0).round() / 100.0,
+            trace_id: None,
         });
+        if let Some(metrics) = self.telemetry.get().and_then(|t| t.metrics.as_ref()) {
+            let (counted, _) = crate::telemetry::metrics::classify(decision, None, None);
+            metrics.call("tool_call", tool, counted, started.elapsed());
+        }
     }
 }
 

@@ -52,15 +52,21 @@ pub fn router(bridge: Bridge, settings: HttpSettings, cancel: CancellationToken)
     let factory = bridge.clone();
     // Events are kept for resumption (see `events.rs`: rmcp's cache loses a completed
     // request's result).
+    let local = Arc::new(crate::transport::events::Events::default());
     let events: Arc<dyn rmcp::transport::streamable_http_server::session::EventStore> =
         match &bridge.guardrails().shared {
-            Some(store) => Arc::new(crate::transport::events::Shared::new(store.clone())),
-            None => Arc::new(crate::transport::events::Events::default()),
+            Some(store) => Arc::new(crate::transport::events::Shared::new(local.clone(), store.clone())),
+            None => local.clone(),
         };
     let mut manager = LocalSessionManager::default().with_event_store(events);
     manager.session_config.keep_alive = Some(settings.session_idle);
     let manager = Arc::new(manager);
     settings.guard.limit_sessions(manager.clone(), settings.max_sessions);
+    let telemetry = bridge.guardrails().telemetry.clone();
+    settings.guard.report_to(telemetry.clone());
+    if let Some(metrics) = &telemetry.metrics {
+        metrics.read_gauges_from(Arc::new(Kept { sessions: manager.clone(), events: local }));
+    }
     let sessions = manager.clone();
     let mcp = StreamableHttpService::new(move || Ok(factory.for_session()), manager, config);
     let health = bridge.clone();
@@ -149,6 +155,21 @@ pub fn router(bridge: Bridge, settings: HttpSettings, cancel: CancellationToken)
             .route("/.well-known/oauth-protected-resource/mcp", get(handler));
     }
     app
+}
+
+/// What the metrics read of this server at scrape time: sessions and kept stream events.
+struct Kept {
+    sessions: Arc<LocalSessionManager>,
+    events: Arc<crate::transport::events::Events>,
+}
+
+impl crate::telemetry::metrics::Gauges for Kept {
+    fn read(&self) -> (i64, i64, i64) {
+        // A scrape never waits on the session table: while it is being written, -1.
+        let sessions = self.sessions.sessions.try_read().map(|s| s.len() as i64).unwrap_or(-1);
+        let (events, bytes) = self.events.size();
+        (sessions, events as i64, bytes as i64)
+    }
 }
 
 /// `GET /.well-known/mcp-config` for the caller the guard authenticated.

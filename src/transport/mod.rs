@@ -11,6 +11,7 @@ pub mod events;
 pub mod guard;
 pub mod http;
 pub mod jsonrpc;
+pub mod metrics;
 pub mod stdio;
 
 pub use http::{HttpSettings, router, serve_http};
