@@ -790,18 +790,38 @@ class ScaleTest:
             params = {"name": self.t_create, "arguments": {"name": name}}
             return rpc(era, "tools/call", params, rid=i + 1), rpc_headers(era, "tools/call", self.t_create), name
 
-        async def kill_mid_load(stop):
-            await asyncio.sleep(1.5)
+        def term_and_watch():
+            """SIGTERM, then /healthz until r3 exits. The first look goes over a connection
+            opened before the signal, so it is answered even when the drain is short and the
+            machine busy (a new connection may find the listener already gone)."""
+            health = []
+            conn = http.client.HTTPConnection("127.0.0.1", self.r3, timeout=2)
+            conn.request("GET", "/healthz")
+            conn.getresponse().read()
             marks["term"] = time.monotonic()
             victim.send_signal(signal.SIGTERM)
-            health = []
             while victim.poll() is None and time.monotonic() - marks["term"] < grace + 5:
                 try:
-                    status, body = await asyncio.to_thread(http_get, self.r3, "/healthz", 1.0)
-                    health.append(f"{status} {json.loads(body).get('status')}")
-                except OSError:
+                    if conn is None:
+                        conn = http.client.HTTPConnection("127.0.0.1", self.r3, timeout=1)
+                    conn.request("GET", "/healthz")
+                    response = conn.getresponse()
+                    body = response.read()
+                    health.append(f"{response.status} {json.loads(body).get('status')}")
+                    if (response.getheader("connection") or "").lower() == "close":
+                        conn.close()
+                        conn = None
+                except (OSError, http.client.HTTPException):
                     health.append("closed")
-                await asyncio.sleep(0.02)
+                    if conn is not None:
+                        conn.close()
+                    conn = None
+                time.sleep(0.02)
+            return health
+
+        async def kill_mid_load(stop):
+            await asyncio.sleep(1.5)
+            health = await asyncio.to_thread(term_and_watch)
             rc = await asyncio.to_thread(victim.wait, 10)
             marks["exit"] = time.monotonic()
             marks["rc"] = rc
