@@ -432,7 +432,8 @@ impl Plan {
     }
 }
 
-fn context_name(field: &str) -> String {
+/// The argument a field of the mission context (`station`) is, where a tool offers it.
+pub fn context_name(field: &str) -> String {
     format!("{CONTEXT_PREFIX}{field}")
 }
 

@@ -10,7 +10,7 @@
 
 use crate::bridge::server::Bridge;
 use crate::guard::caller::Caller;
-use crate::guard::policy::{CONTEXT_ARG, CONTEXT_META, ContextArgument, Refusal, Scope};
+use crate::guard::policy::{CONTEXT_META, ContextArgument, Refusal, Scope};
 use rmcp::model::ProtocolVersion;
 use serde_json::{Value, json};
 
@@ -100,9 +100,14 @@ pub fn document(bridge: &Bridge, caller: &Caller, endpoint: &Endpoint) -> Value 
         "caller": {"name": caller.name, "scope": caller.scope.as_str()},
         "context": {
             "headers": headers,
-            "argument": (guard.context_argument != ContextArgument::Off).then_some(CONTEXT_ARG),
+            "arguments": (guard.context_argument != ContextArgument::Off).then(|| {
+                ["station", "channel", "initiator"]
+                    .map(|f| (f.to_string(), json!(crate::codegen::shape::context_name(f))))
+                    .into_iter()
+                    .collect::<serde_json::Map<_, _>>()
+            }),
             "meta": CONTEXT_META,
-            "precedence": "the call's `context` argument, then its `_meta` entry, then these headers, then the server defaults",
+            "precedence": "the call's context arguments (context_station, …), then its `_meta` entry, then these headers, then the server defaults",
             "stations": stations(bridge, caller),
         },
         "policy": {

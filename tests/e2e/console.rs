@@ -66,7 +66,7 @@ async fn the_client_config_lists_exactly_the_callers_tools() {
     assert!(reader["protocolVersions"].as_array().unwrap().contains(&"2025-06-18".into()));
     assert_eq!(reader["auth"]["required"], true);
     assert_eq!(reader["context"]["headers"]["x-station-id"]["serverDefault"], "ops-center");
-    assert_eq!(reader["context"]["argument"], "context");
+    assert_eq!(reader["context"]["arguments"]["station"], "context_station");
 
     let (_, _, admin) = config(&bridge, Some(ADMIN)).await;
     let delete = admin["tools"].as_array().unwrap().iter().find(|t| t["name"] == "delete_poi").unwrap();
