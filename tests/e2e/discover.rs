@@ -323,13 +323,7 @@ fn docs_of(spec: &str, overrides: Option<&str>) -> Vec<Doc> {
         .map(|t| json!({"name": t.name, "description": t.description, "inputSchema": t.input_schema}).to_string().len())
         .sum();
     println!("{} ({} tools): full tools/list {bytes} model-visible bytes", ir.title, ir.tools.len());
-    ir.tools
-        .iter()
-        .map(|t| {
-            let tags: Vec<&str> = t.tags.iter().map(String::as_str).collect();
-            Doc::new(&t.name, t.title.as_deref(), &t.description, &tags, &t.input_schema)
-        })
-        .collect()
+    ir.tools.iter().map(vtoc_mcp::bridge::discover::document).collect()
 }
 
 fn fixture(path: &str) -> String {

@@ -18,6 +18,8 @@
 //! by name (a client may have cached them); an API tool named like a meta-tool is reached
 //! through `call_tool` while the meta-tools are served.
 
+#[cfg(test)]
+mod quality;
 pub mod search;
 
 use super::call::{CallRequest, Ran, invalid_arguments_of};
@@ -249,8 +251,11 @@ impl Surface {
 pub const INSTRUCTIONS: &str = "When tools/list offers search_tools, describe_tool and call_tool instead of the API's \
 tools, find a tool for the task with search_tools, read its arguments with describe_tool, and run it with call_tool.";
 
+/// The search document of a bridge entry: the tool as listed (its arguments the model's),
+/// its endpoint and what it returns.
 fn doc_of(entry: &Entry) -> search::Doc {
     let spec = entry.spec;
+    let output = entry.tool.output_schema.as_ref().map(|o| Value::Object((**o).clone()));
     search::Doc::new(
         spec.name,
         spec.title,
@@ -258,6 +263,18 @@ fn doc_of(entry: &Entry) -> search::Doc {
         spec.tags,
         &Value::Object((*entry.tool.input_schema).clone()),
     )
+    .with_endpoint(spec.method.as_str(), spec.path)
+    .with_output(output.as_ref())
+}
+
+/// The search document of a tool as the generator lowered it: what [`doc_of`] makes of
+/// the same tool in a bridge (the search evaluation and the benchmark index an API this
+/// way without building a bridge for it).
+pub fn document(t: &crate::codegen::ir::Tool) -> search::Doc {
+    let tags: Vec<&str> = t.tags.iter().map(String::as_str).collect();
+    search::Doc::new(&t.name, t.title.as_deref(), &t.description, &tags, &t.input_schema)
+        .with_endpoint(t.method.as_str(), &t.path)
+        .with_output(t.output_schema.as_ref())
 }
 
 /// The first sentence of a description, cut to [`SUMMARY_CHARS`] at a word.

@@ -3,22 +3,48 @@
 //!
 //! The ranking is BM25F: each query term scores by how rare it is among the tools (IDF)
 //! and how often it appears in a tool's fields, each field weighted (a word in the name or
-//! title says more about what a tool does than a word in a parameter name) and normalized
+//! path says more about what a tool does than a word in a parameter name) and normalized
 //! by the field's length (a short description that names the thing beats a long one that
-//! mentions it). Thirty lines of arithmetic; a search crate would bring an inverted-index
-//! engine built for millions of documents, where we have at most a few thousand short ones.
+//! mentions it). The fields: name, title, path (its fixed segments), tags, the summary
+//! (the description's first paragraph), the rest of the description (code samples left
+//! out), argument names, and the titles of what it returns.
 //!
-//! What makes plain language work is the normalization, applied alike to tools and
-//! queries ([`terms`]): words split on non-alphanumerics, snake_case and camelCase,
-//! lowercased; function words dropped ("which stations are online" → `station online`);
-//! a crude stemmer (`stations`/`station`, `paused`/`pause`, `entries`/`entry`); and a small
-//! table of verbs models use for the API's verbs (`remove` → `delete`, `change` →
-//! `update`, `show` → `get`, `how many` → `count`). An acronym the API's own text spells
-//! out, like "persons of interest (POI)", is learned when the index is built, so the query
-//! "delete a person of interest" finds `delete_poi`.
+//! What makes plain language work is the vocabulary ([`vocabulary`]), applied alike to
+//! tools and queries: words split on non-alphanumerics, snake_case and camelCase,
+//! lowercased, function words dropped, stemmed (a light suffix stemmer); phrases read as
+//! one word ("get rid of" is `delete`, "kick carol out" is `remove`). Then, for queries:
+//!
+//! - a query word brings in the words APIs use for the same thing (`start` finds
+//!   `trigger`, `create` finds `generate` and `new`), weighing [`RELATED`]; the word and
+//!   its synonyms count as one term (their frequencies add up before saturation, and the
+//!   IDF is that of any of them), so a rare synonym does not outweigh the common word, and
+//!   words of one meaning in a query ("make a new") ask for one thing;
+//! - what the query asks to do (read, create, change, delete) and what a tool does (the
+//!   verb in its name, else its HTTP method) should agree: a tool that does another kind
+//!   of thing weighs [`ACTION_MISMATCH`] ("show the collection's settings" is not an
+//!   update, "pause the queue" not a create);
+//! - the names and values a query gives (`gpt-35-legacy`, `sk-abc123`, what follows
+//!   "named", quoted text), words of time ("last month") and what it says not to do
+//!   ("without deleting it") weigh little or nothing: they say which thing, not which tool;
+//!   a thing given by its name favours the tools that take a name;
+//! - a tool that is another's operation under a second path (`/v1/x` beside `/x`, same
+//!   title and description) comes after the distinct tools, so five results are five
+//!   operations.
+//!
+//! An acronym the API's own text spells out, like "persons of interest (POI)", is learned
+//! when the index is built, so the query "delete a person of interest" finds `delete_poi`.
+//! An argument most tools take (an API-version header) is left out of the argument names.
+//!
+//! A search crate (tantivy) would bring an inverted-index engine built for millions of
+//! documents; here there are at most a few thousand short ones, and what decides the
+//! ranking is the vocabulary, which such an engine leaves to us anyway
+//! (docs/performance.md, "Tool search quality", has the measurements).
 
 use serde_json::Value;
 use std::collections::HashMap;
+use vocabulary::Action;
+
+mod vocabulary;
 
 /// One tool, as search sees it.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -27,111 +53,246 @@ pub struct Doc {
     pub title: Option<String>,
     pub description: String,
     pub tags: Vec<String>,
-    /// Argument names: the tool's own and its JSON body's top-level fields.
+    /// The HTTP method and path (`POST /key/generate`), when known.
+    pub endpoint: Option<(String, String)>,
+    /// Argument names, as the model sees them (a JSON body's fields are arguments).
     pub params: Vec<String>,
+    /// The values arguments take from a fixed set (`CANCELLED`, `PAUSED`): the words a
+    /// tool understands for what it sets.
+    pub values: Vec<String>,
+    /// The titles of the response schema (`FlowRunResponse`), FastAPI's made-up ones left out.
+    pub returns: Vec<String>,
 }
 
 impl Doc {
-    /// A document from a tool's parts. Argument names come from the `inputSchema`: its
-    /// properties and, for the `body` argument, the body's properties (an update tool's
-    /// `is_paused` field is how "pause a work queue" finds it). The per-call `context`
-    /// argument is the same on many tools and says nothing about any one of them.
+    /// A document from a tool's parts. Argument names come from the listed `inputSchema`
+    /// (the body's fields are top-level arguments there); the mission-context arguments
+    /// (`context_station`, …) are the same on many tools and say nothing about any one.
     pub fn new(name: &str, title: Option<&str>, description: &str, tags: &[&str], input_schema: &Value) -> Doc {
         let properties = |v: &Value| -> Vec<String> {
             v.get("properties").and_then(Value::as_object).map(|p| p.keys().cloned().collect()).unwrap_or_default()
         };
-        let mut params: Vec<String> =
-            properties(input_schema).into_iter().filter(|p| p != "context" && p != "body").collect();
+        let mut params: Vec<String> = properties(input_schema)
+            .into_iter()
+            .filter(|p| p != "context" && !p.starts_with("context_") && p != "body" && p != "clear")
+            .collect();
+        // A body that stayed one argument (not a plain object): its fields still say what
+        // the tool takes.
         if let Some(body) = input_schema.get("properties").and_then(|p| p.get("body")) {
             params.extend(properties(body));
+        }
+        let mut values = Vec::new();
+        for name in &params {
+            if let Some(schema) = input_schema.get("properties").and_then(|p| p.get(name)) {
+                enum_values(schema, 0, &mut values);
+            }
         }
         Doc {
             name: name.to_string(),
             title: title.map(str::to_owned),
             description: description.to_string(),
             tags: tags.iter().map(|t| t.to_string()).collect(),
+            endpoint: None,
             params,
+            values,
+            returns: Vec::new(),
+        }
+    }
+
+    /// With the HTTP method and path the tool calls.
+    pub fn with_endpoint(mut self, method: &str, path: &str) -> Doc {
+        self.endpoint = Some((method.to_string(), path.to_string()));
+        self
+    }
+
+    /// With the titles of its `outputSchema`: the schema's own, and for a wrapped result
+    /// (`{"result": …}`) the result's and its items'. FastAPI titles a response it has no
+    /// model for after the function and path (`Response Read Flows Flows Filter Post`);
+    /// those repeat the name and are left out.
+    pub fn with_output(mut self, output_schema: Option<&Value>) -> Doc {
+        let Some(schema) = output_schema else { return self };
+        let result = schema.get("properties").and_then(|p| p.get("result"));
+        let nodes = [Some(schema), result, result.and_then(|r| r.get("items"))];
+        for node in nodes.into_iter().flatten() {
+            if let Some(title) = node.get("title").and_then(Value::as_str)
+                && !title.starts_with("Response ")
+                && !self.returns.iter().any(|t| t == title)
+            {
+                self.returns.push(title.to_string());
+            }
+        }
+        self
+    }
+}
+
+/// The `enum` values of an argument's schema: its own, its alternatives' (`anyOf`), and
+/// those of its fields one level down (`state.type`). Deeper values are filters'
+/// vocabularies (`flow_runs.state.type.any_`), not what the tool is about.
+fn enum_values(schema: &Value, depth: usize, out: &mut Vec<String>) {
+    if let Some(values) = schema.get("enum").and_then(Value::as_array) {
+        for v in values.iter().filter_map(Value::as_str) {
+            if !out.iter().any(|o| o == v) {
+                out.push(v.to_string());
+            }
+        }
+    }
+    for alternative in ["anyOf", "oneOf"].iter().filter_map(|k| schema.get(k)).filter_map(Value::as_array).flatten() {
+        enum_values(alternative, depth, out);
+    }
+    if depth == 0
+        && let Some(fields) = schema.get("properties").and_then(Value::as_object)
+    {
+        for field in fields.values() {
+            enum_values(field, depth + 1, out);
         }
     }
 }
 
-/// The fields of a document, with their weights and length normalization (BM25F `b`).
-const FIELDS: [(f32, f32); 5] = [
-    (3.0, 0.5),  // name
-    (2.0, 0.5),  // title
-    (1.0, 0.75), // description
-    (1.5, 0.3),  // tags
-    (0.6, 0.75), // argument names
-];
+/// The fields of a document.
+#[derive(Debug, Clone, Copy)]
+enum Field {
+    Name,
+    Title,
+    Path,
+    Parents,
+    Tags,
+    Summary,
+    Details,
+    Params,
+    Values,
+    Returns,
+}
+
+const FIELDS: usize = 10;
+
+impl Field {
+    const ALL: [Field; FIELDS] = [
+        Field::Name,
+        Field::Title,
+        Field::Path,
+        Field::Parents,
+        Field::Tags,
+        Field::Summary,
+        Field::Details,
+        Field::Params,
+        Field::Values,
+        Field::Returns,
+    ];
+
+    /// The weight of a match in this field, and how much its length normalizes it
+    /// (BM25F's `b`: 0 for fields whose length says nothing, like a name).
+    fn weight(self) -> (f32, f32) {
+        match self {
+            Field::Name => (3.0, 0.75),
+            Field::Title => (1.0, 0.75),
+            Field::Path => (2.0, 0.3),
+            Field::Parents => (1.0, 0.3),
+            Field::Tags => (1.5, 0.3),
+            Field::Summary => (1.5, 0.75),
+            Field::Details => (0.3, 0.75),
+            Field::Params => (0.6, 0.75),
+            Field::Values => (0.5, 0.75),
+            Field::Returns => (1.0, 0.3),
+        }
+    }
+}
+
 /// Added to the score of a tool the query names exactly: more than any sum of term scores.
 const NAMED_BONUS: f32 = 1000.0;
 /// BM25's term-frequency saturation.
 const K1: f32 = 1.2;
+/// What a tool's score is multiplied by when it does another kind of thing than the query
+/// asks (reads when asked to change, creates when asked to delete).
+const ACTION_MISMATCH: f32 = 0.5;
+/// How much a word the vocabulary brings in weighs, beside the query's own word.
+const RELATED: f32 = 0.8;
+
+/// One term's occurrences in one document, per field.
+#[derive(Debug, Clone)]
+struct Posting {
+    doc: u32,
+    counts: [u16; FIELDS],
+}
 
 /// Tools indexed for search: term statistics per field, computed once.
 #[derive(Debug, Clone)]
 pub struct Index {
-    /// Per document, per field, term → count.
-    docs: Vec<[HashMap<String, u32>; 5]>,
+    /// Term → the documents containing it, in document order.
+    postings: HashMap<String, Vec<Posting>>,
     /// Per document, per field, the number of terms.
-    lengths: Vec<[f32; 5]>,
+    lengths: Vec<[f32; FIELDS]>,
     /// Per field, the mean number of terms.
-    mean_lengths: [f32; 5],
-    /// Term → documents containing it.
-    frequency: HashMap<String, u32>,
+    mean_lengths: [f32; FIELDS],
+    /// Per document, the distinct terms of its name and of its title (for [`NAMED_BONUS`]).
+    names: Vec<[Vec<String>; 2]>,
+    /// Per document, what it does ([`Index::action_done`]).
+    actions: Vec<Action>,
+    /// Per document, the first document with its title and description, in terms (the
+    /// same operation, routed twice: `/v1/x` and `/x`).
+    operation: Vec<u32>,
     /// Phrases the documents abbreviate: ([`person`, `interest`], `poi`).
     acronyms: Vec<(Vec<String>, String)>,
+    vocabulary: vocabulary::Vocabulary,
 }
 
 impl Index {
     pub fn new(docs: &[Doc]) -> Index {
-        let acronyms = learn_acronyms(docs.iter().flat_map(|d| [Some(d.description.as_str()), d.title.as_deref()]));
-        let fields = |d: &Doc| -> [Vec<String>; 5] {
-            let mut name = terms_with(&d.name, &acronyms);
-            // A name whose last word is plural (`list_stations`, `read_flows`) returns
-            // many things, unless it counts or changes them: it matches "list", "all",
-            // "which".
-            let plural = d.name.rsplit(['_', '-']).next().is_some_and(|last| stem(last) != last && last.ends_with('s'));
-            let changes = name.iter().any(|t| ["count", "creat", "updat", "delet"].contains(&t.as_str()));
-            if plural && !changes {
-                name.push("list".into());
-            }
-            [
-                name,
-                terms_with(d.title.as_deref().unwrap_or_default(), &acronyms),
-                terms_with(&d.description, &acronyms),
-                terms_with(&d.tags.join(" "), &acronyms),
-                terms_with(&d.params.join(" "), &acronyms),
-            ]
-        };
+        let vocabulary = vocabulary::Vocabulary::new();
+        let acronyms =
+            learn_acronyms(docs.iter().flat_map(|d| [Some(d.description.as_str()), d.title.as_deref()]), &vocabulary);
         let mut index = Index {
-            docs: Vec::with_capacity(docs.len()),
+            postings: HashMap::new(),
             lengths: Vec::with_capacity(docs.len()),
-            mean_lengths: [0.0; 5],
-            frequency: HashMap::new(),
-            acronyms: Vec::new(),
+            mean_lengths: [0.0; FIELDS],
+            names: Vec::with_capacity(docs.len()),
+            operation: Vec::with_capacity(docs.len()),
+            actions: Vec::with_capacity(docs.len()),
+            acronyms,
+            vocabulary,
         };
+        // An argument most tools take (an API-version header, a tenant) says nothing of
+        // any one tool, and would make its words count for nothing in queries.
+        let mut takes: HashMap<&str, usize> = HashMap::new();
         for doc in docs {
-            let fields = fields(doc);
-            let mut counts: [HashMap<String, u32>; 5] = Default::default();
-            let mut lengths = [0.0; 5];
+            for p in &doc.params {
+                *takes.entry(p.as_str()).or_default() += 1;
+            }
+        }
+        let common: Vec<&str> =
+            takes.into_iter().filter(|&(_, n)| docs.len() >= 4 && 2 * n > docs.len()).map(|(p, _)| p).collect();
+        let mut operations: HashMap<(Vec<String>, Vec<String>), u32> = HashMap::new();
+        for (i, doc) in docs.iter().enumerate() {
+            let fields = index.fields(doc, &common);
+            // Compared as terms, so `Count V1` (Chroma's `/api/v1/count`) is `Count`.
+            let described = |f: Field| fields[f as usize].clone();
+            let key = (described(Field::Title), [described(Field::Summary), described(Field::Details)].concat());
+            index.operation.push(*operations.entry(key).or_insert(i as u32));
+            let mut counts: HashMap<&str, [u16; FIELDS]> = HashMap::new();
+            let mut lengths = [0.0; FIELDS];
             for (f, terms) in fields.iter().enumerate() {
                 lengths[f] = terms.len() as f32;
                 index.mean_lengths[f] += terms.len() as f32;
                 for t in terms {
-                    *counts[f].entry(t.clone()).or_default() += 1;
+                    let c = &mut counts.entry(t.as_str()).or_insert([0; FIELDS])[f];
+                    *c = c.saturating_add(1);
                 }
             }
-            let mut seen: Vec<&String> = counts.iter().flat_map(|c| c.keys()).collect();
-            seen.sort();
-            seen.dedup();
-            for t in seen {
-                *index.frequency.entry(t.clone()).or_default() += 1;
+            let mut terms: Vec<(&str, [u16; FIELDS])> = counts.into_iter().collect();
+            terms.sort_by(|a, b| a.0.cmp(b.0));
+            for (t, counts) in terms {
+                index.postings.entry(t.to_string()).or_default().push(Posting { doc: i as u32, counts });
             }
-            index.docs.push(counts);
+            let distinct = |terms: &[String]| {
+                let mut v = terms.to_vec();
+                v.sort();
+                v.dedup();
+                v
+            };
+            let done = index.action_done(&index.terms(&doc.name), doc.endpoint.as_ref());
+            index.actions.push(done);
+            index.names.push([distinct(&fields[0]), distinct(&fields[1])]);
             index.lengths.push(lengths);
         }
-        index.acronyms = acronyms;
         let n = docs.len().max(1) as f32;
         for mean in &mut index.mean_lengths {
             *mean = (*mean / n).max(1.0);
@@ -139,13 +300,70 @@ impl Index {
         index
     }
 
+    /// The terms of each field of `doc`, in [`Field::ALL`] order.
+    fn fields(&self, d: &Doc, common: &[&str]) -> [Vec<String>; FIELDS] {
+        let terms = |text: &str| self.terms(text);
+        let mut name = terms(&d.name);
+        // A name whose last word is plural (`list_stations`, `read_flows`) returns many
+        // things, unless it counts or changes them: it matches "list", "all", "which".
+        let last = d.name.rsplit(['_', '-']).next().unwrap_or_default();
+        let plural = last.len() > 3 && last.ends_with('s') && !last.ends_with("ss") && !last.ends_with("us");
+        let changes = name.iter().any(|t| ["count", "creat", "updat", "delet"].contains(&t.as_str()));
+        if plural && !changes {
+            name.push("list".into());
+        }
+        let (path, parents) = d.endpoint.as_ref().map(|(_, path)| split_path(path)).unwrap_or_default();
+        // Path parameters name the things the path passes through; the path says that.
+        let in_path = |p: &str| d.endpoint.as_ref().is_some_and(|(_, path)| path.contains(&format!("{{{p}}}")));
+        let (summary, details) = split_description(&d.description);
+        [
+            name,
+            terms(d.title.as_deref().unwrap_or_default()),
+            terms(&path),
+            terms(&parents),
+            terms(&d.tags.join(" ")),
+            terms(&summary),
+            terms(&details),
+            terms(
+                &d.params
+                    .iter()
+                    .filter(|p| !common.contains(&p.as_str()) && !in_path(p))
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            ),
+            terms(&d.values.join(" ")),
+            terms(&d.returns.join(" ")),
+        ]
+    }
+
+    /// `text` as index terms: words, stemmed, phrases and acronyms replaced.
+    fn terms(&self, text: &str) -> Vec<String> {
+        let mut out = self.vocabulary.terms(text);
+        replace_acronyms(&mut out, &self.acronyms);
+        out
+    }
+
+    /// A query's terms with their weights, acronyms replaced.
+    fn query_terms(&self, query: &str) -> Vec<(String, f32)> {
+        let weighed = self.vocabulary.query_terms(query);
+        let (mut terms, weights): (Vec<String>, Vec<f32>) = weighed.into_iter().unzip();
+        let before = terms.clone();
+        replace_acronyms(&mut terms, &self.acronyms);
+        if terms == before {
+            return terms.into_iter().zip(weights).collect();
+        }
+        // A phrase became its acronym: the words no longer line up with their weights.
+        terms.into_iter().map(|t| (t, 1.0)).collect()
+    }
+
     /// The number of documents.
     pub fn len(&self) -> usize {
-        self.docs.len()
+        self.lengths.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.docs.is_empty()
+        self.lengths.is_empty()
     }
 
     /// The documents matching `query`, best first, at most `limit`; documents sharing no
@@ -154,170 +372,173 @@ impl Index {
         self.scores(query).into_iter().take(limit).map(|(i, _)| i).collect()
     }
 
-    /// Every matching document with its score, best first.
-    pub fn scores(&self, query: &str) -> Vec<(usize, f32)> {
-        let mut query = terms_with(query, &self.acronyms);
-        query.sort();
-        query.dedup();
-        let n = self.docs.len() as f32;
-        let mut scored: Vec<(usize, f32)> = self
-            .docs
+    /// A term's frequency in document `posting`, fields weighted and length-normalized
+    /// (BM25F), before saturation.
+    fn term_frequency(&self, posting: &Posting) -> f32 {
+        let lengths = &self.lengths[posting.doc as usize];
+        Field::ALL
             .iter()
             .enumerate()
-            .map(|(i, fields)| {
-                let score = query
-                    .iter()
-                    .map(|t| {
-                        let df = self.frequency.get(t).copied().unwrap_or(0) as f32;
-                        if df == 0.0 {
-                            return 0.0;
-                        }
-                        let idf = (1.0 + (n - df + 0.5) / (df + 0.5)).ln();
-                        let tf: f32 = FIELDS
-                            .iter()
-                            .enumerate()
-                            .map(|(f, (weight, b))| {
-                                let count = fields[f].get(t).copied().unwrap_or(0) as f32;
-                                weight * count / (1.0 - b + b * self.lengths[i][f] / self.mean_lengths[f])
-                            })
-                            .sum();
-                        idf * tf * (K1 + 1.0) / (K1 + tf)
-                    })
-                    .sum::<f32>();
-                (i, score)
+            .map(|(f, field)| {
+                let (weight, b) = field.weight();
+                weight * posting.counts[f] as f32 / (1.0 - b + b * lengths[f] / self.mean_lengths[f])
             })
+            .sum()
+    }
+
+    /// What the query asks to do: the kind of its first verb, when one of its first two
+    /// words is a verb ("disable the key", "temporarily disable the key"; "how many" is a
+    /// read); a yes-or-no question ("is the server up?") reads.
+    fn action_asked(&self, words: &[String]) -> Action {
+        words.iter().take(2).map(|w| self.vocabulary.action(w)).find(|a| *a != Action::None).unwrap_or(Action::None)
+    }
+
+    /// What a tool does: the kind of the first verb in its name (`team_member_add`,
+    /// `read_flow_runs`), else of its HTTP method (GET reads, DELETE deletes, PUT and PATCH
+    /// write; POST says nothing).
+    fn action_done(&self, name: &[String], endpoint: Option<&(String, String)>) -> Action {
+        let by_name = name.iter().map(|w| self.vocabulary.action(w)).find(|a| *a != Action::None);
+        by_name.unwrap_or(match endpoint.map(|(m, _)| m.as_str()) {
+            Some("GET") => Action::Read,
+            Some("DELETE") => Action::Delete,
+            Some("PUT" | "PATCH") => Action::Change,
+            _ => Action::None,
+        })
+    }
+
+    /// The query's concepts: its words, each with the words that mean the same (weighing
+    /// [`RELATED`]); words that share a meaning, or that all ask to read, are one
+    /// concept ("make a new key" asks for one thing to be created, "show me all the
+    /// collections" for one read). Other verbs stay apart: in "resume the paused run",
+    /// `paused` says which run.
+    fn concepts(&self, words: &[(String, f32)]) -> Vec<Vec<(String, f32)>> {
+        /// A concept being gathered: the groups and the kind of verb of its words, and
+        /// its terms with their weights.
+        struct Concept {
+            groups: Vec<usize>,
+            action: Action,
+            terms: Vec<(String, f32)>,
+        }
+        let mut concepts: Vec<Concept> = Vec::new();
+        for (word, weight) in words.iter().filter(|(_, w)| *w > 0.0) {
+            let groups = self.vocabulary.groups_of(word).to_vec();
+            let action = self.vocabulary.action(word);
+            let expanded = self.vocabulary.expand(word).into_iter().map(|(t, w)| (t, w * weight));
+            let same = |c: &&mut Concept| {
+                c.groups.iter().any(|x| groups.contains(x)) || (c.action == Action::Read && action == Action::Read)
+            };
+            match concepts.iter_mut().find(same) {
+                Some(concept) => {
+                    concept.groups.extend(groups);
+                    for (t, w) in expanded {
+                        match concept.terms.iter_mut().find(|(u, _)| *u == t) {
+                            Some((_, v)) => *v = v.max(w),
+                            None => concept.terms.push((t, w)),
+                        }
+                    }
+                }
+                None => concepts.push(Concept { groups, action, terms: expanded.collect() }),
+            }
+        }
+        concepts.into_iter().map(|c| c.terms).collect()
+    }
+
+    /// Every matching document with its score, best first. A tool that is another's
+    /// operation under a second path (same title and description: `/v1/x` beside `/x`)
+    /// comes after the distinct tools, so five results show five operations.
+    pub fn scores(&self, query: &str) -> Vec<(usize, f32)> {
+        let weighed = self.query_terms(query);
+        let words_in_order: Vec<String> = weighed.iter().filter(|(_, w)| *w > 0.0).map(|(t, _)| t.clone()).collect();
+        let mut words = words_in_order.clone();
+        words.sort();
+        words.dedup();
+        let n = self.len() as f32;
+        let mut total = vec![0.0f32; self.len()];
+        let mut tf = vec![0.0f32; self.len()];
+        for concept in self.concepts(&weighed) {
+            // A concept's words count as one term (Lucene's synonym query): their
+            // frequencies add up (each weighted) before saturation, and its IDF is that of
+            // the documents having any of them, so a rare synonym does not outweigh the
+            // common word it stands for, and a tool saying both `delete` and `remove` is
+            // not counted twice.
+            tf.iter_mut().for_each(|x| *x = 0.0);
+            for (term, weight) in concept {
+                for p in self.postings.get(term.as_str()).into_iter().flatten() {
+                    tf[p.doc as usize] += weight * self.term_frequency(p);
+                }
+            }
+            let df = tf.iter().filter(|x| **x > 0.0).count() as f32;
+            let idf = (1.0 + (n - df + 0.5) / (df + 0.5)).ln();
+            total.iter_mut().zip(&tf).for_each(|(t, x)| *t += idf * x * (K1 + 1.0) / (K1 + x));
+        }
+        let asked = match self.action_asked(&words_in_order) {
+            Action::None if vocabulary::asks_yes_or_no(query) => Action::Read,
+            asked => asked,
+        };
+        let mut scored: Vec<(usize, f32)> = total
+            .into_iter()
+            .enumerate()
             .filter(|(_, s)| *s > 0.0)
             .map(|(i, s)| {
                 // A query that names a tool (its name or title, in any words order) finds it
                 // first: in a large API many tools share those words.
-                let named = [0, 1].iter().any(|&f| {
-                    let field: Vec<&String> = self.docs[i][f].keys().collect();
-                    !field.is_empty() && field.len() == query.len() && field.iter().all(|t| query.contains(t))
+                let named = self.names[i].iter().any(|field| {
+                    !field.is_empty() && field.len() == words.len() && field.iter().all(|t| words.contains(t))
                 });
+                let s = if !asked.fits(self.actions[i]) { s * ACTION_MISMATCH } else { s };
                 (i, if named { s + NAMED_BONUS } else { s })
             })
             .collect();
         scored.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-        scored
+        let mut seen = std::collections::HashSet::new();
+        let (first, again): (Vec<_>, Vec<_>) = scored.into_iter().partition(|(i, _)| seen.insert(self.operation[*i]));
+        first.into_iter().chain(again).collect()
     }
 }
 
-/// Words that say nothing about which tool: articles, prepositions, question words,
-/// pronouns, auxiliaries.
-const STOPWORDS: &[&str] = &[
-    "a",
-    "an",
-    "the",
-    "of",
-    "to",
-    "for",
-    "in",
-    "on",
-    "at",
-    "by",
-    "from",
-    "with",
-    "into",
-    "and",
-    "or",
-    "is",
-    "are",
-    "was",
-    "were",
-    "be",
-    "been",
-    "do",
-    "does",
-    "did",
-    "i",
-    "me",
-    "my",
-    "we",
-    "our",
-    "us",
-    "you",
-    "your",
-    "it",
-    "its",
-    "this",
-    "that",
-    "these",
-    "those",
-    "there",
-    "what",
-    "how",
-    "can",
-    "could",
-    "would",
-    "should",
-    "please",
-    "some",
-    "any",
-    "one",
-    "currently",
-    "now",
-    "whose",
-    "who",
-    "want",
-    "need",
-    "like",
-    "let",
-    "s",
-];
-
-/// The words models use for an API's verbs, and the verb they mean. Applied to stems.
-const SYNONYMS: &[(&str, &str)] = &[
-    ("remov", "delet"),
-    ("eras", "delet"),
-    ("drop", "delet"),
-    ("destroy", "delet"),
-    ("purg", "delet"),
-    ("add", "creat"),
-    ("new", "creat"),
-    ("mak", "creat"),
-    ("insert", "creat"),
-    ("chang", "updat"),
-    ("edit", "updat"),
-    ("modify", "updat"),
-    ("alter", "updat"),
-    ("renam", "updat"),
-    ("patch", "updat"),
-    ("fetch", "get"),
-    ("retriev", "get"),
-    ("show", "get"),
-    ("view", "get"),
-    ("read", "get"),
-    ("look", "get"),
-    ("lookup", "get"),
-    ("display", "get"),
-    ("see", "get"),
-    ("all", "list"),
-    ("which", "list"),
-    ("every", "list"),
-    ("enumerat", "list"),
-    ("healthy", "health"),
-    ("aliv", "health"),
-    ("many", "count"),
-    ("number", "count"),
-    ("search", "find"),
-    ("query", "find"),
-    ("filter", "find"),
-];
-
-/// `text` as search terms: split, lowercased, function words dropped, stemmed, verbs mapped.
-pub fn terms(text: &str) -> Vec<String> {
-    terms_with(text, &[])
+/// A path's own words (what the operation acts on or does: the fixed segments after the
+/// last parameter, or the one before a trailing parameter) and the words of the path it
+/// sits under: `/collections/{id}/update` is (`update`, `collections`);
+/// `/work_pools/{name}/queues/{id}` is (`queues`, `work_pools`).
+fn split_path(path: &str) -> (String, String) {
+    let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+    let last_param = segments.iter().rposition(|s| s.starts_with('{'));
+    let own_from = match last_param {
+        Some(p) if p + 1 == segments.len() => segments[..p].iter().rposition(|s| !s.starts_with('{')).unwrap_or(p),
+        Some(p) => p + 1,
+        None => 0,
+    };
+    let fixed = |s: &[&str]| s.iter().filter(|s| !s.starts_with('{')).copied().collect::<Vec<_>>().join(" ");
+    (fixed(&segments[own_from..]), fixed(&segments[..own_from]))
 }
 
-fn terms_with(text: &str, acronyms: &[(Vec<String>, String)]) -> Vec<String> {
-    let mut out: Vec<String> = words(text)
-        .into_iter()
-        .filter(|w| w.len() > 1 && !STOPWORDS.contains(&w.as_str()))
-        .map(|w| {
-            let s = stem(&w);
-            SYNONYMS.iter().find(|(from, _)| *from == s).map(|(_, to)| to.to_string()).unwrap_or(s)
-        })
-        .collect();
+/// A description's first paragraph (the summary; past a `[BETA]`-like tag alone on its
+/// line) and the rest, fenced code left out: a curl example's headers and JSON say nothing
+/// of what the tool is for.
+fn split_description(description: &str) -> (String, String) {
+    let prose: String = description.split("```").step_by(2).collect::<Vec<_>>().join("\n");
+    let mut paragraphs = prose.split("\n\n").map(str::trim).filter(|p| !p.is_empty());
+    let mut summary = String::new();
+    for p in paragraphs.by_ref() {
+        if !summary.is_empty() {
+            summary.push(' ');
+        }
+        summary.push_str(p);
+        if p.split_whitespace().count() >= 3 {
+            break;
+        }
+    }
+    let details: Vec<&str> = paragraphs.collect();
+    (summary, details.join("\n"))
+}
+
+/// `text` as search terms with the built-in vocabulary (no acronyms): split, lowercased,
+/// function words dropped, stemmed, phrases replaced.
+pub fn terms(text: &str) -> Vec<String> {
+    vocabulary::Vocabulary::new().terms(text)
+}
+
+fn replace_acronyms(out: &mut Vec<String>, acronyms: &[(Vec<String>, String)]) {
     for (phrase, acronym) in acronyms {
         let mut i = 0;
         while i + phrase.len() <= out.len() {
@@ -327,93 +548,15 @@ fn terms_with(text: &str, acronyms: &[(Vec<String>, String)]) -> Vec<String> {
             i += 1;
         }
     }
-    out
-}
-
-/// Lowercase words: split on anything not a letter or digit (so snake_case and
-/// kebab-case), and between a lowercase letter or digit and an uppercase one (camelCase).
-/// URLs are dropped: their parts are noise.
-fn words(text: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    for chunk in text.split_whitespace().filter(|c| !c.contains("://")) {
-        let mut word = String::new();
-        let mut previous: Option<char> = None;
-        for c in chunk.chars() {
-            if !c.is_alphanumeric() {
-                if !word.is_empty() {
-                    out.push(std::mem::take(&mut word));
-                }
-            } else {
-                if c.is_uppercase()
-                    && previous.is_some_and(|p| p.is_lowercase() || p.is_ascii_digit())
-                    && !word.is_empty()
-                {
-                    out.push(std::mem::take(&mut word));
-                }
-                word.extend(c.to_lowercase());
-            }
-            previous = Some(c);
-        }
-        if !word.is_empty() {
-            out.push(word);
-        }
-    }
-    out
-}
-
-/// A crude stemmer: plural, adverb and verb endings off, then a final `e`, so `queues`, `queue`;
-/// `paused`, `pause`, `pausing`; `entries`, `entry`; `statuses`, `status` meet. It keeps
-/// at least three letters, and conflates a few words it should not; for ranking tool
-/// names that costs less than a missed plural.
-pub fn stem(word: &str) -> String {
-    let mut w = word.to_string();
-    let keep = |w: &str, cut: usize| w.len() >= cut + 3;
-    if w.ends_with("ies") && keep(&w, 3) {
-        w.truncate(w.len() - 3);
-        w.push('y');
-    } else if (w.ends_with("sses")
-        || w.ends_with("uses")
-        || w.ends_with("ches")
-        || w.ends_with("shes")
-        || w.ends_with("xes"))
-        && keep(&w, 2)
-    {
-        w.truncate(w.len() - 2);
-    } else if w.ends_with('s') && !w.ends_with("ss") && !w.ends_with("us") && !w.ends_with("is") && keep(&w, 1) {
-        w.truncate(w.len() - 1);
-    }
-    // `recently` → `recent`, not `apply` → `app`.
-    if w.ends_with("ly") && w.len() >= 7 {
-        w.truncate(w.len() - 2);
-    }
-    let verb = if w.ends_with("ing") && keep(&w, 3) {
-        w.truncate(w.len() - 3);
-        true
-    } else if w.ends_with("ed") && keep(&w, 2) {
-        w.truncate(w.len() - 2);
-        true
-    } else {
-        false
-    };
-    // `running` → `run`, `stopped` → `stop` (but `fill`, `pass` stay).
-    let bytes = w.as_bytes();
-    if verb
-        && bytes.len() >= 4
-        && bytes[bytes.len() - 1] == bytes[bytes.len() - 2]
-        && !b"lsz".contains(&bytes[bytes.len() - 1])
-    {
-        w.pop();
-    }
-    if w.ends_with('e') && keep(&w, 1) {
-        w.pop();
-    }
-    w
 }
 
 /// Acronyms the text spells out: an uppercase word of 2 to 6 letters whose letters are the
 /// initials of the words just before it ("persons of interest (POI"). Each becomes the
 /// phrase's terms (function words dropped) and the acronym's term.
-fn learn_acronyms<'a>(texts: impl Iterator<Item = Option<&'a str>>) -> Vec<(Vec<String>, String)> {
+fn learn_acronyms<'a>(
+    texts: impl Iterator<Item = Option<&'a str>>,
+    vocabulary: &vocabulary::Vocabulary,
+) -> Vec<(Vec<String>, String)> {
     let mut found: Vec<(Vec<String>, String)> = Vec::new();
     for text in texts.flatten() {
         let raw: Vec<&str> = text.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).collect();
@@ -427,8 +570,8 @@ fn learn_acronyms<'a>(texts: impl Iterator<Item = Option<&'a str>>) -> Vec<(Vec<
             if !initials.eq_ignore_ascii_case(word) {
                 continue;
             }
-            let phrase = terms(&before.join(" "));
-            let acronym = stem(&word.to_lowercase());
+            let phrase = vocabulary.terms(&before.join(" "));
+            let acronym = vocabulary.stem(&word.to_lowercase());
             if phrase.len() >= 2 && !found.iter().any(|(p, _)| *p == phrase) {
                 found.push((phrase, acronym));
             }
@@ -444,41 +587,6 @@ mod tests {
 
     fn doc(name: &str, description: &str) -> Doc {
         Doc::new(name, None, description, &[], &json!({}))
-    }
-
-    #[test]
-    fn words_split_cases_and_drop_urls() {
-        assert_eq!(
-            words("list_work_pools workPoolName ADS-B v2"),
-            ["list", "work", "pools", "work", "pool", "name", "ads", "b", "v2"]
-        );
-        assert_eq!(words("see https://x.io/docs now"), ["see", "now"]);
-    }
-
-    #[test]
-    fn stems_meet() {
-        for (a, b) in [
-            ("stations", "station"),
-            ("queues", "queue"),
-            ("paused", "pause"),
-            ("pausing", "pause"),
-            ("entries", "entry"),
-            ("statuses", "status"),
-            ("processes", "process"),
-            ("deleted", "delete"),
-            ("running", "runs"),
-        ] {
-            assert_eq!(stem(a), stem(b), "{a} / {b}");
-        }
-        assert_eq!(stem("status"), "status");
-        assert_eq!(stem("gps"), "gps", "too short to cut");
-    }
-
-    #[test]
-    fn plain_language_becomes_terms() {
-        assert_eq!(terms("Which stations are online?"), ["list", "station", "onlin"]);
-        assert_eq!(terms("remove an identifier"), ["delet", "identifier"]);
-        assert_eq!(terms("how many flow runs"), ["count", "flow", "run"]);
     }
 
     #[test]
@@ -511,15 +619,75 @@ mod tests {
     }
 
     #[test]
-    fn body_fields_are_argument_names_but_context_is_not() {
-        let schema = json!({"properties": {"id": {}, "context": {}, "body": {"properties": {"is_paused": {}}}}});
-        let d = Doc::new(
-            "update_work_queue",
-            Some("Update Work Queue"),
-            "Updates a work queue.",
-            &["Work Queues"],
-            &schema,
-        );
+    fn a_query_word_finds_the_words_apis_use_for_it() {
+        let docs = [
+            doc("backfill_runs", "Backfill the runs of a deployment."),
+            doc("trigger_deployment", "Trigger a deployment now."),
+            doc("generate_key", "Generate an API key."),
+            doc("delete_key", "Delete an API key."),
+        ];
+        let index = Index::new(&docs);
+        assert_eq!(index.search("start the deployment", 1), [1]);
+        assert_eq!(index.search("create a new key", 1), [2]);
+        assert_eq!(index.search("get rid of a key", 1), [3]);
+    }
+
+    #[test]
+    fn a_word_and_its_synonym_in_one_tool_count_once() {
+        let docs = [
+            doc("remove_delete_erase_item", "Delete, remove, erase, drop an item."),
+            doc("delete_item", "Delete an item."),
+            doc("delete_item_tag", "Delete the tag of an item."),
+        ];
+        let index = Index::new(&docs);
+        let scores = index.scores("remove item");
+        let of = |i: usize| scores.iter().find(|(d, _)| *d == i).unwrap().1;
+        assert!(of(0) < 2.0 * of(1), "synonyms are one match, not four: {scores:?}");
+    }
+
+    #[test]
+    fn paths_tags_arguments_and_returns_are_searched() {
+        let docs = [
+            Doc::new("op_1", None, "Does it.", &[], &json!({})).with_endpoint("POST", "/key/{key}/regenerate"),
+            Doc::new("op_2", None, "Does it.", &["Billing"], &json!({})),
+            Doc::new("op_3", None, "Does it.", &[], &json!({"properties": {"is_paused": {}}})),
+            Doc::new("op_4", None, "Does it.", &[], &json!({}))
+                .with_output(Some(&json!({"title": "HeartbeatResponse", "type": "object"}))),
+        ];
+        let index = Index::new(&docs);
+        assert_eq!(index.search("regenerate a key", 1), [0]);
+        assert_eq!(index.search("billing", 1), [1]);
+        assert_eq!(index.search("paused", 1), [2]);
+        assert_eq!(index.search("heartbeat", 1), [3]);
+    }
+
+    #[test]
+    fn returns_skip_fastapi_made_up_titles() {
+        let output = json!({"type": "object", "properties": {"result": {"type": "array",
+            "title": "Response Read Flows Flows Filter Post", "items": {"title": "Flow"}}}});
+        assert_eq!(Doc::default().with_output(Some(&output)).returns, ["Flow"]);
+    }
+
+    #[test]
+    fn paths_split_into_their_own_words_and_their_parents() {
+        assert_eq!(split_path("/collections/{id}/update"), ("update".into(), "collections".into()));
+        assert_eq!(split_path("/work_pools/{name}/queues/{id}"), ("queues".into(), "work_pools".into()));
+        assert_eq!(split_path("/key/generate"), ("key generate".into(), String::new()));
+        assert_eq!(split_path("/api/v2/tenants/{t}/databases"), ("databases".into(), "api v2 tenants".into()));
+    }
+
+    #[test]
+    fn descriptions_split_into_summary_and_details_without_code() {
+        let (summary, details) =
+            split_description("[BETA]\n\ndelete members from a team\n\n```\ncurl -X POST header\n```\nMore words.");
+        assert_eq!(summary, "[BETA] delete members from a team");
+        assert!(!details.contains("curl") && details.contains("More words."), "{details}");
+    }
+
+    #[test]
+    fn argument_names_leave_out_context_and_clear() {
+        let schema = json!({"properties": {"id": {}, "context_station": {}, "is_paused": {}, "clear": {}}});
+        let d = Doc::new("update_work_queue", Some("Update Work Queue"), "Updates a work queue.", &[], &schema);
         assert_eq!(d.params, ["id", "is_paused"]);
     }
 }

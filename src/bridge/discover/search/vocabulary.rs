@@ -1,0 +1,823 @@
+//! The words of search: how text becomes terms, and which terms mean the same thing to
+//! someone asking an API for something.
+//!
+//! The table is general API vocabulary, not any one API's: the verbs of CRUD and of
+//! operations (start, stop, pause, rotate, flush), and the nouns every gateway, database
+//! or orchestrator has (keys, users, teams, health, spend, images). A word may sit in
+//! several groups (`purge` empties and deletes). Phrases are read before function words
+//! are dropped ("get rid of" is `delete`, "how many" is `count`).
+
+use std::collections::HashMap;
+
+/// Words that say nothing about which tool: articles, prepositions, question words,
+/// pronouns, auxiliaries, fillers.
+const STOPWORDS: &[&str] = &[
+    "a",
+    "an",
+    "the",
+    "of",
+    "to",
+    "for",
+    "in",
+    "on",
+    "at",
+    "by",
+    "from",
+    "with",
+    "into",
+    "onto",
+    "about",
+    "via",
+    "through",
+    "per",
+    "and",
+    "or",
+    "but",
+    "so",
+    "if",
+    "then",
+    "than",
+    "as",
+    "is",
+    "are",
+    "was",
+    "were",
+    "be",
+    "been",
+    "being",
+    "am",
+    "do",
+    "does",
+    "did",
+    "done",
+    "have",
+    "has",
+    "had",
+    "i",
+    "me",
+    "my",
+    "mine",
+    "we",
+    "our",
+    "us",
+    "you",
+    "your",
+    "it",
+    "its",
+    "they",
+    "them",
+    "their",
+    "he",
+    "she",
+    "his",
+    "her",
+    "him",
+    "this",
+    "that",
+    "these",
+    "those",
+    "there",
+    "here",
+    "what",
+    "how",
+    "why",
+    "when",
+    "where",
+    "who",
+    "whom",
+    "whose",
+    "can",
+    "could",
+    "would",
+    "should",
+    "will",
+    "shall",
+    "may",
+    "might",
+    "must",
+    "please",
+    "some",
+    "any",
+    "one",
+    "currently",
+    "now",
+    "want",
+    "need",
+    "like",
+    "let",
+    "s",
+    "t",
+    "just",
+    "also",
+    "too",
+    "very",
+    "really",
+    "far",
+    "right",
+    "own",
+    "same",
+    "such",
+    "only",
+    "ever",
+    "yet",
+    "already",
+    "still",
+    "else",
+    "while",
+    "whether",
+    "anymore",
+    "don",
+    "doesn",
+    "isn",
+    "okay",
+    "ok",
+    "without",
+    "not",
+    "never",
+    "instead",
+    "except",
+    "stuff",
+    "using",
+    "use",
+    "much",
+    "quick",
+    "quickly",
+    "call",
+    "calls",
+    "calling",
+    "called",
+    // The service being asked, named by what it is: every tool is one of its operations.
+    "server",
+    "service",
+    "proxy",
+    "gateway",
+    "api",
+    "app",
+    "application",
+    "system",
+    "instance",
+    "backend",
+];
+
+/// Phrases read as one word (lowercase words, before function words are dropped). A
+/// two-word phrase whose second word is a particle may have a few words between
+/// ("kick carol out", "turn the schedule off").
+const PHRASES: &[(&[&str], &str)] = &[
+    (&["get", "rid", "of"], "delete"),
+    (&["throw", "away"], "delete"),
+    (&["kick", "out"], "remove"),
+    (&["kick", "off"], "start"),
+    (&["turn", "off"], "disable"),
+    (&["switch", "off"], "disable"),
+    (&["turn", "on"], "enable"),
+    (&["switch", "on"], "enable"),
+    (&["shut", "down"], "stop"),
+    (&["set", "up"], "create"),
+    (&["sign", "up"], "register"),
+    (&["look", "up"], "get"),
+    (&["look", "for"], "find"),
+    (&["how", "many"], "count"),
+    (&["number", "of"], "count"),
+    (&["who", "am", "i"], "identity"),
+    (&["try", "again"], "retry"),
+    (&["speech", "to", "text"], "transcribe"),
+    (&["end", "user"], "customer"),
+];
+
+/// Forms the stemmer leaves apart from their word: irregular verbs, and adjectives of
+/// nouns (`healthy` is about `health`).
+const FORMS: &[(&str, &str)] = &[
+    ("healthy", "health"),
+    ("unhealthy", "health"),
+    ("spent", "spend"),
+    ("paid", "pay"),
+    ("sent", "send"),
+    ("ran", "run"),
+    ("began", "begin"),
+    ("begun", "begin"),
+    ("made", "make"),
+    ("gave", "give"),
+    ("given", "give"),
+    ("got", "get"),
+    ("gotten", "get"),
+    ("found", "find"),
+    ("built", "build"),
+    ("broke", "break"),
+    ("broken", "break"),
+    ("kept", "keep"),
+    ("chosen", "choose"),
+    ("chose", "choose"),
+    ("written", "write"),
+    ("wrote", "write"),
+    ("took", "take"),
+    ("taken", "take"),
+    ("threw", "throw"),
+    ("thrown", "throw"),
+    ("shut", "shut"),
+    ("stuck", "stick"),
+    ("left", "leave"),
+    ("lost", "lose"),
+    ("froze", "freeze"),
+    ("frozen", "freeze"),
+];
+
+/// The words that open a yes-or-no question.
+const YES_NO: &[&str] = &["is", "are", "does", "do", "has", "have"];
+
+/// Does `text` ask a yes-or-no question ("is this IMEI on the watchlist?"): a question
+/// about what is, answered by reading.
+pub fn asks_yes_or_no(text: &str) -> bool {
+    let raw = words(text);
+    raw.len() > 2 && YES_NO.contains(&raw[0].as_str())
+}
+
+/// The second words of phrases that may stand apart from the first ("kick carol out").
+const PARTICLES: &[&str] = &["out", "off", "on", "up", "down", "away"];
+/// At most this many words between a phrase's first word and its particle.
+const PARTICLE_GAP: usize = 3;
+
+/// What a verb does, coarsely: a query that asks to read is not served by a tool that
+/// writes, nor one that asks to delete by a tool that creates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// A noun, or a verb of no one kind.
+    None,
+    Read,
+    /// Makes something new.
+    Create,
+    /// Changes something that is there: update, pause, enable, rotate.
+    Change,
+    /// Writes, new or not: start, send, save.
+    Write,
+    Delete,
+}
+
+impl Action {
+    /// Can a tool that does `done` serve a query that asks for `self`? Either unknown, the
+    /// same, or writing beside creating or changing.
+    pub fn fits(self, done: Action) -> bool {
+        use Action::*;
+        matches!((self, done), (None, _) | (_, None) | (Write, Create | Change) | (Create | Change, Write))
+            || self == done
+    }
+}
+
+/// Words that mean the same thing to someone asking an API for something, and what the
+/// verbs among them do.
+const GROUPS: &[(Action, &[&str])] = &[
+    // Verbs.
+    // "Set" a value: there or not yet, it will be.
+    (Action::Write, &["set", "assign", "specify"]),
+    (
+        Action::Create,
+        &[
+            "create",
+            "add",
+            "new",
+            "make",
+            "register",
+            "insert",
+            "generate",
+            "provision",
+            "post",
+            "build",
+            "define",
+            "spawn",
+            "put",
+            "save",
+            "store",
+        ],
+    ),
+    (
+        Action::Delete,
+        &[
+            "delete",
+            "remove",
+            "drop",
+            "destroy",
+            "erase",
+            "purge",
+            "discard",
+            "revoke",
+            "unregister",
+            "deregister",
+            "evict",
+        ],
+    ),
+    (Action::Delete, &["clear", "flush", "wipe", "reset", "purge", "empty", "truncate", "invalidate"]),
+    (Action::Change, &["update", "change", "edit", "modify", "alter", "rename", "patch", "set", "adjust", "amend"]),
+    (
+        Action::Read,
+        &[
+            "get",
+            "read",
+            "show",
+            "view",
+            "fetch",
+            "retrieve",
+            "display",
+            "see",
+            "look",
+            "inspect",
+            "describe",
+            "detail",
+            "info",
+            "information",
+            "peek",
+            "glance",
+        ],
+    ),
+    (Action::Read, &["list", "all", "every", "each", "which", "enumerate", "browse"]),
+    (Action::Read, &["find", "search", "query", "filter", "lookup", "locate", "match"]),
+    (Action::Read, &["count", "total", "tally", "number"]),
+    (Action::Write, &["start", "run", "trigger", "launch", "execute", "begin", "invoke", "kick", "fire", "dispatch"]),
+    (Action::Change, &["stop", "cancel", "abort", "halt", "terminate", "kill", "interrupt", "pause", "suspend"]),
+    (Action::Change, &["disable", "deactivate", "block", "suspend", "ban", "pause", "lock", "mute", "offline"]),
+    (Action::Change, &["enable", "activate", "unblock", "unlock", "unpause", "resume", "online"]),
+    (Action::Change, &["resume", "unpause", "continue", "restart"]),
+    (Action::Write, &["retry", "rerun", "replay", "repeat", "restart"]),
+    (Action::Change, &["rotate", "regenerate", "renew", "refresh", "reissue", "roll"]),
+    (Action::Create, &["upload", "import", "attach"]),
+    (Action::Read, &["download", "export", "dump"]),
+    (Action::Write, &["send", "submit", "publish", "push", "emit", "deliver"]),
+    (Action::Read, &["check", "test", "verify", "validate", "probe"]),
+    (Action::Create, &["copy", "clone", "duplicate", "fork"]),
+    (Action::Write, &["save", "store", "persist", "write", "upsert"]),
+    // Nouns.
+    (
+        Action::None,
+        &[
+            "health",
+            "healthy",
+            "alive",
+            "liveness",
+            "liveliness",
+            "heartbeat",
+            "ping",
+            "readiness",
+            "ready",
+            "up",
+            "uptime",
+            "responding",
+            "reachable",
+        ],
+    ),
+    (Action::None, &["version", "release"]),
+    (Action::None, &["identity", "whoami", "self", "caller", "current"]),
+    (Action::None, &["spend", "spent", "spending", "cost", "usage", "billing", "bill", "charge", "expense", "money"]),
+    (Action::None, &["price", "pricing", "cost", "rate"]),
+    (Action::None, &["budget", "cap", "quota", "allowance", "ceiling"]),
+    (
+        Action::None,
+        &["limit", "throttle", "concurrency", "cap", "maximum", "max", "quota", "rate", "largest", "biggest", "most"],
+    ),
+    (Action::None, &["image", "picture", "photo", "drawing", "draw", "illustration", "img", "paint"]),
+    (Action::None, &["audio", "speech", "voice", "sound", "recording", "transcribe", "transcription", "transcript"]),
+    (Action::None, &["embedding", "embed", "vector", "vectorize"]),
+    (Action::None, &["chat", "conversation", "completion", "converse", "message"]),
+    (Action::None, &["moderation", "moderate", "harmful", "unsafe", "toxic", "abuse", "offensive"]),
+    (Action::None, &["rerank", "rank", "ranking", "reorder", "relevance"]),
+    (Action::None, &["log", "history", "audit", "trail"]),
+    (Action::None, &["user", "member", "person", "people", "account"]),
+    (Action::None, &["key", "apikey"]),
+    (Action::None, &["credential", "secret", "password", "token"]),
+    (Action::None, &["model", "llm"]),
+    (Action::None, &["organization", "organisation", "org", "company"]),
+    (Action::None, &["customer", "client"]),
+    (Action::None, &["schedule", "cron", "interval", "periodic", "recurring"]),
+    (Action::None, &["notify", "notification", "alert"]),
+    (Action::None, &["fail", "failure", "error", "crash", "broken"]),
+    (Action::None, &["setting", "config", "configuration", "option", "preference"]),
+    (Action::None, &["metadata", "attribute", "property"]),
+    (Action::None, &["permission", "access", "role", "scope", "privilege", "grant"]),
+    (Action::None, &["expire", "expiry", "expiration", "ttl", "duration"]),
+    (Action::None, &["similar", "similarity", "nearest", "neighbor", "neighbour", "closest"]),
+    (Action::None, &["item", "record", "entry", "row", "element", "thing"]),
+    (Action::None, &["tag", "label"]),
+    (Action::None, &["state", "status"]),
+    (Action::None, &["database", "db"]),
+];
+
+/// The vocabulary, stemmed once.
+#[derive(Debug, Clone)]
+pub struct Vocabulary {
+    /// Each group's distinct stems, and what its verbs do.
+    groups: Vec<(Action, Vec<String>)>,
+    /// Stem → the groups it is in.
+    member_of: HashMap<String, Vec<usize>>,
+}
+
+impl Vocabulary {
+    pub fn new() -> Vocabulary {
+        let mut groups: Vec<(Action, Vec<String>)> = Vec::with_capacity(GROUPS.len());
+        let mut member_of: HashMap<String, Vec<usize>> = HashMap::new();
+        for (g, (action, words)) in GROUPS.iter().enumerate() {
+            let mut stems: Vec<String> = words.iter().map(|w| stem(w)).collect();
+            stems.sort();
+            stems.dedup();
+            for s in &stems {
+                member_of.entry(s.clone()).or_default().push(g);
+            }
+            groups.push((*action, stems));
+        }
+        Vocabulary { groups, member_of }
+    }
+
+    pub fn stem(&self, word: &str) -> String {
+        stem(word)
+    }
+
+    /// `text` as search terms: split, lowercased, phrases read, function words and
+    /// numbers dropped, stemmed.
+    pub fn terms(&self, text: &str) -> Vec<String> {
+        let raw = words(text).into_iter().map(|w| (w, 1.0)).collect();
+        self.weighed(raw).into_iter().map(|(t, _)| t).collect()
+    }
+
+    /// A query's terms, each with its weight: the words of names and values the query
+    /// gives (`gpt-35-legacy`, `sk-abc123`, what follows "named", a quoted text) weigh
+    /// little: they say which thing, not which tool.
+    pub fn query_terms(&self, text: &str) -> Vec<(String, f32)> {
+        let mut terms = self.weighed(query_words(text));
+        // A thing named by its name ("the variable temp_token", "named staging"), not by
+        // an id: the tools that take a name fit better.
+        if gives_a_name(text) {
+            terms.push((stem("name"), NAME_HINT));
+        }
+        terms
+    }
+
+    fn weighed(&self, words: Vec<(String, f32)>) -> Vec<(String, f32)> {
+        let mut raw: Vec<Option<(String, f32)>> = words.into_iter().map(Some).collect();
+        let mut out = Vec::with_capacity(raw.len());
+        let mut i = 0;
+        'words: while i < raw.len() {
+            let Some((w, weight)) = raw[i].take() else {
+                i += 1;
+                continue;
+            };
+            for (phrase, word) in PHRASES {
+                if phrase[0] != w {
+                    continue;
+                }
+                let rest = &phrase[1..];
+                let at = |j: usize, p: &str| raw.get(j).and_then(|r| r.as_ref()).is_some_and(|(w, _)| w == p);
+                if rest.iter().enumerate().all(|(k, p)| at(i + 1 + k, p)) {
+                    out.push((stem(word), weight));
+                    i += phrase.len();
+                    continue 'words;
+                }
+                if let [particle] = rest
+                    && PARTICLES.contains(particle)
+                    && let Some(j) = (i + 2..raw.len().min(i + 2 + PARTICLE_GAP)).find(|&j| at(j, particle))
+                {
+                    raw[j] = None;
+                    out.push((stem(word), weight));
+                    i += 1;
+                    continue 'words;
+                }
+            }
+            i += 1;
+            if w.len() > 1
+                && !w.bytes().all(|b| b.is_ascii_digit())
+                && !is_version(&w)
+                && !STOPWORDS.contains(&w.as_str())
+            {
+                out.push((stem(&w), weight));
+            }
+        }
+        out
+    }
+
+    /// What `term` does, when it is a verb of one kind.
+    pub fn action(&self, term: &str) -> Action {
+        self.groups_of(term).iter().map(|&g| self.groups[g].0).find(|a| *a != Action::None).unwrap_or(Action::None)
+    }
+
+    /// The groups `term` is in.
+    pub fn groups_of(&self, term: &str) -> &[usize] {
+        self.member_of.get(term).map(Vec::as_slice).unwrap_or_default()
+    }
+
+    /// A query term and the terms that mean the same (weighing [`super::RELATED`]).
+    pub fn expand(&self, term: &str) -> Vec<(String, f32)> {
+        let mut out = vec![(term.to_string(), 1.0)];
+        for &g in self.member_of.get(term).into_iter().flatten() {
+            for other in &self.groups[g].1 {
+                if !out.iter().any(|(t, _)| t == other) {
+                    out.push((other.clone(), super::RELATED));
+                }
+            }
+        }
+        out
+    }
+}
+
+impl Default for Vocabulary {
+    fn default() -> Self {
+        Vocabulary::new()
+    }
+}
+
+/// `v1`, `v2`: an API version says nothing of what an operation does (`/api/v1/x` and
+/// `/api/v2/x` do the same), and in a query it is more often part of a name (`docs_v1`).
+fn is_version(word: &str) -> bool {
+    word.len() >= 2 && word.starts_with('v') && word[1..].bytes().all(|b| b.is_ascii_digit())
+}
+
+/// The stem of a word: irregular forms to their word ([`FORMS`]), then [`suffixes`].
+pub fn stem(word: &str) -> String {
+    suffixes(FORMS.iter().find(|(form, _)| *form == word).map_or(word, |(_, base)| base))
+}
+
+/// A light stemmer: plural, adverb and verb endings off, then a final `e`, so `queues`,
+/// `queue`; `paused`, `pause`, `pausing`; `entries`, `entry`; `statuses`, `status` meet.
+/// It keeps at least three letters and leaves derivations alone (`deletion` is not
+/// `delete`). Measured against Snowball's English stemmer (`rust-stemmers`) on the search
+/// task set, it finds as many tools in the top 5 and more first (docs/performance.md):
+/// Snowball's deeper cuts (`organization` → `organ`) merge words that API names keep apart.
+fn suffixes(word: &str) -> String {
+    let mut w = word.to_string();
+    let keep = |w: &str, cut: usize| w.len() >= cut + 3;
+    if w.ends_with("ies") && keep(&w, 3) {
+        w.truncate(w.len() - 3);
+        w.push('y');
+    } else if (w.ends_with("sses")
+        || w.ends_with("uses")
+        || w.ends_with("ches")
+        || w.ends_with("shes")
+        || w.ends_with("xes"))
+        && keep(&w, 2)
+    {
+        w.truncate(w.len() - 2);
+    } else if w.ends_with('s') && !w.ends_with("ss") && !w.ends_with("us") && !w.ends_with("is") && keep(&w, 1) {
+        w.truncate(w.len() - 1);
+    }
+    // `recently` → `recent`, not `apply` → `app`.
+    if w.ends_with("ly") && w.len() >= 7 {
+        w.truncate(w.len() - 2);
+    }
+    let verb = if w.ends_with("ing") && keep(&w, 3) {
+        w.truncate(w.len() - 3);
+        true
+    } else if w.ends_with("ed") && keep(&w, 2) {
+        w.truncate(w.len() - 2);
+        true
+    } else {
+        false
+    };
+    // `running` → `run`, `stopped` → `stop` (but `fill`, `pass` stay).
+    let bytes = w.as_bytes();
+    if verb
+        && bytes.len() >= 4
+        && bytes[bytes.len() - 1] == bytes[bytes.len() - 2]
+        && !b"lsz".contains(&bytes[bytes.len() - 1])
+    {
+        w.pop();
+    }
+    if w.ends_with('e') && keep(&w, 1) {
+        w.pop();
+    }
+    w
+}
+
+/// Lowercase words: split on anything not a letter or digit (so snake_case and
+/// kebab-case), and between a lowercase letter or digit and an uppercase one (camelCase).
+/// URLs are dropped: their parts are noise.
+pub fn words(text: &str) -> Vec<String> {
+    text.split_whitespace().filter(|c| !c.contains("://")).flat_map(chunk_words).collect()
+}
+
+/// The words of one whitespace-separated chunk.
+fn chunk_words(chunk: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut word = String::new();
+    let mut previous: Option<char> = None;
+    for c in chunk.chars() {
+        if !c.is_alphanumeric() {
+            if !word.is_empty() {
+                out.push(std::mem::take(&mut word));
+            }
+        } else {
+            if c.is_uppercase() && previous.is_some_and(|p| p.is_lowercase() || p.is_ascii_digit()) && !word.is_empty()
+            {
+                out.push(std::mem::take(&mut word));
+            }
+            word.extend(c.to_lowercase());
+        }
+        previous = Some(c);
+    }
+    if !word.is_empty() {
+        out.push(word);
+    }
+    out
+}
+
+/// What a word the query gives as a value weighs: an identifier (letters and digits mixed,
+/// an address, a quoted text, the name after "named" or "called").
+const VALUE: f32 = 0.2;
+/// What a word of a hyphenated or underscored name weighs (`nightly-etl`, `max_retries`):
+/// people write the words of a request apart, and the names of their things joined.
+const JOINED: f32 = 0.5;
+
+/// What the hint weighs that a query names a thing by its name.
+const NAME_HINT: f32 = 0.3;
+
+/// Does the query name a thing by a name: a word after "named" or "called", or a joined
+/// word of letters (`temp_token`, `nightly-etl`), as opposed to an id (`7f3c2a1e`)?
+fn gives_a_name(text: &str) -> bool {
+    let chunks: Vec<&str> = text.split_whitespace().map(|c| c.trim_matches(|c: char| !c.is_alphanumeric())).collect();
+    chunks.iter().enumerate().any(|(i, c)| {
+        let after_name_word = i > 0 && ["named", "called", "titled"].contains(&chunks[i - 1].to_lowercase().as_str());
+        let joined = c.contains(['-', '_', '/']) && !c.chars().any(|c| c.is_ascii_digit());
+        !c.is_empty() && (after_name_word || joined)
+    })
+}
+
+/// Words after which the next word is what the query does not want ("disable the key
+/// without deleting it").
+const NEGATIONS: &[&str] = &["without", "not", "never", "instead", "except", "don't", "dont", "doesn't", "no"];
+
+/// Words of time ("last month", "today", "every 6 hours"): they bound what a tool
+/// returns or when it runs, an argument's business, and rarely name the tool.
+const TIME: &[&str] = &[
+    "today",
+    "yesterday",
+    "tomorrow",
+    "tonight",
+    "last",
+    "past",
+    "next",
+    "ago",
+    "since",
+    "hour",
+    "hours",
+    "minute",
+    "minutes",
+    "day",
+    "days",
+    "week",
+    "weeks",
+    "month",
+    "months",
+    "year",
+    "years",
+    "hourly",
+    "daily",
+    "weekly",
+    "monthly",
+    "yearly",
+];
+/// What a word of time weighs.
+const WHEN: f32 = 0.3;
+
+/// A query's words, each with its weight ([`VALUE`], [`JOINED`], [`WHEN`], 0 for a word
+/// negated, else 1).
+fn query_words(text: &str) -> Vec<(String, f32)> {
+    let mut out = Vec::new();
+    let mut quoted = false;
+    let mut after_name_word = false;
+    let mut negated = false;
+    for raw in text.split_whitespace().filter(|c| !c.contains("://")) {
+        let opens = raw.starts_with(['\'', '"', '`', '\u{2018}', '\u{201c}']);
+        let closes = raw
+            .trim_end_matches(['?', '.', ',', '!', ';', ':', ')'])
+            .ends_with(['\'', '"', '`', '\u{2019}', '\u{201d}']);
+        let chunk = raw.trim_matches(|c: char| !c.is_alphanumeric());
+        let has_digit = chunk.chars().any(|c| c.is_ascii_digit());
+        let has_letter = chunk.chars().any(|c| c.is_alphabetic());
+        let lower = chunk.to_lowercase();
+        let weight = if negated {
+            0.0
+        } else if quoted || opens || after_name_word || (has_digit && has_letter) || chunk.contains('@') {
+            VALUE
+        } else if chunk.contains(['-', '_', '/', '.']) {
+            JOINED
+        } else if TIME.contains(&lower.as_str()) {
+            WHEN
+        } else {
+            1.0
+        };
+        if opens && !closes {
+            quoted = true;
+        } else if closes {
+            quoted = false;
+        }
+        after_name_word = ["named", "called", "titled"].contains(&lower.as_str());
+        negated = NEGATIONS.contains(&lower.as_str());
+        out.extend(chunk_words(chunk).into_iter().map(|w| (w, weight)));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn words_split_cases_and_drop_urls() {
+        assert_eq!(
+            words("list_work_pools workPoolName ADS-B v2"),
+            ["list", "work", "pools", "work", "pool", "name", "ads", "b", "v2"]
+        );
+        assert_eq!(words("see https://x.io/docs now"), ["see", "now"]);
+    }
+
+    #[test]
+    fn stems_meet() {
+        for (a, b) in [
+            ("stations", "station"),
+            ("queues", "queue"),
+            ("paused", "pause"),
+            ("pausing", "pause"),
+            ("entries", "entry"),
+            ("statuses", "status"),
+            ("processes", "process"),
+            ("deleted", "delete"),
+            ("running", "runs"),
+            ("generated", "generate"),
+        ] {
+            assert_eq!(stem(a), stem(b), "{a} / {b}");
+        }
+    }
+
+    #[test]
+    fn plain_language_becomes_terms() {
+        let v = Vocabulary::new();
+        assert_eq!(v.terms("Which stations are online?"), ["which", "station", "onlin"]);
+        assert_eq!(v.terms("Get rid of the old key"), ["delet", "old", "key"]);
+        assert_eq!(v.terms("how many flow runs in 2024"), ["count", "flow", "run"]);
+    }
+
+    #[test]
+    fn no_group_word_is_a_function_word() {
+        for (_, group) in GROUPS {
+            for word in *group {
+                assert!(!STOPWORDS.contains(word), "`{word}` is a group word and a function word");
+                assert_eq!(*word, word.to_lowercase(), "the table is lowercase");
+            }
+        }
+    }
+
+    #[test]
+    fn phrases_are_read_with_their_particle_apart() {
+        let v = Vocabulary::new();
+        assert_eq!(v.terms("Kick carol out of the team"), ["remov", "carol", "team"]);
+        assert_eq!(v.terms("turn the schedule off"), ["disabl", "schedul"]);
+        assert_eq!(v.terms("turn this paragraph into a vector"), ["turn", "paragraph", "vector"], "no particle near");
+    }
+
+    #[test]
+    fn names_values_time_and_negations_weigh_little() {
+        let v = Vocabulary::new();
+        let weight =
+            |query: &str, term: &str| v.query_terms(query).into_iter().find(|(t, _)| t == &stem(term)).map(|(_, w)| w);
+        assert_eq!(weight("Revoke the key sk-abc123", "sk"), Some(VALUE));
+        assert_eq!(weight("Revoke the key sk-abc123", "key"), Some(1.0));
+        assert_eq!(weight("Make a collection called support", "support"), Some(VALUE));
+        assert_eq!(weight("Rank by relevance to the query 'refund policy'", "policy"), Some(VALUE));
+        assert_eq!(weight("Delete the old-report deployment", "report"), Some(JOINED));
+        assert_eq!(weight("What did we spend last month", "month"), Some(WHEN));
+        assert_eq!(weight("Disable the key without deleting it", "delete"), Some(0.0));
+        assert_eq!(weight("Get rid of the variable temp_token", "name"), Some(NAME_HINT), "named by a name");
+        assert_eq!(weight("Stop flow run 7f3c2a1e", "name"), None, "an id is not a name");
+    }
+
+    #[test]
+    fn questions_and_verbs_say_what_is_asked() {
+        assert!(asks_yes_or_no("Is this IMEI on the watchlist?"));
+        assert!(!asks_yes_or_no("Delete the key"));
+        let v = Vocabulary::new();
+        assert_eq!(v.action(&stem("remove")), Action::Delete);
+        assert_eq!(v.action(&stem("show")), Action::Read);
+        assert_eq!(v.action(&stem("pause")), Action::Change);
+        assert_eq!(v.action(&stem("set")), Action::Write);
+        assert_eq!(v.action(&stem("collection")), Action::None);
+        assert!(Action::Write.fits(Action::Create) && Action::Change.fits(Action::Write));
+        assert!(!Action::Read.fits(Action::Change) && !Action::Create.fits(Action::Change));
+        assert!(Action::None.fits(Action::Delete) && Action::Delete.fits(Action::None));
+    }
+
+    #[test]
+    fn irregular_forms_meet_their_word() {
+        assert_eq!(stem("healthy"), stem("health"));
+        assert_eq!(stem("spent"), stem("spend"));
+        assert_eq!(stem("status"), "status");
+        assert_eq!(stem("gps"), "gps", "too short to cut");
+    }
+
+    #[test]
+    fn versions_and_numbers_are_not_terms() {
+        assert_eq!(Vocabulary::new().terms("/api/v2/heartbeat 42 times"), ["heartbeat", stem("time").as_str()]);
+    }
+
+    #[test]
+    fn a_word_brings_in_its_groups() {
+        let v = Vocabulary::new();
+        let related: Vec<String> = v.expand(&stem("start")).into_iter().map(|(t, _)| t).collect();
+        assert!(related.contains(&stem("trigger")) && related.contains(&stem("launch")), "{related:?}");
+        let related: Vec<String> = v.expand(&stem("purge")).into_iter().map(|(t, _)| t).collect();
+        assert!(related.contains(&stem("delete")) && related.contains(&stem("flush")), "{related:?}");
+        assert_eq!(v.expand("zebra"), [("zebra".to_string(), 1.0)]);
+    }
+}
