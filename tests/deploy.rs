@@ -2,8 +2,11 @@
 //! (from its own command-line definitions), `.env.example`, the README's configuration
 //! table, the Compose files and the Kubernetes base name the same set; the Swarm stack
 //! passes tokens only as secrets; the Swarm stack and the Kubernetes base agree on every
-//! setting, secret, probe, size and shutdown delay. (The schema, Dockerfile lint and
-//! Kubernetes security checks are `scripts/check-deploy.sh`.)
+//! setting, secret, probe, size and shutdown delay. The opt-in shared state store
+//! (compose.state.yml, docker-stack.state.yml, deploy/k8s/components/state) passes its
+//! password only as a secret, publishes nothing, and runs alike on the three platforms.
+//! (The schema, Dockerfile lint and Kubernetes security checks are
+//! `scripts/check-deploy.sh`.)
 
 use serde_norway::Value as Yaml;
 use std::collections::{BTreeMap, BTreeSet};
@@ -80,7 +83,10 @@ fn every_source_names_the_same_variables() {
 fn every_interpolated_variable_is_in_the_template() {
     let (example, deployment) = env_example();
     let known: BTreeSet<String> = example.union(&deployment).cloned().collect();
-    for file in ["docker-compose.yml", "compose.attach.yml", "compose.dev.yml", "docker-stack.yml"] {
+    for file in ["docker-compose.yml", "compose.attach.yml", "compose.dev.yml", "docker-stack.yml"]
+        .into_iter()
+        .chain(STATE_FILES.map(|(file, _)| file))
+    {
         let text = read(file);
         for (i, _) in text.match_indices("${") {
             let name: String = text[i + 2..]
@@ -97,7 +103,9 @@ fn the_stack_passes_tokens_only_as_secrets() {
     let env = service_env("docker-stack.yml", "mcp");
     let names = keys(&env);
     assert!(names.is_subset(&binary()), "{}", show(&names, &binary()));
-    for plain in ["MCP_AUTH_TOKENS", "VTOC_API_TOKEN", "MCP_REQUEST_STATE_KEY", "MCP_STATE_PASSWORD"] {
+    for plain in
+        ["MCP_AUTH_TOKENS", "VTOC_API_TOKEN", "MCP_REQUEST_STATE_KEY", "MCP_STATE_PASSWORD", "MCP_METRICS_TOKEN"]
+    {
         assert!(!names.contains(plain), "docker-stack.yml sets {plain} as a plain environment value");
     }
     let doc: Yaml = serde_norway::from_str(&read("docker-stack.yml")).unwrap();
@@ -212,7 +220,8 @@ fn the_image_build_copies_every_file_compiled_in() {
 
 /// The variables that carry a credential's value: never set in a deployment template,
 /// which passes them as files (`*_FILE`) from secrets instead.
-const SECRET_VALUES: [&str; 4] = ["MCP_AUTH_TOKENS", "VTOC_API_TOKEN", "MCP_REQUEST_STATE_KEY", "MCP_STATE_PASSWORD"];
+const SECRET_VALUES: [&str; 5] =
+    ["MCP_AUTH_TOKENS", "VTOC_API_TOKEN", "MCP_REQUEST_STATE_KEY", "MCP_STATE_PASSWORD", "MCP_METRICS_TOKEN"];
 
 /// `deploy/k8s/base/settings.env` (the ConfigMap's data), in file order.
 fn k8s_settings(text: &str) -> Vec<(String, String)> {
@@ -627,7 +636,10 @@ fn required_variable_messages_are_read_as_written() {
     let old = r#"image: "${MCP_IMAGE:?set MCP_IMAGE to the pushed vtoc-mcp image}""#;
     assert_eq!(misread_required_messages(old).len(), 1, "the check finds the message the client misread");
     assert!(misread_required_messages(r#"image: "${MCP_IMAGE:?set MCP_IMAGE}" ${A:-x-y}"#).is_empty());
-    for file in ["docker-compose.yml", "compose.attach.yml", "compose.dev.yml", "docker-stack.yml"] {
+    for file in ["docker-compose.yml", "compose.attach.yml", "compose.dev.yml", "docker-stack.yml"]
+        .into_iter()
+        .chain(STATE_FILES.map(|(file, _)| file))
+    {
         let bad = misread_required_messages(&read(file));
         assert!(bad.is_empty(), "{file}: a '-' in a required variable's message is read as a default: {bad:?}");
     }
@@ -637,12 +649,15 @@ fn required_variable_messages_are_read_as_written() {
 /// Swarm provider reads `traefik.swarm.*` (it warns that `traefik.docker.*` is deprecated).
 #[test]
 fn the_stack_file_suits_the_supported_clients_and_traefik_3() {
+    for file in ["docker-stack.yml", "docker-stack.state.yml"] {
+        let doc: Yaml = serde_norway::from_str(&read(file)).unwrap();
+        let version = doc["version"].as_str().unwrap_or_default();
+        assert!(
+            version.starts_with("3.") && version[2..].parse::<u32>().is_ok_and(|m| m <= 9),
+            "{file}: version {version:?}; docker 20.10 reads 3.0 to 3.9 and refuses a file without one"
+        );
+    }
     let doc: Yaml = serde_norway::from_str(&read("docker-stack.yml")).unwrap();
-    let version = doc["version"].as_str().unwrap_or_default();
-    assert!(
-        version.starts_with("3.") && version[2..].parse::<u32>().is_ok_and(|m| m <= 9),
-        "docker-stack.yml: version {version:?}; docker 20.10 reads 3.0 to 3.9 and refuses a file without one"
-    );
     let labels: Vec<&str> =
         doc["services"]["mcp"]["deploy"]["labels"].as_sequence().unwrap().iter().filter_map(Yaml::as_str).collect();
     assert!(!labels.iter().any(|l| l.starts_with("traefik.docker.")), "traefik.docker.* labels: {labels:?}");
@@ -683,5 +698,259 @@ fn the_dockerfile_needs_no_remote_frontend() {
     assert!(
         syntax.is_empty(),
         "Dockerfile: {syntax:?} needs a registry under BuildKit; the built-in frontend suffices"
+    );
+}
+
+/// The opt-in files that add the shared state store (`state`) beside `mcp`, and whether
+/// each is a Swarm stack file.
+const STATE_FILES: [(&str, bool); 2] = [("compose.state.yml", false), ("docker-stack.state.yml", true)];
+
+/// The names a service lists under `secrets` (short or long syntax) or `networks` (list or
+/// mapping).
+fn names_in(service: &Yaml, key: &str) -> BTreeSet<String> {
+    match &service[key] {
+        Yaml::Sequence(items) => {
+            items.iter().filter_map(|i| i.as_str().or_else(|| i["source"].as_str()).map(str::to_owned)).collect()
+        }
+        mapping => keys(mapping),
+    }
+}
+
+/// A list of strings, as the process receives them (Compose writes `$` as `$$`).
+fn strings(list: &Yaml) -> Vec<String> {
+    list.as_sequence()
+        .map(|l| l.iter().filter_map(Yaml::as_str).map(|s| s.replace("$$", "$")).collect())
+        .unwrap_or_default()
+}
+
+/// Where an opt-in state file lets the password out, exposes the store, or runs it
+/// without persistence, one line each.
+fn state_problems(file: &str, doc: &Yaml, stack: bool) -> Vec<String> {
+    let mut problems = Vec::new();
+    let mut check = |ok: bool, message: String| {
+        if !ok {
+            problems.push(format!("{file}: {message}"));
+        }
+    };
+    let (mcp, state) = (&doc["services"]["mcp"], &doc["services"]["state"]);
+    check(state.is_mapping(), "no `state` service".into());
+
+    // The bridge: the two variables, the password as a secret file.
+    let env = keys(&mcp["environment"]);
+    let wanted: BTreeSet<String> = ["MCP_STATE_URL", "MCP_STATE_PASSWORD_FILE"].map(String::from).into();
+    check(env == wanted, format!("mcp sets {env:?}, expected {wanted:?}"));
+    check(env.is_subset(&binary()), format!("mcp sets variables the binary does not read: {env:?}"));
+    for plain in SECRET_VALUES {
+        check(!env.contains(plain), format!("mcp sets {plain} as a plain environment value"));
+    }
+    let url = mcp["environment"]["MCP_STATE_URL"].as_str().unwrap_or_default();
+    let authority = url.strip_prefix("redis://").or_else(|| url.strip_prefix("rediss://")).unwrap_or_default();
+    let (host, port) = authority.trim_end_matches('/').split_once(':').unwrap_or((authority, "6379"));
+    check(!authority.contains('@'), format!("MCP_STATE_URL {url:?} carries credentials"));
+    check(host == "state", format!("MCP_STATE_URL {url:?} does not name the state service"));
+    let password_file = mcp["environment"]["MCP_STATE_PASSWORD_FILE"].as_str().unwrap_or_default();
+    let secret = password_file.strip_prefix("/run/secrets/").unwrap_or_default().to_string();
+    check(!secret.is_empty(), format!("MCP_STATE_PASSWORD_FILE {password_file:?} is not a secret file"));
+    check(
+        doc["secrets"][secret.as_str()]["file"].as_str() == Some(format!("./secrets/{secret}").as_str()),
+        format!("the secret {secret:?} is not read from ./secrets/{secret}"),
+    );
+    for (name, service) in [("mcp", mcp), ("state", state)] {
+        check(names_in(service, "secrets").contains(&secret), format!("{name} does not mount the secret {secret:?}"));
+    }
+
+    // The store: on internal networks only, shared with the bridge; nothing published.
+    check(state.get("ports").is_none(), "the state service publishes ports".into());
+    check(
+        state.get("environment").is_none(),
+        "the state service has environment values (the password is a file)".into(),
+    );
+    let nets = names_in(state, "networks");
+    check(!nets.is_empty(), "the state service names no network".into());
+    for net in &nets {
+        check(
+            doc["networks"][net.as_str()]["internal"].as_bool() == Some(true),
+            format!("network {net} is not internal"),
+        );
+    }
+    check(
+        !nets.is_disjoint(&names_in(mcp, "networks")),
+        format!("mcp joins none of the state service's networks {nets:?}"),
+    );
+    check(state["read_only"].as_bool() == Some(true), "the state service's root filesystem is writable".into());
+    check(
+        state["cap_drop"].as_sequence().is_some_and(|c| c.iter().any(|c| c == "ALL")),
+        "the state service keeps capabilities".into(),
+    );
+    let user = state["user"].as_str().unwrap_or_default();
+    check(
+        !user.is_empty() && !user.starts_with('0') && !user.starts_with("root"),
+        format!("the state service runs as {user:?}"),
+    );
+
+    // The server: the password from the file (never an argument), persistence on a volume.
+    let script =
+        strings(&state["entrypoint"]).into_iter().chain(strings(&state["command"])).collect::<Vec<_>>().join(" ");
+    let health = strings(&state["healthcheck"]["test"]).join(" ");
+    check(script.contains(&format!("< {password_file}")), format!("the server does not read {password_file}"));
+    check(health.contains(&format!("< {password_file}")), format!("the health check does not read {password_file}"));
+    check(health.contains("REDISCLI_AUTH="), "the health check does not authenticate through REDISCLI_AUTH".into());
+    for (what, text) in [("server", &script), ("health check", &health)] {
+        for flag in ["--requirepass", " -a ", "--pass ", "--user "] {
+            check(!text.contains(flag), format!("the {what} passes a credential on its command line ({flag:?})"));
+        }
+    }
+    check(script.contains(&format!("--port {port}")), format!("the server does not listen on {port} (MCP_STATE_URL)"));
+    check(script.contains("--appendonly yes"), "the server does not persist (--appendonly yes)".into());
+    check(
+        script.contains("--appendfsync always") || script.contains("--appendfsync everysec"),
+        "no --appendfsync always/everysec".into(),
+    );
+    let data = script.split_once("--dir ").map(|(_, rest)| rest.split_whitespace().next().unwrap_or_default());
+    let on_volume = state["volumes"].as_sequence().is_some_and(|v| {
+        v.iter().filter_map(Yaml::as_str).any(|m| {
+            let (source, target) = m.split_once(':').unwrap_or_default();
+            Some(target) == data && doc["volumes"].get(source).is_some()
+        })
+    });
+    check(on_volume, format!("the data directory {data:?} is not a named volume"));
+    check(state["healthcheck"].is_mapping(), "the state service has no health check".into());
+
+    if stack {
+        let deploy = &state["deploy"];
+        check(deploy["replicas"].as_u64() == Some(1), "the store must run once (one writer of one file)".into());
+        check(deploy["endpoint_mode"] == "dnsrr", "endpoint_mode is not dnsrr (service VIPs need IPVS)".into());
+        check(
+            deploy["labels"].as_sequence().is_some_and(|l| l.iter().any(|l| l == "traefik.enable=false")),
+            "the store lacks traefik.enable=false (Traefik exposes services by default)".into(),
+        );
+        check(
+            deploy["placement"]["constraints"].as_sequence().is_some_and(|c| !c.is_empty()),
+            "the store is not pinned to the node that keeps its volume".into(),
+        );
+    } else {
+        check(
+            mcp["depends_on"]["state"]["condition"] == "service_healthy",
+            "mcp does not wait for a healthy store".into(),
+        );
+    }
+    problems
+}
+
+#[test]
+fn the_state_store_files_keep_the_password_secret_and_the_store_private() {
+    for (file, stack) in STATE_FILES {
+        let doc: Yaml = serde_norway::from_str(&read(file)).unwrap_or_else(|e| panic!("{file}: {e}"));
+        let problems = state_problems(file, &doc, stack);
+        assert!(problems.is_empty(), "{}", problems.join("\n"));
+    }
+}
+
+/// The check above can fail: a published port, a plain password, the store on the shared
+/// network, persistence off and a password on the health check's command line are each
+/// reported.
+#[test]
+fn a_leaking_or_forgetful_state_store_file_is_reported() {
+    let text = read("compose.state.yml")
+        .replace("--appendonly yes", "--appendonly no")
+        .replace(r#"REDISCLI_AUTH=\"$$p\" valkey-cli"#, r#"valkey-cli -a \"$$p\""#);
+    let mut doc: Yaml = serde_norway::from_str(&text).unwrap();
+    doc["services"]["state"]["ports"] = serde_norway::from_str(r#"["127.0.0.1:6379:6379"]"#).unwrap();
+    doc["services"]["state"]["networks"] = serde_norway::from_str("[state, vtoc]").unwrap();
+    doc["services"]["mcp"]["environment"]["MCP_STATE_PASSWORD"] = Yaml::from("hunter2");
+    let problems = state_problems("compose.state.yml", &doc, false).join("\n");
+    for expected in [
+        "the state service publishes ports",
+        "network vtoc is not internal",
+        "mcp sets MCP_STATE_PASSWORD as a plain environment value",
+        "the server does not persist",
+        "the health check passes a credential on its command line (\" -a \")",
+        "the health check does not authenticate through REDISCLI_AUTH",
+    ] {
+        assert!(problems.contains(expected), "{expected:?} not reported:\n{problems}");
+    }
+    let mut stack: Yaml = serde_norway::from_str(&read("docker-stack.state.yml")).unwrap();
+    stack["services"]["state"]["deploy"]["replicas"] = Yaml::from(2);
+    stack["services"]["state"]["deploy"]["endpoint_mode"] = Yaml::from("vip");
+    let problems = state_problems("docker-stack.state.yml", &stack, true).join("\n");
+    assert!(problems.contains("must run once") && problems.contains("not dnsrr"), "{problems}");
+}
+
+/// Compose, the Swarm stack and Kubernetes run the same store: image, user, script,
+/// health check, port, password file and (Swarm and Kubernetes) sizes.
+#[test]
+fn the_state_store_runs_alike_on_every_platform() {
+    let compose: Yaml = serde_norway::from_str(&read("compose.state.yml")).unwrap();
+    let stack: Yaml = serde_norway::from_str(&read("docker-stack.state.yml")).unwrap();
+    let sts: Yaml = serde_norway::from_str(&read("deploy/k8s/components/state/statefulset.yaml")).unwrap();
+    let component: Yaml = serde_norway::from_str(&read("deploy/k8s/components/state/kustomization.yaml")).unwrap();
+    let pod = &sts["spec"]["template"]["spec"];
+    let c = &pod["containers"][0];
+
+    let k8s_script: Vec<String> = strings(&c["command"]).into_iter().chain(strings(&c["args"])).collect();
+    let k8s_health = strings(&c["readinessProbe"]["exec"]["command"]);
+    assert_eq!(k8s_health, strings(&c["livenessProbe"]["exec"]["command"]), "readiness and liveness differ");
+    assert_eq!(k8s_health[..2], ["/bin/sh", "-c"], "{k8s_health:?}");
+    let k8s_user = format!(
+        "{}:{}",
+        pod["securityContext"]["runAsUser"].as_u64().unwrap(),
+        pod["securityContext"]["runAsGroup"].as_u64().unwrap()
+    );
+    for (file, doc) in [("compose.state.yml", &compose), ("docker-stack.state.yml", &stack)] {
+        let state = &doc["services"]["state"];
+        let image = compose_default(state["image"].as_str().unwrap());
+        assert_eq!(image.as_deref(), c["image"].as_str(), "{file}: image");
+        assert_eq!(state["user"].as_str(), Some(k8s_user.as_str()), "{file}: user");
+        let script: Vec<String> = strings(&state["entrypoint"]).into_iter().chain(strings(&state["command"])).collect();
+        assert_eq!(script, k8s_script, "{file}: the server's script differs from deploy/k8s/components/state");
+        let health = strings(&state["healthcheck"]["test"]);
+        assert_eq!(health.first().map(String::as_str), Some("CMD-SHELL"), "{file}");
+        assert_eq!(health[1..], k8s_health[2..], "{file}: the health check differs from the Kubernetes probes");
+    }
+
+    // The bridge's settings: the same password file; the URL's port is the store's.
+    let literals: BTreeMap<String, String> = component["configMapGenerator"][0]["literals"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .filter_map(|l| l.as_str()?.split_once('=').map(|(k, v)| (k.to_string(), v.to_string())))
+        .collect();
+    let names: BTreeSet<String> = literals.keys().cloned().collect();
+    assert!(names.is_subset(&binary()), "deploy/k8s/components/state sets unknown variables: {names:?}");
+    assert!(SECRET_VALUES.iter().all(|v| !names.contains(*v)), "{names:?}");
+    for (file, doc) in [("compose.state.yml", &compose), ("docker-stack.state.yml", &stack)] {
+        let env = &doc["services"]["mcp"]["environment"];
+        assert_eq!(
+            env["MCP_STATE_PASSWORD_FILE"].as_str(),
+            literals.get("MCP_STATE_PASSWORD_FILE").map(String::as_str),
+            "{file}"
+        );
+        let port = |url: &str| url.rsplit(':').next().map(|p| p.trim_end_matches('/').to_string());
+        assert_eq!(
+            port(env["MCP_STATE_URL"].as_str().unwrap()),
+            port(&literals["MCP_STATE_URL"]),
+            "{file}: MCP_STATE_URL's port"
+        );
+    }
+    let port = c["ports"][0]["containerPort"].as_u64().unwrap().to_string();
+    assert!(
+        literals["MCP_STATE_URL"].ends_with(&format!(":{port}")),
+        "{} vs containerPort {port}",
+        literals["MCP_STATE_URL"]
+    );
+
+    // Sizes: the stack's limits and reservations are the Kubernetes limits and requests.
+    let (res, k8s_res) = (&stack["services"]["state"]["deploy"]["resources"], &c["resources"]);
+    for (stack_part, k8s_part) in [("limits", "limits"), ("reservations", "requests")] {
+        let (sc, kc) = (res[stack_part]["cpus"].as_str().unwrap(), k8s_res[k8s_part]["cpu"].as_str().unwrap());
+        assert!((cpu(sc) - cpu(kc)).abs() < 1e-9, "cpu {stack_part}: docker-stack.state.yml {sc}, Kubernetes {kc}");
+        let (sm, km) = (res[stack_part]["memory"].as_str().unwrap(), k8s_res[k8s_part]["memory"].as_str().unwrap());
+        assert_eq!(memory(sm), memory(km), "memory {stack_part}: docker-stack.state.yml {sm}, Kubernetes {km}");
+    }
+    let compose_limit = compose["services"]["state"]["deploy"]["resources"]["limits"]["memory"].as_str().unwrap();
+    assert_eq!(
+        memory(compose_limit),
+        memory(k8s_res["limits"]["memory"].as_str().unwrap()),
+        "compose.state.yml's memory limit"
     );
 }
