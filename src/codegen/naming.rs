@@ -6,6 +6,11 @@
 
 use super::ir::{Method, NameOrigin};
 
+/// The discovery meta-tools' names (`bridge::discover`): a caller served them reaches an
+/// API tool of the same name only through `call_tool`, so the collision rule never makes
+/// one, nor echoes one in a suffix.
+pub const META_TOOLS: [&str; 3] = ["search_tools", "describe_tool", "call_tool"];
+
 /// Names longer than this are shortened (a stable hash keeps them unique).
 pub const TARGET_LEN: usize = 48;
 /// The hard limit of OpenAI function names and most MCP clients.
@@ -155,11 +160,14 @@ pub struct Collisions {
 ///    `/work_queues/` + `/work_pools/{work_pool_name}/queues` → `create_work_queue` (its
 ///    segments add nothing to the name, so it keeps it) + `create_work_queue_work_pools`;
 /// 2. for names still shared, the same judged among just those operations, then with the
-///    segments the name already says (`/apply_guardrail` + `/guardrails/apply_guardrail`
-///    → `apply_guardrail` + `apply_guardrail_guardrails`);
+///    segments the name already says in other words (`/apply_guardrail` +
+///    `/guardrails/apply_guardrail` → `apply_guardrail` + `apply_guardrail_guardrails`);
 /// 3. then the path parameters that tell them apart;
-/// 4. then the HTTP method (`lens_request_get`, `lens_request_post`);
-/// 5. last, a stable hash of the operationId.
+/// 4. then the HTTP method, when it differs (`lens_request_get`, `lens_request_post`);
+/// 5. last, a stable hash of the operationId, for all but the first still sharing a name.
+///
+/// No tier adds words the name already has (`model_info_v1` for `/v1/model/info` is not
+/// `model_info_v1_v1`), nor a discovery meta-tool's name ([`META_TOOLS`]).
 ///
 /// A name chosen by an override is never changed; derived names that meet it are the ones
 /// that move. Names over [`TARGET_LEN`] are shortened with a hash as usual.
@@ -251,8 +259,20 @@ fn disambiguate(ops: &[Named<'_>], group: &[usize], derived: &[usize], occupied:
             })
             .collect()
     };
+    // A suffix never repeats words the name already has (`model_info_v1` + `v1`), nor
+    // spells a meta-tool's name (`list_search_tools` + `search_tools`): such a part is left
+    // out, and a later tier tells the names apart.
     let join = |name: &str, parts: &[String]| {
-        if parts.is_empty() { name.to_string() } else { format!("{name}_{}", parts.join("_")) }
+        let has: Vec<&str> = name.split('_').collect();
+        let kept: Vec<&String> = parts
+            .iter()
+            .filter(|p| !p.split('_').all(|w| has.contains(&w)) && !META_TOOLS.contains(&p.as_str()))
+            .collect();
+        if kept.is_empty() {
+            name.to_string()
+        } else {
+            format!("{name}_{}", kept.iter().map(|p| p.as_str()).collect::<Vec<_>>().join("_"))
+        }
     };
     // The first tier looks at the whole group (an override's path is a path to tell apart).
     let first = distinct(group, false, true);
@@ -277,19 +297,28 @@ fn disambiguate(ops: &[Named<'_>], group: &[usize], derived: &[usize], occupied:
                 continue;
             }
             let indices: Vec<usize> = members.iter().map(|&k| derived[k]).collect();
-            for (&k, part) in members.iter().zip(way(&indices)) {
+            let parts = way(&indices);
+            // A way that says the same of every member (`get` for two GETs) tells nothing.
+            if parts.windows(2).all(|w| w[0] == w[1]) && !(occupied && name == base) {
+                continue;
+            }
+            for (&k, part) in members.iter().zip(parts) {
                 names[k] = join(&names[k], &part);
             }
         }
     }
-    // Last: a stable hash for whatever is still shared.
-    let mut seen: std::collections::BTreeMap<String, usize> = std::collections::BTreeMap::new();
-    for name in &names {
-        *seen.entry(name.clone()).or_default() += 1;
+    // Last: a stable hash for whatever is still shared, but for the one with the shortest
+    // path (`/model/info` beside `/v1/model/info`; the first in spec order on a tie), which
+    // keeps the name unless an override holds it.
+    let mut sharing: std::collections::BTreeMap<String, Vec<usize>> = std::collections::BTreeMap::new();
+    for (k, name) in names.iter().enumerate() {
+        sharing.entry(name.clone()).or_default().push(k);
     }
-    for (k, name) in names.iter_mut().enumerate() {
-        if seen[name.as_str()] > 1 {
-            *name = format!("{name}_{:08x}", fnv1a32(ops[derived[k]].operation_id.as_bytes()));
+    let depth = |k: usize| ops[derived[k]].path.split('/').filter(|s| !s.is_empty()).count();
+    for (name, members) in sharing.into_iter().filter(|(_, m)| m.len() > 1) {
+        let keeper = (!(occupied && name == base)).then(|| members.iter().copied().min_by_key(|&k| (depth(k), k)));
+        for k in members.into_iter().filter(|k| Some(Some(*k)) != keeper) {
+            names[k] = format!("{name}_{:08x}", fnv1a32(ops[derived[k]].operation_id.as_bytes()));
         }
     }
     names
@@ -382,6 +411,47 @@ mod tests {
         assert!(!is_valid_tool_name("a.b"));
         assert!(!is_valid_tool_name("a b"));
         assert!(!is_valid_tool_name(&"x".repeat(65)));
+    }
+
+    fn renamed(ops: &[(&str, Method, &str)]) -> Vec<String> {
+        let named: Vec<Named<'_>> = ops
+            .iter()
+            .map(|(name, method, path)| Named { name, explicit: false, method: *method, path, operation_id: path })
+            .collect();
+        let out = resolve_collisions(&named);
+        let mut names: Vec<String> = ops.iter().map(|(n, _, _)| n.to_string()).collect();
+        for (i, name) in out.renamed {
+            names[i] = name;
+        }
+        names
+    }
+
+    #[test]
+    fn suffixes_never_repeat_the_name_nor_spell_a_meta_tool() {
+        // LiteLLM: `model_info_v1` serves `/v1/model/info` and `/model/info`.
+        let names =
+            renamed(&[("model_info_v1", Method::Get, "/v1/model/info"), ("model_info_v1", Method::Get, "/model/info")]);
+        assert_eq!(names[1], "model_info_v1", "the shortest path keeps the name");
+        assert!(names[0].starts_with("model_info_v1_") && !names[0].contains("v1_v1"), "{names:?}");
+        let names = renamed(&[
+            ("list_search_tools", Method::Get, "/search/tools"),
+            ("list_search_tools", Method::Get, "/search_tools/list"),
+            ("list_search_tools", Method::Get, "/v1/search/tools"),
+        ]);
+        assert_eq!(names[2], "list_search_tools_v1");
+        for name in &names {
+            assert_eq!(name.matches("search_tools").count(), 1, "{names:?}");
+        }
+        assert_eq!(names.iter().collect::<std::collections::BTreeSet<_>>().len(), 3, "{names:?}");
+        // What a segment says in other words is still a suffix.
+        let names = renamed(&[
+            ("apply_guardrail", Method::Post, "/apply_guardrail"),
+            ("apply_guardrail", Method::Post, "/guardrails/apply_guardrail"),
+        ]);
+        assert_eq!(names, ["apply_guardrail", "apply_guardrail_guardrails"]);
+        // The method is a suffix only where it differs.
+        let names = renamed(&[("lens_request", Method::Get, "/lens"), ("lens_request", Method::Post, "/lens")]);
+        assert_eq!(names, ["lens_request_get", "lens_request_post"]);
     }
 
     #[test]

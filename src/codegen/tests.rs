@@ -415,6 +415,17 @@ fn the_collision_rule_on_the_exports_reads_well() {
     has(&litellm, "POST /chat/completions", "chat_completion");
     has(&litellm, "POST /v1/chat/completions", "chat_completion_v1");
     has(&litellm, "POST /engines/{model}/chat/completions", "chat_completion_engines");
+    // No suffix repeats the name (was `model_info_v1_v1`, `get_prompt_info_info`) or spells
+    // a meta-tool (was `list_search_tools_search_tools`).
+    has(&litellm, "GET /model/info", "model_info_v1");
+    has(&litellm, "GET /search/tools", "list_search_tools");
+    for (endpoint, name) in &litellm {
+        // The last word or two do not say again what is just before them.
+        let words: Vec<&str> = name.split('_').collect();
+        let echoes = (1..=2)
+            .any(|k| words.len() >= 2 * k && words[words.len() - k..] == words[words.len() - 2 * k..words.len() - k]);
+        assert!(!echoes && name.matches("search_tools").count() <= 1, "{endpoint}: `{name}`");
+    }
 }
 
 #[test]
