@@ -9,7 +9,7 @@ NEW ?= openapi/vtoc.json
 VTOC := $(CARGO) run --locked --
 
 .DEFAULT_GOAL := help
-.PHONY: help build test screenshot generate check-generated check-deploy run run-http run-stdio demo lint fmt mcp-run mcp-test inspect sync-spec diff doctor setup-container setup-cloud soak fuzz bench conformance scale-test check-apis build-cost pin-contract check-frameworks container-test
+.PHONY: help build test screenshot generate check-generated check-deploy run run-http run-stdio demo lint fmt mcp-run mcp-test inspect sync-spec diff doctor setup-container setup-cloud soak fuzz bench conformance scale-test check-apis build-cost pin-contract check-frameworks container-test observability-test
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E -e 's/:.*## /\t/' -e 's|\$$\(BIND\)|$(BIND)|g' -e 's|\$$\(FROM\)|$(FROM)|g' -e 's|\$$\(API_SPEC\)|$(API_SPEC)|g' -e 's|\$$\(APIS_TARGET\)|$(APIS_TARGET)|g' | expand -t 20
@@ -102,6 +102,9 @@ check-apis: ## Build the bridge for $(API_SPEC) (no overrides) and run tests/any
 
 build-cost: ## Generation and build times and sizes for vTOC and the real exports in tests/fixtures/specs (debug; ~20 min); target/build-cost/
 	./scripts/build-cost.py
+
+observability-test: ## Real Prometheus (Debian's) scrapes serve --demo: counts of a known run via its API, the dashboard's and alert rules' PromQL, promtool check/test rules
+	$(CARGO) build --locked --bin vtoc-mcp && ./scripts/observability-test.sh
 
 conformance: ## MCP conformance suite (pinned in tests/conformance) against serve --demo; fails on a regression vs expected.tsv; logs in target/conformance/
 	$(CARGO) build --locked --bin vtoc-mcp && ./scripts/conformance.sh
