@@ -47,6 +47,9 @@ pub struct HttpGuard {
     session_limit: std::sync::OnceLock<(Arc<LocalSessionManager>, usize)>,
     /// Where refusals at the edge are counted, set by the router.
     telemetry: std::sync::OnceLock<Arc<crate::telemetry::Telemetry>>,
+    /// The bridge served behind the guard: which tool a call runs, and for whom
+    /// `call_tool` is the meta-tool (set by the router).
+    bridge: std::sync::OnceLock<crate::bridge::Bridge>,
 }
 
 impl HttpGuard {
@@ -75,12 +78,35 @@ impl HttpGuard {
             sessions: Mutex::new(SessionOwners::default()),
             session_limit: std::sync::OnceLock::new(),
             telemetry: std::sync::OnceLock::new(),
+            bridge: std::sync::OnceLock::new(),
         }
     }
 
     /// Cap the number of live MCP sessions (checked on `initialize`).
     pub fn limit_sessions(&self, manager: Arc<LocalSessionManager>, max: usize) {
         let _ = self.session_limit.set((manager, max));
+    }
+
+    /// The bridge whose tools the scope pre-check looks up.
+    pub fn guard_bridge(&self, bridge: &crate::bridge::Bridge) {
+        let _ = self.bridge.set(bridge.clone());
+    }
+
+    /// The tool a `tools/call` of `name` runs for a caller with `scope`, and where its
+    /// arguments are in the request: a meta-tool the caller is served is never an API
+    /// tool of that name, and `call_tool` runs the tool it names (`inner`). `None` for a
+    /// meta-tool that only reads (`search_tools`, `describe_tool`: any scope) or an
+    /// unknown tool (the handler answers those).
+    fn tool_called(
+        &self,
+        name: &str,
+        inner: Option<&str>,
+        scope: Scope,
+    ) -> Option<(&'static crate::bridge::support::ToolSpec, &'static str)> {
+        match self.bridge.get() {
+            Some(bridge) => bridge.tool_called(name, inner, scope),
+            None => crate::bridge::tools::all().find(|t| t.name == name).map(|t| (t, "/params/arguments")),
+        }
     }
 
     /// Count refusals at the edge in these metrics.
@@ -377,12 +403,12 @@ async fn guarded(guard: Arc<HttpGuard>, request: Request, next: Next) -> Respons
     // One read of the JSON-RPC message serves every decision below.
     let post = parts.method == http::Method::POST;
     let checked = post.then(|| jsonrpc::check(&bytes));
-    let (method, tool_name) = match &checked {
+    let (method, tool_name, inner_name) = match &checked {
         Some(Ok(c)) => match &c.kind {
-            jsonrpc::Kind::Request(m) => (Some(m.as_str()), c.tool.as_deref()),
-            _ => (None, None),
+            jsonrpc::Kind::Request(m) => (Some(m.as_str()), c.tool.as_deref(), c.inner.as_deref()),
+            _ => (None, None, None),
         },
-        _ => (None, None),
+        _ => (None, None, None),
     };
     let caller = match guard.authenticate(&parts.headers).await {
         Ok(c) => c,
@@ -390,7 +416,8 @@ async fn guarded(guard: Arc<HttpGuard>, request: Request, next: Next) -> Respons
             if let Some(name) = tool_name {
                 let who =
                     if response.status() == StatusCode::FORBIDDEN { "token-without-scope" } else { "unauthenticated" };
-                guard.audit_refusal(who, AuthMethod::Local, name, &bytes, started, refusal_of(&response));
+                let spec = crate::bridge::tools::all().find(|t| t.name == name).map(|t| (t, "/params/arguments"));
+                guard.audit_refusal(who, AuthMethod::Local, name, spec, &bytes, started, refusal_of(&response));
             } else {
                 guard.count_refusal("refused_unauthenticated");
             }
@@ -434,13 +461,16 @@ async fn guarded(guard: Arc<HttpGuard>, request: Request, next: Next) -> Respons
         }
         return response;
     }
+    // A call through `call_tool` is refused for scope exactly as a direct call of its tool.
     if let Some(name) = tool_name
-        && let Some(tool) = crate::bridge::tools::all().find(|t| t.name == name)
+        && let Some((tool, arguments)) = guard.tool_called(name, inner_name, caller.scope)
         && guard.policy.serves(tool).is_ok()
     {
         let needed = Scope::required_for(tool);
         if caller.scope < needed {
-            guard.audit_refusal(&caller.name, caller.method, name, &bytes, started, Decision::RefusedScope);
+            let name = tool.name;
+            let spec = Some((tool, arguments));
+            guard.audit_refusal(&caller.name, caller.method, name, spec, &bytes, started, Decision::RefusedScope);
             return guard.challenge(
                 StatusCode::FORBIDDEN,
                 Some(("insufficient_scope", &format!("tool {name} needs {needed}; this token has {}", caller.scope))),
@@ -492,27 +522,27 @@ fn refusal_of(response: &Response) -> Decision {
 }
 
 impl HttpGuard {
-    /// The audit line of a tool call refused before the handler.
+    /// The audit line of a tool call refused before the handler; `spec` is the tool and
+    /// where its arguments are in the message, when known.
+    #[allow(clippy::too_many_arguments)]
     fn audit_refusal(
         &self,
         caller: &str,
         method: AuthMethod,
         tool: &str,
+        spec: Option<(&'static crate::bridge::support::ToolSpec, &str)>,
         body: &[u8],
         started: Instant,
         decision: Decision,
     ) {
-        let targets = crate::bridge::tools::all()
-            .find(|t| t.name == tool)
-            .map(|spec| {
+        let targets = spec
+            .map(|(spec, at)| {
                 let arguments: serde_json::Value = serde_json::from_slice(body).unwrap_or_default();
                 spec.params
                     .iter()
                     .filter(|p| p.location == Location::Path)
                     .filter_map(|p| {
-                        arguments
-                            .pointer(&format!("/params/arguments/{}", p.name))
-                            .map(|v| (p.name.to_string(), v.clone()))
+                        arguments.pointer(&format!("{at}/{}", p.name)).map(|v| (p.name.to_string(), v.clone()))
                     })
                     .collect()
             })

@@ -62,6 +62,7 @@ pub fn router(bridge: Bridge, settings: HttpSettings, cancel: CancellationToken)
     manager.session_config.keep_alive = Some(settings.session_idle);
     let manager = Arc::new(manager);
     settings.guard.limit_sessions(manager.clone(), settings.max_sessions);
+    settings.guard.guard_bridge(&bridge);
     let telemetry = bridge.guardrails().telemetry.clone();
     settings.guard.report_to(telemetry.clone());
     if let Some(metrics) = &telemetry.metrics {

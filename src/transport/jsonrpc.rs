@@ -66,12 +66,17 @@ pub enum Kind {
     Response,
 }
 
-/// An accepted message: what it is, and for `tools/call` the tool it names.
+/// An accepted message: what it is, and for `tools/call` the tool it names (and for a
+/// call of `call_tool`, the tool that one names in `arguments.name`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Checked {
     pub kind: Kind,
     pub tool: Option<String>,
+    pub inner: Option<String>,
 }
+
+/// The discovery meta-tool that runs the tool named in its `arguments.name`.
+const CALL_TOOL: &str = crate::codegen::naming::META_TOOLS[2];
 
 /// Check one message. `Ok` lets it through to rmcp.
 ///
@@ -137,11 +142,14 @@ fn accept(bytes: &[u8]) -> Option<Checked> {
         return None;
     }
     let Some(method) = m.method else {
-        return (m.id.is_some() && (m.result.is_some() || m.error.is_some()))
-            .then_some(Checked { kind: Kind::Response, tool: None });
+        return (m.id.is_some() && (m.result.is_some() || m.error.is_some())).then_some(Checked {
+            kind: Kind::Response,
+            tool: None,
+            inner: None,
+        });
     };
     let Some(id) = m.id else {
-        return Some(Checked { kind: Kind::Notification(method.into_owned()), tool: None });
+        return Some(Checked { kind: Kind::Notification(method.into_owned()), tool: None, inner: None });
     };
     if !starts(Some(id), STRING) && !starts(Some(id), NUMBER) || !METHODS.contains(&&*method) {
         return None;
@@ -155,6 +163,7 @@ fn accept(bytes: &[u8]) -> Option<Checked> {
     };
     let p = params.as_ref();
     let mut tool = None;
+    let mut inner = None;
     let ok = match &*method {
         "tools/call" => {
             let arguments = p.and_then(|p| p.arguments);
@@ -162,6 +171,13 @@ fn accept(bytes: &[u8]) -> Option<Checked> {
                 arguments.is_none() || starts(arguments, OBJECT) || arguments.is_some_and(|a| a.get() == "null");
             let name = p.and_then(|p| p.name);
             tool = name.and_then(|n| serde_json::from_str::<String>(n.get()).ok());
+            if tool.as_deref() == Some(CALL_TOOL) && starts(arguments, OBJECT) {
+                #[derive(serde::Deserialize)]
+                struct Named {
+                    name: Option<String>,
+                }
+                inner = arguments.and_then(|a| serde_json::from_str::<Named>(a.get()).ok()).and_then(|n| n.name);
+            }
             starts(name, STRING) && arguments_ok
         }
         "resources/read" => starts(p.and_then(|p| p.uri), STRING),
@@ -171,7 +187,7 @@ fn accept(bytes: &[u8]) -> Option<Checked> {
         }
         _ => true,
     };
-    ok.then(|| Checked { kind: Kind::Request(method.into_owned()), tool })
+    ok.then(|| Checked { kind: Kind::Request(method.into_owned()), tool, inner })
 }
 
 /// The whole message, parsed and classified: the reason it is refused, or what it is.
@@ -195,7 +211,7 @@ fn classify(bytes: &[u8]) -> Result<Checked, Rejection> {
     let Some(method) = message.get("method") else {
         // A response to one of the server's requests.
         return if id.is_some() && (message.contains_key("result") || message.contains_key("error")) {
-            Ok(Checked { kind: Kind::Response, tool: None })
+            Ok(Checked { kind: Kind::Response, tool: None, inner: None })
         } else {
             Err(Rejection::new(
                 echo,
@@ -210,7 +226,7 @@ fn classify(bytes: &[u8]) -> Result<Checked, Rejection> {
     let params = message.get("params");
     let Some(id) = id else {
         // Notifications are never answered, whatever they carry.
-        return Ok(Checked { kind: Kind::Notification(method.to_string()), tool: None });
+        return Ok(Checked { kind: Kind::Notification(method.to_string()), tool: None, inner: None });
     };
     if !(id.is_string() || id.is_number()) {
         return Err(Rejection::new(
@@ -259,10 +275,14 @@ fn classify(bytes: &[u8]) -> Result<Checked, Rejection> {
     };
     match problem {
         Some(p) => Err(Rejection::new(id, INVALID_PARAMS, format!("Invalid params for {method}: {p}"))),
-        None => Ok(Checked {
-            kind: Kind::Request(method.to_string()),
-            tool: (method == "tools/call").then(|| field("name").and_then(Value::as_str).map(str::to_owned)).flatten(),
-        }),
+        None => {
+            let tool =
+                (method == "tools/call").then(|| field("name").and_then(Value::as_str).map(str::to_owned)).flatten();
+            let inner = (tool.as_deref() == Some(CALL_TOOL))
+                .then(|| field("arguments").and_then(|a| a.get("name")).and_then(Value::as_str).map(str::to_owned))
+                .flatten();
+            Ok(Checked { kind: Kind::Request(method.to_string()), tool, inner })
+        }
     }
 }
 
@@ -328,6 +348,17 @@ mod tests {
         let call =
             check(br#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"get_\u0070oi","arguments":{}}}"#);
         assert_eq!(call.unwrap().tool.as_deref(), Some("get_poi"), "escapes are read");
+        // `call_tool`'s tool, read by both paths; another tool's `name` argument is not one.
+        for body in [
+            r#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"call_tool","arguments":{"name":"delete_poi","arguments":{"poi_id":1}}}}"#,
+            r#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"call_tool","arguments":{"name":"delete_poi"},"_meta":7}}"#,
+        ] {
+            let c = check(body.as_bytes()).unwrap();
+            assert_eq!(c.inner.as_deref(), Some("delete_poi"), "{body}");
+            assert_eq!(c, classify(body.as_bytes()).unwrap());
+        }
+        let named = check(br#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"read_deployment_by_name","arguments":{"name":"etl"}}}"#);
+        assert_eq!(named.unwrap().inner, None);
         let r = check(br#"{"jsonrpc":"2.0","id":"x","method":"nope"}"#).unwrap_err();
         assert!(r.message.contains("`nope`") && r.message.contains("tools/call"), "{}", r.message);
         assert_eq!(r.response()["error"]["code"], -32601);

@@ -412,3 +412,186 @@ async fn a_destructive_call_through_call_tool_is_confirmed_over_the_2026_round_t
     assert_eq!(seen.first().unwrap(), &("delete_poi".to_string(), "confirmation_requested".to_string()));
     assert_eq!(seen.last().unwrap(), &("delete_poi".to_string(), "allowed".to_string()));
 }
+
+use crate::guardrails::{ADMIN, OPS, READER, post, rpc_2026, tokens};
+
+/// A 2026 `tools/call` with a bearer token: (status, headers, body).
+async fn call_as(url: &str, token: &str, name: &str, arguments: Value) -> (u16, http::HeaderMap, Value) {
+    let bearer = format!("Bearer {token}");
+    let headers = [
+        ("mcp-protocol-version", "2026-07-28"),
+        ("mcp-method", "tools/call"),
+        ("mcp-name", name),
+        ("authorization", bearer.as_str()),
+    ];
+    post(url, rpc_2026("tools/call", json!({"name": name, "arguments": arguments})), &headers).await
+}
+
+fn with_tokens(mode: ToolModeArg, audit: &std::path::Path) -> GuardArgs {
+    GuardArgs { auth_tokens: Some(tokens().into()), allow_writes: true, tool_mode: mode, ..settings(mode, audit) }
+}
+
+#[tokio::test]
+async fn call_tool_is_refused_for_scope_exactly_as_a_direct_call() {
+    let backend = RecordingBackend::start().await;
+    let (_d, audit) = audit_file();
+    let bridge = start_guarded(backend_args(&backend.url), with_tokens(ToolModeArg::Discover, &audit)).await;
+    let arguments = json!({"poi_id": 1, "notes": "x"});
+    let (direct, direct_headers, _) = call_as(&bridge.url, READER, "update_poi", arguments.clone()).await;
+    let through = json!({"name": "update_poi", "arguments": arguments});
+    let (status, headers, body) = call_as(&bridge.url, READER, "call_tool", through.clone()).await;
+    assert_eq!((direct, status), (403, 403), "{body}");
+    let challenge = headers["www-authenticate"].to_str().unwrap();
+    assert_eq!(challenge, direct_headers["www-authenticate"].to_str().unwrap());
+    assert!(challenge.contains("error=\"insufficient_scope\"") && challenge.contains("scope=\"vtoc:operate\""));
+    assert!(backend.requests().is_empty(), "refused before the backend");
+    // Allowed for a caller with the scope, through the same path.
+    let (status, _, body) = call_as(&bridge.url, OPS, "call_tool", through).await;
+    assert_eq!(status, 200);
+    assert_ne!(body["result"]["isError"], true, "{body}");
+    assert_eq!(backend.take_one().target, "/api/v1/poi/1");
+    let lines = audit_lines(&audit);
+    let seen: Vec<(&str, &str, &Value)> =
+        lines.iter().map(|l| (l["tool"].as_str().unwrap(), l["decision"].as_str().unwrap(), &l["targets"])).collect();
+    let target = json!({"poi_id": 1});
+    assert_eq!(
+        seen,
+        [
+            ("update_poi", "refused_scope", &target),
+            ("update_poi", "refused_scope", &target),
+            ("update_poi", "allowed", &target)
+        ],
+        "the same audit decision, naming the tool"
+    );
+}
+
+#[tokio::test]
+async fn searches_and_descriptions_are_audited() {
+    let backend = RecordingBackend::start().await;
+    let (_d, audit) = audit_file();
+    let bridge = start_guarded(backend_args(&backend.url), with_tokens(ToolModeArg::Discover, &audit)).await;
+    let (status, _, body) = call_as(&bridge.url, READER, "search_tools", json!({"query": "person of interest"})).await;
+    assert_eq!(status, 200, "{body}");
+    let (_, _, body) = call_as(&bridge.url, READER, "describe_tool", json!({"name": "get_poi"})).await;
+    assert_ne!(body["result"]["isError"], true, "{body}");
+    let (_, _, body) = call_as(&bridge.url, READER, "describe_tool", json!({"name": "update_poi"})).await;
+    assert_eq!(body["result"]["isError"], true, "a reader is not shown a write tool: {body}");
+    let (_, _, body) = call_as(&bridge.url, ADMIN, "describe_tool", json!({"name": "launch_rockets"})).await;
+    assert_eq!(body["result"]["isError"], true);
+    let (_, _, body) = call_as(&bridge.url, ADMIN, "search_tools", json!({"query": ""})).await;
+    assert_eq!(body["result"]["isError"], true);
+    let lines = audit_lines(&audit);
+    let seen: Vec<(&str, &str, &str, Value)> = lines
+        .iter()
+        .map(|l| {
+            let who = l["caller"].as_str().unwrap();
+            (who, l["tool"].as_str().unwrap(), l["decision"].as_str().unwrap(), l["targets"].clone())
+        })
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            ("reader", "search_tools", "allowed", json!({})),
+            ("reader", "describe_tool", "allowed", json!({"name": "get_poi"})),
+            ("reader", "describe_tool", "refused_scope", json!({"name": "update_poi"})),
+            ("root", "describe_tool", "refused_unknown_tool", json!({"name": "launch_rockets"})),
+            ("root", "search_tools", "refused_arguments", json!({})),
+        ]
+    );
+    assert!(lines.iter().all(|l| l["event"] == "tool_call" && l["latency_ms"].is_number()));
+    assert!(backend.requests().is_empty());
+}
+
+/// The bridge over vTOC's tools and `extra`, served over HTTP as the binary serves it.
+async fn serve_with_tools(
+    backend: &str,
+    guard: GuardArgs,
+    extra: &'static vtoc_mcp::bridge::support::ToolSpec,
+) -> (String, tokio_util::sync::CancellationToken) {
+    let args = backend_args(backend);
+    let client = args.build(backend).unwrap();
+    let tools = vtoc_mcp::bridge::tools::all().chain(std::iter::once(extra));
+    let bridge = vtoc_mcp::bridge::Bridge::with_tools(client, guard.guardrails().unwrap(), tools).unwrap();
+    let audit = bridge.guardrails().audit.clone();
+    let settings = vtoc_mcp::transport::http::HttpSettings {
+        guard: Arc::new(guard.http_guard("127.0.0.1:0".parse().unwrap(), audit).unwrap()),
+        stateless: false,
+        session_idle: std::time::Duration::from_secs(300),
+        max_sessions: 64,
+        public_url: None,
+        console: false,
+    };
+    let cancel = tokio_util::sync::CancellationToken::new();
+    let app = vtoc_mcp::transport::router(bridge, settings, cancel.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/mcp", listener.local_addr().unwrap());
+    let stop = cancel.clone();
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).with_graceful_shutdown(async move { stop.cancelled().await }).await;
+    });
+    (url, cancel)
+}
+
+#[tokio::test]
+async fn a_meta_tool_never_borrows_an_api_tools_scope() {
+    // An API tool named like a meta-tool, destructive (admin scope).
+    let delete = delete_tool();
+    let named: &'static vtoc_mcp::bridge::support::ToolSpec =
+        Box::leak(Box::new(vtoc_mcp::bridge::support::ToolSpec { name: "search_tools", ..*delete }));
+    let backend = RecordingBackend::start().await;
+    let (_d, audit) = audit_file();
+    let (url, _stop) = serve_with_tools(&backend.url, with_tokens(ToolModeArg::Discover, &audit), named).await;
+    // Served the meta-tools, a reader's `search_tools` is the search, needing only read.
+    let (status, _, body) = call_as(&url, READER, "search_tools", json!({"query": "person of interest"})).await;
+    assert_eq!(status, 200, "{body}");
+    assert!(body["result"]["structuredContent"]["tools"].is_array(), "{body}");
+    // The API tool is reached through call_tool, with its own scope.
+    let inner = json!({"name": "search_tools", "arguments": {delete_target_argument(): 1}});
+    let (status, headers, _) = call_as(&url, READER, "call_tool", inner).await;
+    assert_eq!(status, 403);
+    assert!(headers["www-authenticate"].to_str().unwrap().contains("scope=\"vtoc:admin\""));
+    // Not served the meta-tools, `search_tools` is the API tool, and needs admin.
+    let (url, _stop) = serve_with_tools(&backend.url, with_tokens(ToolModeArg::All, &audit), named).await;
+    let (status, headers, _) = call_as(&url, READER, "search_tools", json!({delete_target_argument(): 1})).await;
+    assert_eq!(status, 403);
+    assert!(headers["www-authenticate"].to_str().unwrap().contains("scope=\"vtoc:admin\""));
+    assert!(backend.requests().is_empty());
+}
+
+/// The path parameter of the delete tool (`poi_id`).
+fn delete_target_argument() -> &'static str {
+    let tool = delete_tool();
+    tool.params.iter().find(|p| p.location == vtoc_mcp::bridge::support::Location::Path).unwrap().name
+}
+
+#[tokio::test]
+async fn describe_tool_answers_stay_within_the_result_limit() {
+    let backend = RecordingBackend::start().await;
+    let (_d, audit) = audit_file();
+    let max = 5_000;
+    let guard = GuardArgs { max_result_bytes: max, ..with_tokens(ToolModeArg::Discover, &audit) };
+    let bridge = start_guarded(backend_args(&backend.url), guard).await;
+    let bearer = format!("Bearer {ADMIN}");
+    let headers = [
+        ("mcp-protocol-version", "2026-07-28"),
+        ("mcp-method", "tools/call"),
+        ("mcp-name", "describe_tool"),
+        ("authorization", bearer.as_str()),
+    ];
+    let describe = |arguments: Value| rpc_2026("tools/call", json!({"name": "describe_tool", "arguments": arguments}));
+    let raw = |body: &Value| body.to_string().len();
+    let (_, _, whole) = post(&bridge.url, describe(json!({"name": "update_poi"})), &headers).await;
+    assert!(raw(&whole) <= max, "{} bytes over {max}", raw(&whole));
+    let outline = &whole["result"]["structuredContent"];
+    assert!(outline["outlined"].as_str().unwrap().contains("MCP_MAX_RESULT_BYTES"), "{whole}");
+    let arguments: Vec<&str> =
+        outline["arguments"].as_array().unwrap().iter().map(|a| a["name"].as_str().unwrap()).collect();
+    assert!(arguments.contains(&"poi_id") && arguments.contains(&"notes"), "{arguments:?}");
+    let (_, _, part) =
+        post(&bridge.url, describe(json!({"name": "update_poi", "part": "/inputSchema/properties/notes"})), &headers)
+            .await;
+    assert!(raw(&part) <= max, "{part}");
+    assert!(part["result"]["structuredContent"]["value"].is_object(), "{part}");
+    let (_, _, wrong) = post(&bridge.url, describe(json!({"name": "update_poi", "part": "/nope"})), &headers).await;
+    assert_eq!(wrong["result"]["isError"], true, "{wrong}");
+}

@@ -3,10 +3,13 @@
 //!
 //! - `search_tools {query, limit?}`: the tools for a task in plain words, ranked
 //!   ([`search`]), each as one short line of facts;
-//! - `describe_tool {name}`: one tool's full definition (arguments, output, annotations);
+//! - `describe_tool {name, part?}`: one tool's full definition (arguments, output,
+//!   annotations), or, when it is over the result limit, a summary of it and the parts to
+//!   ask for (`part`, a JSON Pointer) ([`describe`]);
 //! - `call_tool {name, arguments}`: runs the tool through the one guarded call path, exactly
 //!   as a direct `tools/call` of it (scope, policy, arguments, confirmation, context, audit,
-//!   limits, queue); the audit line names the tool that ran.
+//!   limits, queue); the audit line names the tool that ran. Searches and descriptions
+//!   have audit lines of their own.
 //!
 //! The names are verb_noun like the API's own tools and say what each does, so a model
 //! reading only the list knows the order: search, describe, call.
@@ -18,20 +21,23 @@
 //! by name (a client may have cached them); an API tool named like a meta-tool is reached
 //! through `call_tool` while the meta-tools are served.
 
+mod describe;
 #[cfg(test)]
 mod quality;
 pub mod search;
 
 use super::call::{CallRequest, Ran, invalid_arguments_of};
 use super::server::{Bridge, Entry, ToolTableError, model_visible_bytes};
-use crate::bridge::support::Hints;
+use crate::bridge::support::{Hints, ToolSpec};
 use crate::guard::Guardrails;
-use crate::guard::policy::Scope;
+use crate::guard::audit::{self, Decision};
+use crate::guard::policy::{Refusal, Scope};
 use crate::guard::validate::Validator;
 use rmcp::ErrorData;
 use rmcp::model::{CallToolResult, ContentBlock, JsonObject, Tool, ToolAnnotations};
 use serde_json::{Value, json};
 use std::sync::Arc;
+use std::time::Instant;
 
 /// What `tools/list` serves (`MCP_TOOL_MODE`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -134,7 +140,11 @@ impl Meta {
             }),
             Meta::Describe => json!({
                 "type": "object",
-                "properties": {"name": {"type": "string", "minLength": 1, "description": "A tool name from search_tools"}},
+                "properties": {
+                    "name": {"type": "string", "minLength": 1, "description": "A tool name from search_tools"},
+                    "part": {"type": "string", "minLength": 1,
+                             "description": "Only this part of a definition too large to answer whole, as a JSON Pointer (/inputSchema/properties/filter)"}
+                },
                 "required": ["name"],
                 "additionalProperties": false
             }),
@@ -334,9 +344,51 @@ fn unknown(name: &str) -> String {
 }
 
 impl Bridge {
+    /// The audit line of a `search_tools` or `describe_tool` call: who looked, and for
+    /// `describe_tool` which tool (`targets.name`). `call_tool`'s line is the tool's own.
+    fn audit_meta(&self, req: &CallRequest, meta: Meta, described: Option<&str>, decision: Decision, started: Instant) {
+        let mut targets = serde_json::Map::new();
+        if let Some(name) = described {
+            targets.insert("name".into(), json!(name));
+        }
+        self.inner.guard.audit.record(&audit::Event {
+            ts: audit::now(),
+            event: req.origin.event(),
+            caller: &req.caller.name,
+            auth: req.caller.method,
+            tool: meta.name(),
+            targets,
+            station: None,
+            decision,
+            status: None,
+            outcome: None,
+            latency_ms: (started.elapsed().as_secs_f64() * 1000.0 * 100.0).round() / 100.0,
+            trace_id: crate::telemetry::trace::trace_id(&req.trace.parent),
+        });
+    }
+
     /// The meta-tool `name` is, when the caller's scope is served the meta-tools.
     pub(super) fn meta_for(&self, name: &str, scope: Scope) -> Option<Meta> {
         self.inner.discovery.finder(scope).and(Meta::parse(name))
+    }
+
+    /// The tool a `tools/call` of `name` runs for a caller with `scope` (`call_tool` runs
+    /// `inner`, the tool it names), and where that tool's arguments are in the JSON-RPC
+    /// message: what the HTTP guard checks the caller's scope against before the call. A
+    /// meta-tool the caller is served is never the API tool of the same name; the reading
+    /// ones (`search_tools`, `describe_tool`) need only the read scope, so `None`, as for a
+    /// tool the table does not have.
+    pub fn tool_called(
+        &self,
+        name: &str,
+        inner: Option<&str>,
+        scope: Scope,
+    ) -> Option<(&'static ToolSpec, &'static str)> {
+        match self.meta_for(name, scope) {
+            Some(Meta::Call) => inner.and_then(|n| self.entry(n)).map(|e| (e.spec, "/params/arguments/arguments")),
+            Some(Meta::Search | Meta::Describe) => None,
+            None => self.entry(name).map(|e| (e.spec, "/params/arguments")),
+        }
     }
 
     /// The meta-tools as a caller with `scope` is (or would be) served them.
@@ -363,9 +415,13 @@ impl Bridge {
     /// A call of a meta-tool. `call_tool` goes on into the guarded call path with the
     /// named tool; search and describe only read the tool table.
     pub(super) async fn discover(&self, meta: Meta, mut req: CallRequest) -> Result<Ran, ErrorData> {
+        let started = Instant::now();
         let finder = self.inner.discovery.finder(req.caller.scope).expect("meta_for checked the scope is served");
         let arguments = Value::Object(std::mem::take(&mut req.arguments));
         if let Err(violations) = self.inner.discovery.validators[meta as usize].validate(&arguments) {
+            if meta != Meta::Call {
+                self.audit_meta(&req, meta, None, Decision::RefusedArguments, started);
+            }
             let list: Vec<(String, String)> = violations.into_iter().map(|v| (v.path, v.message)).collect();
             return Ok(invalid_arguments_of(meta.name(), false, &list).into());
         }
@@ -397,22 +453,43 @@ impl Bridge {
                 } else {
                     json!({"tools": hits})
                 };
+                self.audit_meta(&req, meta, None, Decision::Allowed, started);
                 Ok(Ran::from(rmcp::model::CallToolResponse::from(crate::guard::truncate::limit(
                     CallToolResult::structured(answer),
                     max,
                 ))))
             }
             Meta::Describe => {
-                let Some(entry) = self.entry(&name) else { return Ok(refused(unknown(&name))) };
+                let Some(entry) = self.entry(&name) else {
+                    self.audit_meta(&req, meta, Some(&name), Decision::RefusedUnknownTool, started);
+                    return Ok(refused(unknown(&name)));
+                };
                 if let Err(refusal) = self.inner.guard.policy.permits(entry.spec, req.caller.scope) {
+                    let decision = match refusal {
+                        Refusal::Scope { .. } => Decision::RefusedScope,
+                        Refusal::Policy(_) => Decision::RefusedPolicy,
+                    };
+                    self.audit_meta(&req, meta, Some(&name), decision, started);
                     return Ok(refused(format!(
                         "{}\nsearch_tools finds the tools you can call.",
                         refusal.describe(entry.spec.name, req.caller.method == crate::guard::caller::AuthMethod::Local)
                     )));
                 }
                 let definition = serde_json::to_value(&entry.tool).unwrap_or(Value::Null);
+                let part = arguments.get("part").and_then(Value::as_str);
+                let answer = match part {
+                    None => describe::whole(definition, max),
+                    Some(pointer) => match describe::part(&definition, pointer, max) {
+                        Ok(answer) => answer,
+                        Err(message) => {
+                            self.audit_meta(&req, meta, Some(&name), Decision::RefusedArguments, started);
+                            return Ok(refused(message));
+                        }
+                    },
+                };
+                self.audit_meta(&req, meta, Some(&name), Decision::Allowed, started);
                 Ok(Ran::from(rmcp::model::CallToolResponse::from(crate::guard::truncate::limit(
-                    CallToolResult::structured(definition),
+                    CallToolResult::structured(answer),
                     max,
                 ))))
             }
