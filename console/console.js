@@ -1,6 +1,12 @@
 // The operator console: connect with a token, pick the mission context, browse the tools
 // this token may use, run one through the real MCP endpoint and read the result.
 //
+// Discovery mode (the server lists search_tools, describe_tool and call_tool instead of
+// its tools, MCP_TOOL_MODE): the catalog comes from /.well-known/mcp-config (every tool
+// this token may call), the filter box searches with search_tools (the ranking a model
+// gets), a tool's form comes from describe_tool, and it runs through call_tool: the same
+// guarded path as an agent's.
+//
 // Everything goes through /mcp (JSON-RPC, protocol 2026-07-28) and
 // /.well-known/mcp-config with the operator's token: same authentication, scopes,
 // read-only mode, validation and confirmations as any agent. The token lives in `state`
@@ -23,7 +29,11 @@ const state = {
   current: null,
   result: null,
   view: "table",
+  discovery: false, // the server serves this token the meta-tools
+  hits: null, // names search_tools ranked for the filter, in discovery mode
 };
+
+const META = ["search_tools", "describe_tool", "call_tool"];
 
 function headers() {
   const h = {};
@@ -70,7 +80,16 @@ async function connect(event) {
     state.client = client;
     state.tools = new Map();
     const info = new Map(config.tools.map((t) => [t.name, t]));
-    for (const tool of listed) state.tools.set(tool.name, { tool, info: info.get(tool.name) || {}, off: null });
+    state.discovery = META.every((m) => listed.some((t) => t.name === m)) && listed.length === META.length;
+    state.hits = null;
+    if (state.discovery) {
+      // The tools are described when chosen (describe_tool), not listed.
+      for (const t of config.tools) {
+        state.tools.set(t.name, { tool: { name: t.name, title: t.title, annotations: t.annotations }, info: t, off: null, described: false });
+      }
+    } else {
+      for (const tool of listed) state.tools.set(tool.name, { tool, info: info.get(tool.name) || {}, off: null, described: true });
+    }
     for (const u of config.unavailable || []) {
       if (!state.tools.has(u.name)) state.tools.set(u.name, { tool: { name: u.name, title: u.title, annotations: u.annotations }, info: u, off: u.reason });
     }
@@ -80,7 +99,9 @@ async function connect(event) {
     const off = (config.unavailable || []).length;
     setStatus(
       `Connected to ${config.server.name} ${config.server.version} as ${config.caller.name} (${config.caller.scope}): ` +
-        `${listed.length} tools` +
+        (state.discovery
+          ? `${config.tools.length} tools, served through search_tools, describe_tool and call_tool (discovery mode)`
+          : `${listed.length} tools`) +
         (off ? `, ${off} more off on this server${config.policy.writes ? "" : " (read-only)"}` : "") +
         ".",
     );
@@ -152,8 +173,36 @@ function badges(annotations = {}, off = null, confirmation = false) {
   return b;
 }
 
+/** Discovery mode: the filter is a search_tools query (the model's ranking). */
+let searching = null;
+function searchCatalog() {
+  const query = $("filter").value.trim();
+  clearTimeout(searching);
+  if (!query) {
+    state.hits = null;
+    renderCatalog();
+    return;
+  }
+  searching = setTimeout(async () => {
+    try {
+      const result = await state.client.callTool("search_tools", { query, limit: 10 });
+      if ($("filter").value.trim() !== query) return;
+      const value = valueOf(result) || {};
+      state.hits = result.isError ? [] : (value.tools || []).map((t) => t.name);
+    } catch (e) {
+      state.hits = [];
+      setStatus(`Search failed: ${e.message}`, true);
+    }
+    renderCatalog();
+  }, 200);
+}
+
 function renderCatalog() {
-  const filter = $("filter").value.trim().toLowerCase();
+  if (state.discovery && state.hits) {
+    renderHits();
+    return;
+  }
+  const filter = state.discovery ? "" : $("filter").value.trim().toLowerCase();
   const groups = new Map();
   for (const entry of state.tools.values()) {
     const tags = entry.info.tags && entry.info.tags.length ? entry.info.tags : ["other"];
@@ -168,26 +217,43 @@ function renderCatalog() {
   for (const tag of [...groups.keys()].sort()) {
     const list = el("ul");
     for (const entry of groups.get(tag).sort((a, b) => a.tool.name.localeCompare(b.tool.name))) {
-      const name = entry.tool.name;
-      const button = el(
-        "button",
-        {
-          type: "button",
-          class: entry.off ? "off" : "",
-          "data-tool": name,
-          "aria-current": state.current === name ? "true" : "false",
-          title: entry.off ? `Off on this server: ${entry.off}` : entry.tool.title || name,
-        },
-        el("span", { text: name }),
-        badges(entry.tool.annotations, entry.off),
-      );
-      button.addEventListener("click", () => selectTool(name));
-      list.append(el("li", {}, button));
+      list.append(el("li", {}, toolButton(entry)));
     }
     const details = el("details", { open: true }, el("summary", { text: `${tag} (${groups.get(tag).length})` }), list);
     container.append(details);
   }
   if (!groups.size) container.append(el("p", { class: "hint", text: "No tool matches." }));
+}
+
+function toolButton(entry) {
+  const name = entry.tool.name;
+  const button = el(
+    "button",
+    {
+      type: "button",
+      class: entry.off ? "off" : "",
+      "data-tool": name,
+      "aria-current": state.current === name ? "true" : "false",
+      title: entry.off ? `Off on this server: ${entry.off}` : entry.tool.title || name,
+    },
+    el("span", { text: name }),
+    badges(entry.tool.annotations, entry.off),
+  );
+  button.addEventListener("click", () => selectTool(name));
+  return button;
+}
+
+/** search_tools' answer, best first, as the model reads it. */
+function renderHits() {
+  const container = $("tool-groups");
+  const list = el("ol", { class: "hits" });
+  for (const name of state.hits) {
+    const entry = state.tools.get(name);
+    if (entry) list.append(el("li", {}, toolButton(entry)));
+  }
+  const title = `search_tools (${state.hits.length})`;
+  container.replaceChildren(el("details", { open: true, id: "search-hits" }, el("summary", { text: title }), list));
+  if (!state.hits.length) container.append(el("p", { class: "hint", text: "search_tools found nothing; try other words." }));
 }
 
 // --- one tool ----------------------------------------------------------------------------
@@ -217,9 +283,28 @@ function control(field) {
   return input;
 }
 
-function selectTool(name) {
+/** Discovery mode: a tool's definition, from describe_tool, once. */
+async function describe(entry) {
+  if (entry.described) return;
+  const result = await state.client.callTool("describe_tool", { name: entry.tool.name });
+  if (result.isError) throw new McpError(errorText(result));
+  const definition = valueOf(result) || {};
+  // An outline (a definition over the result limit) has no inputSchema: the form is JSON.
+  entry.tool = { ...entry.tool, ...definition };
+  entry.described = true;
+}
+
+async function selectTool(name) {
   const entry = state.tools.get(name);
   if (!entry) return;
+  if (state.discovery && !entry.described && !entry.off) {
+    try {
+      await describe(entry);
+    } catch (e) {
+      setStatus(`Could not describe ${name}: ${e.message}`, true);
+      return;
+    }
+  }
   state.current = name;
   for (const b of document.querySelectorAll("#tool-groups button[data-tool]")) {
     b.setAttribute("aria-current", b.dataset.tool === name ? "true" : "false");
@@ -248,8 +333,9 @@ function selectTool(name) {
   const errorsBox = el("div", { class: "form-errors", role: "alert", hidden: true });
   form.append(errorsBox);
   let fields;
-  if (off) {
-    fields = [{ name: "arguments", label: "Arguments (JSON)", kind: "json", required: false, nullable: false, hint: "a JSON object", schema: { type: "object" } }];
+  if (off || !tool.inputSchema) {
+    const hint = off ? "a JSON object" : "a JSON object (the definition is outlined: it is over the result limit)";
+    fields = [{ name: "arguments", label: "Arguments (JSON)", kind: "json", required: false, nullable: false, hint, schema: { type: "object" } }];
   } else {
     fields = fieldsOf(tool.inputSchema);
   }
@@ -271,9 +357,10 @@ function selectTool(name) {
   if (!fields.length) form.append(el("p", { class: "hint", text: "This tool takes no arguments." }));
   const run = el("button", { id: "run", type: "submit", class: a.destructiveHint ? "danger" : "", text: off ? "Run anyway (the server will refuse)" : "Run" });
   form.append(el("div", { class: "actions" }, run, el("span", { class: "hint", text: off ? "" : "Arguments are checked here, then again by the server." })));
+  const raw = off || !tool.inputSchema;
   form.addEventListener("submit", (e) => {
     e.preventDefault();
-    runTool(name, fields, form, off);
+    runTool(name, fields, form, raw);
   });
   form.addEventListener("keydown", (e) => {
     if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) {
@@ -354,14 +441,17 @@ async function runTool(name, fields, form, off) {
   const run = form.querySelector("#run");
   run.disabled = true;
   const started = performance.now();
+  // In discovery mode the tool runs through call_tool, as an agent's does.
+  const call = (extra) =>
+    state.discovery ? state.client.callTool("call_tool", { name, arguments: args }, extra) : state.client.callTool(name, args, extra);
   try {
-    let result = await state.client.callTool(name, args);
+    let result = await call();
     if (result.resultType === "input_required") {
       const request = (result.inputRequests || {}).confirm;
       const message = (request && request.params && request.params.message) || `Confirm ${name}?`;
       const ok = await askConfirmation(message);
       const response = ok ? { action: "accept", content: { confirm: true } } : { action: "decline" };
-      result = await state.client.callTool(name, args, { inputResponses: { confirm: response }, requestState: result.requestState });
+      result = await call({ inputResponses: { confirm: response }, requestState: result.requestState });
     }
     showResult(name, result, performance.now() - started);
     // Arguments the server refused (a tool error naming each field): mark them in the form.
@@ -435,10 +525,11 @@ function renderView() {
 $("connect").addEventListener("submit", connect);
 $("station").addEventListener("change", chooseStation);
 $("reload-stations").addEventListener("click", loadStations);
-$("filter").addEventListener("input", renderCatalog);
+$("filter").addEventListener("input", () => (state.discovery ? searchCatalog() : renderCatalog()));
 $("filter").addEventListener("keydown", (e) => {
   if (e.key === "Escape") {
     e.target.value = "";
+    state.hits = null;
     renderCatalog();
   }
 });

@@ -204,6 +204,12 @@ impl Browser {
         v["value"].clone()
     }
 
+    /// A GET that may fail (a stale element): its value, or `None`.
+    async fn try_get(&self, path: &str) -> Option<Value> {
+        let v: Value = self.http.get(format!("{}{path}", self.session)).send().await.ok()?.json().await.ok()?;
+        v["value"].get("error").is_none().then(|| v["value"].clone())
+    }
+
     async fn post(&self, path: &str, body: Value) -> Value {
         self.cmd(reqwest::Method::POST, path, Some(body)).await
     }
@@ -229,8 +235,9 @@ impl Browser {
     async fn find(&self, css: &str) -> Element {
         let started = Instant::now();
         loop {
+            // An element the page redraws between finding and checking it is stale: look again.
             if let Some(e) = self.find_all(css).await.into_iter().next()
-                && self.get(&format!("/element/{}/displayed", e.0)).await == true
+                && self.try_get(&format!("/element/{}/displayed", e.0)).await == Some(Value::Bool(true))
             {
                 return e;
             }
@@ -257,8 +264,12 @@ impl Browser {
     }
 
     async fn text(&self, css: &str) -> String {
-        let e = self.find(css).await;
-        self.get(&format!("/element/{}/text", e.0)).await.as_str().unwrap_or_default().to_string()
+        loop {
+            let e = self.find(css).await;
+            if let Some(text) = self.try_get(&format!("/element/{}/text", e.0)).await {
+                return text.as_str().unwrap_or_default().to_string();
+            }
+        }
     }
 
     /// Wait until the text of `css` contains `needle`; returns that text.
@@ -511,5 +522,71 @@ fetch({url:?}, {{method: "POST", headers: {{
     browser.goto(&format!("{foreign_origin}/")).await;
     let out = browser.wait_text("#out", "blocked").await;
     assert!(out.contains("Failed to fetch"), "{out}");
+    browser.quit().await;
+}
+
+/// The first of the search hits once they show `want` first (or the last seen after
+/// [`WAIT`]): the list is redrawn as the query is typed, so it is read by script.
+async fn first_hit(browser: &Browser, want: &str) -> String {
+    let started = Instant::now();
+    loop {
+        let first =
+            browser.js("return document.querySelector('#search-hits li button')?.dataset.tool ?? ''", json!([])).await;
+        let first = first.as_str().unwrap_or_default().to_string();
+        if first == want || started.elapsed() > WAIT {
+            // Let a redraw already scheduled pass before the caller clicks.
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            return first;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Discovery mode (`MCP_TOOL_MODE=discover`): the server lists only the three meta-tools,
+/// and the console still browses every tool the token may call, searches them with
+/// `search_tools` (the model's ranking), builds a tool's form from `describe_tool` and runs
+/// it through `call_tool`.
+#[tokio::test]
+#[ignore = "needs headless Chromium and chromedriver (Debian: chromium chromium-driver); `make test` installs them and runs this"]
+async fn the_console_searches_describes_and_runs_tools_in_discovery_mode() {
+    let (_bridge, base) = start_bridge(&[("MCP_TOOL_MODE", "discover"), ("MCP_ALLOW_WRITES", "true")]);
+    let browser = Browser::start().await;
+    browser.goto(&format!("{base}/console/")).await;
+    connect(&browser, OPERATOR).await;
+    let status = browser.wait_text("#status", "Connected").await;
+    assert!(status.contains("discovery mode"), "{status}");
+    let c = cast();
+    // Browsing: every callable tool, though tools/list served three.
+    browser.find(&tool_button(c.list)).await;
+    browser.find(&tool_button(c.delete)).await;
+    // Searching: the filter asks search_tools; the hits come in its order.
+    browser.type_into("#filter", "delete a person of interest").await;
+    assert_eq!(first_hit(&browser, c.delete).await, c.delete, "search_tools ranks the delete first");
+    // Describing and running: the form comes from describe_tool, the call goes through
+    // call_tool, and a destructive one still asks first.
+    browser.click(&tool_button(c.delete)).await;
+    browser.wait_text("#tool-title", c.delete).await;
+    browser.type_into(&format!("#arg-{}", c.id), "3").await;
+    browser.click("#run").await;
+    let message = browser.wait_text("#confirm-message", c.delete).await;
+    assert!(message.contains(&format!("{}=3", c.id)), "{message}");
+    browser.click("#confirm-cancel").await;
+    browser.wait_text("#result-body .error-box", "did not confirm").await;
+    // A read, found by name, runs and shows its rows.
+    browser.type_into("#filter", c.list).await;
+    first_hit(&browser, c.list).await;
+    browser.click(&format!("#search-hits {}", tool_button(c.list))).await;
+    browser.wait_text("#tool-title", c.list).await;
+    browser.click("#run").await;
+    let summary = browser.wait_text("#result-summary", &format!("{}: OK", c.list)).await;
+    assert!(summary.contains("rows"), "{summary}");
+    // A form built from the definition: a missing required field is refused in the page.
+    browser.type_into("#filter", c.read).await;
+    first_hit(&browser, c.read).await;
+    browser.click(&format!("#search-hits {}", tool_button(c.read))).await;
+    browser.wait_text("#tool-title", c.read).await;
+    browser.click("#run").await;
+    let errors = browser.wait_text(".form-errors", "Not sent").await;
+    assert!(errors.contains(&format!("{} is required", c.id)), "{errors}");
     browser.quit().await;
 }
