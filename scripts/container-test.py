@@ -363,7 +363,7 @@ class Test:
             version = client.protocol_version
             names = {t.name for t in (await client.list_tools()).tools}
             listed = await client.call_tool(c["list"]["name"], {})
-            created = await client.call_tool(c["create"]["name"], {"body": {"name": f"container-test {label}"}})
+            created = await client.call_tool(c["create"]["name"], {"name": f"container-test {label}"})
             poi = json.loads(created.content[0].text) if not created.is_error else {}
             read = await client.call_tool(c["read"]["name"], {c["id"]: poi.get("id", -1)})
             deleted = await client.call_tool(c["delete"]["name"], {c["id"]: poi.get("id", -1)})
@@ -667,7 +667,7 @@ class Test:
                     name = f"{prefix}-{w}-{i}"
                     i += 1
                     try:
-                        r = await asyncio.wait_for(client.call_tool(c["create"]["name"], {"body": {"name": name}}), 60)
+                        r = await asyncio.wait_for(client.call_tool(c["create"]["name"], {"name": name}), 60)
                         if r.is_error:
                             outcomes["refused"].append((name, r.content[0].text[:120] if r.content else ""))
                         else:
