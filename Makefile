@@ -7,9 +7,13 @@ FROM ?= http://localhost:8080
 OLD ?= generated/tools.json
 NEW ?= openapi/vtoc.json
 VTOC := $(CARGO) run --locked --
+# Where cargo builds (CARGO_TARGET_DIR when set): the benchmarks run the binaries there.
+TARGET_DIR ?= $(or $(CARGO_TARGET_DIR),target)
+# Extra loadgen arguments for make bench, e.g. BENCH_ARGS='--only telemetry' or '--reps 3'.
+BENCH_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help build test screenshot generate check-generated check-deploy run run-http run-stdio demo lint fmt mcp-run mcp-test inspect sync-spec diff doctor setup-container setup-cloud soak fuzz bench conformance scale-test check-apis build-cost pin-contract check-frameworks container-test observability-test
+.PHONY: help build test screenshot generate check-generated check-deploy run run-http run-stdio demo lint fmt mcp-run mcp-test inspect sync-spec diff doctor setup-container setup-cloud soak fuzz bench bench-peer check-size conformance scale-test check-apis build-cost pin-contract check-frameworks container-test observability-test
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E -e 's/:.*## /\t/' -e 's|\$$\(BIND\)|$(BIND)|g' -e 's|\$$\(FROM\)|$(FROM)|g' -e 's|\$$\(API_SPEC\)|$(API_SPEC)|g' -e 's|\$$\(APIS_TARGET\)|$(APIS_TARGET)|g' | expand -t 20
@@ -88,10 +92,16 @@ fuzz: ## Fuzz argument decoding and request building: 300 000 cases, a new seed 
 	FUZZ_CASES=$${FUZZ_CASES:-300000} FUZZ_SEED=$${FUZZ_SEED:-$$(date +%s)} $(CARGO) test --locked --test fuzz -- --nocapture
 
 soak: ## 10 000 calls over 256 sessions against a backend failing 5% (release build); results in target/soak/
-	$(CARGO) build --release --locked --bin vtoc-mcp && $(CARGO) run --release --locked --example loadgen -- soak
+	$(CARGO) build --release --locked --bin vtoc-mcp && $(CARGO) run --release --locked --example loadgen -- soak --bin $(TARGET_DIR)/release/vtoc-mcp
 
-bench: ## Benchmark (release): added latency vs direct REST, CPU, tools/list, start-up, memory, throughput; target/bench/
-	$(CARGO) build --release --locked --bin vtoc-mcp && $(CARGO) run --release --locked --example loadgen -- bench
+bench: ## Benchmark (release): added latency vs direct REST, CPU, tools/list, start-up, memory, throughput; target/bench/; compared with docs/performance-results.json
+	$(CARGO) build --release --locked --bin vtoc-mcp && $(CARGO) run --release --locked --example loadgen -- bench --bin $(TARGET_DIR)/release/vtoc-mcp $(BENCH_ARGS)
+
+bench-peer: ## The bridge vs FastMCP 4.1.2 from_openapi (pinned, installed into target/bench-peer/venv): same backend, client and run; target/bench-peer/
+	./scripts/bench-peer.sh
+
+check-size: ## Fail when the stripped release binary exceeds its budget (scripts/check-size.sh; docs/performance.md "Binary size")
+	$(CARGO) build --release --locked --bin vtoc-mcp && ./scripts/check-size.sh $(TARGET_DIR)/release/vtoc-mcp
 
 # The bridge built for another API: a real export of another FastAPI app, no overrides.
 API_SPEC ?= tests/fixtures/specs/prefect-3.9.1.json

@@ -16,6 +16,8 @@ use tokio::net::TcpListener;
 pub struct Calls {
     pub read: &'static str,
     pub list: &'static str,
+    /// The collection's destructive DELETE by id, when it has one (`delete_poi`).
+    pub delete: Option<&'static str>,
     id: &'static str,
     read_path: &'static str,
     list_path: &'static str,
@@ -26,7 +28,14 @@ pub fn calls() -> Calls {
     static CALLS: std::sync::OnceLock<Calls> = std::sync::OnceLock::new();
     *CALLS.get_or_init(|| {
         let c = vtoc_mcp::bridge::roles::collection().expect("the API has a REST collection (GET /things/{id})");
-        Calls { read: c.read.name, list: c.list.name, id: c.id, read_path: c.read.path, list_path: c.list.path }
+        Calls {
+            read: c.read.name,
+            list: c.list.name,
+            delete: c.delete.map(|d| d.name),
+            id: c.id,
+            read_path: c.read.path,
+            list_path: c.list.path,
+        }
     })
 }
 
@@ -35,6 +44,11 @@ impl Calls {
     pub fn read_args(&self, id: impl Into<u64>) -> Value {
         let id: u64 = id.into();
         json!({ self.id: id })
+    }
+
+    /// The name of the item's id argument (`poi_id`).
+    pub fn id_name(&self) -> &'static str {
+        self.id
     }
 
     /// The backend URL the read fetches for item `id`.
@@ -92,7 +106,7 @@ impl Backend {
             big: serde_json::to_string(&big).unwrap(),
         });
         let app = axum::Router::new()
-            .route(calls().read_path, get(one))
+            .route(calls().read_path, get(one).delete(|| async { http::StatusCode::NO_CONTENT }))
             .route(
                 calls().list_path,
                 get(|State(s): State<Arc<BackendState>>| async move {
@@ -157,11 +171,16 @@ impl Server {
             cmd.env(k, v);
         }
         let mut child = cmd.spawn()?;
-        for _ in 0..400 {
+        // Up to 60 s: a server run under valgrind (instruction counts) starts slowly. One
+        // that exits is reported at once.
+        for _ in 0..6000 {
             let text = std::fs::read_to_string(&log).unwrap_or_default();
             if let Some(line) = text.lines().find(|l| l.contains("MCP streamable HTTP on http://")) {
                 let url = line[line.find("http://").unwrap()..].trim().to_string();
                 return Ok(Server { url, child, dir });
+            }
+            if child.try_wait()?.is_some() {
+                break;
             }
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
@@ -213,6 +232,34 @@ pub fn cpu_seconds(pid: u32) -> f64 {
     // SAFETY: sysconf has no preconditions.
     let hz = unsafe { libc_sysconf_clk_tck() };
     ticks / hz
+}
+
+/// CPU time a process has used, split: (user, system), in seconds.
+pub fn cpu_split(pid: u32) -> (f64, f64) {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    let rest = stat.rsplit_once(") ").map(|(_, r)| r).unwrap_or("");
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let tick = |i: usize| fields.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    // SAFETY: sysconf has no preconditions.
+    let hz = unsafe { libc_sysconf_clk_tck() };
+    (tick(11) / hz, tick(12) / hz)
+}
+
+/// Context switches (voluntary, involuntary) of all of a process's live threads.
+pub fn context_switches(pid: u32) -> (u64, u64) {
+    let mut total = (0, 0);
+    for task in std::fs::read_dir(format!("/proc/{pid}/task")).into_iter().flatten().flatten() {
+        let status = std::fs::read_to_string(task.path().join("status")).unwrap_or_default();
+        for line in status.lines() {
+            let value = |l: &str| l.split_whitespace().nth(1).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
+            if line.starts_with("voluntary_ctxt_switches") {
+                total.0 += value(line);
+            } else if line.starts_with("nonvoluntary_ctxt_switches") {
+                total.1 += value(line);
+            }
+        }
+    }
+    total
 }
 
 unsafe extern "C" {

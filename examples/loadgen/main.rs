@@ -6,7 +6,9 @@
 
 mod bench;
 mod common;
+mod peer;
 mod soak;
+mod variants;
 
 use clap::{Parser, Subcommand};
 
@@ -45,6 +47,46 @@ enum Command {
         bin: String,
         #[arg(long, default_value = "target/bench/results.json")]
         out: String,
+        /// Run one figure only, measured exactly as in the full run: `cpu` (CPU per small
+        /// call, 2025 session and 2026 stateless clients), for bisections.
+        #[arg(long)]
+        only: Option<bench::Only>,
+        /// With `--only cpu`: which client's loop runs (`session`: the 2025 session client only,
+        /// so an instruction count over the whole process divides by one loop).
+        #[arg(long, value_enum, default_value_t = bench::Clients::Both)]
+        clients: bench::Clients,
+        /// The committed results this run is compared with: each figure that moved by more
+        /// than 20% is printed (empty: no comparison).
+        #[arg(long, default_value = "docs/performance-results.json")]
+        baseline: String,
+    },
+    /// The bridge against FastMCP's `from_openapi` (make bench-peer): same backend, same
+    /// client, same run; target/bench-peer/results.json.
+    Peer {
+        #[arg(long, default_value = "target/release/vtoc-mcp")]
+        bin: String,
+        /// Python of a venv with FastMCP (scripts/bench-peer.sh makes one).
+        #[arg(long)]
+        python: String,
+        #[arg(long, default_value = "tests/frameworks/fastmcp_server.py")]
+        fastmcp_server: String,
+        #[arg(long, default_value = "openapi/vtoc.json")]
+        spec: String,
+        #[arg(long, default_value_t = 3)]
+        reps: usize,
+        /// An agent's pace: one call every this many milliseconds.
+        #[arg(long, default_value_t = 75)]
+        pace_ms: u64,
+        #[arg(long, default_value_t = 200)]
+        paced_calls: usize,
+        #[arg(long, default_value_t = 500)]
+        tight_calls: usize,
+        #[arg(long, default_value_t = 16)]
+        sessions: usize,
+        #[arg(long, default_value_t = 50)]
+        per_session: usize,
+        #[arg(long, default_value = "target/bench-peer/results.json")]
+        out: String,
     },
 }
 
@@ -61,14 +103,88 @@ async fn main() -> anyhow::Result<()> {
             println!("{}", serde_json::to_string_pretty(&result)?);
             anyhow::ensure!(result["passed"] == true, "soak failed: {}", result["failures"]);
         }
-        Command::Bench { reps, calls, bin, out } => {
-            let result = bench::run(bench::Options { bin, reps, calls }).await?;
+        Command::Bench { reps, calls, bin, out, only, clients, baseline } => {
+            let options = bench::Options { bin, reps, calls };
+            // One figure alone does not replace the full results.
+            let out = match only {
+                Some(o) if out == "target/bench/results.json" => format!("target/bench/only-{o:?}.json").to_lowercase(),
+                _ => out,
+            };
+            let result = match only {
+                Some(bench::Only::Cpu) => bench::cpu_only(options, clients).await?,
+                Some(bench::Only::Telemetry) => variants::telemetry(&options.bin, options.reps, options.calls).await?,
+                Some(bench::Only::Store) => variants::store(&options.bin, options.reps, options.calls).await?,
+                None => bench::run(options).await?,
+            };
             if let Some(dir) = std::path::Path::new(&out).parent() {
                 std::fs::create_dir_all(dir)?;
             }
             std::fs::write(&out, serde_json::to_string_pretty(&result)? + "\n")?;
-            println!("{}", bench::table(&result));
+            if only.is_some_and(|o| o != bench::Only::Cpu) {
+                println!("{}", variants::table(&result));
+            } else {
+                println!("{}", bench::table(&result));
+            }
             println!("(JSON: {out})");
+            if !baseline.is_empty() && only.is_none() {
+                match std::fs::read_to_string(&baseline).map(|t| serde_json::from_str::<serde_json::Value>(&t)) {
+                    Ok(Ok(base)) => {
+                        let moved = bench::regressions(&base, &result, 0.20);
+                        if moved.is_empty() {
+                            println!("\nAgainst {baseline}: no figure moved by more than 20%.");
+                        } else {
+                            println!("\nAgainst {baseline}, figures that moved by more than 20%:");
+                            for line in moved {
+                                println!("  {line}");
+                            }
+                        }
+                    }
+                    _ => println!("\n(no baseline to compare with at {baseline})"),
+                }
+            }
+        }
+        Command::Peer {
+            bin,
+            python,
+            fastmcp_server,
+            spec,
+            reps,
+            pace_ms,
+            paced_calls,
+            tight_calls,
+            sessions,
+            per_session,
+            out,
+        } => {
+            let options = peer::Options {
+                bin,
+                python,
+                fastmcp_server,
+                spec,
+                reps,
+                pace_ms,
+                paced_calls,
+                tight_calls,
+                sessions,
+                per_session,
+            };
+            let result = peer::run(options).await?;
+            let path = std::path::Path::new(&out);
+            if let Some(dir) = path.parent() {
+                std::fs::create_dir_all(dir)?;
+            }
+            std::fs::write(path, serde_json::to_string_pretty(&result)? + "\n")?;
+            // Each run is also kept under its date and commit.
+            let dated = path.with_file_name(format!(
+                "{}-{}.json",
+                result["date"].as_str().unwrap_or("run"),
+                result["commit"].as_str().unwrap_or("unknown")
+            ));
+            std::fs::write(&dated, serde_json::to_string_pretty(&result)? + "\n")?;
+            let table = peer::table(&result);
+            std::fs::write(path.with_extension("md"), &table)?;
+            println!("{table}");
+            println!("(JSON: {out}, {})", dated.display());
         }
     }
     Ok(())

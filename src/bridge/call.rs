@@ -785,6 +785,9 @@ impl AuditLine<'_> {
     fn write(&self, audit: &Audit, decision: Decision, status: Option<u16>, outcome: Option<&'static str>) {
         let (counted, error_type) = crate::telemetry::metrics::classify(decision, status, outcome);
         self.report(counted, error_type, status);
+        if !audit.is_on() {
+            return;
+        }
         let targets: Map<String, Value> = self
             .tool
             .map(|spec| {

@@ -93,6 +93,12 @@ impl Audit {
         Audit { sink: None }
     }
 
+    /// Whether lines are written (`MCP_AUDIT_LOG` is not `off`): when not, a caller need
+    /// not build the [`Event`].
+    pub fn is_on(&self) -> bool {
+        self.sink.is_some()
+    }
+
     pub fn record(&self, event: &Event<'_>) {
         let Some(sink) = &self.sink else { return };
         let Ok(mut line) = serde_json::to_vec(event) else { return };

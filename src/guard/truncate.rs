@@ -157,14 +157,13 @@ fn estimated_len(result: &CallToolResult) -> usize {
             .sum::<usize>()
     };
     let texts: usize = result.content.iter().filter_map(|c| c.as_text()).map(|t| escaped(&t.text) + 32).sum();
-    let rest = result.structured_content.as_ref().map_or(0, json_len)
-        + result.meta.as_ref().map_or(0, |m| json_len(&json!(m)));
+    let rest = result.structured_content.as_ref().map_or(0, json_len) + result.meta.as_ref().map_or(0, serialized_len);
     texts + rest + 64
 }
 
 /// The result's size as serialized (what goes inside the JSON-RPC message).
 fn wire_len(result: &CallToolResult) -> usize {
-    serde_json::to_vec(result).map(|b| b.len()).unwrap_or(usize::MAX)
+    serialized_len(result)
 }
 
 fn add_meta(result: &mut CallToolResult, info: Value) {
@@ -173,7 +172,28 @@ fn add_meta(result: &mut CallToolResult, info: Value) {
 }
 
 fn json_len(v: &Value) -> usize {
-    serde_json::to_vec(v).map(|b| b.len()).unwrap_or(usize::MAX)
+    serialized_len(v)
+}
+
+/// Bytes of `v` as compact JSON, counted as they are written: nothing is kept (every call
+/// measures its result; a buffer of the whole JSON was allocated and copied only to be
+/// dropped).
+fn serialized_len(v: &impl serde::Serialize) -> usize {
+    struct Count(usize);
+    impl std::io::Write for Count {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0 += buf.len();
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut count = Count(0);
+    match serde_json::to_writer(&mut count, v) {
+        Ok(()) => count.0,
+        Err(_) => usize::MAX,
+    }
 }
 
 /// One array that lost items.

@@ -149,7 +149,16 @@ pub fn end(cx: &Context, error_type: Option<&str>, attributes: Vec<KeyValue>) {
 
 /// The parent trace context of a request: `_meta`'s (SEP-414), else the HTTP headers'.
 /// Empty (no parent) when neither carries a valid `traceparent`.
+///
+/// Most requests carry none: that is seen first, without running the propagators (which
+/// look each header up by a name parsed on every lookup).
 pub fn parent(meta: Option<&serde_json::Map<String, serde_json::Value>>, headers: Option<&http::HeaderMap>) -> Context {
+    static TRACEPARENT: http::HeaderName = http::HeaderName::from_static("traceparent");
+    let meta = meta.filter(|m| m.contains_key("traceparent"));
+    let headers = headers.filter(|h| h.contains_key(&TRACEPARENT));
+    if meta.is_none() && headers.is_none() {
+        return Context::new();
+    }
     let propagator = propagator();
     if let Some(meta) = meta {
         let carrier: HashMap<String, String> = KEYS

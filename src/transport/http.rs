@@ -40,7 +40,10 @@ pub fn router(bridge: Bridge, settings: HttpSettings, cancel: CancellationToken)
     let (settings_stateless, settings_idle) = (settings.stateless, settings.session_idle);
     let config = StreamableHttpServerConfig::default()
         .with_cancellation_token(cancel)
-        .with_allowed_hosts(settings.guard.allowed_hosts.clone())
+        // The edge (`guard::edge`) checks `Host` against the same list before rmcp sees a
+        // request. rmcp's own copy of the check cloned the list and parsed the Host on every
+        // request: 16,000 instructions a call (docs/performance.md).
+        .disable_allowed_hosts()
         .with_max_request_body_bytes(settings.guard.max_request_bytes)
         // Stateless: 2025-era requests are answered without a session, as 2026-07-28
         // requests always are.
@@ -75,77 +78,82 @@ pub fn router(bridge: Bridge, settings: HttpSettings, cancel: CancellationToken)
     let config_guard = settings.guard.clone();
     let config_bridge = bridge.clone();
     let (public_url, stateless, console) = (settings.public_url.clone(), settings.stateless, settings.console);
-    let mut app = axum::Router::new()
-        .nest_service("/mcp", mcp)
-        .route(
-            "/.well-known/mcp-config",
-            get(move |request: axum::extract::Request| {
-                let (guard, bridge, public_url) = (config_guard.clone(), config_bridge.clone(), public_url.clone());
-                async move { client_config(&bridge, &guard, public_url, stateless, console, request) }
-            }),
-        )
-        .layer(axum::middleware::from_fn_with_state(settings.guard.clone(), crate::transport::guard::guard))
-        .layer(crate::transport::guard::cors(&settings.guard.allowed_origins))
-        .layer(axum::middleware::from_fn_with_state(settings.guard, crate::transport::guard::edge))
-        .route(
-            "/healthz",
-            get(move || {
-                let (bridge, sessions) = (health.clone(), sessions.clone());
-                async move {
-                    let draining = bridge.is_draining();
-                    // With a shared store down, destructive calls are refused but reads
-                    // work: the replica stays in service (200), and says it is degraded.
-                    let store = match &bridge.guardrails().shared {
-                        Some(store) => Some(store.ping().await.is_ok()),
-                        None => None,
-                    };
-                    let status = match (draining, store) {
-                        (true, _) => "draining",
-                        (false, Some(false)) => "degraded",
-                        (false, _) => "ok",
-                    };
-                    let mut body = json!({
-                        "status": status,
-                        "tools": tool_count,
-                        "sessions": sessions.sessions.read().await.len(),
-                        "active_calls": bridge.active_calls(),
-                    });
-                    if let Some(ok) = store {
-                        body["state_store"] = json!(if ok { "ok" } else { "unreachable" });
-                    }
-                    let code = if draining { http::StatusCode::SERVICE_UNAVAILABLE } else { http::StatusCode::OK };
-                    (code, Json(body))
+    let guarded = axum::Router::new().nest_service("/mcp", mcp).route(
+        "/.well-known/mcp-config",
+        get(move |request: axum::extract::Request| {
+            let (guard, bridge, public_url) = (config_guard.clone(), config_bridge.clone(), public_url.clone());
+            async move { client_config(&bridge, &guard, public_url, stateless, console, request) }
+        }),
+    );
+    // axum clones the services beneath a layer to call them, on every request: each layer
+    // costs a call a clone of everything under it. Without MCP_ALLOWED_ORIGINS there is no
+    // CORS to answer, and the edge and the guard are one layer (docs/performance.md).
+    let guard = settings.guard.clone();
+    let guarded = if guard.allowed_origins.is_empty() {
+        guarded.layer(axum::middleware::from_fn_with_state(guard, crate::transport::guard::edge_and_guard))
+    } else {
+        guarded
+            .layer(axum::middleware::from_fn_with_state(guard.clone(), crate::transport::guard::guard))
+            .layer(crate::transport::guard::cors(&guard.allowed_origins))
+            .layer(axum::middleware::from_fn_with_state(guard, crate::transport::guard::edge))
+    };
+    let mut app = guarded.route(
+        "/healthz",
+        get(move || {
+            let (bridge, sessions) = (health.clone(), sessions.clone());
+            async move {
+                let draining = bridge.is_draining();
+                // With a shared store down, destructive calls are refused but reads
+                // work: the replica stays in service (200), and says it is degraded.
+                let store = match &bridge.guardrails().shared {
+                    Some(store) => Some(store.ping().await.is_ok()),
+                    None => None,
+                };
+                let status = match (draining, store) {
+                    (true, _) => "draining",
+                    (false, Some(false)) => "degraded",
+                    (false, _) => "ok",
+                };
+                let mut body = json!({
+                    "status": status,
+                    "tools": tool_count,
+                    "sessions": sessions.sessions.read().await.len(),
+                    "active_calls": bridge.active_calls(),
+                });
+                if let Some(ok) = store {
+                    body["state_store"] = json!(if ok { "ok" } else { "unreachable" });
                 }
-            }),
-        );
+                let code = if draining { http::StatusCode::SERVICE_UNAVAILABLE } else { http::StatusCode::OK };
+                (code, Json(body))
+            }
+        }),
+    );
     if settings.console {
         app = app.merge(crate::transport::console::routes());
     }
-    // The call path fits confirmations into the session's life, and explains why a
-    // stateless server cannot ask a 2025-era client.
+    // One layer for every route (see above: layers cost per request):
+    // - the call path fits confirmations into the session's life, and explains why a
+    //   stateless server cannot ask a 2025-era client;
+    // - while draining, every HTTP/1.1 response asks to close its connection, so a load
+    //   balancer sends the next request elsewhere instead of reusing a connection to a
+    //   process that is about to exit (nginx answered those with 502).
     let sessions =
         crate::bridge::Sessions { stateless: settings_stateless, idle: (!settings_stateless).then_some(settings_idle) };
+    let closing = bridge.clone();
     app = app.layer(axum::middleware::from_fn(
         move |mut request: axum::extract::Request, next: axum::middleware::Next| {
-            request.extensions_mut().insert(sessions);
-            next.run(request)
+            let closing = closing.clone();
+            async move {
+                request.extensions_mut().insert(sessions);
+                let http1 = request.version() <= http::Version::HTTP_11;
+                let mut response = next.run(request).await;
+                if http1 && closing.is_draining() {
+                    response.headers_mut().insert(http::header::CONNECTION, http::HeaderValue::from_static("close"));
+                }
+                response
+            }
         },
     ));
-    // While draining, every HTTP/1.1 response asks to close its connection, so a load
-    // balancer sends the next request elsewhere instead of reusing a connection to a
-    // process that is about to exit (nginx answered those with 502).
-    let closing = bridge.clone();
-    app = app.layer(axum::middleware::from_fn(move |request: axum::extract::Request, next: axum::middleware::Next| {
-        let closing = closing.clone();
-        async move {
-            let http1 = request.version() <= http::Version::HTTP_11;
-            let mut response = next.run(request).await;
-            if http1 && closing.is_draining() {
-                response.headers_mut().insert(http::header::CONNECTION, http::HeaderValue::from_static("close"));
-            }
-            response
-        }
-    }));
     if let Some(doc) = metadata {
         let handler = move || {
             let doc = doc.clone();
