@@ -14,8 +14,9 @@
 //! stream; and at most [`MAX_BYTES`] of events in all (each event's size is its JSON as
 //! sent), the oldest streams forgotten first. Eviction is first-in first-out, O(1) a stream.
 //!
-//! With a shared store (`MCP_STATE_URL`), [`Shared`] also copies every event to Redis,
-//! under its unguessable stream token, with the same bounds, so a `GET` with
+//! With a shared store (`MCP_STATE_URL`), [`Shared`] also copies to Redis every event of
+//! the streams answered without a session ([`Sessions`] keeps a session's streams here,
+//! with the session), under its unguessable stream token, with the same bounds, so a `GET` with
 //! `Last-Event-ID` on another replica replays what the client missed. That holds for the
 //! streams rmcp resumes without a session: every 2026-07-28 request, and 2025-era requests
 //! of a stateless server (`MCP_STATELESS=true`). A 2025 session's stream is resumed inside
@@ -23,10 +24,13 @@
 //! its way; when the store cannot be reached, resumption falls back to this process's
 //! memory, and the log says so once until the store answers again.
 
-use rmcp::transport::streamable_http_server::session::ServerSseMessage;
+use rmcp::model::{ClientJsonRpcMessage, ServerJsonRpcMessage};
+use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
 use rmcp::transport::streamable_http_server::session::{EventStore, EventStoreError, EventStream};
+use rmcp::transport::streamable_http_server::session::{RestoreOutcome, ServerSseMessage, SessionId, SessionManager};
 use std::collections::hash_map::RandomState;
 use std::collections::{HashMap, VecDeque};
+use std::future::Future;
 use std::hash::BuildHasher;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -251,6 +255,88 @@ impl EventStore for Shared {
             event
         });
         Ok(Box::pin(futures::stream::iter(replay.collect::<Vec<_>>())))
+    }
+}
+
+/// The session manager rmcp is given: rmcp's own, whose sessions keep their streams'
+/// events in this process only, with [`Shared`] offered for the streams answered without a
+/// session. A 2025 session lives on one replica, and so does the resumption of its
+/// streams: copying their events to the shared store bought nothing and cost a 2025 call
+/// 46% more CPU (`make bench BENCH_ARGS='--only store'`, docs/performance.md).
+pub struct Sessions {
+    pub inner: std::sync::Arc<LocalSessionManager>,
+    /// Where streams without a session keep their events: [`Shared`] with a shared store,
+    /// else the session manager's own store.
+    pub sessionless: Option<std::sync::Arc<dyn EventStore>>,
+}
+
+impl SessionManager for Sessions {
+    type Error = <LocalSessionManager as SessionManager>::Error;
+    type Transport = <LocalSessionManager as SessionManager>::Transport;
+
+    fn create_session(&self) -> impl Future<Output = Result<(SessionId, Self::Transport), Self::Error>> + Send {
+        self.inner.create_session()
+    }
+
+    fn initialize_session(
+        &self,
+        id: &SessionId,
+        message: ClientJsonRpcMessage,
+    ) -> impl Future<Output = Result<ServerJsonRpcMessage, Self::Error>> + Send {
+        self.inner.initialize_session(id, message)
+    }
+
+    fn has_session(&self, id: &SessionId) -> impl Future<Output = Result<bool, Self::Error>> + Send {
+        self.inner.has_session(id)
+    }
+
+    fn close_session(&self, id: &SessionId) -> impl Future<Output = Result<(), Self::Error>> + Send {
+        self.inner.close_session(id)
+    }
+
+    fn create_stream(
+        &self,
+        id: &SessionId,
+        message: ClientJsonRpcMessage,
+    ) -> impl Future<Output = Result<impl futures::Stream<Item = ServerSseMessage> + Send + Sync + 'static, Self::Error>>
+    + Send {
+        self.inner.create_stream(id, message)
+    }
+
+    fn accept_message(
+        &self,
+        id: &SessionId,
+        message: ClientJsonRpcMessage,
+    ) -> impl Future<Output = Result<(), Self::Error>> + Send {
+        self.inner.accept_message(id, message)
+    }
+
+    fn create_standalone_stream(
+        &self,
+        id: &SessionId,
+    ) -> impl Future<Output = Result<impl futures::Stream<Item = ServerSseMessage> + Send + Sync + 'static, Self::Error>>
+    + Send {
+        self.inner.create_standalone_stream(id)
+    }
+
+    fn resume(
+        &self,
+        id: &SessionId,
+        last_event_id: String,
+    ) -> impl Future<Output = Result<impl futures::Stream<Item = ServerSseMessage> + Send + Sync + 'static, Self::Error>>
+    + Send {
+        self.inner.resume(id, last_event_id)
+    }
+
+    fn restore_session(
+        &self,
+        id: SessionId,
+    ) -> impl Future<Output = Result<RestoreOutcome<Self::Transport>, Self::Error>> + Send {
+        self.inner.restore_session(id)
+    }
+
+    fn event_store(&self) -> Option<std::sync::Arc<dyn EventStore>> {
+        self.sessionless.clone().or_else(|| self.inner.event_store())
     }
 }
 

@@ -55,13 +55,14 @@ pub fn router(bridge: Bridge, settings: HttpSettings, cancel: CancellationToken)
     let factory = bridge.clone();
     // Events are kept for resumption (see `events.rs`: rmcp's cache loses a completed
     // request's result).
+    // With a shared store, streams answered without a session are copied there too (any
+    // replica resumes them); a session's stay here, with the session (`events::Sessions`).
     let local = Arc::new(crate::transport::events::Events::default());
-    let events: Arc<dyn rmcp::transport::streamable_http_server::session::EventStore> =
-        match &bridge.guardrails().shared {
-            Some(store) => Arc::new(crate::transport::events::Shared::new(local.clone(), store.clone())),
-            None => local.clone(),
-        };
-    let mut manager = LocalSessionManager::default().with_event_store(events);
+    let sessionless = bridge.guardrails().shared.as_ref().map(|store| {
+        Arc::new(crate::transport::events::Shared::new(local.clone(), store.clone()))
+            as Arc<dyn rmcp::transport::streamable_http_server::session::EventStore>
+    });
+    let mut manager = LocalSessionManager::default().with_event_store(local.clone());
     manager.session_config.keep_alive = Some(settings.session_idle);
     let manager = Arc::new(manager);
     settings.guard.limit_sessions(manager.clone(), settings.max_sessions);
@@ -72,7 +73,8 @@ pub fn router(bridge: Bridge, settings: HttpSettings, cancel: CancellationToken)
         metrics.read_gauges_from(Arc::new(Kept { sessions: manager.clone(), events: local }));
     }
     let sessions = manager.clone();
-    let mcp = StreamableHttpService::new(move || Ok(factory.for_session()), manager, config);
+    let streams = Arc::new(crate::transport::events::Sessions { inner: manager, sessionless });
+    let mcp = StreamableHttpService::new(move || Ok(factory.for_session()), streams, config);
     let health = bridge.clone();
     let metadata = settings.guard.oauth.as_ref().map(|v| Arc::new(crate::guard::auth::resource_metadata(v.config())));
     let config_guard = settings.guard.clone();
