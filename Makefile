@@ -94,8 +94,9 @@ fuzz: ## Fuzz argument decoding and request building: 300 000 cases, a new seed 
 soak: ## 10 000 calls over 256 sessions against a backend failing 5% (release build); results in target/soak/
 	$(CARGO) build --release --locked --bin vtoc-mcp && $(CARGO) run --release --locked --example loadgen -- soak --bin $(TARGET_DIR)/release/vtoc-mcp
 
-bench: ## Benchmark (release): added latency vs direct REST, CPU, tools/list, start-up, memory, throughput; target/bench/; compared with docs/performance-results.json
-	$(CARGO) build --release --locked --bin vtoc-mcp && $(CARGO) run --release --locked --example loadgen -- bench --bin $(TARGET_DIR)/release/vtoc-mcp $(BENCH_ARGS)
+bench: ## Benchmark (release, stripped as the image ships it): added latency vs direct REST, CPU, tools/list, start-up, memory, throughput; target/bench/; compared with docs/performance-results.json
+	$(CARGO) build --release --locked --bin vtoc-mcp && strip -o $(TARGET_DIR)/release/vtoc-mcp.shipped $(TARGET_DIR)/release/vtoc-mcp
+	$(CARGO) run --release --locked --example loadgen -- bench --bin $(TARGET_DIR)/release/vtoc-mcp.shipped $(BENCH_ARGS)
 
 bench-peer: ## The bridge vs FastMCP 4.1.2 from_openapi (pinned, installed into target/bench-peer/venv): same backend, client and run; target/bench-peer/
 	./scripts/bench-peer.sh

@@ -235,6 +235,15 @@ class Test:
         user = self.out("image", "inspect", "-f", "{{.Config.User}}", IMAGE)
         self.check(user.split(":")[0] not in ("", "0", "root"), f"the image's USER is {user!r}, not root")
         self.check(size < 100e6, f"image size {size / 1e6:.1f} MB ({size} bytes)")
+        # The binary the image ships, against its budget (scripts/check-size.sh;
+        # docs/performance.md, "Binary size").
+        cid = self.out("create", IMAGE)
+        binary = OUT / "vtoc-mcp.shipped"
+        self.docker("cp", f"{cid}:/usr/local/bin/vtoc-mcp", str(binary))
+        self.docker("rm", cid)
+        r = self.run([ROOT / "scripts/check-size.sh", binary], check=False)
+        self.results["binary_bytes"] = binary.stat().st_size
+        self.check(r.returncode == 0, "the image's binary is within its size budget", (r.stdout + r.stderr).strip())
         version = self.out("run", "--rm", "--read-only", IMAGE, "--version")
         self.check(version.startswith("vtoc-mcp "), f"`docker run --read-only {IMAGE} --version`: {version}")
         self.roles = json.loads(self.out("run", "--rm", IMAGE, "tools", "--roles"))
