@@ -74,7 +74,10 @@ impl Doc {
         };
         let mut params: Vec<String> = properties(input_schema)
             .into_iter()
-            .filter(|p| p != "context" && !p.starts_with("context_") && p != "body" && p != "clear")
+            .filter(|p| {
+                use crate::codegen::shape::{BODY_ARG, CLEAR_ARG, CONTEXT_ARG, CONTEXT_PREFIX};
+                p != CONTEXT_ARG && !p.starts_with(CONTEXT_PREFIX) && p != BODY_ARG && p != CLEAR_ARG
+            })
             .collect();
         // A body that stayed one argument (not a plain object): its fields still say what
         // the tool takes.
@@ -232,14 +235,14 @@ pub struct Index {
     operation: Vec<u32>,
     /// Phrases the documents abbreviate: ([`person`, `interest`], `poi`).
     acronyms: Vec<(Vec<String>, String)>,
-    vocabulary: vocabulary::Vocabulary,
+    vocabulary: &'static vocabulary::Vocabulary,
 }
 
 impl Index {
     pub fn new(docs: &[Doc]) -> Index {
-        let vocabulary = vocabulary::Vocabulary::new();
+        let vocabulary = vocabulary::Vocabulary::shared();
         let acronyms =
-            learn_acronyms(docs.iter().flat_map(|d| [Some(d.description.as_str()), d.title.as_deref()]), &vocabulary);
+            learn_acronyms(docs.iter().flat_map(|d| [Some(d.description.as_str()), d.title.as_deref()]), vocabulary);
         let mut index = Index {
             postings: HashMap::new(),
             lengths: Vec::with_capacity(docs.len()),
@@ -339,22 +342,16 @@ impl Index {
 
     /// `text` as index terms: words, stemmed, phrases and acronyms replaced.
     fn terms(&self, text: &str) -> Vec<String> {
-        let mut out = self.vocabulary.terms(text);
+        let mut out = self.vocabulary.terms(text).into_iter().map(|t| (t, 1.0)).collect();
         replace_acronyms(&mut out, &self.acronyms);
-        out
+        out.into_iter().map(|(t, _)| t).collect()
     }
 
     /// A query's terms with their weights, acronyms replaced.
     fn query_terms(&self, query: &str) -> Vec<(String, f32)> {
-        let weighed = self.vocabulary.query_terms(query);
-        let (mut terms, weights): (Vec<String>, Vec<f32>) = weighed.into_iter().unzip();
-        let before = terms.clone();
+        let mut terms = self.vocabulary.query_terms(query);
         replace_acronyms(&mut terms, &self.acronyms);
-        if terms == before {
-            return terms.into_iter().zip(weights).collect();
-        }
-        // A phrase became its acronym: the words no longer line up with their weights.
-        terms.into_iter().map(|t| (t, 1.0)).collect()
+        terms
     }
 
     /// The number of documents.
@@ -532,18 +529,15 @@ fn split_description(description: &str) -> (String, String) {
     (summary, details.join("\n"))
 }
 
-/// `text` as search terms with the built-in vocabulary (no acronyms): split, lowercased,
-/// function words dropped, stemmed, phrases replaced.
-pub fn terms(text: &str) -> Vec<String> {
-    vocabulary::Vocabulary::new().terms(text)
-}
-
-fn replace_acronyms(out: &mut Vec<String>, acronyms: &[(Vec<String>, String)]) {
+fn replace_acronyms(out: &mut Vec<(String, f32)>, acronyms: &[(Vec<String>, String)]) {
     for (phrase, acronym) in acronyms {
         let mut i = 0;
         while i + phrase.len() <= out.len() {
-            if out[i..i + phrase.len()] == phrase[..] {
-                out.splice(i..i + phrase.len(), [acronym.clone()]);
+            let words = &out[i..i + phrase.len()];
+            if words.iter().map(|(t, _)| t).eq(phrase.iter()) {
+                // The acronym weighs what its heaviest word did (a negated phrase stays 0).
+                let weight = words.iter().map(|(_, w)| *w).fold(0.0, f32::max);
+                out.splice(i..i + phrase.len(), [(acronym.clone(), weight)]);
             }
             i += 1;
         }
@@ -571,7 +565,7 @@ fn learn_acronyms<'a>(
                 continue;
             }
             let phrase = vocabulary.terms(&before.join(" "));
-            let acronym = vocabulary.stem(&word.to_lowercase());
+            let acronym = vocabulary::stem(&word.to_lowercase());
             if phrase.len() >= 2 && !found.iter().any(|(p, _)| *p == phrase) {
                 found.push((phrase, acronym));
             }

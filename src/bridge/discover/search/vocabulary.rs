@@ -408,7 +408,13 @@ pub struct Vocabulary {
 }
 
 impl Vocabulary {
-    pub fn new() -> Vocabulary {
+    /// The built-in vocabulary, stemmed once for every index of the process.
+    pub fn shared() -> &'static Vocabulary {
+        static SHARED: std::sync::LazyLock<Vocabulary> = std::sync::LazyLock::new(Vocabulary::new);
+        &SHARED
+    }
+
+    fn new() -> Vocabulary {
         let mut groups: Vec<(Action, Vec<String>)> = Vec::with_capacity(GROUPS.len());
         let mut member_of: HashMap<String, Vec<usize>> = HashMap::new();
         for (g, (action, words)) in GROUPS.iter().enumerate() {
@@ -421,10 +427,6 @@ impl Vocabulary {
             groups.push((*action, stems));
         }
         Vocabulary { groups, member_of }
-    }
-
-    pub fn stem(&self, word: &str) -> String {
-        stem(word)
     }
 
     /// `text` as search terms: split, lowercased, phrases read, function words and
@@ -510,12 +512,6 @@ impl Vocabulary {
             }
         }
         out
-    }
-}
-
-impl Default for Vocabulary {
-    fn default() -> Self {
-        Vocabulary::new()
     }
 }
 
@@ -743,7 +739,7 @@ mod tests {
 
     #[test]
     fn plain_language_becomes_terms() {
-        let v = Vocabulary::new();
+        let v = Vocabulary::shared();
         assert_eq!(v.terms("Which stations are online?"), ["which", "station", "onlin"]);
         assert_eq!(v.terms("Get rid of the old key"), ["delet", "old", "key"]);
         assert_eq!(v.terms("how many flow runs in 2024"), ["count", "flow", "run"]);
@@ -761,7 +757,7 @@ mod tests {
 
     #[test]
     fn phrases_are_read_with_their_particle_apart() {
-        let v = Vocabulary::new();
+        let v = Vocabulary::shared();
         assert_eq!(v.terms("Kick carol out of the team"), ["remov", "carol", "team"]);
         assert_eq!(v.terms("turn the schedule off"), ["disabl", "schedul"]);
         assert_eq!(v.terms("turn this paragraph into a vector"), ["turn", "paragraph", "vector"], "no particle near");
@@ -769,7 +765,7 @@ mod tests {
 
     #[test]
     fn names_values_time_and_negations_weigh_little() {
-        let v = Vocabulary::new();
+        let v = Vocabulary::shared();
         let weight =
             |query: &str, term: &str| v.query_terms(query).into_iter().find(|(t, _)| t == &stem(term)).map(|(_, w)| w);
         assert_eq!(weight("Revoke the key sk-abc123", "sk"), Some(VALUE));
@@ -787,7 +783,7 @@ mod tests {
     fn questions_and_verbs_say_what_is_asked() {
         assert!(asks_yes_or_no("Is this IMEI on the watchlist?"));
         assert!(!asks_yes_or_no("Delete the key"));
-        let v = Vocabulary::new();
+        let v = Vocabulary::shared();
         assert_eq!(v.action(&stem("remove")), Action::Delete);
         assert_eq!(v.action(&stem("show")), Action::Read);
         assert_eq!(v.action(&stem("pause")), Action::Change);
@@ -808,12 +804,12 @@ mod tests {
 
     #[test]
     fn versions_and_numbers_are_not_terms() {
-        assert_eq!(Vocabulary::new().terms("/api/v2/heartbeat 42 times"), ["heartbeat", stem("time").as_str()]);
+        assert_eq!(Vocabulary::shared().terms("/api/v2/heartbeat 42 times"), ["heartbeat", stem("time").as_str()]);
     }
 
     #[test]
     fn a_word_brings_in_its_groups() {
-        let v = Vocabulary::new();
+        let v = Vocabulary::shared();
         let related: Vec<String> = v.expand(&stem("start")).into_iter().map(|(t, _)| t).collect();
         assert!(related.contains(&stem("trigger")) && related.contains(&stem("launch")), "{related:?}");
         let related: Vec<String> = v.expand(&stem("purge")).into_iter().map(|(t, _)| t).collect();
