@@ -63,31 +63,20 @@ enum Command {
     /// The bridge against FastMCP's `from_openapi` (make bench-peer): same backend, same
     /// client, same run; target/bench-peer/results.json.
     Peer {
-        #[arg(long, default_value = "target/release/vtoc-mcp")]
-        bin: String,
-        /// Python of a venv with FastMCP (scripts/bench-peer.sh makes one).
-        #[arg(long)]
-        python: String,
-        #[arg(long, default_value = "tests/frameworks/fastmcp_server.py")]
-        fastmcp_server: String,
-        #[arg(long, default_value = "openapi/vtoc.json")]
-        spec: String,
-        #[arg(long, default_value_t = 3)]
-        reps: usize,
-        /// An agent's pace: one call every this many milliseconds.
-        #[arg(long, default_value_t = 75)]
-        pace_ms: u64,
-        #[arg(long, default_value_t = 200)]
-        paced_calls: usize,
-        #[arg(long, default_value_t = 500)]
-        tight_calls: usize,
-        #[arg(long, default_value_t = 16)]
-        sessions: usize,
-        #[arg(long, default_value_t = 50)]
-        per_session: usize,
+        #[command(flatten)]
+        options: peer::Options,
         #[arg(long, default_value = "target/bench-peer/results.json")]
         out: String,
     },
+}
+
+/// Writes `value` as pretty JSON to `path`, making its folder.
+fn write_json(path: &std::path::Path, value: &serde_json::Value) -> anyhow::Result<()> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    std::fs::write(path, serde_json::to_string_pretty(value)? + "\n")?;
+    Ok(())
 }
 
 #[tokio::main]
@@ -96,10 +85,7 @@ async fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
         Command::Soak { rounds, calls, sessions, fail_percent, bin, out } => {
             let result = soak::run(soak::Options { rounds, calls, sessions, fail_percent, bin }).await?;
-            if let Some(dir) = std::path::Path::new(&out).parent() {
-                std::fs::create_dir_all(dir)?;
-            }
-            std::fs::write(&out, serde_json::to_string_pretty(&result)? + "\n")?;
+            write_json(std::path::Path::new(&out), &result)?;
             println!("{}", serde_json::to_string_pretty(&result)?);
             anyhow::ensure!(result["passed"] == true, "soak failed: {}", result["failures"]);
         }
@@ -116,10 +102,7 @@ async fn main() -> anyhow::Result<()> {
                 Some(bench::Only::Store) => variants::store(&options.bin, options.reps, options.calls).await?,
                 None => bench::run(options).await?,
             };
-            if let Some(dir) = std::path::Path::new(&out).parent() {
-                std::fs::create_dir_all(dir)?;
-            }
-            std::fs::write(&out, serde_json::to_string_pretty(&result)? + "\n")?;
+            write_json(std::path::Path::new(&out), &result)?;
             if only.is_some_and(|o| o != bench::Only::Cpu) {
                 println!("{}", variants::table(&result));
             } else {
@@ -143,44 +126,17 @@ async fn main() -> anyhow::Result<()> {
                 }
             }
         }
-        Command::Peer {
-            bin,
-            python,
-            fastmcp_server,
-            spec,
-            reps,
-            pace_ms,
-            paced_calls,
-            tight_calls,
-            sessions,
-            per_session,
-            out,
-        } => {
-            let options = peer::Options {
-                bin,
-                python,
-                fastmcp_server,
-                spec,
-                reps,
-                pace_ms,
-                paced_calls,
-                tight_calls,
-                sessions,
-                per_session,
-            };
+        Command::Peer { options, out } => {
             let result = peer::run(options).await?;
             let path = std::path::Path::new(&out);
-            if let Some(dir) = path.parent() {
-                std::fs::create_dir_all(dir)?;
-            }
-            std::fs::write(path, serde_json::to_string_pretty(&result)? + "\n")?;
+            write_json(path, &result)?;
             // Each run is also kept under its date and commit.
             let dated = path.with_file_name(format!(
                 "{}-{}.json",
                 result["date"].as_str().unwrap_or("run"),
                 result["commit"].as_str().unwrap_or("unknown")
             ));
-            std::fs::write(&dated, serde_json::to_string_pretty(&result)? + "\n")?;
+            write_json(&dated, &result)?;
             let table = peer::table(&result);
             std::fs::write(path.with_extension("md"), &table)?;
             println!("{table}");

@@ -20,16 +20,29 @@ use serde_json::{Value, json};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+#[derive(clap::Args)]
 pub struct Options {
+    #[arg(long, default_value = "target/release/vtoc-mcp")]
     pub bin: String,
+    /// Python of a venv with FastMCP (scripts/bench-peer.sh makes one).
+    #[arg(long)]
     pub python: String,
+    #[arg(long, default_value = "tests/frameworks/fastmcp_server.py")]
     pub fastmcp_server: String,
+    #[arg(long, default_value = "openapi/vtoc.json")]
     pub spec: String,
+    #[arg(long, default_value_t = 3)]
     pub reps: usize,
+    /// An agent's pace: one call every this many milliseconds.
+    #[arg(long, default_value_t = 75)]
     pub pace_ms: u64,
+    #[arg(long, default_value_t = 200)]
     pub paced_calls: usize,
+    #[arg(long, default_value_t = 500)]
     pub tight_calls: usize,
+    #[arg(long, default_value_t = 16)]
     pub sessions: usize,
+    #[arg(long, default_value_t = 50)]
     pub per_session: usize,
 }
 
