@@ -140,8 +140,9 @@ async fn serve(args: ServeArgs) -> Result<(), Failure> {
                 .await
                 .map_err(|e| anyhow::anyhow!("cannot listen on {bind} (MCP_METRICS_BIND): {e}"))?;
             tracing::info!("Prometheus metrics on http://{}/metrics", listener.local_addr()?);
-            let stop = transport::shutdown_signal();
-            Some(tokio::spawn(transport::metrics::serve_metrics(listener, telemetry.clone(), token, stop)))
+            // Served until the process ends (the task is stopped after the drain): a scrape
+            // during the drain is the one that shows it.
+            Some(tokio::spawn(transport::metrics::serve_metrics(listener, telemetry.clone(), token)))
         }
         None => None,
     };

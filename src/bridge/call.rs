@@ -22,7 +22,7 @@ use crate::bridge::support::{Args, Location, ToolSpec};
 use crate::guard::Guardrails;
 use crate::guard::audit::{self, Audit, Decision};
 use crate::guard::caller::{AuthMethod, Caller};
-use crate::guard::policy::{CONTEXT_ARG, Context, Fallback, Refusal};
+use crate::guard::policy::{CONTEXT_ARG, Context, Fallback};
 use crate::store::Claim;
 use futures::FutureExt;
 use rmcp::model::{
@@ -257,10 +257,7 @@ impl Bridge {
             .into());
         }
         if let Err(refusal) = guard.policy.permits(spec, req.caller.scope) {
-            let decision = match refusal {
-                Refusal::Scope { .. } => Decision::RefusedScope,
-                Refusal::Policy(_) => Decision::RefusedPolicy,
-            };
+            let decision = Decision::from(&refusal);
             audit.write(&guard.audit, decision, None, None);
             return Ok(refused(refusal.describe(spec.name, req.caller.method == AuthMethod::Local)).into());
         }
@@ -387,12 +384,16 @@ impl Bridge {
         }
         let outcome = if result.is_error == Some(true) { "error" } else { "ok" };
         audit.write(&guard.audit, Decision::Allowed, status, Some(outcome));
-        if let Some(metrics) = &telemetry.metrics
-            && !crate::guard::truncate::fits(&result, guard.max_result_bytes)
-        {
-            metrics.truncated(spec.name);
-        }
-        Ok(Ran { response: crate::guard::truncate::limit(result, guard.max_result_bytes).into(), status })
+        // Measured once: most results fit, and then `limit` is not called at all.
+        let result = if crate::guard::truncate::fits(&result, guard.max_result_bytes) {
+            result
+        } else {
+            if let Some(metrics) = &telemetry.metrics {
+                metrics.truncated(spec.name);
+            }
+            crate::guard::truncate::limit(result, guard.max_result_bytes)
+        };
+        Ok(Ran { response: result.into(), status })
     }
 
     /// A slot for one of `caller`'s calls: at once if it has fewer than
@@ -791,11 +792,7 @@ impl AuditLine<'_> {
         let targets: Map<String, Value> = self
             .tool
             .map(|spec| {
-                spec.params
-                    .iter()
-                    .filter(|p| p.location == Location::Path)
-                    .filter_map(|p| self.arguments.get(p.name).map(|v| (p.name.to_string(), v.clone())))
-                    .collect()
+                spec.path_params().filter_map(|p| self.arguments.get(p).map(|v| (p.to_string(), v.clone()))).collect()
             })
             .unwrap_or_default();
         audit.record(&audit::Event {
@@ -809,7 +806,7 @@ impl AuditLine<'_> {
             decision,
             status,
             outcome,
-            latency_ms: (self.started.elapsed().as_secs_f64() * 1000.0 * 100.0).round() / 100.0,
+            latency_ms: audit::latency_ms(self.started),
             trace_id: crate::telemetry::trace::trace_id(self.trace()),
         });
     }

@@ -159,7 +159,7 @@ impl CallCtx {
             dry_run: Mutex::default(),
             notes: Mutex::default(),
             plan: None,
-            telemetry: Arc::default(),
+            telemetry: crate::telemetry::Telemetry::off(),
             trace: opentelemetry::Context::new(),
         }
     }

@@ -46,13 +46,9 @@ impl Collection {
     }
 }
 
-fn path_params(tool: &ToolSpec) -> impl Iterator<Item = &'static str> + '_ {
-    tool.params.iter().filter(|p| p.location == Location::Path).map(|p| p.name)
-}
-
 /// `/things/{id}` → (`/things`, `id`) when the last segment is the only path parameter.
 fn item_path(tool: &ToolSpec) -> Option<(&'static str, &'static str)> {
-    let mut params = path_params(tool);
+    let mut params = tool.path_params();
     let (id, None) = (params.next()?, params.next()) else { return None };
     let path: &'static str = tool.path;
     let (parent, last) = path.rsplit_once('/')?;
@@ -76,7 +72,7 @@ pub fn collections_of(tools: &[&'static ToolSpec]) -> Vec<Collection> {
         .filter(|t| t.method == Method::Get && t.hints.read_only && !t.operation_id.starts_with("custom:"))
         .filter_map(|read| {
             let (parent, id) = item_path(read)?;
-            let list = at(tools, Method::Get, parent).filter(|l| path_params(l).next().is_none())?;
+            let list = at(tools, Method::Get, parent).filter(|l| l.path_params().next().is_none())?;
             let create = at(tools, Method::Post, parent).filter(|c| c.json_body == Some(true));
             let update = at(tools, Method::Patch, read.path).or_else(|| at(tools, Method::Put, read.path));
             let delete = at(tools, Method::Delete, read.path).filter(|d| d.hints.destructive);

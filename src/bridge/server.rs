@@ -345,10 +345,14 @@ impl Bridge {
         let header =
             |name: &str| parts.and_then(|p| p.headers.get(name)).and_then(|v| v.to_str().ok()).map(str::to_owned);
         let trace_meta = meta.map(|m| &m.0.0).filter(|m| m.contains_key("traceparent")).or(Some(&context.meta.0));
+        // The session and protocol name the call's span: read only when spans are made.
+        let traced = self.inner.guard.telemetry.tracing.is_some();
         let trace = TraceParent {
             parent: crate::telemetry::trace::parent(trace_meta, parts.map(|p| &p.headers)),
-            session: header("mcp-session-id"),
-            protocol: context.protocol_version().map(|v| v.to_string()).or_else(|| header("mcp-protocol-version")),
+            session: traced.then(|| header("mcp-session-id")).flatten(),
+            protocol: traced
+                .then(|| context.protocol_version().map(|v| v.to_string()).or_else(|| header("mcp-protocol-version")))
+                .flatten(),
         };
         Asker {
             caller: self.caller_of(context),

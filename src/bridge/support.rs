@@ -189,6 +189,11 @@ fn check_segment(name: &str, s: &str) -> Result<(), ArgError> {
 pub use crate::codegen::shape::json_kind;
 
 impl ToolSpec {
+    /// The names of its path parameters, in order (what an audit line's `targets` hold).
+    pub fn path_params(&self) -> impl Iterator<Item = &'static str> + '_ {
+        self.params.iter().filter(|p| p.location == Location::Path).map(|p| p.name)
+    }
+
     /// What an exchange with the backend needs to know of this tool.
     pub fn operation(&self) -> Operation {
         Operation {

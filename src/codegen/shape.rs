@@ -42,7 +42,7 @@ pub const BODY_ARG: &str = super::ir::BODY_ARG;
 /// The wire argument that carries the mission context, and the prefix of its fields'
 /// arguments in the view.
 pub const CONTEXT_ARG: &str = "context";
-const CONTEXT_PREFIX: &str = "context_";
+pub const CONTEXT_PREFIX: &str = "context_";
 
 /// What the view says of a free-form object, beside its own description.
 const FREE_FORM: &str = "JSON object, as text";

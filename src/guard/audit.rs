@@ -114,3 +114,8 @@ impl Audit {
 pub fn now() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
+
+/// Milliseconds since `started`, to two decimals (an audit line's `latency_ms`).
+pub fn latency_ms(started: std::time::Instant) -> f64 {
+    (started.elapsed().as_secs_f64() * 1000.0 * 100.0).round() / 100.0
+}

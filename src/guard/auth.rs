@@ -115,13 +115,22 @@ impl StaticTokens {
         let digest: [u8; 32] = Sha256::digest(presented.as_bytes()).into();
         let mut found = None;
         for (name, scope, stored) in &self.entries {
-            let diff = stored.iter().zip(digest.iter()).fold(0u8, |acc, (a, b)| acc | (a ^ b));
-            if std::hint::black_box(diff) == 0 {
+            if same_digest(stored, &digest) {
                 found = Some((name.as_str(), *scope));
             }
         }
         found
     }
+}
+
+/// Whether a presented secret is the expected one, in time that depends on neither (their
+/// digests are compared, in constant time): for a single credential such as the metrics token.
+pub fn same_secret(presented: &[u8], expected: &[u8]) -> bool {
+    same_digest(&Sha256::digest(presented).into(), &Sha256::digest(expected).into())
+}
+
+fn same_digest(a: &[u8; 32], b: &[u8; 32]) -> bool {
+    std::hint::black_box(a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y))) == 0
 }
 
 /// OAuth 2.1 resource-server settings.

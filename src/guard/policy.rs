@@ -152,6 +152,15 @@ pub enum Refusal {
     Policy(String),
 }
 
+impl From<&Refusal> for crate::guard::audit::Decision {
+    fn from(refusal: &Refusal) -> Self {
+        match refusal {
+            Refusal::Scope { .. } => crate::guard::audit::Decision::RefusedScope,
+            Refusal::Policy(_) => crate::guard::audit::Decision::RefusedPolicy,
+        }
+    }
+}
+
 impl Refusal {
     /// In words that name the fix: a token with more scope for an authenticated caller;
     /// `MCP_LOCAL_SCOPE` for a local one (stdio, `vtoc-mcp call`, unauthenticated

@@ -54,7 +54,7 @@ pub fn limit(mut result: CallToolResult, max_bytes: usize) -> CallToolResult {
             for _ in 0..FIT_PASSES {
                 let (cut_value, cuts) = shrink(value.clone(), budget);
                 let cut = with_cuts(result.clone(), cut_value, &cuts, original, max_bytes);
-                let sent = wire_len(&cut);
+                let sent = json_len(&cut);
                 best = Some(cut);
                 if sent <= room || budget == 0 {
                     break;
@@ -65,15 +65,14 @@ pub fn limit(mut result: CallToolResult, max_bytes: usize) -> CallToolResult {
         }
         None => {
             // Bytes (an image, a blob) count as sent; over the limit they are not attached.
-            let attached: usize =
-                result.content.iter().filter(|c| c.as_text().is_none()).map(|c| json_len(&json!(c))).sum();
-            let total = wire_len(&result);
+            let attached: usize = result.content.iter().filter(|c| c.as_text().is_none()).map(json_len).sum();
+            let total = json_len(&result);
             if attached > 0 {
                 result.content.retain(|c| c.as_text().is_some());
                 result.content.push(ContentBlock::text(format!(
                     "[not attached by vtoc-mcp: the body, {attached} bytes as sent, is over the {max_bytes}-byte limit (MCP_MAX_RESULT_BYTES); fetch it another way or raise the limit.]"
                 )));
-                let returned = wire_len(&result);
+                let returned = json_len(&result);
                 add_meta(
                     &mut result,
                     json!({"originalBytes": total, "returnedBytes": returned, "limitBytes": max_bytes, "cuts": [], "detached": attached}),
@@ -102,7 +101,7 @@ pub fn limit(mut result: CallToolResult, max_bytes: usize) -> CallToolResult {
                     &mut cut,
                     json!({"originalBytes": text.len(), "returnedBytes": end, "limitBytes": max_bytes, "cuts": []}),
                 );
-                let sent = wire_len(&cut);
+                let sent = json_len(&cut);
                 if sent <= room || end == 0 {
                     break;
                 }
@@ -140,12 +139,12 @@ fn with_cuts(
     result
 }
 
-/// An upper bound of [`wire_len`] for the common case (a structured result and its text
+/// An upper bound of the result's [`json_len`] (what goes inside the JSON-RPC message) for the common case (a structured result and its text
 /// copy, no images), found without serializing the text copy: every call goes through
 /// here, and most results are far below the limit.
 fn estimated_len(result: &CallToolResult) -> usize {
     if result.content.iter().any(|c| c.as_text().is_none()) {
-        return wire_len(result);
+        return json_len(result);
     }
     let escaped = |text: &str| {
         text.bytes()
@@ -157,13 +156,8 @@ fn estimated_len(result: &CallToolResult) -> usize {
             .sum::<usize>()
     };
     let texts: usize = result.content.iter().filter_map(|c| c.as_text()).map(|t| escaped(&t.text) + 32).sum();
-    let rest = result.structured_content.as_ref().map_or(0, json_len) + result.meta.as_ref().map_or(0, serialized_len);
+    let rest = result.structured_content.as_ref().map_or(0, json_len) + result.meta.as_ref().map_or(0, json_len);
     texts + rest + 64
-}
-
-/// The result's size as serialized (what goes inside the JSON-RPC message).
-fn wire_len(result: &CallToolResult) -> usize {
-    serialized_len(result)
 }
 
 fn add_meta(result: &mut CallToolResult, info: Value) {
@@ -171,14 +165,10 @@ fn add_meta(result: &mut CallToolResult, info: Value) {
     meta.0.insert(META_KEY.into(), info);
 }
 
-fn json_len(v: &Value) -> usize {
-    serialized_len(v)
-}
-
-/// Bytes of `v` as compact JSON, counted as they are written: nothing is kept (every call
-/// measures its result; a buffer of the whole JSON was allocated and copied only to be
-/// dropped).
-fn serialized_len(v: &impl serde::Serialize) -> usize {
+/// Bytes of `v` as compact JSON, counted as they are written: nothing is kept. Every call
+/// measures its result (and the event store each event it keeps); a buffer of the whole
+/// JSON was allocated and copied only to be dropped.
+pub fn json_len(v: &(impl serde::Serialize + ?Sized)) -> usize {
     struct Count(usize);
     impl std::io::Write for Count {
         fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
@@ -280,7 +270,7 @@ fn measure(v: &Value, pointer: &mut String, found: &mut Found) -> usize {
             for (k, item) in map {
                 pointer.push('/');
                 pointer.push_str(&k.replace('~', "~0").replace('/', "~1"));
-                size += json_len(&Value::String(k.clone())) + 1 + measure(item, pointer, found);
+                size += json_len(k) + 1 + measure(item, pointer, found);
                 pointer.truncate(at);
             }
             size

@@ -27,7 +27,7 @@ use std::time::Duration;
 pub struct CallLabels {
     /// `tool_call`, `resource_read`, `completion`, `prompt` (the audit line's `event`).
     pub event: &'static str,
-    pub tool: String,
+    pub tool: &'static str,
     /// `ok`, `error`, `backend_4xx`, `backend_5xx`, `cut_off`, or the refusal (`refused_scope`,
     /// `invalid_arguments`, `confirmation_declined`, …).
     pub outcome: &'static str,
@@ -35,7 +35,7 @@ pub struct CallLabels {
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct ToolLabels {
-    pub tool: String,
+    pub tool: &'static str,
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -57,15 +57,16 @@ fn seconds_buckets() -> impl Iterator<Item = f64> {
 
 /// What `/metrics` reads at scrape time that lives elsewhere (sessions, the event store).
 pub trait Gauges: Send + Sync + 'static {
-    /// (open MCP sessions, stream events kept, bytes of them).
-    fn read(&self) -> (i64, i64, i64);
+    /// (open MCP sessions, stream events kept, bytes of them). Sessions are `None` when
+    /// they cannot be read without waiting: the gauge keeps its last value.
+    fn read(&self) -> (Option<i64>, i64, i64);
 }
 
 /// The bridge's metrics.
 pub struct Metrics {
     registry: Mutex<Registry>,
     /// The names a tool label may take (the tool table's).
-    tools: HashSet<String>,
+    tools: HashSet<&'static str>,
     calls: Family<CallLabels, Counter>,
     call_seconds: Family<ToolLabels, Histogram>,
     backend_seconds: Family<ToolLabels, Histogram>,
@@ -88,7 +89,7 @@ impl std::fmt::Debug for Metrics {
 
 impl Metrics {
     /// The registry, for a bridge whose tools are `tools`.
-    pub fn new<'a>(tools: impl IntoIterator<Item = &'a str>) -> Metrics {
+    pub fn new(tools: impl IntoIterator<Item = &'static str>) -> Metrics {
         let mut registry = Registry::default();
         let calls = Family::<CallLabels, Counter>::default();
         let call_seconds =
@@ -132,7 +133,7 @@ impl Metrics {
         r.register_collector(Box::new(Process));
         Metrics {
             registry: Mutex::new(registry),
-            tools: tools.into_iter().map(str::to_owned).collect(),
+            tools: tools.into_iter().collect(),
             calls,
             call_seconds,
             backend_seconds,
@@ -154,8 +155,8 @@ impl Metrics {
     }
 
     /// The tool label: the name when the tool table has it, else `unknown` (bounded).
-    fn tool(&self, name: &str) -> String {
-        if self.tools.contains(name) { name.to_string() } else { "unknown".to_string() }
+    fn tool(&self, name: &str) -> &'static str {
+        self.tools.get(name).copied().unwrap_or("unknown")
     }
 
     /// A call ended (or went a step further): its audit decision, in labels.
@@ -166,7 +167,7 @@ impl Metrics {
             }
             Outcome::Done { outcome, refusal, confirmation } => {
                 let tool = self.tool(tool);
-                self.calls.get_or_create(&CallLabels { event, tool: tool.clone(), outcome }).inc();
+                self.calls.get_or_create(&CallLabels { event, tool, outcome }).inc();
                 self.call_seconds.get_or_create(&ToolLabels { tool }).observe(took.as_secs_f64());
                 if let Some(reason) = refusal {
                     self.refusal(reason);
@@ -204,7 +205,9 @@ impl Metrics {
     pub fn render(&self) -> String {
         if let Some(gauges) = self.gauges.lock().unwrap_or_else(|p| p.into_inner()).as_ref() {
             let (sessions, events, bytes) = gauges.read();
-            self.sessions.set(sessions);
+            if let Some(sessions) = sessions {
+                self.sessions.set(sessions);
+            }
             self.stream_events.set(events);
             self.stream_bytes.set(bytes);
         }

@@ -25,7 +25,7 @@ use opentelemetry_sdk::trace::SdkTracerProvider;
 use std::collections::HashMap;
 
 /// The keys of trace context, in `_meta` (SEP-414) and in HTTP headers alike.
-pub const KEYS: [&str; 3] = ["traceparent", "tracestate", "baggage"];
+const KEYS: [&str; 3] = ["traceparent", "tracestate", "baggage"];
 
 /// The exporting tracer, when traces are configured.
 pub struct Tracing {

@@ -93,23 +93,10 @@ impl Events {
     }
 }
 
-/// The size of an event as JSON, without building the JSON.
+/// The size of an event as sent (its message's JSON and room for the SSE framing), without
+/// building the JSON.
 fn size_of(event: &ServerSseMessage) -> usize {
-    struct Count(usize);
-    impl std::io::Write for Count {
-        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-            self.0 += buf.len();
-            Ok(buf.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
-    let mut count = Count(64);
-    if let Some(message) = &event.message {
-        let _ = serde_json::to_writer(&mut count, &**message);
-    }
-    count.0
+    event.message.as_deref().map_or(0, crate::guard::truncate::json_len).saturating_add(64)
 }
 
 #[async_trait::async_trait]

@@ -15,7 +15,6 @@
 //! The caller then travels to the MCP handler in the request extensions.
 
 use super::jsonrpc;
-use crate::bridge::support::Location;
 use crate::guard::audit::{self, Audit, Decision};
 use crate::guard::auth::{AuthError, JwtVerifier, StaticTokens};
 use crate::guard::caller::{AuthMethod, Caller};
@@ -555,15 +554,18 @@ impl HttpGuard {
         started: Instant,
         decision: Decision,
     ) {
+        if let Some(metrics) = self.telemetry.get().and_then(|t| t.metrics.as_ref()) {
+            let (counted, _) = crate::telemetry::metrics::classify(decision, None, None);
+            metrics.call("tool_call", tool, counted, started.elapsed());
+        }
+        if !self.audit.is_on() {
+            return;
+        }
         let targets = spec
             .map(|(spec, at)| {
                 let arguments: serde_json::Value = serde_json::from_slice(body).unwrap_or_default();
-                spec.params
-                    .iter()
-                    .filter(|p| p.location == Location::Path)
-                    .filter_map(|p| {
-                        arguments.pointer(&format!("{at}/{}", p.name)).map(|v| (p.name.to_string(), v.clone()))
-                    })
+                spec.path_params()
+                    .filter_map(|p| arguments.pointer(&format!("{at}/{p}")).map(|v| (p.to_string(), v.clone())))
                     .collect()
             })
             .unwrap_or_default();
@@ -578,13 +580,9 @@ impl HttpGuard {
             decision,
             status: None,
             outcome: None,
-            latency_ms: (started.elapsed().as_secs_f64() * 1000.0 * 100.0).round() / 100.0,
+            latency_ms: audit::latency_ms(started),
             trace_id: None,
         });
-        if let Some(metrics) = self.telemetry.get().and_then(|t| t.metrics.as_ref()) {
-            let (counted, _) = crate::telemetry::metrics::classify(decision, None, None);
-            metrics.call("tool_call", tool, counted, started.elapsed());
-        }
     }
 }
 

@@ -175,9 +175,10 @@ struct Kept {
 }
 
 impl crate::telemetry::metrics::Gauges for Kept {
-    fn read(&self) -> (i64, i64, i64) {
-        // A scrape never waits on the session table: while it is being written, -1.
-        let sessions = self.sessions.sessions.try_read().map(|s| s.len() as i64).unwrap_or(-1);
+    fn read(&self) -> (Option<i64>, i64, i64) {
+        // A scrape never waits on the session table: while it is being written, the gauge
+        // keeps its last value.
+        let sessions = self.sessions.sessions.try_read().map(|s| s.len() as i64).ok();
         let (events, bytes) = self.events.size();
         (sessions, events as i64, bytes as i64)
     }

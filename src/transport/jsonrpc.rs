@@ -13,6 +13,7 @@
 //! Anything else passes through unchanged: notifications of any kind, responses to the
 //! server's own requests (elicitation), and well-formed requests.
 
+use crate::bridge::discover::CALL_TOOL;
 use serde_json::{Value, json};
 
 /// The requests this server answers (MCP 2024-11-05 to 2026-07-28, as offered).
@@ -74,9 +75,6 @@ pub struct Checked {
     pub tool: Option<String>,
     pub inner: Option<String>,
 }
-
-/// The discovery meta-tool that runs the tool named in its `arguments.name`.
-const CALL_TOOL: &str = crate::codegen::naming::META_TOOLS[2];
 
 /// Check one message. `Ok` lets it through to rmcp.
 ///

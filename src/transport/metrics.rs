@@ -20,7 +20,7 @@ pub fn router(metrics: Arc<crate::telemetry::Telemetry>, token: Option<SecretStr
                 if let Some(expected) = token {
                     let given = headers.get(header::AUTHORIZATION).map(|v| v.as_bytes()).unwrap_or_default();
                     // Compared in constant time: the token is a credential.
-                    if !constant_time_eq(given, expected.as_bytes()) {
+                    if !crate::guard::auth::same_secret(given, expected.as_bytes()) {
                         return (
                             StatusCode::UNAUTHORIZED,
                             [(header::WWW_AUTHENTICATE, "Bearer realm=\"vtoc-mcp metrics\"")],
@@ -43,16 +43,11 @@ fn exposition(metrics: &Metrics) -> Response {
         .into_response()
 }
 
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
-
-/// Serve the metrics listener until `shutdown` resolves.
+/// Serve the metrics listener (until the task is stopped).
 pub async fn serve_metrics(
     listener: tokio::net::TcpListener,
     telemetry: Arc<crate::telemetry::Telemetry>,
     token: Option<SecretString>,
-    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(telemetry, token)).with_graceful_shutdown(shutdown).await
+    axum::serve(listener, router(telemetry, token)).await
 }

@@ -7,23 +7,16 @@
 //! again with `part`, a JSON Pointer into the definition (`/inputSchema/properties/filter`).
 //! A part too large is outlined the same way, one level down.
 
+use crate::guard::truncate::json_len;
 use serde_json::{Map, Value, json};
 
-/// Room for what wraps an answer besides the definition: the JSON-RPC envelope, and the
-/// note when something was outlined.
-const ENVELOPE: usize = 1_024;
 /// A description in an outline is cut to this many characters.
 const DESCRIPTION_CHARS: usize = 300;
 
-/// Whether `value` fits the limit as an answer: MCP sends structured content and its text
-/// copy (quotes escaped), so about twice its bytes and a little more.
+/// Whether `value` is an answer the result limit lets through whole: the same measure
+/// (`guard::truncate`) as the call path that sends it.
 fn fits(value: &Value, max: usize) -> bool {
-    let len = serde_json::to_string(value).map(|s| s.len()).unwrap_or(usize::MAX);
-    len.saturating_mul(2).saturating_add(len / 5).saturating_add(ENVELOPE) <= max
-}
-
-fn size(value: &Value) -> usize {
-    serde_json::to_string(value).map(|s| s.len()).unwrap_or(0)
+    crate::guard::truncate::fits(&rmcp::model::CallToolResult::structured(value.clone()), max)
 }
 
 /// The answer to `describe_tool {name}`: the definition, or its outline.
@@ -52,7 +45,7 @@ pub fn whole(definition: Value, max: usize) -> Value {
             json!({"type": kind(output, "/outputSchema"), "fields": fields(output, "/outputSchema", "/outputSchema")}),
         );
     }
-    out.insert("outlined".into(), json!(note(&name, size(&definition), max, "/inputSchema/properties/ARGUMENT")));
+    out.insert("outlined".into(), json!(note(&name, json_len(&definition), max, "/inputSchema/properties/ARGUMENT")));
     shrink(Value::Object(out), max)
 }
 
@@ -113,7 +106,7 @@ pub fn part(definition: &Value, pointer: &str, max: usize) -> Result<Value, Stri
         outline
             .insert("items".into(), json!({"type": kind(&value["items"], root), "part": format!("{pointer}/items")}));
     }
-    outline.insert("outlined".into(), json!(note(name, size(value), max, &format!("{pointer}/properties/FIELD"))));
+    outline.insert("outlined".into(), json!(note(name, json_len(value), max, &format!("{pointer}/properties/FIELD"))));
     Ok(shrink(Value::Object(outline), max))
 }
 
@@ -216,7 +209,7 @@ mod tests {
         let d = definition(200);
         let max = 128 * 1024;
         let outline = whole(d.clone(), max);
-        assert!(fits(&outline, max), "{} bytes", size(&outline));
+        assert!(fits(&outline, max), "{} bytes", json_len(&outline));
         let arguments = outline["arguments"].as_array().unwrap();
         assert_eq!(arguments.len(), 200, "every argument is named");
         assert_eq!(arguments[0]["name"], "filter_0");
@@ -257,13 +250,15 @@ mod tests {
             for t in &ir.tools {
                 let d = json!({"name": t.name, "title": t.title, "description": t.description,
                                "inputSchema": t.input_schema, "outputSchema": t.output_schema});
-                largest = largest.max((size(&d), t.name.clone()));
+                largest = largest.max((json_len(&d), t.name.clone()));
                 let answer = whole(d.clone(), max);
                 if answer != d {
                     outlined += 1;
                     let arguments = t.input_schema["properties"].as_object().map_or(0, |p| p.len());
                     assert_eq!(answer["arguments"].as_array().unwrap().len(), arguments, "{}", t.name);
                 }
+                // Whole as answered: the outline, not the result limit, made it fit.
+                assert!(fits(&answer, max), "{}: the answer would be cut", t.name);
                 let sent = crate::guard::truncate::limit(rmcp::model::CallToolResult::structured(answer), max);
                 let bytes = serde_json::to_string(&sent).unwrap().len();
                 assert!(bytes <= max, "{}: {bytes} bytes over {max}", t.name);

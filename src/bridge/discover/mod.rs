@@ -31,7 +31,7 @@ use super::server::{Bridge, Entry, ToolTableError, model_visible_bytes};
 use crate::bridge::support::{Hints, ToolSpec};
 use crate::guard::Guardrails;
 use crate::guard::audit::{self, Decision};
-use crate::guard::policy::{Refusal, Scope};
+use crate::guard::policy::Scope;
 use crate::guard::validate::Validator;
 use rmcp::ErrorData;
 use rmcp::model::{CallToolResult, ContentBlock, JsonObject, Tool, ToolAnnotations};
@@ -101,9 +101,9 @@ pub enum Meta {
     Call,
 }
 
-pub const SEARCH_TOOLS: &str = "search_tools";
-pub const DESCRIBE_TOOL: &str = "describe_tool";
-pub const CALL_TOOL: &str = "call_tool";
+pub const SEARCH_TOOLS: &str = crate::codegen::naming::META_TOOLS[0];
+pub const DESCRIBE_TOOL: &str = crate::codegen::naming::META_TOOLS[1];
+pub const CALL_TOOL: &str = crate::codegen::naming::META_TOOLS[2];
 
 /// Results of one search, at most.
 pub const MAX_LIMIT: u64 = 10;
@@ -347,6 +347,9 @@ impl Bridge {
     /// The audit line of a `search_tools` or `describe_tool` call: who looked, and for
     /// `describe_tool` which tool (`targets.name`). `call_tool`'s line is the tool's own.
     fn audit_meta(&self, req: &CallRequest, meta: Meta, described: Option<&str>, decision: Decision, started: Instant) {
+        if !self.inner.guard.audit.is_on() {
+            return;
+        }
         let mut targets = serde_json::Map::new();
         if let Some(name) = described {
             targets.insert("name".into(), json!(name));
@@ -362,7 +365,7 @@ impl Bridge {
             decision,
             status: None,
             outcome: None,
-            latency_ms: (started.elapsed().as_secs_f64() * 1000.0 * 100.0).round() / 100.0,
+            latency_ms: audit::latency_ms(started),
             trace_id: crate::telemetry::trace::trace_id(&req.trace.parent),
         });
     }
@@ -465,10 +468,7 @@ impl Bridge {
                     return Ok(refused(unknown(&name)));
                 };
                 if let Err(refusal) = self.inner.guard.policy.permits(entry.spec, req.caller.scope) {
-                    let decision = match refusal {
-                        Refusal::Scope { .. } => Decision::RefusedScope,
-                        Refusal::Policy(_) => Decision::RefusedPolicy,
-                    };
+                    let decision = Decision::from(&refusal);
                     self.audit_meta(&req, meta, Some(&name), decision, started);
                     return Ok(refused(format!(
                         "{}\nsearch_tools finds the tools you can call.",
