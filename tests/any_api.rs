@@ -14,7 +14,7 @@ use rmcp::model::{CallToolRequestParams, CallToolResult, JsonObject};
 use serde_json::{Value, json};
 use std::sync::{Arc, Mutex};
 use vtoc_mcp::bridge::roles::arguments;
-use vtoc_mcp::bridge::support::{Location, ToolSpec};
+use vtoc_mcp::bridge::support::{BodyKind, Location, ToolSpec};
 
 const PREFIX: &str = "/mounted/api";
 
@@ -179,7 +179,7 @@ async fn header_parameters_and_json_bodies_reach_the_backend() {
         None => println!("note: this API has no header parameters; nothing to check"),
     }
     seen.lock().unwrap().clear();
-    match vtoc_mcp::bridge::tools::all().find(|t| t.json_body == Some(false)) {
+    match vtoc_mcp::bridge::tools::all().find(|t| t.body == Some(BodyKind::Form)) {
         Some(tool) => {
             println!("a form body: `{}` ({} {})", tool.name, tool.method.as_str(), tool.path);
             let arguments = arguments(tool);
@@ -199,8 +199,11 @@ async fn header_parameters_and_json_bodies_reach_the_backend() {
         None => println!("note: this API has no form bodies; nothing to check"),
     }
     seen.lock().unwrap().clear();
-    let tool =
-        pick("a POST with a JSON body", |t| t.method.as_str() == "POST" && t.json_body == Some(true), uses_uuid_path);
+    let tool = pick(
+        "a POST with a JSON body",
+        |t| t.method.as_str() == "POST" && t.body == Some(BodyKind::Json),
+        uses_uuid_path,
+    );
     let arguments = arguments(tool);
     let result = call(&client, tool, arguments.clone()).await;
     assert_ne!(result.is_error, Some(true), "{}", text(&result));
@@ -295,5 +298,117 @@ async fn a_large_api_is_served_through_discovery() {
     let seen = seen.lock().unwrap().clone();
     assert_eq!(seen.len(), 1, "{seen:#?}");
     assert_eq!(seen[0].target.split('?').next().unwrap(), expected_path(tool, &arguments));
+    client.cancel().await.unwrap();
+}
+
+/// The multipart operations of the spec this build was given (`VTOC_MCP_SPEC`, else vTOC's).
+fn multipart_operations() -> usize {
+    let path = std::env::var_os("VTOC_MCP_SPEC")
+        .filter(|p| !p.is_empty())
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("openapi/vtoc.json"));
+    let spec: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let ops =
+        spec["paths"].as_object().into_iter().flatten().flat_map(|(_, item)| item.as_object().into_iter().flatten());
+    ops.filter(|(_, op)| op.pointer("/requestBody/content/multipart~1form-data").is_some()).count()
+}
+
+/// A tool's file fields: the body properties (or their items, or non-null branch) that
+/// take `{filename, content}`.
+fn file_fields(tool: &ToolSpec) -> Vec<(String, bool)> {
+    let schema: Value = serde_json::from_str(tool.wire_schema).unwrap();
+    let is_file = |s: &Value| s["properties"]["filename"].is_object() && s["properties"]["content"].is_object();
+    let body = schema.pointer("/properties/body/properties").and_then(Value::as_object).cloned().unwrap_or_default();
+    body.iter()
+        .filter_map(|(name, s)| {
+            let one = is_file(s) || s["anyOf"].as_array().is_some_and(|b| b.iter().any(is_file));
+            let many = is_file(&s["items"]);
+            (one || many).then(|| (name.clone(), many))
+        })
+        .collect()
+}
+
+/// Parts as the server reads them: (name, file name, bytes), sorted.
+async fn parts(seen: &Seen) -> Vec<(String, Option<String>, Vec<u8>)> {
+    let content_type =
+        seen.headers.iter().find(|(k, _)| k == "content-type").map(|(_, v)| v.clone()).unwrap_or_default();
+    let boundary = multer::parse_boundary(&content_type).unwrap_or_else(|e| panic!("{content_type:?}: {e}"));
+    let body = bytes::Bytes::from(seen.body.clone());
+    let stream = futures::stream::once(async move { Ok::<_, std::convert::Infallible>(body) });
+    let mut form = multer::Multipart::new(stream, boundary);
+    let mut out = Vec::new();
+    while let Some(field) = form.next_field().await.expect("a well-formed multipart body") {
+        let (name, file) = (field.name().unwrap_or_default().to_string(), field.file_name().map(str::to_string));
+        out.push((name, file, field.bytes().await.unwrap().to_vec()));
+    }
+    out.sort();
+    out
+}
+
+#[tokio::test]
+async fn multipart_uploads_reach_the_backend_as_parts_it_can_read() {
+    use base64::Engine;
+    let uploads: Vec<&ToolSpec> = vtoc_mcp::bridge::tools::all().filter(|t| !file_fields(t).is_empty()).collect();
+    // Every multipart operation of the spec is a tool (none is left out or typed as JSON).
+    assert_eq!(uploads.len(), multipart_operations(), "multipart operations vs upload tools");
+    if uploads.is_empty() {
+        return;
+    }
+    let (backend, seen) = recording_backend().await;
+    let client = client(&backend).await;
+    // Bytes that are not text, with what looks like a boundary and CRLFs inside.
+    let bytes: Vec<u8> = [b"\x00\xff\r\n--vtoc-mcp-\r\n".as_slice(), &(0u8..=255).collect::<Vec<_>>()].concat();
+    let content = base64::engine::general_purpose::STANDARD.encode(&bytes);
+    for tool in uploads {
+        let mut arguments = arguments(tool);
+        let mut expected = Vec::new();
+        for (name, many) in file_fields(tool) {
+            let file = json!({"filename": format!("{name}.bin"), "content": content});
+            arguments.insert(name.clone(), if many { json!([file, file]) } else { file });
+            for _ in 0..(if many { 2 } else { 1 }) {
+                expected.push((name.clone(), Some(format!("{name}.bin")), bytes.clone()));
+            }
+        }
+        // The other body fields the sample gave: each a text part (an array's items each).
+        let as_text = |v: &Value| match v {
+            Value::String(s) => s.as_bytes().to_vec(),
+            other => other.to_string().into_bytes(),
+        };
+        let schema: Value = serde_json::from_str(tool.wire_schema).unwrap();
+        for name in schema
+            .pointer("/properties/body/properties")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten()
+            .map(|(n, _)| n)
+        {
+            match arguments.get(name) {
+                _ if expected.iter().any(|(n, _, _)| n == name) => {}
+                Some(Value::Array(items)) => expected.extend(items.iter().map(|i| (name.clone(), None, as_text(i)))),
+                Some(value) if !value.is_null() => expected.push((name.clone(), None, as_text(value))),
+                _ => {}
+            }
+        }
+        expected.sort();
+        seen.lock().unwrap().clear();
+        let result = call(&client, tool, arguments.clone()).await;
+        assert_ne!(result.is_error, Some(true), "{}: {}", tool.name, text(&result));
+        let got = seen.lock().unwrap().clone();
+        assert_eq!(got.len(), 1, "{}: one request", tool.name);
+        assert_eq!(got[0].method, tool.method.as_str());
+        assert!(got[0].target.starts_with(&expected_path(tool, &arguments)), "{} {}", tool.name, got[0].target);
+        assert_eq!(parts(&got[0]).await, expected, "{}", tool.name);
+        println!("{}: {} parts read back as sent", tool.name, expected.len());
+
+        // A file that is not base64 is refused before the backend is called.
+        let (name, many) = file_fields(tool)[0].clone();
+        let bad = json!({"filename": "x.bin", "content": "not base64!"});
+        arguments.insert(name.clone(), if many { json!([bad]) } else { bad });
+        seen.lock().unwrap().clear();
+        let result = call(&client, tool, arguments).await;
+        assert_eq!(result.is_error, Some(true), "{}", tool.name);
+        assert!(text(&result).contains("is not base64"), "{}", text(&result));
+        assert!(seen.lock().unwrap().is_empty(), "{}: the backend was called", tool.name);
+    }
     client.cancel().await.unwrap();
 }

@@ -249,7 +249,7 @@ fn check(spec: &ToolSpec, args: &Map<String, Value>, request: &Value) -> Result<
             return Err(format!("query parameter {} given={given} sent={sent}", p.name));
         }
     }
-    if spec.json_body == Some(true) {
+    if spec.body == Some(vtoc_mcp::bridge::support::BodyKind::Json) {
         match args.get("body").filter(|b| !b.is_null()) {
             Some(body) if request["body"] != *body => {
                 return Err(format!("body {} differs from the argument {body}", request["body"]));

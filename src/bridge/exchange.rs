@@ -4,6 +4,7 @@
 //!
 //! Knows nothing of tools beyond the [`Operation`] it runs, nor of MCP.
 
+use crate::codegen::ir::BodyKind;
 use bytes::Bytes;
 use reqwest::StatusCode;
 use reqwest::header::{HeaderMap, HeaderValue};
@@ -35,8 +36,8 @@ pub struct Operation {
     pub name: &'static str,
     pub method: Method,
     pub path: &'static str,
-    /// `Some(true)`: a JSON body in the `body` argument; `Some(false)`: a form body; `None`: no body.
-    pub json_body: Option<bool>,
+    /// How the `body` argument is written; `None`: no body.
+    pub body: Option<BodyKind>,
     pub response: ResponseKind,
     /// The tool's outputSchema: the judge when the typed client cannot read a response.
     pub output_schema: Option<&'static str>,
@@ -143,8 +144,8 @@ impl fmt::Debug for CallCtx {
 
 impl CallCtx {
     pub fn new(tool: Operation, backend: Arc<Backend>, args: &JsonObject, headers: HeaderMap) -> CallCtx {
-        let raw_body = match tool.json_body {
-            Some(true) => args.get("body").filter(|v| !v.is_null()).map(|v| Bytes::from(v.to_string())),
+        let raw_body = match tool.body {
+            Some(BodyKind::Json) => args.get("body").filter(|v| !v.is_null()).map(|v| Bytes::from(v.to_string())),
             _ => None,
         };
         let authorization = backend.auth.clone();

@@ -12,7 +12,7 @@
 //! operations under its item path, then the first in the spec's order. The choice depends
 //! only on methods, paths and annotations.
 
-use crate::bridge::support::{Location, Method, ToolSpec};
+use crate::bridge::support::{BodyKind, Location, Method, ToolSpec};
 use serde_json::{Value, json};
 
 /// One REST collection of the API, as tools.
@@ -73,7 +73,7 @@ pub fn collections_of(tools: &[&'static ToolSpec]) -> Vec<Collection> {
         .filter_map(|read| {
             let (parent, id) = item_path(read)?;
             let list = at(tools, Method::Get, parent).filter(|l| l.path_params().next().is_none())?;
-            let create = at(tools, Method::Post, parent).filter(|c| c.json_body == Some(true));
+            let create = at(tools, Method::Post, parent).filter(|c| c.body == Some(BodyKind::Json));
             let update = at(tools, Method::Patch, read.path).or_else(|| at(tools, Method::Put, read.path));
             let delete = at(tools, Method::Delete, read.path).filter(|d| d.hints.destructive);
             Some(Collection { list, read, create, update, delete, id })

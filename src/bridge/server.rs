@@ -548,7 +548,7 @@ mod tests {
         tags: &[],
         params: &[],
         context: &[],
-        json_body: None,
+        body: None,
         wire_schema: r#"{"type":"object","properties":{},"additionalProperties":false}"#,
         output_schema: None,
         response: ResponseKind::Empty,

@@ -14,10 +14,13 @@ use std::fmt;
 // The generated client's inner value is a `CallCtx` (progenitor's `with_inner_type`).
 pub use super::exchange::{CallCtx, Operation, ResponseKind};
 pub use super::outcome::{ArgError, CallOutcome, finish, json_of};
+pub use super::upload::upload;
+/// The wire argument that carries the request body.
+pub use crate::codegen::ir::BODY_ARG;
 
 /// A tool's HTTP method and its parameters' locations: the generator's own types, so the
 /// runtime and the generator cannot disagree.
-pub use crate::codegen::ir::{Location, Method};
+pub use crate::codegen::ir::{BodyKind, Location, Method};
 
 /// A parameter of a tool, as the runtime needs it (audit targets, context).
 #[derive(Debug, Clone, Copy)]
@@ -50,8 +53,8 @@ pub struct ToolSpec {
     /// The mission-context values (`station`, `channel`, `initiator`) the backend reads for
     /// this operation; they make up its `context` argument by default.
     pub context: &'static [&'static str],
-    /// `Some(true)`: a JSON body (the wire's `body`); `Some(false)`: a form body; `None`: no body.
-    pub json_body: Option<bool>,
+    /// How the request body (the wire's `body`) is written; `None`: no body.
+    pub body: Option<BodyKind>,
     /// JSON Schema of the HTTP request (parameters, and the body under `body`): what
     /// arguments are validated against once mapped to the wire. The schema listed to
     /// clients is its view (`codegen::shape`).
@@ -110,6 +113,11 @@ impl<'a> Args<'a> {
             Some(v) if !v.is_null() => Self::decode(name, v),
             _ => Err(ArgError::new(name, "is required")),
         }
+    }
+
+    /// An argument as the caller gave it.
+    pub fn raw(&self, name: &str) -> Option<&'a Value> {
+        self.map.get(name)
     }
 
     pub fn req_str(&self, name: &str) -> Result<&'a str, ArgError> {
@@ -200,7 +208,7 @@ impl ToolSpec {
             name: self.name,
             method: self.method,
             path: self.path,
-            json_body: self.json_body,
+            body: self.body,
             response: self.response,
             output_schema: self.output_schema,
         }

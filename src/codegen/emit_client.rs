@@ -15,14 +15,17 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Mutex;
 
 /// Keep only the operations that are tools, with the operationIds the IR uses (an
-/// operation without one gets the synthesized id).
+/// operation without one gets the synthesized id), and not the multipart uploads.
 pub fn client_view(mut view: Value, ir: &Ir) -> Value {
     if let Some(paths) = view.get_mut("paths").and_then(Value::as_object_mut) {
         for (path, item) in paths.iter_mut() {
             let Some(item) = item.as_object_mut() else { continue };
             item.retain(|key, op| match Method::from_key(key) {
                 None => true,
-                Some(method) => match ir.tools.iter().find(|t| t.method == method && t.path == *path) {
+                // A multipart upload is written by the bridge: progenitor has no multipart.
+                Some(method) => match ir.tools.iter().find(|t| {
+                    t.method == method && t.path == *path && !t.body.as_ref().is_some_and(|b| b.is_multipart())
+                }) {
                     Some(tool) => {
                         op["operationId"] = Value::String(tool.operation_id.clone());
                         true

@@ -232,6 +232,22 @@ pub fn emit(ir: &Ir, client: &TokenStream) -> Result<TokenStream, Vec<Problem>> 
     let mut entries = Vec::new();
     for tool in &ir.tools {
         let label = format!("`{}` ({} {})", tool.operation_id, tool.method.as_str(), tool.path);
+        let wrapper = format_ident!("{}", naming::wrapper_fn(&tool.name));
+        let doc = format!(" `{} {}` (operationId `{}`)", tool.method.as_str(), tool.path, tool.operation_id);
+        if let Some(body) = tool.body.as_ref().filter(|b| b.is_multipart()) {
+            // The bridge writes the request (progenitor has no multipart): the parameters'
+            // places and the file fields are all it needs.
+            let params = tool.params.iter().map(param_spec);
+            let files = &body.files;
+            wrappers.push(quote! {
+                #[doc = #doc]
+                async fn #wrapper(c: &Client, a: &Args<'_>) -> CallOutcome {
+                    crate::support::upload(c, a, &[#(#params),*], &[#(#files),*]).await
+                }
+            });
+            entries.push(table_entry(tool, &wrapper));
+            continue;
+        }
         let Some(method) = methods.get(&(tool.method.as_str().to_string(), tool.path.clone())) else {
             problems.push(Problem::operation(&label, "progenitor generated no client method for it"));
             continue;
@@ -252,9 +268,7 @@ pub fn emit(ir: &Ir, client: &TokenStream) -> Result<TokenStream, Vec<Problem>> 
         }
         let args: Vec<TokenStream> =
             order.iter().zip(&method.args).map(|((loc, name), (_, ty))| argument(*loc, name, ty)).collect();
-        let wrapper = format_ident!("{}", naming::wrapper_fn(&tool.name));
         let client_fn = &method.ident;
-        let doc = format!(" `{} {}` (operationId `{}`)", tool.method.as_str(), tool.path, tool.operation_id);
         let a = if args.is_empty() { format_ident!("_a") } else { format_ident!("a") };
         wrappers.push(quote! {
             #[doc = #doc]
@@ -273,8 +287,8 @@ pub fn emit(ir: &Ir, client: &TokenStream) -> Result<TokenStream, Vec<Problem>> 
     Ok(quote! {
         use crate::client::{Client, types};
         use crate::support::{
-            Args, CallOutcome, Hints, Location, Method, ParamSpec, ResourceSpec, ResponseKind, ToolSpec, VariableSpec,
-            finish,
+            Args, BodyKind, CallOutcome, Hints, Location, Method, ParamSpec, ResourceSpec, ResponseKind, ToolSpec,
+            VariableSpec, finish,
         };
 
         /// Every generated tool, in spec order.
@@ -318,6 +332,20 @@ fn resource_entry(r: &super::ir::Resource) -> TokenStream {
     }
 }
 
+/// A parameter's name and place, as the runtime's `ParamSpec`.
+fn param_spec(p: &super::ir::Param) -> TokenStream {
+    let n = &p.wire_name;
+    let loc = format_ident!(
+        "{}",
+        match p.location {
+            Location::Path => "Path",
+            Location::Query => "Query",
+            Location::Header => "Header",
+        }
+    );
+    quote!(ParamSpec { name: #n, location: Location::#loc })
+}
+
 fn table_entry(tool: &Tool, wrapper: &syn::Ident) -> TokenStream {
     let name = &tool.name;
     let title = match &tool.title {
@@ -329,23 +357,12 @@ fn table_entry(tool: &Tool, wrapper: &syn::Ident) -> TokenStream {
     let method = method_variant(tool.method);
     let path = &tool.path;
     let tags = &tool.tags;
-    let params = tool.params.iter().map(|p| {
-        let n = &p.wire_name;
-        let loc = format_ident!(
-            "{}",
-            match p.location {
-                Location::Path => "Path",
-                Location::Query => "Query",
-                Location::Header => "Header",
-            }
-        );
-        quote!(ParamSpec { name: #n, location: Location::#loc })
-    });
+    let params = tool.params.iter().map(param_spec);
     let context = tool.context.iter().map(|c| c.as_str());
-    let body = match &tool.body {
-        Some(b) => {
-            let json = b.media_type.contains("json");
-            quote!(Some(#json))
+    let body = match tool.body.as_ref().map(|b| b.kind()) {
+        Some(kind) => {
+            let kind = format_ident!("{kind:?}");
+            quote!(Some(BodyKind::#kind))
         }
         None => quote!(None),
     };
@@ -376,7 +393,7 @@ fn table_entry(tool: &Tool, wrapper: &syn::Ident) -> TokenStream {
             tags: &[#(#tags),*],
             params: &[#(#params),*],
             context: &[#(#context),*],
-            json_body: #body,
+            body: #body,
             wire_schema: #wire,
             output_schema: #output,
             response: #response,

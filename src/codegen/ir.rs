@@ -219,6 +219,37 @@ pub struct Body {
     pub required: bool,
     /// Component name of the body schema when it is a `$ref` (for docs).
     pub schema_name: Option<String>,
+    /// The body fields that are files, in a multipart body (`codegen::upload`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub files: Vec<String>,
+}
+
+impl Body {
+    /// A `multipart/form-data` body: the bridge writes it (progenitor cannot).
+    pub fn is_multipart(&self) -> bool {
+        self.kind() == BodyKind::Multipart
+    }
+
+    pub fn kind(&self) -> BodyKind {
+        if self.media_type.contains("json") {
+            BodyKind::Json
+        } else if self.media_type.starts_with(super::upload::MULTIPART) {
+            BodyKind::Multipart
+        } else {
+            BodyKind::Form
+        }
+    }
+}
+
+/// How a request body is written: the runtime's view of [`Body`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum BodyKind {
+    /// JSON: the caller's own bytes are sent (nulls kept).
+    Json,
+    /// `application/x-www-form-urlencoded`.
+    Form,
+    /// `multipart/form-data`, written by the bridge (`bridge/upload.rs`).
+    Multipart,
 }
 
 /// How the success response becomes `structuredContent`.

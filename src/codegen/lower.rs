@@ -13,6 +13,7 @@ use super::naming;
 use super::overrides::{self, OperationOverride, Overrides};
 use super::refs::{Refs, last_segment};
 use super::schema::{Compiler, Mode, attach_defs, field_title};
+use super::upload::{self, MULTIPART};
 use super::{Problem, operation_label};
 use serde_json::{Map, Value, json};
 use std::collections::{BTreeMap, BTreeSet};
@@ -407,11 +408,12 @@ impl OpCtx<'_> {
             let chosen = content
                 .iter()
                 .find(|(m, _)| is_json(m))
-                .or_else(|| content.iter().find(|(m, _)| m.starts_with("application/x-www-form-urlencoded")));
+                .or_else(|| content.iter().find(|(m, _)| m.starts_with("application/x-www-form-urlencoded")))
+                .or_else(|| content.iter().find(|(m, _)| m.starts_with(MULTIPART)));
             let Some((media, media_obj)) = chosen else {
                 let kinds: Vec<&String> = content.keys().collect();
                 return Ok(Lowered::Unsupported(format!(
-                    "request body media type {kinds:?} is not supported (JSON and form bodies are)"
+                    "request body media type {kinds:?} is not supported (JSON, form and multipart bodies are)"
                 )));
             };
             if names.contains(BODY_ARG) {
@@ -421,11 +423,23 @@ impl OpCtx<'_> {
             }
             let raw = media_obj.get("schema").cloned().unwrap_or(json!({}));
             let schema_name = raw.get("$ref").and_then(Value::as_str).map(last_segment);
+            let files = if media.starts_with(MULTIPART) {
+                match self.deref(&raw) {
+                    Ok(resolved) => upload::file_fields(resolved, |v| self.deref(v).ok()),
+                    Err(e) => {
+                        problems.push(e);
+                        Vec::new()
+                    }
+                }
+            } else {
+                Vec::new()
+            };
             match input.compile(&raw) {
                 Ok(mut s) => {
                     if let (Value::Object(map), Some(d)) = (&mut s, rb.get("description").and_then(Value::as_str)) {
                         map.insert("description".into(), Value::String(d.to_string()));
                     }
+                    upload::as_files(&mut s, &files);
                     body_schema = Some(s);
                 }
                 Err(e) => problems.push(self.problem(format!("request body: {e}"))),
@@ -434,6 +448,7 @@ impl OpCtx<'_> {
                 media_type: media.clone(),
                 required: rb.get("required") == Some(&Value::Bool(true)),
                 schema_name,
+                files,
             });
         }
 

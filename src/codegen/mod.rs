@@ -28,6 +28,7 @@ pub mod refs;
 pub mod resources;
 pub mod schema;
 pub mod shape;
+pub mod upload;
 
 #[cfg(any(test, not(vtoc_runtime)))]
 pub mod emit_client;

@@ -310,23 +310,72 @@ fn hostile_31_shapes() {
     assert!(matches!(tool("find_thing").response, ResponseShape::Wrapped { .. }));
     assert!(matches!(tool("delete_thing").response, ResponseShape::Wrapped { .. }));
     assert_eq!(tool("get_plain").response, ResponseShape::Text { media_type: "text/plain".into() });
-    // Cookies and multipart are recorded exclusions with reasons and build warnings.
+    // Cookies are a recorded exclusion with its reason and a build warning; a multipart
+    // upload is a tool whose file is an object of name and base64 content.
     let excluded: Vec<(&str, ExclusionKind)> =
         ir.exclusions.iter().map(|e| (e.operation_id.as_str(), e.kind)).collect();
+    assert_eq!(excluded, [("whoami_session_get", ExclusionKind::Unsupported)]);
+    assert_eq!(tool("upload").body.as_ref().map(|b| b.files.clone()), Some(vec!["file".to_string()]));
     assert_eq!(
-        excluded,
-        [("upload_upload_post", ExclusionKind::Unsupported), ("whoami_session_get", ExclusionKind::Unsupported)]
+        tool("upload").input_schema["properties"]["file"]["anyOf"][0]["required"],
+        json!(["filename", "content"])
     );
-    assert_eq!(artifacts.warnings.len(), 3, "{:?}", artifacts.warnings);
-    assert!(artifacts.warnings[1].contains("cookie parameter `sid`"), "{:?}", artifacts.warnings);
+    assert_eq!(artifacts.warnings.len(), 2, "{:?}", artifacts.warnings);
+    assert!(artifacts.warnings[0].contains("cookie parameter `sid`"), "{:?}", artifacts.warnings);
     assert!(
-        artifacts.warnings[2].starts_with("vTOC's hand-written parts (station_brief, "),
+        artifacts.warnings[1].starts_with("vTOC's hand-written parts (station_brief, "),
         "{:?}",
         artifacts.warnings
     );
     // The typed client took the hyphenated and reserved names.
     assert!(artifacts.tools_rs.contains("a.opt::<i64>(\"page-size\")?"), "{}", artifacts.tools_rs);
     assert!(artifacts.tools_rs.contains("a.path_str(\"type\")?"));
+}
+
+#[test]
+fn multipart_uploads_are_tools_the_bridge_writes() {
+    // FastAPI's own export of tests/fixtures/upload/app.py.
+    let (ir, artifacts) = fixture("upload-3.1");
+    let tool = |name: &str| ir.tools.iter().find(|t| t.name == name).unwrap_or_else(|| panic!("no tool {name}"));
+    assert!(ir.exclusions.is_empty(), "{:?}", ir.exclusions);
+    let files = |name: &str| tool(name).body.as_ref().map(|b| (b.is_multipart(), b.files.clone()));
+    assert_eq!(files("create_file"), Some((true, vec!["file".to_string()])));
+    assert_eq!(files("add_images"), Some((true, vec!["images".to_string()])));
+    assert_eq!(files("update_profile"), Some((true, vec!["avatar".to_string()])));
+    assert_eq!(files("read_file"), None);
+    // What the model reads: a required file, an array of files, an optional one; the
+    // other fields as they were, the query parameter beside them.
+    let file = json!({
+        "type": "object",
+        "properties": {
+            "filename": {"type": "string", "minLength": 1, "description": "File name, with its extension"},
+            "content": {"type": "string", "description": "File bytes, base64"},
+        },
+        "required": ["filename", "content"],
+        "additionalProperties": false,
+    });
+    let create = &tool("create_file").input_schema;
+    assert_eq!(create["properties"]["file"], file);
+    assert_eq!(create["properties"]["purpose"], json!({"type": "string"}));
+    assert_eq!(create["required"], json!(["purpose", "file"]));
+    assert!(create["properties"]["provider"]["anyOf"].is_array());
+    assert_eq!(tool("add_images").input_schema["properties"]["images"]["items"], file);
+    assert_eq!(tool("update_profile").input_schema["properties"]["avatar"]["anyOf"][0], file);
+    // The wire schema validates the same objects; progenitor never sees the uploads.
+    assert_eq!(tool("create_file").wire_schema["properties"]["body"]["properties"]["file"], file);
+    assert!(!artifacts.client_rs.contains("create_file"), "progenitor was given an upload");
+    assert!(artifacts.client_rs.contains("read_file"));
+    let wrapper = artifacts.tools_rs.split("async fn call_add_images").nth(1).unwrap_or_default();
+    let wrapper = wrapper.split("\n}\n").next().unwrap_or_default().split_whitespace().collect::<String>();
+    assert!(
+        wrapper.contains(
+            r#"crate::support::upload(c,a,&[ParamSpec{name:"dataset_id",location:Location::Path,},],&["images"],)"#
+        ),
+        "{wrapper}"
+    );
+    for t in &ir.tools {
+        check_view(&t.name, &t.input_schema);
+    }
 }
 
 #[test]

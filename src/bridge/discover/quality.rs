@@ -30,8 +30,8 @@ struct Task {
 }
 
 /// Tasks whose tool ranks first, and in the top 5, at least (of 90).
-const TOP1: usize = 63;
-const TOP5: usize = 82;
+const TOP1: usize = 64;
+const TOP5: usize = 83;
 
 /// The fixture exports, by the `api` of the tasks.
 const APIS: [(&str, &str); 3] =

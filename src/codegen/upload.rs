@@ -1,0 +1,155 @@
+//! Multipart uploads (`multipart/form-data` bodies): which body fields are files, and the
+//! argument a file becomes.
+//!
+//! A file cannot travel in JSON as bytes, so each file field is an object of its name and
+//! its bytes in base64: `{"filename": "notes.jsonl", "content": "eyJh…"}`; an array of
+//! files is an array of those. The name matters: servers (FastAPI's `UploadFile`, OpenAI's
+//! file endpoints) read the type from its extension, and Starlette treats a part without
+//! one as a plain form field. Every other field is a form field, sent as text (the bridge
+//! writes the request: progenitor has no multipart support, see `bridge/upload.rs`).
+
+use serde_json::{Value, json};
+
+/// The media type of a multipart body.
+pub const MULTIPART: &str = "multipart/form-data";
+
+/// What the model reads of a file's two fields.
+const FILENAME_TEXT: &str = "File name, with its extension";
+const CONTENT_TEXT: &str = "File bytes, base64";
+
+/// A file as the schema of the body field says it: `format: binary` (OpenAPI 3.0) or a
+/// `contentMediaType` that is not JSON (3.1, as FastAPI writes `UploadFile`).
+fn is_file(schema: &Value) -> bool {
+    schema.get("type") == Some(&json!("string"))
+        && (schema.get("format") == Some(&json!("binary"))
+            || schema.get("contentMediaType").and_then(Value::as_str).is_some_and(|m| !m.contains("json")))
+}
+
+/// Whether a field holds a file or files: the file itself, an array of them, or either
+/// made nullable (`anyOf [file, null]`). `resolve` follows a `$ref`.
+fn holds_files<'a>(schema: &'a Value, resolve: &impl Fn(&'a Value) -> Option<&'a Value>) -> bool {
+    let Some(schema) = resolve(schema) else { return false };
+    if is_file(schema) {
+        return true;
+    }
+    if schema.get("type") == Some(&json!("array")) {
+        return schema.get("items").is_some_and(|items| holds_files(items, resolve));
+    }
+    ["anyOf", "oneOf"].iter().any(|k| {
+        schema
+            .get(*k)
+            .and_then(Value::as_array)
+            .is_some_and(|branches| branches.iter().any(|b| holds_files(b, resolve)))
+    })
+}
+
+/// The names of the file fields of a multipart body's (resolved) schema, in its order.
+pub fn file_fields<'a>(body: &'a Value, resolve: impl Fn(&'a Value) -> Option<&'a Value>) -> Vec<String> {
+    let resolve = |v: &'a Value| if v.get("$ref").is_some() { resolve(v) } else { Some(v) };
+    body.get("properties")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+        .filter(|(_, schema)| holds_files(schema, &resolve))
+        .map(|(name, _)| name.clone())
+        .collect()
+}
+
+/// The schema of one file argument; `description` is the field's own.
+fn file_schema(description: Option<&Value>) -> Value {
+    let mut file = json!({
+        "type": "object",
+        "properties": {
+            "filename": {"type": "string", "minLength": 1, "description": FILENAME_TEXT},
+            "content": {"type": "string", "description": CONTENT_TEXT},
+        },
+        "required": ["filename", "content"],
+        "additionalProperties": false,
+    });
+    if let (Some(d), Value::Object(map)) = (description, &mut file) {
+        map.insert("description".into(), d.clone());
+    }
+    file
+}
+
+/// Each string schema within a file field (itself, its array's items, its non-null
+/// branches) becomes a file object.
+fn rewrite(schema: &mut Value) {
+    let Value::Object(map) = schema else { return };
+    if map.get("type") == Some(&json!("string")) {
+        *schema = file_schema(map.get("description"));
+        return;
+    }
+    // A nullable file, as the wire schema spells it (`type: ["string", "null"]`).
+    if map.get("type") == Some(&json!(["string", "null"])) {
+        let mut nullable = json!({"anyOf": [file_schema(None), {"type": "null"}]});
+        if let (Some(d), Value::Object(out)) = (map.get("description"), &mut nullable) {
+            out.insert("description".into(), d.clone());
+        }
+        *schema = nullable;
+        return;
+    }
+    if let Some(items) = map.get_mut("items") {
+        rewrite(items);
+    }
+    for key in ["anyOf", "oneOf"] {
+        if let Some(Value::Array(branches)) = map.get_mut(key) {
+            branches.iter_mut().filter(|b| b.get("type") != Some(&json!("null"))).for_each(rewrite);
+        }
+    }
+}
+
+/// The compiled body schema with its file fields as file objects.
+pub fn as_files(body: &mut Value, files: &[String]) {
+    let Some(properties) = body.get_mut("properties").and_then(Value::as_object_mut) else { return };
+    for name in files {
+        if let Some(field) = properties.get_mut(name) {
+            rewrite(field);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn files_are_found_in_every_spelling() {
+        let body = json!({"type": "object", "properties": {
+            "file": {"type": "string", "contentMediaType": "application/octet-stream"},
+            "old": {"type": "string", "format": "binary"},
+            "maybe": {"anyOf": [{"type": "string", "contentMediaType": "image/png"}, {"type": "null"}]},
+            "many": {"type": "array", "items": {"type": "string", "format": "binary"}},
+            "meta": {"type": "string", "contentMediaType": "application/json"},
+            "name": {"type": "string"},
+            "by_ref": {"$ref": "#/x"},
+        }});
+        let target = json!({"type": "string", "format": "binary"});
+        let files = file_fields(&body, |v| (v.get("$ref").is_some()).then_some(&target));
+        assert_eq!(files, ["file", "old", "maybe", "many", "by_ref"]);
+    }
+
+    #[test]
+    fn file_fields_become_objects() {
+        let mut body = json!({"type": "object", "properties": {
+            "file": {"type": "string", "description": "The archive"},
+            "maybe": {"anyOf": [{"type": "string"}, {"type": "null"}]},
+            "union": {"type": ["string", "null"], "description": "An avatar"},
+            "many": {"type": "array", "items": {"type": "string"}},
+            "name": {"type": "string"},
+        }});
+        as_files(&mut body, &["file".into(), "maybe".into(), "union".into(), "many".into()]);
+        let p = &body["properties"];
+        assert_eq!(p["file"]["type"], "object");
+        assert_eq!(p["file"]["description"], "The archive");
+        assert_eq!(p["file"]["required"], json!(["filename", "content"]));
+        assert_eq!(p["maybe"]["anyOf"][0]["type"], "object");
+        assert_eq!(p["maybe"]["anyOf"][1]["type"], "null");
+        assert_eq!(
+            (&p["union"]["anyOf"][0]["type"], &p["union"]["description"]),
+            (&json!("object"), &json!("An avatar"))
+        );
+        assert_eq!(p["many"]["items"]["type"], "object");
+        assert_eq!(p["name"], json!({"type": "string"}));
+    }
+}
