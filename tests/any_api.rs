@@ -314,10 +314,11 @@ fn multipart_operations() -> usize {
 }
 
 /// A tool's file fields: the body properties (or their items, or non-null branch) that
-/// take `{filename, content}`.
+/// take a data URL (`codegen::upload`), and whether they take several.
 fn file_fields(tool: &ToolSpec) -> Vec<(String, bool)> {
     let schema: Value = serde_json::from_str(tool.wire_schema).unwrap();
-    let is_file = |s: &Value| s["properties"]["filename"].is_object() && s["properties"]["content"].is_object();
+    let is_file =
+        |s: &Value| s["description"].as_str().is_some_and(|d| d.ends_with(vtoc_mcp::codegen::upload::FILE_TEXT));
     let body = schema.pointer("/properties/body/properties").and_then(Value::as_object).cloned().unwrap_or_default();
     body.iter()
         .filter_map(|(name, s)| {
@@ -363,7 +364,7 @@ async fn multipart_uploads_reach_the_backend_as_parts_it_can_read() {
         let mut arguments = arguments(tool);
         let mut expected = Vec::new();
         for (name, many) in file_fields(tool) {
-            let file = json!({"filename": format!("{name}.bin"), "content": content});
+            let file = json!(format!("data:application/octet-stream;name={name}.bin;base64,{content}"));
             arguments.insert(name.clone(), if many { json!([file, file]) } else { file });
             for _ in 0..(if many { 2 } else { 1 }) {
                 expected.push((name.clone(), Some(format!("{name}.bin")), bytes.clone()));
@@ -402,7 +403,7 @@ async fn multipart_uploads_reach_the_backend_as_parts_it_can_read() {
 
         // A file that is not base64 is refused before the backend is called.
         let (name, many) = file_fields(tool)[0].clone();
-        let bad = json!({"filename": "x.bin", "content": "not base64!"});
+        let bad = json!("data:text/plain;name=x.txt;base64,not base64!");
         arguments.insert(name.clone(), if many { json!([bad]) } else { bad });
         seen.lock().unwrap().clear();
         let result = call(&client, tool, arguments).await;

@@ -7,8 +7,8 @@
 //!
 //! Form fields are sent as text: a string as it is, a number or boolean as JSON writes it,
 //! each element of an array as a part of its own (the way FastAPI reads `list[str]` form
-//! fields), an object as JSON text. A `null` is left out. Each file is a part with its
-//! name; its type is `application/octet-stream` (servers go by the extension).
+//! fields), an object as JSON text. A `null` is left out. Each file, given as a data URL
+//! with its name (`codegen/upload.rs`), is a part with that name and the URL's media type.
 
 use super::client::Client;
 use super::outcome::{ArgError, CallOutcome, finish};
@@ -103,6 +103,9 @@ fn text(v: &Value) -> String {
     }
 }
 
+/// One part: its field name, the file's name and media type (for a file), its bytes.
+type Part<'a> = (&'a str, Option<(String, String)>, Vec<u8>);
+
 /// A multipart body, written.
 struct Form {
     boundary: String,
@@ -111,7 +114,7 @@ struct Form {
 
 impl Form {
     fn of(body: &Map<String, Value>, files: &[&str]) -> Result<Form, ArgError> {
-        let mut parts: Vec<(&str, Option<String>, Vec<u8>)> = Vec::new();
+        let mut parts: Vec<Part> = Vec::new();
         for (name, value) in body {
             let items: Vec<(String, &Value)> = match value {
                 Value::Null => continue,
@@ -125,17 +128,17 @@ impl Form {
             };
             for (field, item) in items {
                 if files.contains(&name.as_str()) {
-                    let Value::Object(file) = item else {
+                    let Value::String(url) = item else {
                         return Err(ArgError::new(
                             &field,
                             format!(
-                                "expected a file: an object with `filename` and base64 `content`, got {}",
+                                "expected a file as a data URL ({FILE_FORM}), got {}",
                                 super::support::json_kind(item)
                             ),
                         ));
                     };
-                    let (filename, bytes) = decode_file(file).map_err(|m| ArgError::new(&field, m))?;
-                    parts.push((name, Some(filename.to_string()), bytes));
+                    let file = decode_file(url).map_err(|m| ArgError::new(&field, m))?;
+                    parts.push((name, Some((file.name, file.media_type)), file.bytes));
                 } else {
                     parts.push((name, None, text(item).into_bytes()));
                 }
@@ -143,14 +146,13 @@ impl Form {
         }
         let boundary = boundary(&parts);
         let mut bytes = Vec::new();
-        for (name, filename, content) in parts {
+        for (name, file, content) in parts {
             bytes.extend_from_slice(
                 format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{}\"", escape(name)).as_bytes(),
             );
-            if let Some(filename) = filename {
+            if let Some((filename, media_type)) = file {
                 bytes.extend_from_slice(
-                    format!("; filename=\"{}\"\r\nContent-Type: application/octet-stream", escape(&filename))
-                        .as_bytes(),
+                    format!("; filename=\"{}\"\r\nContent-Type: {media_type}", escape(&filename)).as_bytes(),
                 );
             }
             bytes.extend_from_slice(b"\r\n\r\n");
@@ -163,7 +165,7 @@ impl Form {
 }
 
 /// A random boundary that occurs in no part.
-fn boundary(parts: &[(&str, Option<String>, Vec<u8>)]) -> String {
+fn boundary(parts: &[Part]) -> String {
     loop {
         let mut random = [0u8; 16];
         getrandom::fill(&mut random).expect("the OS random source works");
@@ -180,28 +182,74 @@ fn escape(name: &str) -> String {
     name.replace('"', "%22").replace('\r', "%0D").replace('\n', "%0A")
 }
 
-/// A file argument's value, checked: its name and its decoded bytes, or what is wrong.
-fn decode_file(value: &Map<String, Value>) -> Result<(&str, Vec<u8>), String> {
+/// A file as the model sends it, read: a data URL with the file's name.
+#[derive(Debug, PartialEq, Eq)]
+struct File {
+    name: String,
+    media_type: String,
+    bytes: Vec<u8>,
+}
+
+/// How a file is written, for every message about one.
+const FILE_FORM: &str = "data:<media type>;name=<file name>;base64,<bytes>";
+
+/// `data:[<media type>][;name=<file name>][;<param>=<value>…][;base64],<data>` (RFC 2397,
+/// with the `name` parameter); the data is base64 or, without `;base64`, percent-encoded
+/// text. The media type defaults to `application/octet-stream`.
+fn decode_file(url: &str) -> Result<File, String> {
     use base64::Engine;
-    let filename = match value.get("filename") {
-        Some(Value::String(s)) if !s.is_empty() => s.as_str(),
-        _ => return Err("`filename` is required: the file's name, with its extension".into()),
+    let Some(rest) = url.strip_prefix("data:") else {
+        let start: String = url.chars().take(12).collect();
+        return Err(format!("expected a data URL ({FILE_FORM}), got text starting {start:?}"));
     };
-    if filename.chars().any(|c| c.is_control() || c == '"') {
-        return Err(format!("`filename` {filename:?} may not contain quotes or control characters"));
+    let Some((header, data)) = rest.split_once(',') else {
+        return Err(format!("the data URL has no `,` before its data: write it as {FILE_FORM}"));
+    };
+    let mut params = header.split(';');
+    let media_type = params.next().filter(|m| !m.is_empty()).unwrap_or("application/octet-stream").to_string();
+    if HeaderValue::from_str(&media_type).is_err() || !media_type.contains('/') {
+        return Err(format!("{media_type:?} is not a media type (e.g. text/plain, application/pdf)"));
     }
-    let Some(Value::String(content)) = value.get("content") else {
-        return Err("`content` is required: the file's bytes, base64-encoded".into());
+    let (mut name, mut base64) = (None, false);
+    for param in params {
+        match param.split_once('=') {
+            Some((key, value)) if key.eq_ignore_ascii_case("name") || key.eq_ignore_ascii_case("filename") => {
+                name = Some(percent_encoding::percent_decode_str(value).decode_utf8_lossy().into_owned());
+            }
+            None if param.eq_ignore_ascii_case("base64") => base64 = true,
+            _ => {}
+        }
+    }
+    let name = match name {
+        Some(n) if !n.is_empty() => n,
+        _ => {
+            return Err(format!(
+                "the data URL has no file name: add `;name=<file name>` after the media type ({FILE_FORM}); servers read the type from its extension"
+            ));
+        }
     };
-    let engine = base64::engine::general_purpose::STANDARD;
-    let text: String = content.chars().filter(|c| !c.is_ascii_whitespace()).collect();
-    let bytes = engine
-        .decode(&text)
-        .or_else(|_| base64::engine::general_purpose::URL_SAFE.decode(&text))
-        .or_else(|_| base64::engine::general_purpose::STANDARD_NO_PAD.decode(&text))
-        .or_else(|_| base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(&text))
-        .map_err(|e| format!("`content` is not base64 ({e}): encode the file's bytes as base64"))?;
-    Ok((filename, bytes))
+    if name.chars().any(|c| c.is_control() || c == '"') {
+        return Err(format!("the file name {name:?} may not contain quotes or control characters"));
+    }
+    let bytes = if base64 {
+        let text: String = data.chars().filter(|c| !c.is_ascii_whitespace()).collect();
+        let text = percent_encoding::percent_decode_str(&text).decode_utf8_lossy().into_owned();
+        let engines = [
+            base64::engine::general_purpose::STANDARD,
+            base64::engine::general_purpose::URL_SAFE,
+            base64::engine::general_purpose::STANDARD_NO_PAD,
+            base64::engine::general_purpose::URL_SAFE_NO_PAD,
+        ];
+        let mut first_error = None;
+        let decoded = engines
+            .iter()
+            .find_map(|engine| engine.decode(&text).map_err(|e| first_error.get_or_insert(e).clone()).ok());
+        let why = first_error.map(|e| e.to_string()).unwrap_or_default();
+        decoded.ok_or_else(|| format!("the data after `;base64,` is not base64 ({why})"))?
+    } else {
+        percent_encoding::percent_decode_str(data).collect()
+    };
+    Ok(File { name, media_type, bytes })
 }
 
 #[cfg(test)]
@@ -218,7 +266,7 @@ mod tests {
     fn fields_and_files_become_parts() {
         let (b, text) = form(
             json!({"purpose": "batch", "n": 2, "skip": null, "tags": ["a", "b"],
-                   "file": {"filename": "in.jsonl", "content": "eyJhIjogMX0K"}}),
+                   "file": "data:application/jsonl;name=in.jsonl;base64,eyJhIjogMX0K"}),
             &["file"],
         )
         .unwrap();
@@ -230,43 +278,61 @@ mod tests {
                  --{b}\r\nContent-Disposition: form-data; name=\"tags\"\r\n\r\na\r\n\
                  --{b}\r\nContent-Disposition: form-data; name=\"tags\"\r\n\r\nb\r\n\
                  --{b}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"in.jsonl\"\r\n\
-                 Content-Type: application/octet-stream\r\n\r\n{{\"a\": 1}}\n\r\n--{b}--\r\n"
+                 Content-Type: application/jsonl\r\n\r\n{{\"a\": 1}}\n\r\n--{b}--\r\n"
             )
         );
     }
 
     #[test]
     fn bad_files_name_their_argument() {
-        let err = form(json!({"file": "just text"}), &["file"]).unwrap_err();
+        let err = form(json!({"file": {"filename": "a"}}), &["file"]).unwrap_err();
         assert_eq!(err.field, "file");
-        assert!(err.message.contains("expected a file"), "{}", err.message);
-        let err =
-            form(json!({"images": [{"filename": "a.png", "content": "AA=="}, {"filename": "b.png"}]}), &["images"])
-                .unwrap_err();
-        assert_eq!((err.field.as_str(), err.message.contains("`content` is required")), ("images[1]", true));
+        assert!(err.message.contains("expected a file as a data URL"), "{}", err.message);
+        let err = form(
+            json!({"images": ["data:image/png;name=a.png;base64,AA==", "data:image/png;base64,AA=="]}),
+            &["images"],
+        )
+        .unwrap_err();
+        assert_eq!((err.field.as_str(), err.message.contains("no file name")), ("images[1]", true), "{}", err.message);
     }
 
     #[test]
-    fn file_values_are_checked() {
-        let ok = json!({"filename": "a.jsonl", "content": "eyJhIjogMX0K"});
-        let (name, bytes) = decode_file(ok.as_object().unwrap()).unwrap();
-        assert_eq!((name, bytes.as_slice()), ("a.jsonl", b"{\"a\": 1}\n".as_slice()));
-        let unpadded = json!({"filename": "a", "content": "eyJhIjogMX0"});
-        assert_eq!(decode_file(unpadded.as_object().unwrap()).unwrap().1, b"{\"a\": 1}");
-        for (bad, says) in [
-            (json!({"content": "AA=="}), "`filename` is required"),
-            (json!({"filename": "a\"b", "content": "AA=="}), "may not contain quotes"),
-            (json!({"filename": "a"}), "`content` is required"),
-            (json!({"filename": "a", "content": "not base64!"}), "is not base64"),
+    fn data_urls_are_read_and_checked() {
+        let file = |name: &str, media_type: &str, bytes: &[u8]| File {
+            name: name.into(),
+            media_type: media_type.into(),
+            bytes: bytes.to_vec(),
+        };
+        for (url, expected) in [
+            (
+                "data:application/jsonl;name=a.jsonl;base64,eyJhIjogMX0K",
+                file("a.jsonl", "application/jsonl", b"{\"a\": 1}\n"),
+            ),
+            ("data:;name=a.bin;base64,eyJhIjogMX0", file("a.bin", "application/octet-stream", b"{\"a\": 1}")),
+            (
+                "data:text/plain;charset=utf-8;name=notes%20v2.txt,hello%20world",
+                file("notes v2.txt", "text/plain", b"hello world"),
+            ),
+            ("data:image/png;filename=x.png;base64,AA%3D%3D", file("x.png", "image/png", &[0])),
         ] {
-            let err = decode_file(bad.as_object().unwrap()).unwrap_err();
+            assert_eq!(decode_file(url).unwrap(), expected, "{url}");
+        }
+        for (bad, says) in [
+            ("eyJhIjogMX0K", "expected a data URL"),
+            ("data:text/plain;name=a.txt", "no `,`"),
+            ("data:text/plain;base64,AA==", "no file name"),
+            ("data:text/plain;name=a%22b;base64,AA==", "may not contain quotes"),
+            ("data:text/plain;name=a;base64,not base64!", "is not base64"),
+            ("data:nonsense;name=a;base64,AA==", "is not a media type"),
+        ] {
+            let err = decode_file(bad).unwrap_err();
             assert!(err.contains(says), "{bad}: {err}");
         }
     }
 
     #[test]
     fn the_boundary_is_not_in_the_content() {
-        let parts = vec![("f", None, b"--vtoc-mcp-".to_vec())];
+        let parts: Vec<Part> = vec![("f", None, b"--vtoc-mcp-".to_vec())];
         let b = boundary(&parts);
         assert!(b.starts_with("vtoc-mcp-") && b.len() == 9 + 32);
     }

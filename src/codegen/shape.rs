@@ -22,8 +22,7 @@
 //!   mode (its objects must close) and Gemini turns it into a string anyway; the view asks
 //!   for a JSON object encoded as a string, and the bridge decodes it (an object is
 //!   accepted as well).
-//! - **Files are objects** of `filename` and base64 `content` (`codegen/upload.rs`): they
-//!   are closed objects like any other here.
+//! - **Files are data URLs** with their name (`codegen/upload.rs`): strings, here.
 //! - **Every object has `properties`, and nested ones are closed**; `default`, `examples`, `title`,
 //!   `deprecated`, `uniqueItems` and formats strict mode rejects are left out of the view
 //!   (the backend applies its defaults to what is left out); `oneOf` is read as `anyOf`.

@@ -311,15 +311,12 @@ fn hostile_31_shapes() {
     assert!(matches!(tool("delete_thing").response, ResponseShape::Wrapped { .. }));
     assert_eq!(tool("get_plain").response, ResponseShape::Text { media_type: "text/plain".into() });
     // Cookies are a recorded exclusion with its reason and a build warning; a multipart
-    // upload is a tool whose file is an object of name and base64 content.
+    // upload is a tool whose file is a data URL with its name.
     let excluded: Vec<(&str, ExclusionKind)> =
         ir.exclusions.iter().map(|e| (e.operation_id.as_str(), e.kind)).collect();
     assert_eq!(excluded, [("whoami_session_get", ExclusionKind::Unsupported)]);
     assert_eq!(tool("upload").body.as_ref().map(|b| b.files.clone()), Some(vec!["file".to_string()]));
-    assert_eq!(
-        tool("upload").input_schema["properties"]["file"]["anyOf"][0]["required"],
-        json!(["filename", "content"])
-    );
+    assert_eq!(tool("upload").input_schema["properties"]["file"]["description"], upload::FILE_TEXT);
     assert_eq!(artifacts.warnings.len(), 2, "{:?}", artifacts.warnings);
     assert!(artifacts.warnings[0].contains("cookie parameter `sid`"), "{:?}", artifacts.warnings);
     assert!(
@@ -343,25 +340,18 @@ fn multipart_uploads_are_tools_the_bridge_writes() {
     assert_eq!(files("add_images"), Some((true, vec!["images".to_string()])));
     assert_eq!(files("update_profile"), Some((true, vec!["avatar".to_string()])));
     assert_eq!(files("read_file"), None);
-    // What the model reads: a required file, an array of files, an optional one; the
-    // other fields as they were, the query parameter beside them.
-    let file = json!({
-        "type": "object",
-        "properties": {
-            "filename": {"type": "string", "minLength": 1, "description": "File name, with its extension"},
-            "content": {"type": "string", "description": "File bytes, base64"},
-        },
-        "required": ["filename", "content"],
-        "additionalProperties": false,
-    });
+    // What the model reads: a required file, an array of files, an optional one (each a
+    // data URL with its name); the other fields as they were, the query parameter beside them.
+    let file = json!({"type": "string", "description": upload::FILE_TEXT});
     let create = &tool("create_file").input_schema;
     assert_eq!(create["properties"]["file"], file);
     assert_eq!(create["properties"]["purpose"], json!({"type": "string"}));
     assert_eq!(create["required"], json!(["purpose", "file"]));
     assert!(create["properties"]["provider"]["anyOf"].is_array());
     assert_eq!(tool("add_images").input_schema["properties"]["images"]["items"], file);
-    assert_eq!(tool("update_profile").input_schema["properties"]["avatar"]["anyOf"][0], file);
-    // The wire schema validates the same objects; progenitor never sees the uploads.
+    assert_eq!(tool("update_profile").input_schema["properties"]["avatar"]["anyOf"][0], json!({"type": "string"}));
+    assert_eq!(tool("update_profile").input_schema["properties"]["avatar"]["description"], upload::FILE_TEXT);
+    // The wire schema validates the same strings; progenitor never sees the uploads.
     assert_eq!(tool("create_file").wire_schema["properties"]["body"]["properties"]["file"], file);
     assert!(!artifacts.client_rs.contains("create_file"), "progenitor was given an upload");
     assert!(artifacts.client_rs.contains("read_file"));

@@ -1,21 +1,25 @@
 //! Multipart uploads (`multipart/form-data` bodies): which body fields are files, and the
 //! argument a file becomes.
 //!
-//! A file cannot travel in JSON as bytes, so each file field is an object of its name and
-//! its bytes in base64: `{"filename": "notes.jsonl", "content": "eyJh…"}`; an array of
-//! files is an array of those. The name matters: servers (FastAPI's `UploadFile`, OpenAI's
-//! file endpoints) read the type from its extension, and Starlette treats a part without
-//! one as a plain form field. Every other field is a form field, sent as text (the bridge
-//! writes the request: progenitor has no multipart support, see `bridge/upload.rs`).
+//! A file cannot travel in JSON as bytes, so each file field is a string: a data URL
+//! (RFC 2397) with the file's name, `data:application/jsonl;name=batch.jsonl;base64,eyJh…`;
+//! an array of files is an array of those. A string, not an object of name and bytes: every
+//! framework hands a string to the model as it is, while LlamaIndex turned a nested object
+//! into a free-form `Dict` (hiding its fields) and its Gemini converter refused the whole
+//! request over the object's `additionalProperties` (measured with `check-frameworks
+//! --tools`). Models know data URLs from image inputs. The name matters: servers (FastAPI's
+//! `UploadFile`, OpenAI's file endpoints) read the type from its extension, and Starlette
+//! treats a part without one as a plain form field. Every other field is a form field, sent
+//! as text (the bridge writes the request: progenitor has no multipart support, see
+//! `bridge/upload.rs`).
 
 use serde_json::{Value, json};
 
 /// The media type of a multipart body.
 pub const MULTIPART: &str = "multipart/form-data";
 
-/// What the model reads of a file's two fields.
-const FILENAME_TEXT: &str = "File name, with its extension";
-const CONTENT_TEXT: &str = "File bytes, base64";
+/// What the model reads of a file argument.
+pub const FILE_TEXT: &str = "File as a data URL with its name: data:<media type>;name=<file name>;base64,<bytes>";
 
 /// A file as the schema of the body field says it: `format: binary` (OpenAPI 3.0) or a
 /// `contentMediaType` that is not JSON (3.1, as FastAPI writes `UploadFile`).
@@ -55,25 +59,17 @@ pub fn file_fields<'a>(body: &'a Value, resolve: impl Fn(&'a Value) -> Option<&'
         .collect()
 }
 
-/// The schema of one file argument; `description` is the field's own.
+/// The schema of one file argument; `description` is the field's own, put before ours.
 fn file_schema(description: Option<&Value>) -> Value {
-    let mut file = json!({
-        "type": "object",
-        "properties": {
-            "filename": {"type": "string", "minLength": 1, "description": FILENAME_TEXT},
-            "content": {"type": "string", "description": CONTENT_TEXT},
-        },
-        "required": ["filename", "content"],
-        "additionalProperties": false,
-    });
-    if let (Some(d), Value::Object(map)) = (description, &mut file) {
-        map.insert("description".into(), d.clone());
-    }
-    file
+    let text = match description.and_then(Value::as_str) {
+        Some(d) => format!("{} {FILE_TEXT}", d.trim_end()),
+        None => FILE_TEXT.to_string(),
+    };
+    json!({"type": "string", "description": text})
 }
 
 /// Each string schema within a file field (itself, its array's items, its non-null
-/// branches) becomes a file object.
+/// branches) becomes a file argument.
 fn rewrite(schema: &mut Value) {
     let Value::Object(map) = schema else { return };
     if map.get("type") == Some(&json!("string")) {
@@ -82,11 +78,9 @@ fn rewrite(schema: &mut Value) {
     }
     // A nullable file, as the wire schema spells it (`type: ["string", "null"]`).
     if map.get("type") == Some(&json!(["string", "null"])) {
-        let mut nullable = json!({"anyOf": [file_schema(None), {"type": "null"}]});
-        if let (Some(d), Value::Object(out)) = (map.get("description"), &mut nullable) {
-            out.insert("description".into(), d.clone());
-        }
-        *schema = nullable;
+        let mut file = file_schema(map.get("description"));
+        file["type"] = json!(["string", "null"]);
+        *schema = file;
         return;
     }
     if let Some(items) = map.get_mut("items") {
@@ -99,7 +93,7 @@ fn rewrite(schema: &mut Value) {
     }
 }
 
-/// The compiled body schema with its file fields as file objects.
+/// The compiled body schema with its file fields as file arguments (data URLs).
 pub fn as_files(body: &mut Value, files: &[String]) {
     let Some(properties) = body.get_mut("properties").and_then(Value::as_object_mut) else { return };
     for name in files {
@@ -130,7 +124,7 @@ mod tests {
     }
 
     #[test]
-    fn file_fields_become_objects() {
+    fn file_fields_become_data_urls() {
         let mut body = json!({"type": "object", "properties": {
             "file": {"type": "string", "description": "The archive"},
             "maybe": {"anyOf": [{"type": "string"}, {"type": "null"}]},
@@ -140,16 +134,11 @@ mod tests {
         }});
         as_files(&mut body, &["file".into(), "maybe".into(), "union".into(), "many".into()]);
         let p = &body["properties"];
-        assert_eq!(p["file"]["type"], "object");
-        assert_eq!(p["file"]["description"], "The archive");
-        assert_eq!(p["file"]["required"], json!(["filename", "content"]));
-        assert_eq!(p["maybe"]["anyOf"][0]["type"], "object");
-        assert_eq!(p["maybe"]["anyOf"][1]["type"], "null");
-        assert_eq!(
-            (&p["union"]["anyOf"][0]["type"], &p["union"]["description"]),
-            (&json!("object"), &json!("An avatar"))
-        );
-        assert_eq!(p["many"]["items"]["type"], "object");
+        let data_url = json!({"type": "string", "description": FILE_TEXT});
+        assert_eq!(p["file"], json!({"type": "string", "description": format!("The archive {FILE_TEXT}")}));
+        assert_eq!((&p["maybe"]["anyOf"][0], &p["maybe"]["anyOf"][1]), (&data_url, &json!({"type": "null"})));
+        assert_eq!(p["union"], json!({"type": ["string", "null"], "description": format!("An avatar {FILE_TEXT}")}));
+        assert_eq!(p["many"]["items"], data_url);
         assert_eq!(p["name"], json!({"type": "string"}));
     }
 }
