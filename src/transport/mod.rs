@@ -58,14 +58,19 @@ pub async fn shutdown_signal() {
     }
 }
 
-/// Hand freed memory back to the OS once the server goes quiet.
+/// Hand freed memory back to the OS at once, and again whenever the server goes quiet.
 ///
-/// After a burst (hundreds of sessions at once), glibc keeps the freed memory in its
-/// heaps: resident memory stays at the high-water mark although nothing uses it. Every few
-/// seconds, if calls ran since the last check and none is running now, `malloc_trim`
-/// returns the free pages. (Linux with glibc only; elsewhere this does nothing.)
+/// Start-up leaves its garbage in the heap: the contract check parses and lowers the
+/// backend's spec, and the catalog and validators are built from JSON (about 2 MiB of
+/// freed memory, measured with massif and `malloc_trim` on a running server: idle RSS
+/// 20.3 → 18.4 MiB after a first call). After a burst (hundreds of sessions at once),
+/// glibc likewise keeps the freed memory in its heaps: resident memory stays at the
+/// high-water mark although nothing uses it. So `malloc_trim` runs once when the server is
+/// ready, then every few seconds if calls ran since the last check and none is running
+/// now. (Linux with glibc only; elsewhere this does nothing.)
 pub fn spawn_memory_trimmer(bridge: Bridge) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
+        trim();
         let mut seen = bridge.total_calls();
         loop {
             tokio::time::sleep(std::time::Duration::from_secs(5)).await;
