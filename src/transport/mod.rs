@@ -62,12 +62,12 @@ pub async fn shutdown_signal() {
 ///
 /// Start-up leaves its garbage in the heap: the contract check parses and lowers the
 /// backend's spec, and the catalog and validators are built from JSON (about 2 MiB of
-/// freed memory, measured with massif and `malloc_trim` on a running server: idle RSS
-/// 20.3 → 18.4 MiB after a first call). After a burst (hundreds of sessions at once),
-/// glibc likewise keeps the freed memory in its heaps: resident memory stays at the
-/// high-water mark although nothing uses it. So `malloc_trim` runs once when the server is
-/// ready, then every few seconds if calls ran since the last check and none is running
-/// now. (Linux with glibc only; elsewhere this does nothing.)
+/// freed memory: idle RSS after a first call 20.6 → 18.6 MiB, docs/performance.md). After
+/// a burst (hundreds of sessions at once), glibc likewise keeps the freed memory in its
+/// heaps: resident memory stays at the high-water mark although nothing uses it. So
+/// `malloc_trim` runs once when the server is ready, then every few seconds if calls ran
+/// since the last check and none is running now. (Linux with glibc only; elsewhere this
+/// does nothing.)
 pub fn spawn_memory_trimmer(bridge: Bridge) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         trim();
