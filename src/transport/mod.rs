@@ -60,9 +60,9 @@ pub async fn shutdown_signal() {
 
 /// Hand freed memory back to the OS at once, and again whenever the server goes quiet.
 ///
-/// Start-up leaves its garbage in the heap: the contract check parses and lowers the
-/// backend's spec, and the catalog and validators are built from JSON (about 2 MiB of
-/// freed memory: idle RSS after a first call 20.6 → 18.6 MiB, docs/performance.md). After
+/// Start-up leaves its garbage in the heap: the contract check fetches, parses and lowers
+/// the backend's spec (about 2 MiB of freed memory: idle RSS after a first call 20.6 → 18.6
+/// MiB with the check on, docs/performance.md). After
 /// a burst (hundreds of sessions at once), glibc likewise keeps the freed memory in its
 /// heaps: resident memory stays at the high-water mark although nothing uses it. So
 /// `malloc_trim` runs once when the server is ready, then every few seconds if calls ran
