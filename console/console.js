@@ -13,7 +13,7 @@
 // only (no storage, no cookie), so reloading the page forgets it.
 
 import { McpClient, McpError, httpError } from "./mcp.js";
-import { fieldsOf, readForm } from "./form.js";
+import { fieldsOf, namedDataUrl, readForm } from "./form.js";
 import { errorText, rowsOf, tableElement, treeElement, valueOf } from "./render.js";
 
 const $ = (id) => document.getElementById(id);
@@ -258,6 +258,16 @@ function renderHits() {
 
 // --- one tool ----------------------------------------------------------------------------
 
+/** A picked file as the bridge takes it: a data URL with its name. */
+function readFile(file) {
+  return new Promise((resolve, reject) => {
+    const reader = new FileReader();
+    reader.onload = () => resolve(namedDataUrl(String(reader.result), file.name));
+    reader.onerror = () => reject(reader.error);
+    reader.readAsDataURL(file);
+  });
+}
+
 function control(field) {
   const id = `arg-${field.name}`;
   const common = { id, name: field.name, "data-arg": field.name, "aria-describedby": `${id}-hint ${id}-error` };
@@ -271,6 +281,17 @@ function control(field) {
     for (const o of options) select.append(el("option", { value: o, text: o }));
     if (field.default !== undefined && field.required) select.value = String(field.default);
     return select;
+  }
+  if (field.kind === "file" || field.kind === "files") {
+    // The argument is the data URL text (pasted, or filled in by the picker).
+    const input = el("input", { ...common, type: "text", autocomplete: "off", spellcheck: "false" });
+    const picker = el("input", { type: "file", "data-file-for": field.name, "aria-label": `${field.label}: pick a file` });
+    picker.multiple = field.kind === "files";
+    picker.addEventListener("change", async () => {
+      const urls = await Promise.all([...picker.files].map(readFile));
+      input.value = field.kind === "files" ? JSON.stringify(urls) : urls[0] || "";
+    });
+    return el("span", { class: "file" }, input, picker);
   }
   if (field.kind === "json") {
     const area = el("textarea", { ...common, spellcheck: "false", rows: 8 });

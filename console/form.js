@@ -7,6 +7,8 @@
 // - `enum` (or a `const`) -> a select; boolean -> a select (yes / no, and "not sent" when
 //   optional); integer / number -> a number field; string -> a text field;
 // - an array of plain values -> a list field (comma-separated, or a JSON array);
+// - a file (an upload's data URL, `src/codegen/upload.rs`) -> a text field with a file
+//   picker beside it; several files -> a JSON array of data URLs, or picked;
 // - an object (a request body) or anything else -> JSON, validated against the schema;
 // - a field left empty is not sent; `null` means the same to the bridge (an update leaves
 //   the field alone); an update's `clear` field lists the fields to empty;
@@ -15,6 +17,25 @@
 
 /** The prefix of the arguments the bridge adds for mission context. */
 export const CONTEXT_PREFIX = "context_";
+
+/**
+ * How the bridge's description of a file argument ends (`FILE_TEXT` in
+ * src/codegen/upload.rs, whose test checks that this file carries it).
+ */
+export const FILE_MARK = "data:<media type>;name=<file name>;base64,<bytes>";
+
+const isFile = (s) => s.type === "string" && typeof s.description === "string" && s.description.endsWith(FILE_MARK);
+
+/**
+ * A data URL as `FileReader.readAsDataURL` writes it, with the file's name added
+ * (`data:<type>;name=<name>;base64,…`): servers read the type from the name's extension.
+ */
+export function namedDataUrl(dataUrl, name) {
+  const at = dataUrl.indexOf(";base64,");
+  if (!dataUrl.startsWith("data:") || at < 0) return dataUrl;
+  const mediaType = dataUrl.slice(5, at) || "application/octet-stream";
+  return `data:${mediaType};name=${encodeURIComponent(name)}${dataUrl.slice(at)}`;
+}
 
 /** The schema of `s` without its `null` alternative, and whether it had one. */
 export function nonNull(s) {
@@ -39,6 +60,8 @@ export function nonNull(s) {
 
 function kindOf(s) {
   if (Array.isArray(s.enum) || s.const !== undefined) return "enum";
+  if (isFile(s)) return "file";
+  if (s.type === "array" && isFile(nonNull(s.items || {}).schema)) return "files";
   switch (s.type) {
     case "boolean":
       return "boolean";
@@ -65,6 +88,8 @@ function hintOf(s, kind, nullable) {
   if (s.minLength !== undefined) parts.push(`at least ${s.minLength} characters`);
   if (s.maxLength !== undefined) parts.push(`at most ${s.maxLength} characters`);
   if (kind === "list") parts.push("comma-separated, or a JSON array");
+  if (kind === "file") parts.push("pick a file, or paste a data URL");
+  if (kind === "files") parts.push("pick files, or paste a JSON array of data URLs");
   if (kind === "json") parts.push(s.type === "object" ? "a JSON object" : "JSON");
   if (s.default !== undefined) parts.push(`default ${JSON.stringify(s.default)}`);
   return parts.join("; ");
@@ -147,7 +172,7 @@ export function readForm(fields, values) {
   const errors = [];
   for (const f of fields) {
     const raw = values[f.name] === undefined || values[f.name] === null ? "" : String(values[f.name]);
-    const text = f.kind === "json" || f.kind === "text" ? raw : raw.trim();
+    const text = f.kind === "json" || f.kind === "text" || f.kind === "file" ? raw : raw.trim();
     if (text.trim() === "") {
       if (f.required) errors.push({ field: f.name, message: `${f.label} is required` });
       continue;
@@ -166,7 +191,11 @@ export function readForm(fields, values) {
         continue;
       }
       value = match;
-    } else if (f.kind === "json" || (f.kind === "list" && text.startsWith("["))) {
+    } else if (f.kind === "file") {
+      value = text.trim();
+    } else if (f.kind === "files" && !text.startsWith("[")) {
+      value = [text];
+    } else if (f.kind === "json" || f.kind === "files" || (f.kind === "list" && text.startsWith("["))) {
       try {
         value = JSON.parse(text);
       } catch (e) {

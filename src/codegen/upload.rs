@@ -124,6 +124,13 @@ mod tests {
     }
 
     #[test]
+    fn the_console_knows_a_file_argument() {
+        let mark = FILE_TEXT.rsplit(": ").next().unwrap_or_default();
+        let console = include_str!("../../console/form.js");
+        assert!(console.contains(&format!("FILE_MARK = \"{mark}\"")), "console/form.js must end-match {mark:?}");
+    }
+
+    #[test]
     fn file_fields_become_data_urls() {
         let mut body = json!({"type": "object", "properties": {
             "file": {"type": "string", "description": "The archive"},

@@ -5,7 +5,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { check, fieldsOf, nonNull, readForm, skeleton } from "../../console/form.js";
+import { check, fieldsOf, namedDataUrl, nonNull, readForm, skeleton } from "../../console/form.js";
 
 const manifest = JSON.parse(readFileSync(new URL("../../generated/tools.json", import.meta.url), "utf8"));
 const schemaOf = (name) => {
@@ -186,4 +186,37 @@ test("helpers: nonNull and skeleton and check", () => {
   assert.deepEqual(check({ anyOf: [{ type: "string" }, { type: "null" }] }, null), []);
   const closed = { type: "object", properties: { a: { type: "string" } }, additionalProperties: false };
   assert.deepEqual(check(closed, { a: "x", colour: "red" }, "body"), ["body.colour is not a known field"]);
+});
+
+// An API of uploads (tests/fixtures/upload: FastAPI's own export, as the bridge lowers it).
+const uploads = JSON.parse(readFileSync(new URL("../fixtures/upload-3.1.tools.json", import.meta.url), "utf8"));
+const uploadSchema = (name) => uploads.tools.find((t) => t.name === name).inputSchema;
+
+test("a file is a file field, several files a files field; both read data URLs", () => {
+  const create = byName(fieldsOf(uploadSchema("create_file")));
+  assert.equal(create.file.kind, "file");
+  assert.equal(create.file.required, true);
+  assert.match(create.file.hint, /pick a file/);
+  const images = byName(fieldsOf(uploadSchema("add_images")));
+  assert.equal(images.images.kind, "files");
+  assert.equal(images.tags.kind, "list");
+  const avatar = byName(fieldsOf(uploadSchema("update_profile"))).avatar;
+  assert.equal(avatar.nullable, true);
+  assert.equal(avatar.kind, "file");
+
+  const url = "data:text/plain;name=a.txt;base64,aGk=";
+  const one = readForm(fieldsOf(uploadSchema("create_file")), { purpose: "batch", file: ` ${url} ` });
+  assert.deepEqual(one, { args: { purpose: "batch", file: url }, errors: [] });
+  const many = readForm(fieldsOf(uploadSchema("add_images")), { dataset_id: "7", images: JSON.stringify([url, url]) });
+  assert.deepEqual(many.args.images, [url, url]);
+  const single = readForm(fieldsOf(uploadSchema("add_images")), { dataset_id: "7", images: url });
+  assert.deepEqual(single.args.images, [url]);
+  const missing = readForm(fieldsOf(uploadSchema("create_file")), { purpose: "batch" });
+  assert.deepEqual(missing.errors.map((e) => e.field), ["file"]);
+});
+
+test("a picked file's data URL gets its name", () => {
+  assert.equal(namedDataUrl("data:image/png;base64,AAA=", "a b.png"), "data:image/png;name=a%20b.png;base64,AAA=");
+  assert.equal(namedDataUrl("data:;base64,AAA=", "x.bin"), "data:application/octet-stream;name=x.bin;base64,AAA=");
+  assert.equal(namedDataUrl("not a data url", "x"), "not a data url");
 });
