@@ -36,6 +36,8 @@ pub struct Operation {
     pub name: &'static str,
     pub method: Method,
     pub path: &'static str,
+    /// Its parameters and where they go (what a request the bridge writes itself needs).
+    pub params: &'static [super::support::ParamSpec],
     /// How the `body` argument is written; `None`: no body.
     pub body: Option<BodyKind>,
     pub response: ResponseKind,

@@ -402,6 +402,7 @@ mod tests {
             name: "create_poi",
             method: Method::Post,
             path: "/api/v1/poi/",
+            params: &[],
             body: Some(crate::codegen::ir::BodyKind::Json),
             response,
             output_schema,

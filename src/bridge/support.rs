@@ -208,6 +208,7 @@ impl ToolSpec {
             name: self.name,
             method: self.method,
             path: self.path,
+            params: self.params,
             body: self.body,
             response: self.response,
             output_schema: self.output_schema,

@@ -12,30 +12,32 @@
 
 use super::client::Client;
 use super::outcome::{ArgError, CallOutcome, finish};
-use super::support::{Args, Location, ParamSpec};
-use progenitor_client::{ClientHooks, Error as ClientError, OperationInfo, ResponseValue, encode_path};
+use super::support::{Args, Location};
+use progenitor_client::{ClientHooks, Error as ClientError, OperationInfo, ResponseValue};
 use reqwest::header::{CONTENT_TYPE, HeaderName, HeaderValue};
 use serde_json::{Map, Value};
 
-/// Send one multipart upload: `params` are the operation's parameters and where they go,
-/// `files` the body fields that hold files.
-pub async fn upload(c: &Client, a: &Args<'_>, params: &[ParamSpec], files: &[&str]) -> CallOutcome {
-    let request = request(c, a, params, files)?;
+/// Send one multipart upload; `files` are the body fields that hold files.
+pub async fn upload(c: &Client, a: &Args<'_>, files: &[&str]) -> CallOutcome {
+    let request = request(c, a, files)?;
     finish(c, send(c, request).await)
 }
 
 /// The request, or the argument that keeps it from being written.
-fn request(c: &Client, a: &Args<'_>, params: &[ParamSpec], files: &[&str]) -> Result<reqwest::Request, ArgError> {
+fn request(c: &Client, a: &Args<'_>, files: &[&str]) -> Result<reqwest::Request, ArgError> {
     let ctx = &c.inner;
-    let mut path = ctx.tool.path.to_string();
+    let params = ctx.tool.params;
+    let mut segments = Vec::new();
     for p in params.iter().filter(|p| p.location == Location::Path) {
         let value = match a.raw(p.name) {
             Some(Value::String(_)) => a.path_str(p.name)?.to_string(),
             Some(v) if !v.is_null() => text(v),
             _ => return Err(ArgError::new(p.name, "is required")),
         };
-        path = path.replace(&format!("{{{}}}", p.name), &encode_path(&value));
+        segments.push((p.name, value));
     }
+    let segments: Vec<(&str, &str)> = segments.iter().map(|(n, v)| (*n, v.as_str())).collect();
+    let path = super::resources::fill(ctx.tool.path, &segments);
     let mut url = url::Url::parse(&format!("{}{path}", c.baseurl))
         .map_err(|e| ArgError::new("", format!("the request URL is not valid: {e}")))?;
     let mut headers = reqwest::header::HeaderMap::new();
@@ -166,10 +168,17 @@ impl Form {
 
 /// A random boundary that occurs in no part.
 fn boundary(parts: &[Part]) -> String {
-    loop {
+    boundary_from(parts, || {
         let mut random = [0u8; 16];
         getrandom::fill(&mut random).expect("the OS random source works");
-        let candidate = format!("vtoc-mcp-{}", random.iter().map(|b| format!("{b:02x}")).collect::<String>());
+        random
+    })
+}
+
+/// [`boundary`], with its source of random bytes given.
+fn boundary_from(parts: &[Part], mut random: impl FnMut() -> [u8; 16]) -> String {
+    loop {
+        let candidate = format!("vtoc-mcp-{}", random().iter().map(|b| format!("{b:02x}")).collect::<String>());
         let needle = candidate.as_bytes();
         if !parts.iter().any(|(_, _, content)| content.windows(needle.len()).any(|w| w == needle)) {
             return candidate;
@@ -332,8 +341,13 @@ mod tests {
 
     #[test]
     fn the_boundary_is_not_in_the_content() {
-        let parts: Vec<Part> = vec![("f", None, b"--vtoc-mcp-".to_vec())];
-        let b = boundary(&parts);
-        assert!(b.starts_with("vtoc-mcp-") && b.len() == 9 + 32);
+        // The first candidate occurs in a part: the next one is taken.
+        let taken = format!("vtoc-mcp-{}", "00".repeat(16));
+        let parts: Vec<Part> = vec![("f", None, format!("text with {taken} inside").into_bytes())];
+        let mut draws = [[0u8; 16], [1u8; 16]].into_iter();
+        let b = boundary_from(&parts, || draws.next().unwrap());
+        assert_eq!(b, format!("vtoc-mcp-{}", "01".repeat(16)));
+        let random = boundary(&parts);
+        assert!(random.starts_with("vtoc-mcp-") && random.len() == 9 + 32 && random != taken);
     }
 }

@@ -235,14 +235,13 @@ pub fn emit(ir: &Ir, client: &TokenStream) -> Result<TokenStream, Vec<Problem>> 
         let wrapper = format_ident!("{}", naming::wrapper_fn(&tool.name));
         let doc = format!(" `{} {}` (operationId `{}`)", tool.method.as_str(), tool.path, tool.operation_id);
         if let Some(body) = tool.body.as_ref().filter(|b| b.is_multipart()) {
-            // The bridge writes the request (progenitor has no multipart): the parameters'
-            // places and the file fields are all it needs.
-            let params = tool.params.iter().map(param_spec);
+            // The bridge writes the request (progenitor has no multipart): the tool's
+            // parameters (its table entry) and the file fields are all it needs.
             let files = &body.files;
             wrappers.push(quote! {
                 #[doc = #doc]
                 async fn #wrapper(c: &Client, a: &Args<'_>) -> CallOutcome {
-                    crate::support::upload(c, a, &[#(#params),*], &[#(#files),*]).await
+                    crate::support::upload(c, a, &[#(#files),*]).await
                 }
             });
             entries.push(table_entry(tool, &wrapper));
@@ -332,20 +331,6 @@ fn resource_entry(r: &super::ir::Resource) -> TokenStream {
     }
 }
 
-/// A parameter's name and place, as the runtime's `ParamSpec`.
-fn param_spec(p: &super::ir::Param) -> TokenStream {
-    let n = &p.wire_name;
-    let loc = format_ident!(
-        "{}",
-        match p.location {
-            Location::Path => "Path",
-            Location::Query => "Query",
-            Location::Header => "Header",
-        }
-    );
-    quote!(ParamSpec { name: #n, location: Location::#loc })
-}
-
 fn table_entry(tool: &Tool, wrapper: &syn::Ident) -> TokenStream {
     let name = &tool.name;
     let title = match &tool.title {
@@ -357,7 +342,18 @@ fn table_entry(tool: &Tool, wrapper: &syn::Ident) -> TokenStream {
     let method = method_variant(tool.method);
     let path = &tool.path;
     let tags = &tool.tags;
-    let params = tool.params.iter().map(param_spec);
+    let params = tool.params.iter().map(|p| {
+        let n = &p.wire_name;
+        let loc = format_ident!(
+            "{}",
+            match p.location {
+                Location::Path => "Path",
+                Location::Query => "Query",
+                Location::Header => "Header",
+            }
+        );
+        quote!(ParamSpec { name: #n, location: Location::#loc })
+    });
     let context = tool.context.iter().map(|c| c.as_str());
     let body = match tool.body.as_ref().map(|b| b.kind()) {
         Some(kind) => {

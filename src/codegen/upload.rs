@@ -47,9 +47,9 @@ fn holds_files<'a>(schema: &'a Value, resolve: &impl Fn(&'a Value) -> Option<&'a
     })
 }
 
-/// The names of the file fields of a multipart body's (resolved) schema, in its order.
+/// The names of the file fields of a multipart body's (resolved) schema, in its order;
+/// `resolve` gives a schema as it is, or what its `$ref` points to.
 pub fn file_fields<'a>(body: &'a Value, resolve: impl Fn(&'a Value) -> Option<&'a Value>) -> Vec<String> {
-    let resolve = |v: &'a Value| if v.get("$ref").is_some() { resolve(v) } else { Some(v) };
     body.get("properties")
         .and_then(Value::as_object)
         .into_iter()
@@ -119,7 +119,7 @@ mod tests {
             "by_ref": {"$ref": "#/x"},
         }});
         let target = json!({"type": "string", "format": "binary"});
-        let files = file_fields(&body, |v| (v.get("$ref").is_some()).then_some(&target));
+        let files = file_fields(&body, |v| Some(if v.get("$ref").is_some() { &target } else { v }));
         assert_eq!(files, ["file", "old", "maybe", "many", "by_ref"]);
     }
 
