@@ -32,6 +32,9 @@ struct Task {
 /// Tasks whose tool ranks first, and in the top 5, at least (of 90).
 const TOP1: usize = 64;
 const TOP5: usize = 83;
+/// The same on the held-out set (of 66).
+const HELD_OUT_TOP1: usize = 30;
+const HELD_OUT_TOP5: usize = 45;
 
 /// The fixture exports, by the `api` of the tasks.
 const APIS: [(&str, &str); 3] =
@@ -60,10 +63,12 @@ struct Score {
     not_tools: Vec<String>,
     top1: usize,
     top5: usize,
+    /// Tasks whose tool is in the top 5, not first.
+    near: Vec<Miss>,
     misses: Vec<Miss>,
 }
 
-/// A task whose tool is not in the top 5.
+/// A task whose tool is not first.
 #[derive(Debug)]
 struct Miss {
     id: String,
@@ -78,12 +83,13 @@ fn percent(hits: usize, of: usize) -> f64 {
     if of == 0 { 0.0 } else { 100.0 * hits as f64 / of as f64 }
 }
 
-/// Every task, scored; and the report, as docs/performance.md shows it.
-fn evaluate() -> (Vec<(&'static str, usize, Score)>, String) {
-    let tasks: Vec<Task> = fixture("tests/fixtures/search/tasks.jsonl")
+/// Every task of `set` (a file of `tests/fixtures/search/`), scored; and the report, as
+/// docs/performance.md shows it.
+fn evaluate(set: &str) -> (Vec<(&'static str, usize, Score)>, String) {
+    let tasks: Vec<Task> = fixture(&format!("tests/fixtures/search/{set}"))
         .lines()
         .filter(|l| !l.trim().is_empty())
-        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("tasks.jsonl: {e}: {l}")))
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{set}: {e}: {l}")))
         .collect();
     let mut scores = Vec::new();
     for (api, file) in APIS {
@@ -108,17 +114,13 @@ fn evaluate() -> (Vec<(&'static str, usize, Score)>, String) {
             if rank == Some(1) {
                 score.top1 += 1;
             }
+            if rank != Some(1) {
+                let top = ranked.iter().take(5).map(|&i| docs[i].name.clone()).collect();
+                let miss = Miss { id: task.id.clone(), task: task.task.clone(), expected: good[0].clone(), rank, top };
+                if rank.is_some_and(|r| r <= 5) { score.near.push(miss) } else { score.misses.push(miss) }
+            }
             if rank.is_some_and(|r| r <= 5) {
                 score.top5 += 1;
-            } else {
-                let top = ranked.iter().take(5).map(|&i| docs[i].name.clone()).collect();
-                score.misses.push(Miss {
-                    id: task.id.clone(),
-                    task: task.task.clone(),
-                    expected: good[0].clone(),
-                    rank,
-                    top,
-                });
             }
         }
         scores.push((api, docs.len(), score));
@@ -161,6 +163,13 @@ fn evaluate() -> (Vec<(&'static str, usize, Score)>, String) {
             let _ = writeln!(report, "| {id}: {task} | `{expected}` | {rank} | {} |", top.join(", "));
         }
     }
+    let _ = writeln!(report, "\nIn the top 5, not first:\n\n| task | expected | rank | top 5 |\n|---|---|---:|---|");
+    for (_, _, s) in &scores {
+        for Miss { id, task, expected, rank, top } in &s.near {
+            let top: Vec<String> = top.iter().map(|n| format!("`{n}`")).collect();
+            let _ = writeln!(report, "| {id}: {task} | `{expected}` | {} | {} |", rank.unwrap_or(0), top.join(", "));
+        }
+    }
     let not_tools: Vec<&String> = scores.iter().flat_map(|(_, _, s)| &s.not_tools).collect();
     let findable = n - not_tools.len();
     let _ = writeln!(
@@ -175,15 +184,31 @@ fn evaluate() -> (Vec<(&'static str, usize, Score)>, String) {
 #[test]
 #[allow(clippy::print_stdout)] // the report goes to the test output (`--nocapture`)
 fn search_quality() {
-    let (scores, report) = evaluate();
+    let (scores, report) = evaluate("tasks.jsonl");
     println!("{report}");
-    let n: usize = scores.iter().map(|(_, _, s)| s.tasks).sum();
-    let top1: usize = scores.iter().map(|(_, _, s)| s.top1).sum();
-    let top5: usize = scores.iter().map(|(_, _, s)| s.top5).sum();
+    let (n, top1, top5) = totals(&scores);
     let skipped: usize = scores.iter().map(|(_, _, s)| s.skipped.len()).sum();
     assert_eq!((n, skipped), (90, 1), "the task set has 90 tasks with an operation and one without");
     // The figures reached (docs/performance.md): a change to the ranking may move single
     // tasks, not lose any overall.
     assert!(top5 >= TOP5, "top-5 fell to {top5}/{n} (was {TOP5}):\n{report}");
     assert!(top1 >= TOP1, "top-1 fell to {top1}/{n} (was {TOP1}):\n{report}");
+}
+
+/// The held-out set (`heldout.jsonl`, see the README there): 66 tasks, written and mapped
+/// by others after the ranking above was built, so the ranking was never fitted to them.
+#[test]
+#[allow(clippy::print_stdout)]
+fn search_quality_held_out() {
+    let (scores, report) = evaluate("heldout.jsonl");
+    println!("{report}");
+    let (n, top1, top5) = totals(&scores);
+    assert_eq!(n, 66, "the held-out set has 66 tasks, each with an operation");
+    assert!(top5 >= HELD_OUT_TOP5, "held-out top-5 fell to {top5}/{n} (was {HELD_OUT_TOP5}):\n{report}");
+    assert!(top1 >= HELD_OUT_TOP1, "held-out top-1 fell to {top1}/{n} (was {HELD_OUT_TOP1}):\n{report}");
+}
+
+/// Tasks with an operation, ranked first, in the top 5.
+fn totals(scores: &[(&str, usize, Score)]) -> (usize, usize, usize) {
+    scores.iter().fold((0, 0, 0), |(n, a, b), (_, _, s)| (n + s.tasks, a + s.top1, b + s.top5))
 }
