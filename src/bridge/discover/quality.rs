@@ -30,11 +30,14 @@ struct Task {
 }
 
 /// Tasks whose tool ranks first, and in the top 5, at least (of 90).
-const TOP1: usize = 64;
+const TOP1: usize = 66;
 const TOP5: usize = 83;
 /// The same on the held-out set (of 66).
-const HELD_OUT_TOP1: usize = 30;
-const HELD_OUT_TOP5: usize = 45;
+const HELD_OUT_TOP1: usize = 44;
+const HELD_OUT_TOP5: usize = 56;
+/// The same on the final set (of 45).
+const FINAL_TOP1: usize = 19;
+const FINAL_TOP5: usize = 30;
 
 /// The fixture exports, by the `api` of the tasks.
 const APIS: [(&str, &str); 3] =
@@ -206,6 +209,19 @@ fn search_quality_held_out() {
     assert_eq!(n, 66, "the held-out set has 66 tasks, each with an operation");
     assert!(top5 >= HELD_OUT_TOP5, "held-out top-5 fell to {top5}/{n} (was {HELD_OUT_TOP5}):\n{report}");
     assert!(top1 >= HELD_OUT_TOP1, "held-out top-1 fell to {top1}/{n} (was {HELD_OUT_TOP1}):\n{report}");
+}
+
+/// The final set (`final.jsonl`, see the README there): 45 tasks, written and mapped by
+/// others and kept unread by whoever tuned the ranking, run once when the tuning was done.
+#[test]
+#[allow(clippy::print_stdout)]
+fn search_quality_final() {
+    let (scores, report) = evaluate("final.jsonl");
+    println!("{report}");
+    let (n, top1, top5) = totals(&scores);
+    assert_eq!(n, 45, "the final set has 45 tasks, each with an operation");
+    assert!(top5 >= FINAL_TOP5, "final top-5 fell to {top5}/{n} (was {FINAL_TOP5}):\n{report}");
+    assert!(top1 >= FINAL_TOP1, "final top-1 fell to {top1}/{n} (was {FINAL_TOP1}):\n{report}");
 }
 
 /// Tasks with an operation, ranked first, in the top 5.

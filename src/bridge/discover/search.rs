@@ -24,9 +24,15 @@
 //!   of thing weighs [`ACTION_MISMATCH`] ("show the collection's settings" is not an
 //!   update, "pause the queue" not a create);
 //! - the names and values a query gives (`gpt-35-legacy`, `sk-abc123`, what follows
-//!   "named", quoted text), words of time ("last month") and what it says not to do
-//!   ("without deleting it") weigh little or nothing: they say which thing, not which tool;
-//!   a thing given by its name favours the tools that take a name;
+//!   "named", quoted text), words of time ("last month"), what it says not to do
+//!   ("without deleting it") and why ("… so our agents can reach it") weigh little or
+//!   nothing: they say which thing, not which tool; a thing given by its name favours the
+//!   tools that take a name, an address the tools that take a user;
+//! - a question about what is reads, whatever its verbs ("what guardrails are set up?"),
+//!   and a read of things in the plural is a list ("show me the first 20 collections");
+//!   starting a run is not changing the thing it runs;
+//! - one thing is asked of the tool for one thing: a bulk tool comes after it unless the
+//!   query asks for many, and a `PUT` after the `PATCH` of its path;
 //! - a tool that is another's operation under a second path (`/v1/x` beside `/x`, same
 //!   title and description) comes after the distinct tools, so five results are five
 //!   operations.
@@ -207,6 +213,18 @@ const K1: f32 = 1.2;
 /// What a tool's score is multiplied by when it does another kind of thing than the query
 /// asks (reads when asked to change, creates when asked to delete).
 const ACTION_MISMATCH: f32 = 0.5;
+/// What a bulk tool's score is multiplied by, for a query that does not ask for many
+/// things: one thing is asked of the tool for one thing ("cancel flow run 7f3c").
+const BULK: f32 = 0.7;
+/// What a `PUT` is multiplied by beside a `PATCH` of the same path: both change the thing,
+/// and the `PATCH` needs only what changes ("turn off the automation").
+const PUT_BESIDE_PATCH: f32 = 0.9;
+/// Query terms that ask for many things at once (stemmed).
+const MANY: &[&str] = &["bulk", "batch", "many", "multipl", "several", "all", "every"];
+/// What the hint weighs that a read of things in the plural is a list.
+const LIST_HINT: f32 = RELATED;
+/// What a verb of writing weighs in a question about what is ("what is set up?").
+const STATE_VERB: f32 = 0.3;
 /// How much a word the vocabulary brings in weighs, beside the query's own word.
 const RELATED: f32 = 0.8;
 
@@ -230,6 +248,8 @@ pub struct Index {
     names: Vec<[Vec<String>; 2]>,
     /// Per document, what it does ([`Index::action_done`]).
     actions: Vec<Action>,
+    /// Per document, what its score is multiplied by whatever the query ([`Index::demoted`]).
+    demoted: Vec<f32>,
     /// Per document, the first document with its title and description, in terms (the
     /// same operation, routed twice: `/v1/x` and `/x`).
     operation: Vec<u32>,
@@ -250,6 +270,7 @@ impl Index {
             names: Vec::with_capacity(docs.len()),
             operation: Vec::with_capacity(docs.len()),
             actions: Vec::with_capacity(docs.len()),
+            demoted: Vec::with_capacity(docs.len()),
             acronyms,
             vocabulary,
         };
@@ -264,6 +285,12 @@ impl Index {
         let common: Vec<&str> =
             takes.into_iter().filter(|&(_, n)| docs.len() >= 4 && 2 * n > docs.len()).map(|(p, _)| p).collect();
         let mut operations: HashMap<(Vec<String>, Vec<String>), u32> = HashMap::new();
+        let patched = docs
+            .iter()
+            .filter_map(|d| d.endpoint.as_ref())
+            .filter(|(m, _)| m.eq_ignore_ascii_case("PATCH"))
+            .map(|(_, p)| p.as_str())
+            .collect();
         for (i, doc) in docs.iter().enumerate() {
             let fields = index.fields(doc, &common);
             // Compared as terms, so `Count V1` (Chroma's `/api/v1/count`) is `Count`.
@@ -293,6 +320,7 @@ impl Index {
             };
             let done = index.action_done(&index.terms(&doc.name), doc.endpoint.as_ref());
             index.actions.push(done);
+            index.demoted.push(demoted(doc, &patched));
             index.names.push([distinct(&fields[0]), distinct(&fields[1])]);
             index.lengths.push(lengths);
         }
@@ -385,7 +413,7 @@ impl Index {
 
     /// What the query asks to do: the kind of its first verb, when one of its first two
     /// words is a verb ("disable the key", "temporarily disable the key"; "how many" is a
-    /// read); a yes-or-no question ("is the server up?") reads.
+    /// read). A question about what is reads, whatever its verbs ([`vocabulary::asks_what_is`]).
     fn action_asked(&self, words: &[String]) -> Action {
         words.iter().take(2).map(|w| self.vocabulary.action(w)).find(|a| *a != Action::None).unwrap_or(Action::None)
     }
@@ -440,15 +468,45 @@ impl Index {
         concepts.into_iter().map(|c| c.terms).collect()
     }
 
+    /// Does the query name, in the plural, a thing the API's paths name ("collections",
+    /// "guardrails")?
+    fn names_plural_resource(&self, query: &str) -> bool {
+        vocabulary::words(query).iter().any(|w| {
+            let plural =
+                w.len() > 3 && w.ends_with('s') && !w.ends_with("ss") && !w.ends_with("us") && !w.ends_with("is");
+            plural
+                && self
+                    .postings
+                    .get(&vocabulary::stem(w))
+                    .is_some_and(|ps| ps.iter().any(|p| p.counts[Field::Path as usize] > 0))
+        })
+    }
+
     /// Every matching document with its score, best first. A tool that is another's
     /// operation under a second path (same title and description: `/v1/x` beside `/x`)
     /// comes after the distinct tools, so five results show five operations.
     pub fn scores(&self, query: &str) -> Vec<(usize, f32)> {
-        let weighed = self.query_terms(query);
+        let mut weighed = self.query_terms(query);
+        let question = vocabulary::asks_what_is(query);
+        if question {
+            // In a question about what is, verbs of writing say what state a thing is in
+            // ("what guardrails are set up?"), not what to do.
+            for (term, weight) in &mut weighed {
+                if !matches!(self.vocabulary.action(term), Action::None | Action::Read) {
+                    *weight *= STATE_VERB;
+                }
+            }
+        }
         let words_in_order: Vec<String> = weighed.iter().filter(|(_, w)| *w > 0.0).map(|(t, _)| t.clone()).collect();
         let mut words = words_in_order.clone();
         words.sort();
         words.dedup();
+        let asked = if question { Action::Read } else { self.action_asked(&words_in_order) };
+        // A read of things the API has, in the plural ("show me the first 20 collections",
+        // "what guardrails are set up?"), is a list; not a count.
+        if asked == Action::Read && !words.iter().any(|w| w == "count") && self.names_plural_resource(query) {
+            weighed.push(("list".to_string(), LIST_HINT));
+        }
         let n = self.len() as f32;
         let mut total = vec![0.0f32; self.len()];
         let mut tf = vec![0.0f32; self.len()];
@@ -468,10 +526,8 @@ impl Index {
             let idf = (1.0 + (n - df + 0.5) / (df + 0.5)).ln();
             total.iter_mut().zip(&tf).for_each(|(t, x)| *t += idf * x * (K1 + 1.0) / (K1 + x));
         }
-        let asked = match self.action_asked(&words_in_order) {
-            Action::None if vocabulary::asks_yes_or_no(query) => Action::Read,
-            asked => asked,
-        };
+        // A query that asks for many things at once may want the bulk tools.
+        let many = words.iter().any(|w| MANY.contains(&w.as_str()));
         let mut scored: Vec<(usize, f32)> = total
             .into_iter()
             .enumerate()
@@ -483,6 +539,7 @@ impl Index {
                     !field.is_empty() && field.len() == words.len() && field.iter().all(|t| words.contains(t))
                 });
                 let s = if !asked.fits(self.actions[i]) { s * ACTION_MISMATCH } else { s };
+                let s = if many { s } else { s * self.demoted[i] };
                 (i, if named { s + NAMED_BONUS } else { s })
             })
             .collect();
@@ -491,6 +548,16 @@ impl Index {
         let (first, again): (Vec<_>, Vec<_>) = scored.into_iter().partition(|(i, _)| seen.insert(self.operation[*i]));
         first.into_iter().chain(again).collect()
     }
+}
+
+/// What a document's score is multiplied by whatever the query, unless the query asks for
+/// many things: a bulk tool ([`BULK`]); a `PUT` beside a `PATCH` of its path ([`PUT_BESIDE_PATCH`]).
+fn demoted(doc: &Doc, patched: &std::collections::HashSet<&str>) -> f32 {
+    let Some((method, path)) = &doc.endpoint else { return 1.0 };
+    let bulk = doc.name.split(['_', '-']).any(|w| w.eq_ignore_ascii_case("bulk"))
+        || path.split(['/', '_', '-']).any(|w| w.eq_ignore_ascii_case("bulk"));
+    let put_beside_patch = method.eq_ignore_ascii_case("PUT") && patched.contains(path.as_str());
+    (if bulk { BULK } else { 1.0 }) * (if put_beside_patch { PUT_BESIDE_PATCH } else { 1.0 })
 }
 
 /// A path's own words (what the operation acts on or does: the fixed segments after the
@@ -676,6 +743,87 @@ mod tests {
             split_description("[BETA]\n\ndelete members from a team\n\n```\ncurl -X POST header\n```\nMore words.");
         assert_eq!(summary, "[BETA] delete members from a team");
         assert!(!details.contains("curl") && details.contains("More words."), "{details}");
+    }
+
+    fn routed(name: &str, description: &str, method: &str, path: &str) -> Doc {
+        doc(name, description).with_endpoint(method, path)
+    }
+
+    /// `docs` among tools about other things, so a word's rarity counts as in a real API.
+    fn among_others(docs: &[Doc]) -> Index {
+        let others = [
+            routed("delete_key", "Delete an API key.", "DELETE", "/keys/{id}"),
+            routed("read_user", "Read a user.", "GET", "/users/{id}"),
+            routed("update_budget", "Update a budget.", "PATCH", "/budgets/{id}"),
+            routed("health", "Is the server up?", "GET", "/health"),
+            routed("list_events", "Events.", "GET", "/events"),
+            routed("create_variable", "Create a variable.", "POST", "/variables"),
+        ];
+        Index::new(&[docs, &others].concat())
+    }
+
+    #[test]
+    fn a_question_about_what_is_reads_whatever_its_verbs() {
+        let docs = [
+            routed("update_variable", "Update a variable.", "PATCH", "/variables/{id}"),
+            routed("read_variable", "Read a variable.", "GET", "/variables/{id}"),
+        ];
+        let index = among_others(&docs);
+        assert_eq!(index.search("What is the retries variable set to?", 1), [1]);
+        assert_eq!(index.search("Set the retries variable to 3", 1), [0]);
+    }
+
+    #[test]
+    fn bulk_tools_and_puts_beside_patches_come_after_the_plain_tool() {
+        let docs = [
+            routed("bulk_set_flow_run_state", "Set the state of flow runs.", "POST", "/flow_runs/bulk_set_state"),
+            routed("set_flow_run_state", "Set the state of a flow run.", "POST", "/flow_runs/{id}/set_state"),
+            routed("update_automation", "Update an automation.", "PUT", "/automations/{id}"),
+            routed("patch_automation", "Update an automation.", "PATCH", "/automations/{id}"),
+        ];
+        let index = among_others(&docs);
+        assert_eq!(index.search("set the state of flow run 7f3c to cancelled", 1), [1]);
+        assert_eq!(index.search("set the state of flow runs in bulk", 1), [0]);
+        assert_eq!(index.search("turn off the automation", 1), [3]);
+    }
+
+    #[test]
+    fn a_read_of_things_in_the_plural_is_a_list() {
+        let docs = [
+            routed("get_collection", "Get a collection.", "GET", "/collections/{name}"),
+            routed("list_collections", "List the collections.", "GET", "/collections"),
+            routed("count_collections", "Count collections.", "GET", "/collections_count"),
+        ];
+        let index = among_others(&docs);
+        assert_eq!(index.search("Show me the first 20 collections we have", 1), [1]);
+        assert_eq!(index.search("How many collections are there?", 1), [2]);
+        assert_eq!(index.search("Show me the support collection", 1), [0]);
+    }
+
+    #[test]
+    fn starting_a_run_is_not_changing_the_thing_it_runs() {
+        let docs = [
+            routed("update_deployment", "Update a deployment.", "PATCH", "/deployments/{id}"),
+            routed(
+                "create_flow_run_from_deployment",
+                "Create a flow run from a deployment.",
+                "POST",
+                "/deployments/{id}/create_flow_run",
+            ),
+        ];
+        let index = among_others(&docs);
+        assert_eq!(index.search("Kick off the weekly-report deployment with region set to EU", 1), [1]);
+        assert_eq!(index.search("Change the weekly-report deployment", 1), [0]);
+    }
+
+    #[test]
+    fn an_address_is_a_person() {
+        let docs = [
+            routed("team_model_add", "Add models to a team.", "POST", "/team/model/add"),
+            routed("team_member_add", "Add a member to a team.", "POST", "/team/member_add"),
+        ];
+        let index = among_others(&docs);
+        assert_eq!(index.search("Put jane@example.com on the growth team", 1), [1]);
     }
 
     #[test]

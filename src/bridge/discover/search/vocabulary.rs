@@ -182,6 +182,18 @@ const PHRASES: &[(&[&str], &str)] = &[
     (&["try", "again"], "retry"),
     (&["speech", "to", "text"], "transcribe"),
     (&["end", "user"], "customer"),
+    (&["spin", "up"], "create"),
+    (&["hook", "up"], "create"),
+    (&["take", "off"], "remove"),
+    (&["take", "out"], "remove"),
+    (&["pull", "back"], "get"),
+    (&["pull", "up"], "get"),
+    (&["spending", "limit"], "budget"),
+    (&["spend", "limit"], "budget"),
+    (&["at", "the", "same", "time"], "concurrency"),
+    (&["more", "than"], "limit"),
+    (&["at", "most"], "limit"),
+    (&["day", "by", "day"], "daily"),
 ];
 
 /// Forms the stemmer leaves apart from their word: irregular verbs, and adjectives of
@@ -221,14 +233,21 @@ const FORMS: &[(&str, &str)] = &[
     ("frozen", "freeze"),
 ];
 
-/// The words that open a yes-or-no question.
-const YES_NO: &[&str] = &["is", "are", "does", "do", "has", "have"];
+/// The words that open a question about what is: yes or no ("is this IMEI on the
+/// watchlist?") or which, what, how much ("what guardrails are set up?").
+const QUESTION: &[&str] = &[
+    "is", "are", "was", "were", "does", "do", "did", "has", "have", "what", "which", "who", "whose", "where", "when",
+    "how",
+];
+/// Second words that make a question a request ("can you …", "how do I delete …").
+const REQUEST: &[&str] = &["do", "can", "could", "should", "would", "to", "you"];
 
-/// Does `text` ask a yes-or-no question ("is this IMEI on the watchlist?"): a question
-/// about what is, answered by reading.
-pub fn asks_yes_or_no(text: &str) -> bool {
+/// Does `text` ask about what is, a question answered by reading, whatever verbs it has
+/// ("what guardrails are set up?", "what's api_base_url set to?")? Not a request put as
+/// a question: "how do I delete …", "do you have to …" ask for what the verb does.
+pub fn asks_what_is(text: &str) -> bool {
     let raw = words(text);
-    raw.len() > 2 && YES_NO.contains(&raw[0].as_str())
+    raw.len() > 2 && QUESTION.contains(&raw[0].as_str()) && !REQUEST.contains(&raw[1].as_str())
 }
 
 /// The second words of phrases that may stand apart from the first ("kick carol out").
@@ -247,8 +266,10 @@ pub enum Action {
     Create,
     /// Changes something that is there: update, pause, enable, rotate.
     Change,
-    /// Writes, new or not: start, send, save.
+    /// Writes, new or not: send, save.
     Write,
+    /// Starts something that runs: start, run, trigger (a new run, not a change).
+    Start,
     Delete,
 }
 
@@ -257,8 +278,15 @@ impl Action {
     /// same, or writing beside creating or changing.
     pub fn fits(self, done: Action) -> bool {
         use Action::*;
-        matches!((self, done), (None, _) | (_, None) | (Write, Create | Change) | (Create | Change, Write))
-            || self == done
+        matches!(
+            (self, done),
+            (None, _)
+                | (_, None)
+                | (Write, Create | Change | Start)
+                | (Create | Change, Write)
+                | (Start, Create | Write)
+                | (Create, Start)
+        ) || self == done
     }
 }
 
@@ -286,6 +314,7 @@ const GROUPS: &[(Action, &[&str])] = &[
             "put",
             "save",
             "store",
+            "mint",
         ],
     ),
     (
@@ -330,9 +359,11 @@ const GROUPS: &[(Action, &[&str])] = &[
     (Action::Read, &["list", "all", "every", "each", "which", "enumerate", "browse"]),
     (Action::Read, &["find", "search", "query", "filter", "lookup", "locate", "match"]),
     (Action::Read, &["count", "total", "tally", "number"]),
-    (Action::Write, &["start", "run", "trigger", "launch", "execute", "begin", "invoke", "kick", "fire", "dispatch"]),
+    (Action::Start, &["start", "run", "trigger", "launch", "execute", "begin", "invoke", "kick", "fire", "dispatch"]),
     (Action::Change, &["stop", "cancel", "abort", "halt", "terminate", "kill", "interrupt", "pause", "suspend"]),
     (Action::Change, &["disable", "deactivate", "block", "suspend", "ban", "pause", "lock", "mute", "offline"]),
+    (Action::Change, &["pause", "hold", "freeze", "suspend"]),
+    (Action::Change, &["mark", "flag"]),
     (Action::Change, &["enable", "activate", "unblock", "unlock", "unpause", "resume", "online"]),
     (Action::Change, &["resume", "unpause", "continue", "restart"]),
     (Action::Write, &["retry", "rerun", "replay", "repeat", "restart"]),
@@ -374,7 +405,7 @@ const GROUPS: &[(Action, &[&str])] = &[
     (Action::None, &["image", "picture", "photo", "drawing", "draw", "illustration", "img", "paint"]),
     (Action::None, &["audio", "speech", "voice", "sound", "recording", "transcribe", "transcription", "transcript"]),
     (Action::None, &["embedding", "embed", "vector", "vectorize"]),
-    (Action::None, &["chat", "conversation", "completion", "converse", "message"]),
+    (Action::None, &["chat", "conversation", "completion", "converse", "message", "summarize", "summarise"]),
     (Action::None, &["moderation", "moderate", "harmful", "unsafe", "toxic", "abuse", "offensive"]),
     (Action::None, &["rerank", "rank", "ranking", "reorder", "relevance"]),
     (Action::None, &["log", "history", "audit", "trail"]),
@@ -395,6 +426,10 @@ const GROUPS: &[(Action, &[&str])] = &[
     (Action::None, &["item", "record", "entry", "row", "element", "thing"]),
     (Action::None, &["tag", "label"]),
     (Action::None, &["state", "status"]),
+    (Action::None, &["type", "kind", "sort", "category", "class"]),
+    (Action::None, &["latest", "newest", "recent", "newer"]),
+    (Action::None, &["history", "timeline", "chart", "graph", "plot", "trend", "histogram"]),
+    (Action::None, &["usage", "activity", "consumption", "utilization", "utilisation"]),
     (Action::None, &["database", "db"]),
 ];
 
@@ -443,8 +478,14 @@ impl Vocabulary {
         let mut terms = self.weighed(query_words(text));
         // A thing named by its name ("the variable temp_token", "named staging"), not by
         // an id: the tools that take a name fit better.
-        if gives_a_name(text) {
+        let lower = text.to_lowercase();
+        if gives_a_name(text) || lower.split(|c: char| !c.is_alphanumeric()).any(|w| w == "rename") {
             terms.push((stem("name"), NAME_HINT));
+        }
+        // An address says the thing is a person: the tools that take a user or an email.
+        if text.split_whitespace().any(|c| c.contains('@') && c.contains('.')) {
+            terms.push((stem("email"), NAME_HINT));
+            terms.push((stem("user"), NAME_HINT));
         }
         terms
     }
@@ -630,6 +671,11 @@ fn gives_a_name(text: &str) -> bool {
     })
 }
 
+/// Words after which the query says why, not what: "… so our agents can reach …".
+const PURPOSE_WORDS: &[&str] = &["so", "because"];
+/// What the words of a purpose weigh.
+const PURPOSE: f32 = 0.3;
+
 /// Words after which the next word is what the query does not want ("disable the key
 /// without deleting it").
 const NEGATIONS: &[&str] = &["without", "not", "never", "instead", "except", "don't", "dont", "doesn't", "no"];
@@ -674,6 +720,8 @@ fn query_words(text: &str) -> Vec<(String, f32)> {
     let mut quoted = false;
     let mut after_name_word = false;
     let mut negated = false;
+    let mut purpose = false;
+    let mut since_with = usize::MAX;
     for raw in text.split_whitespace().filter(|c| !c.contains("://")) {
         let opens = raw.starts_with(['\'', '"', '`', '\u{2018}', '\u{201c}']);
         let closes = raw
@@ -691,9 +739,16 @@ fn query_words(text: &str) -> Vec<(String, f32)> {
             JOINED
         } else if TIME.contains(&lower.as_str()) {
             WHEN
+        } else if lower == "set" && since_with <= 3 {
+            // "… with region set to EU": an argument's value, not what to do.
+            VALUE
         } else {
             1.0
         };
+        // Words that say why ("… so nothing new gets picked up") weigh less than what to do.
+        let weight = if purpose { weight * PURPOSE } else { weight };
+        purpose |= PURPOSE_WORDS.contains(&lower.as_str());
+        since_with = if lower == "with" { 1 } else { since_with.saturating_add(1) };
         if opens && !closes {
             quoted = true;
         } else if closes {
@@ -781,8 +836,17 @@ mod tests {
 
     #[test]
     fn questions_and_verbs_say_what_is_asked() {
-        assert!(asks_yes_or_no("Is this IMEI on the watchlist?"));
-        assert!(!asks_yes_or_no("Delete the key"));
+        let v = Vocabulary::shared();
+        let weight_of =
+            |query: &str, word: &str| v.query_terms(query).into_iter().find(|(t, _)| *t == stem(word)).map(|(_, w)| w);
+        assert_eq!(weight_of("Register a server so our agents can reach it", "agents"), Some(PURPOSE), "why, not what");
+        assert_eq!(weight_of("Register a server so our agents can reach it", "register"), Some(1.0));
+        assert_eq!(weight_of("Kick off the deployment with region set to EU", "set"), Some(VALUE), "a value");
+        assert_eq!(weight_of("Set the region to EU", "set"), Some(1.0));
+        assert!(asks_what_is("Is this IMEI on the watchlist?"));
+        assert!(asks_what_is("What guardrails are set up on this proxy?"));
+        assert!(!asks_what_is("Delete the key"));
+        assert!(!asks_what_is("How do I delete the key?"));
         let v = Vocabulary::shared();
         assert_eq!(v.action(&stem("remove")), Action::Delete);
         assert_eq!(v.action(&stem("show")), Action::Read);
