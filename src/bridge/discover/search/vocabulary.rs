@@ -275,7 +275,7 @@ pub enum Action {
 
 impl Action {
     /// Can a tool that does `done` serve a query that asks for `self`? Either unknown, the
-    /// same, or writing beside creating or changing.
+    /// same, writing beside creating, changing or starting, or starting beside creating.
     pub fn fits(self, done: Action) -> bool {
         use Action::*;
         matches!(
@@ -847,7 +847,6 @@ mod tests {
         assert!(asks_what_is("What guardrails are set up on this proxy?"));
         assert!(!asks_what_is("Delete the key"));
         assert!(!asks_what_is("How do I delete the key?"));
-        let v = Vocabulary::shared();
         assert_eq!(v.action(&stem("remove")), Action::Delete);
         assert_eq!(v.action(&stem("show")), Action::Read);
         assert_eq!(v.action(&stem("pause")), Action::Change);
