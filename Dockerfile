@@ -21,6 +21,8 @@ RUN mkdir src \
 
 FROM deps AS build
 COPY build.rs .env.example ./
+# The functions a server runs, laid out together by the release link (build.rs).
+COPY scripts/symbol-order.txt ./scripts/
 COPY openapi ./openapi
 COPY src ./src
 COPY console ./console

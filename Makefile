@@ -13,7 +13,7 @@ TARGET_DIR ?= $(or $(CARGO_TARGET_DIR),target)
 BENCH_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help build test screenshot generate check-generated check-deploy run run-http run-stdio demo lint fmt mcp-run mcp-test inspect sync-spec diff doctor setup-container setup-cloud soak fuzz bench bench-peer check-size conformance scale-test check-apis build-cost pin-contract check-frameworks container-test observability-test
+.PHONY: help build test screenshot generate check-generated check-deploy run run-http run-stdio demo lint fmt mcp-run mcp-test inspect sync-spec diff doctor setup-container setup-cloud soak fuzz bench bench-peer symbol-order check-size conformance scale-test check-apis build-cost pin-contract check-frameworks container-test observability-test
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E -e 's/:.*## /\t/' -e 's|\$$\(BIND\)|$(BIND)|g' -e 's|\$$\(FROM\)|$(FROM)|g' -e 's|\$$\(API_SPEC\)|$(API_SPEC)|g' -e 's|\$$\(APIS_TARGET\)|$(APIS_TARGET)|g' | expand -t 20
@@ -100,6 +100,10 @@ bench: ## Benchmark (release, stripped as the image ships it): added latency vs 
 
 bench-peer: ## The bridge vs FastMCP 4.1.2 from_openapi (pinned, installed into target/bench-peer/venv): same backend, client and run; target/bench-peer/
 	./scripts/bench-peer.sh
+
+symbol-order: ## Regenerate scripts/symbol-order.txt, the functions a server runs, packed together by release builds (needs valgrind; docs/performance.md "Binary size and memory at rest")
+	$(CARGO) build --release --locked --bin vtoc-mcp --example loadgen
+	./scripts/symbol-order.sh $(TARGET_DIR)/release/vtoc-mcp $(TARGET_DIR)/release/examples/loadgen
 
 check-size: ## Fail when the stripped release binary exceeds its budget (scripts/check-size.sh; docs/performance.md "Binary size")
 	$(CARGO) build --release --locked --bin vtoc-mcp && ./scripts/check-size.sh $(TARGET_DIR)/release/vtoc-mcp

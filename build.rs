@@ -20,6 +20,7 @@ fn main() {
     println!("cargo::rerun-if-env-changed=VTOC_MCP_OVERRIDES");
     println!("cargo::rerun-if-changed=src/codegen");
     let manifest_dir = PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
+    symbol_order(&manifest_dir);
     let spec_path =
         std::env::var_os("VTOC_MCP_SPEC").map(PathBuf::from).unwrap_or_else(|| manifest_dir.join("openapi/vtoc.json"));
     let overrides_path = match std::env::var_os("VTOC_MCP_OVERRIDES") {
@@ -76,4 +77,31 @@ fn write(path: &Path, text: &str) {
         println!("cargo::error=cannot write {}: {e}", path.display());
         std::process::exit(1);
     }
+}
+
+/// Release builds lay out the functions a server runs (start-up, a session, calls) side by
+/// side, in the order of `scripts/symbol-order.txt` (`make symbol-order` regenerates it):
+/// the kernel maps a binary's pages around each page it touches, so code that runs spread
+/// over the whole text keeps most of the binary resident; packed, about a third
+/// (docs/performance.md, "Binary size and memory at rest"). Only where the linker is LLD,
+/// Rust's default on x86_64 Linux; `VTOC_MCP_SYMBOL_ORDER=off` or a linker of one's own
+/// turns it off. A name the build no longer has is skipped, so a stale list costs memory,
+/// never a build.
+fn symbol_order(manifest_dir: &std::path::Path) {
+    let list = manifest_dir.join("scripts/symbol-order.txt");
+    println!("cargo::rerun-if-changed={}", list.display());
+    println!("cargo::rerun-if-env-changed=VTOC_MCP_SYMBOL_ORDER");
+    let env = |k: &str| std::env::var(k).unwrap_or_default();
+    let own_linker = ["fuse-ld", "linker-flavor", "linker="].iter().any(|f| env("CARGO_ENCODED_RUSTFLAGS").contains(f))
+        || std::env::vars().any(|(k, _)| k.starts_with("CARGO_TARGET_") && k.ends_with("_LINKER"));
+    if env("PROFILE") != "release"
+        || env("TARGET") != "x86_64-unknown-linux-gnu"
+        || env("VTOC_MCP_SYMBOL_ORDER") == "off"
+        || own_linker
+        || !list.exists()
+    {
+        return;
+    }
+    println!("cargo::rustc-link-arg-bins=-Wl,--symbol-ordering-file={}", list.display());
+    println!("cargo::rustc-link-arg-bins=-Wl,--no-warn-symbol-ordering");
 }
