@@ -248,7 +248,7 @@ pub struct Index {
     names: Vec<[Vec<String>; 2]>,
     /// Per document, what it does ([`Index::action_done`]).
     actions: Vec<Action>,
-    /// Per document, what its score is multiplied by whatever the query ([`Index::demoted`]).
+    /// Per document, what its score is multiplied by whatever the query ([`demoted`]).
     demoted: Vec<f32>,
     /// Per document, the first document with its title and description, in terms (the
     /// same operation, routed twice: `/v1/x` and `/x`).
