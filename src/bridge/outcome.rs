@@ -438,7 +438,7 @@ mod tests {
         let mut with_plan = ctx(ResponseKind::Object, false);
         let wire = json!({"type": "object", "properties": {"limit": {"type": "integer"}, "body": {"type": "object",
             "properties": {"name": {"type": "string"}, "identifiers": {"type": "array"}}}}});
-        with_plan.plan = Some(Arc::new(crate::codegen::shape::Plan::new(&wire, Method::Post, None)));
+        with_plan.plan = Some(Arc::new(crate::codegen::shape::Plan::new(&wire, false, None)));
         let body = r#"{"detail": [{"loc": ["body", "name"], "msg": "Field required"},
             {"loc": ["body", "identifiers", 2, "value"], "msg": "too short"}, {"loc": ["query", "limit"], "msg": "big"}]}"#;
         let text = message(&backend_error(&with_plan, &captured(422, &[], body)));

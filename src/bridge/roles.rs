@@ -165,7 +165,8 @@ pub fn sample(schema: &Value, defs: &Value) -> Value {
 /// `codegen::shape`): [`wire_arguments`] through the tool's plan.
 pub fn arguments(tool: &ToolSpec) -> serde_json::Map<String, Value> {
     let schema: Value = serde_json::from_str(tool.wire_schema).unwrap();
-    crate::codegen::shape::Plan::new(&schema, tool.method, None).model_arguments(&wire_arguments(tool))
+    let clears = crate::codegen::shape::clears(tool.method, tool.body);
+    crate::codegen::shape::Plan::new(&schema, clears, None).model_arguments(&wire_arguments(tool))
 }
 
 /// The request a tool's call makes, as wire arguments: every required input, plus every

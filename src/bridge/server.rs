@@ -303,7 +303,7 @@ fn to_rmcp_tool(
         props.insert(CONTEXT_ARG.into(), schema.clone());
         context = Some(schema);
     }
-    let plan = Plan::new(&request, spec.method, context.as_ref());
+    let plan = Plan::new(&request, crate::codegen::shape::clears(spec.method, spec.body), context.as_ref());
     let Value::Object(input) = plan.view() else { unreachable!("a view is an object") };
     let mut tool = Tool::new(spec.name, spec.description, Arc::new(input));
     if let Some(title) = spec.title {

@@ -143,7 +143,7 @@ fn body(t: &Tool) -> String {
             let name = b.schema_name.as_deref().map_or_else(|| "object".to_string(), |n| format!("`{n}`"));
             let head = format!("{name}{}", if b.required { "" } else { " (optional)" });
             // The arguments its fields became (`shape.rs`), and `clear` where there is one.
-            let plan = Plan::new(&t.wire_schema, t.method, None);
+            let plan = Plan::new(&t.wire_schema, super::shape::clears(t.method, Some(b.kind())), None);
             let fields: Vec<String> = plan
                 .args
                 .iter()

@@ -549,6 +549,7 @@ impl OpCtx<'_> {
                 "annotations say both read-only and destructive; fix the override (readOnlyHint or destructiveHint)",
             )]);
         }
+        let clears = super::shape::clears(self.method, body.as_ref().map(super::ir::Body::kind));
         Ok(Lowered::Tool(Box::new(Tool {
             name,
             name_origin,
@@ -569,7 +570,7 @@ impl OpCtx<'_> {
             params,
             body,
             response,
-            input_schema: super::shape::Plan::new(&input_schema, self.method, None).view(),
+            input_schema: super::shape::Plan::new(&input_schema, clears, None).view(),
             wire_schema: input_schema,
             output_schema,
             annotations,

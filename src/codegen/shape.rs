@@ -32,7 +32,7 @@
 //! validated against the wire schema; [`Plan::model_path`] names a wire path the way
 //! the model wrote it, for error messages.
 
-use super::ir::Method;
+use super::ir::{BodyKind, Method};
 use super::naming;
 use serde_json::{Map, Value, json};
 
@@ -101,10 +101,17 @@ pub struct ArgProblem {
     pub message: String,
 }
 
+/// Can a tool with this method and body set a field to null, so `clear` means something? A
+/// `PATCH` whose body is JSON: a form or multipart body has no null to send.
+pub fn clears(method: Method, body: Option<BodyKind>) -> bool {
+    method == Method::Patch && body == Some(BodyKind::Json)
+}
+
 impl Plan {
     /// The plan of a tool whose wire schema is `wire` (parameters and `body`), with the
-    /// mission-context object schema `context` when the tool offers it.
-    pub fn new(wire: &Value, method: Method, context: Option<&Value>) -> Plan {
+    /// mission-context object schema `context` when the tool offers it. `clears`: the
+    /// tool can set a field to null ([`clears`]), so it offers `clear`.
+    pub fn new(wire: &Value, clears: bool, context: Option<&Value>) -> Plan {
         let props = wire.get("properties").and_then(Value::as_object).cloned().unwrap_or_default();
         let required: Vec<&str> =
             wire.get("required").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str).collect();
@@ -164,7 +171,7 @@ impl Plan {
                 });
             }
         }
-        if method == Method::Patch && args.iter().any(|a| a.clearable) && !args.iter().any(|a| a.name == CLEAR_ARG) {
+        if clears && args.iter().any(|a| a.clearable) && !args.iter().any(|a| a.name == CLEAR_ARG) {
             args.push(Arg {
                 name: CLEAR_ARG.into(),
                 slot: Slot::Clear,
@@ -604,7 +611,7 @@ mod tests {
 
     #[test]
     fn the_body_flattens_and_optional_is_nullable() {
-        let plan = Plan::new(&update_poi(), Method::Patch, None);
+        let plan = Plan::new(&update_poi(), true, None);
         let view = plan.view();
         let props = view["properties"].as_object().unwrap();
         let names: Vec<&str> = props.keys().map(String::as_str).collect();
@@ -624,7 +631,7 @@ mod tests {
 
     #[test]
     fn null_is_not_given_and_clear_sends_null() {
-        let plan = Plan::new(&update_poi(), Method::Patch, None);
+        let plan = Plan::new(&update_poi(), true, None);
         let args = json!({"poi_id": 4, "name": null, "risk_level": "hostile", "notes": null, "is_active": null,
                           "body_poi_id": null, "meta": null, "clear": ["notes"]});
         let wire = plan.to_wire(args.as_object().unwrap()).unwrap();
@@ -635,7 +642,7 @@ mod tests {
 
     #[test]
     fn mistakes_are_named_as_the_model_wrote_them() {
-        let plan = Plan::new(&update_poi(), Method::Patch, None);
+        let plan = Plan::new(&update_poi(), true, None);
         let err = plan.to_wire(json!({"poi_id": 4, "body": {"name": "x"}}).as_object().unwrap()).unwrap_err();
         assert_eq!(err[0].path, "body");
         assert!(err[0].message.contains("allowed: poi_id, name"), "{err:?}");
@@ -655,7 +662,7 @@ mod tests {
 
     #[test]
     fn model_arguments_invert_to_wire() {
-        let plan = Plan::new(&update_poi(), Method::Patch, None);
+        let plan = Plan::new(&update_poi(), true, None);
         let wire = json!({"poi_id": 4, "body": {"risk_level": "hostile", "poi_id": 9}});
         let model = plan.model_arguments(wire.as_object().unwrap());
         assert_eq!(Value::Object(model.clone()), json!({"poi_id": 4, "risk_level": "hostile", "body_poi_id": 9}));
@@ -664,7 +671,7 @@ mod tests {
 
     #[test]
     fn json_text_becomes_an_object_and_objects_pass() {
-        let plan = Plan::new(&update_poi(), Method::Patch, None);
+        let plan = Plan::new(&update_poi(), true, None);
         for meta in [json!("{\"k\": [1, null]}"), json!({"k": [1, null]})] {
             let wire = plan.to_wire(json!({"poi_id": 1, "meta": meta}).as_object().unwrap()).unwrap();
             assert_eq!(wire["body"]["meta"], json!({"k": [1, null]}));
@@ -677,7 +684,7 @@ mod tests {
             "items": {"type": "array", "items": {"type": "object", "required": ["a"],
                 "properties": {"a": {"type": ["string", "null"]}, "b": {"type": ["string", "null"]}}}}}}},
             "required": ["body"]});
-        let plan = Plan::new(&wire, Method::Post, None);
+        let plan = Plan::new(&wire, false, None);
         let out = plan.to_wire(json!({"items": [{"a": null, "b": null}]}).as_object().unwrap()).unwrap();
         assert_eq!(out["body"], json!({"items": [{"a": null}]}));
         let view = plan.view();
@@ -692,14 +699,14 @@ mod tests {
         let wire = json!({"type": "object", "properties": {"body": {"type": "array", "items": {"type": "integer"}}},
             "required": ["body"], "additionalProperties": false});
         let context = json!({"type": "object", "properties": {"station": {"type": "string", "maxLength": 128}}});
-        let plan = Plan::new(&wire, Method::Post, Some(&context));
+        let plan = Plan::new(&wire, false, Some(&context));
         let view = plan.view();
         assert_eq!(view["properties"]["body"], json!({"type": "array", "items": {"type": "integer"}}));
         assert!(view["properties"]["context_station"]["anyOf"].is_array());
         let out = plan.to_wire(json!({"body": [1], "context_station": "ops"}).as_object().unwrap()).unwrap();
         assert_eq!(Value::Object(out), json!({"body": [1], "context": {"station": "ops"}}));
         assert_eq!(plan.model_path("context.station"), "context_station");
-        let empty = Plan::new(&json!({"type": "object", "additionalProperties": false}), Method::Get, None);
+        let empty = Plan::new(&json!({"type": "object", "additionalProperties": false}), false, None);
         assert_eq!(empty.view(), json!({"type": "object", "properties": {}, "additionalProperties": false}));
         assert!(empty.to_wire(json!({"x": 1}).as_object().unwrap()).unwrap_err()[0].message.contains("no arguments"));
     }
@@ -711,7 +718,7 @@ mod tests {
             "when": {"type": "string", "format": "date-time"},
             "url": {"type": "string", "format": "uri"},
             "pick": {"oneOf": [{"type": "string"}, {"type": "integer"}]}}});
-        let view = Plan::new(&wire, Method::Get, None).view();
+        let view = Plan::new(&wire, false, None).view();
         assert_eq!(
             view["properties"]["limit"],
             json!({"anyOf": [{"type": "integer", "minimum": 0}, {"type": "null"}]})
@@ -722,8 +729,18 @@ mod tests {
     }
 
     #[test]
-    fn only_patch_offers_clear() {
-        let plan = Plan::new(&update_poi(), Method::Post, None);
+    fn only_a_patch_of_json_offers_clear() {
+        let plan = Plan::new(&update_poi(), false, None);
         assert!(plan.view()["properties"].get(CLEAR_ARG).is_none());
+        assert!(clears(Method::Patch, Some(BodyKind::Json)));
+        // A form has no null to send: `clear` would do nothing.
+        for (method, body) in [
+            (Method::Patch, Some(BodyKind::Multipart)),
+            (Method::Patch, Some(BodyKind::Form)),
+            (Method::Patch, None),
+            (Method::Put, Some(BodyKind::Json)),
+        ] {
+            assert!(!clears(method, body), "{method:?} {body:?}");
+        }
     }
 }

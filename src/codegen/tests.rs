@@ -361,6 +361,14 @@ fn multipart_uploads_are_tools_the_bridge_writes() {
     for t in &ir.tools {
         check_view(&t.name, &t.input_schema);
     }
+    // The same upload as a PATCH: a form has no null to send, so it offers no `clear`
+    // (a JSON PATCH with an optional field does, as vTOC's `update_poi`).
+    let spec = read("tests/fixtures/upload-3.1.json").replacen("\"put\":", "\"patch\":", 1);
+    let ir = lower_spec(Input { spec: &spec, overrides: None }).unwrap();
+    let patch = ir.tools.iter().find(|t| t.path == "/profile").expect("PATCH /profile");
+    assert_eq!(patch.method, ir::Method::Patch);
+    assert!(patch.input_schema["properties"]["avatar"].is_object());
+    assert!(patch.input_schema["properties"].get("clear").is_none(), "{}", patch.input_schema);
 }
 
 #[test]
