@@ -338,7 +338,7 @@ impl Index {
         // A name whose last word is plural (`list_stations`, `read_flows`) returns many
         // things, unless it counts or changes them: it matches "list", "all", "which".
         let last = d.name.rsplit(['_', '-']).next().unwrap_or_default();
-        let plural = last.len() > 3 && last.ends_with('s') && !last.ends_with("ss") && !last.ends_with("us");
+        let plural = looks_plural(last);
         let changes = name.iter().any(|t| ["count", "creat", "updat", "delet"].contains(&t.as_str()));
         if plural && !changes {
             name.push("list".into());
@@ -472,9 +472,7 @@ impl Index {
     /// "guardrails")?
     fn names_plural_resource(&self, query: &str) -> bool {
         vocabulary::words(query).iter().any(|w| {
-            let plural =
-                w.len() > 3 && w.ends_with('s') && !w.ends_with("ss") && !w.ends_with("us") && !w.ends_with("is");
-            plural
+            looks_plural(w)
                 && self
                     .postings
                     .get(&vocabulary::stem(w))
@@ -548,6 +546,12 @@ impl Index {
         let (first, again): (Vec<_>, Vec<_>) = scored.into_iter().partition(|(i, _)| seen.insert(self.operation[*i]));
         first.into_iter().chain(again).collect()
     }
+}
+
+/// Does `word` end like an English plural (`stations`, `guardrails`; not `status`,
+/// `access`, `analysis`)?
+fn looks_plural(word: &str) -> bool {
+    word.len() > 3 && word.ends_with('s') && !["ss", "us", "is"].iter().any(|e| word.ends_with(e))
 }
 
 /// What a document's score is multiplied by whatever the query, unless the query asks for
