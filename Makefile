@@ -102,8 +102,11 @@ bench-peer: ## The bridge vs FastMCP 4.1.2 from_openapi (pinned, installed into 
 	./scripts/bench-peer.sh
 
 symbol-order: ## Regenerate scripts/symbol-order.txt, the functions a server runs, packed together by release builds (needs valgrind; docs/performance.md "Binary size and memory at rest")
-	$(CARGO) build --release --locked --bin vtoc-mcp --example loadgen
-	./scripts/symbol-order.sh $(TARGET_DIR)/release/vtoc-mcp $(TARGET_DIR)/release/examples/loadgen
+	# The server built alone, as the image and `make bench` build it: built beside the
+	# example, its dependencies get the dev-dependencies' features, and other symbol names.
+	$(CARGO) build --release --locked --bin vtoc-mcp && cp $(TARGET_DIR)/release/vtoc-mcp $(TARGET_DIR)/release/vtoc-mcp.ordered
+	$(CARGO) build --release --locked --example loadgen
+	./scripts/symbol-order.sh $(TARGET_DIR)/release/vtoc-mcp.ordered $(TARGET_DIR)/release/examples/loadgen
 
 check-size: ## Fail when the stripped release binary exceeds its budget (scripts/check-size.sh; docs/performance.md "Binary size")
 	$(CARGO) build --release --locked --bin vtoc-mcp && ./scripts/check-size.sh $(TARGET_DIR)/release/vtoc-mcp

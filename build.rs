@@ -85,8 +85,14 @@ fn write(path: &Path, text: &str) {
 /// over the whole text keeps most of the binary resident; packed, about a third
 /// (docs/performance.md, "Binary size and memory at rest"). Only where the linker is LLD,
 /// Rust's default on x86_64 Linux; `VTOC_MCP_SYMBOL_ORDER=off` or a linker of one's own
-/// turns it off. A name the build no longer has is skipped, so a stale list costs memory,
-/// never a build.
+/// turns it off.
+///
+/// The list goes to the linker as a script of section patterns (each function has its own
+/// `.text.<symbol>` section), so that it can hold wildcards: a symbol's hash (`17h…E`) and
+/// LTO's `.llvm.N` suffix change with unrelated edits, and a list of exact names went
+/// two-thirds stale within a dozen commits. `make symbol-order` writes a name with
+/// wildcards where it is unique without them. A pattern that matches nothing is skipped,
+/// so a stale list costs memory, never a build.
 fn symbol_order(manifest_dir: &std::path::Path) {
     let list = manifest_dir.join("scripts/symbol-order.txt");
     println!("cargo::rerun-if-changed={}", list.display());
@@ -102,6 +108,21 @@ fn symbol_order(manifest_dir: &std::path::Path) {
     {
         return;
     }
-    println!("cargo::rustc-link-arg-bins=-Wl,--symbol-ordering-file={}", list.display());
-    println!("cargo::rustc-link-arg-bins=-Wl,--no-warn-symbol-ordering");
+    let script = std::path::PathBuf::from(env("OUT_DIR")).join("hot-text.ld");
+    write(&script, &hot_text_script(&read(&list)));
+    println!("cargo::rustc-link-arg-bins=-Wl,-T,{}", script.display());
+}
+
+/// A linker script that gathers the listed functions' sections in list order, into an
+/// output section placed before the rest of `.text`.
+fn hot_text_script(list: &str) -> String {
+    let mut script = String::from("SECTIONS {\n  .text.hot : {\n");
+    for pattern in list.lines().map(str::trim).filter(|l| !l.is_empty()) {
+        // LLVM names a cold function's section `.text.unlikely.<symbol>`, and so on.
+        script.push_str(&format!(
+            "    *(.text.{pattern} .text.unlikely.{pattern} .text.hot.{pattern} .text.startup.{pattern})\n"
+        ));
+    }
+    script.push_str("  }\n}\nINSERT BEFORE .text;\n");
+    script
 }

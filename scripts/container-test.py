@@ -73,6 +73,8 @@ OUT = ROOT / "target/container"
 RUN = OUT / "run"
 DOCKER = os.environ.get("DOCKER", "/usr/bin/docker")
 IMAGE = "vtoc-mcp:container-test"
+# RSS of the image's binary at rest (MiB): issue 25's target, as `make bench` reads it.
+RSS_AT_REST_MIB = 15
 STANDIN_REPO = "vtoc-standin"
 STANDIN_TAG = "container-test"
 BACKEND_STANDIN = f"{STANDIN_REPO}/backend:{STANDIN_TAG}"
@@ -244,6 +246,20 @@ class Test:
         r = self.run([ROOT / "scripts/check-size.sh", binary], check=False)
         self.results["binary_bytes"] = binary.stat().st_size
         self.check(r.returncode == 0, "the image's binary is within its size budget", (r.stdout + r.stderr).strip())
+        # Its memory at rest, against issue 25's target: it rises when the release link's
+        # list of the functions a server runs (scripts/symbol-order.txt) has gone stale,
+        # and `make symbol-order` brings it back (docs/performance.md, "Binary size and
+        # memory at rest").
+        r = self.run([sys.executable, ROOT / "scripts/rss-at-rest.py", binary, "3", "off", "--json"], check=False)
+        try:
+            rss = json.loads(r.stdout.strip().splitlines()[-1])[binary.name]
+        except (ValueError, IndexError, KeyError):
+            rss = {}
+        self.results["rss_at_rest_mib"] = rss
+        self.check(0 < rss.get("VmRSS", 0) <= RSS_AT_REST_MIB,
+                   f"the image's binary at rest: {rss.get('VmRSS', 0):.2f} MiB (target {RSS_AT_REST_MIB})",
+                   f"RssAnon {rss.get('RssAnon', 0):.2f}, RssFile {rss.get('RssFile', 0):.2f} MiB; if over, "
+                   "run `make symbol-order` and rebuild" if rss else (r.stdout + r.stderr).strip()[-2000:])
         version = self.out("run", "--rm", "--read-only", IMAGE, "--version")
         self.check(version.startswith("vtoc-mcp "), f"`docker run --read-only {IMAGE} --version`: {version}")
         self.roles = json.loads(self.out("run", "--rm", IMAGE, "tools", "--roles"))

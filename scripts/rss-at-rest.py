@@ -4,9 +4,14 @@ each binary is started afresh against one `vtoc-mcp demo-backend`, a 2025-06-18 
 lists its tools and makes one call, and VmRSS, RssAnon and RssFile (MiB) are read 0.5 s
 later. Prints the median (min-max) of each.
 
-    scripts/rss-at-rest.py BIN[,BIN...] [REPS=5] [CONTRACT_CHECK=off|warn]
+    scripts/rss-at-rest.py BIN[,BIN...] [REPS=5] [CONTRACT_CHECK=off|warn] [--json]
+
+With --json, the last line is the medians as JSON ({binary: {"VmRSS": MiB, ...}}), for
+container-test's check of the image's binary against the 15 MiB target.
 """
 import json, os, socket, subprocess, sys, time, urllib.request
+as_json = "--json" in sys.argv
+sys.argv = [a for a in sys.argv if a != "--json"]
 bins = sys.argv[1].split(","); reps = int(sys.argv[2]) if len(sys.argv) > 2 else 5; check = sys.argv[3] if len(sys.argv) > 3 else "off"
 def port():
     s = socket.socket(); s.bind(("127.0.0.1", 0)); p = s.getsockname()[1]; s.close(); return p
@@ -46,3 +51,5 @@ db.terminate()
 import statistics as st
 for b, rs in res.items():
     print(os.path.basename(b), {k: f"{st.median([x[k] for x in rs]):.2f} ({min(x[k] for x in rs):.2f}-{max(x[k] for x in rs):.2f})" for k in rs[0]})
+if as_json:
+    print(json.dumps({os.path.basename(b): {k: st.median([x[k] for x in rs]) for k in rs[0]} for b, rs in res.items()}))

@@ -9,7 +9,9 @@
 # once as `make bench` starts it and once with the contract check on (what a deployment
 # against a real backend runs at start-up), and writes every function that ran, by its
 # symbol name, sorted. Needs valgrind. SERVER_BIN must keep its symbols (the release
-# build does; the image strips its copy).
+# build does; the image strips its copy), and be built alone (`cargo build --release --bin
+# vtoc-mcp`, as the image is): built beside the example, its dependencies get the
+# dev-dependencies' features, and most generic functions other symbol hashes.
 set -euo pipefail
 bin=$(realpath "${1:-target/release/vtoc-mcp}")
 loadgen=${2:-target/release/examples/loadgen}
@@ -30,5 +32,23 @@ done
 
 # `fn=NAME` lines name every function callgrind saw run; keep the ones the binary defines.
 nm --defined-only "$bin" | awk '$2 ~ /^[tTwW]$/ {print $3}' | sort -u >"$work/defined"
-sed -n 's/^fn=//p' "$work"/cg.* | sort -u | comm -12 - "$work/defined" >"$out"
-echo "$(wc -l <"$out") functions in $out (of $(wc -l <"$work/defined") in $(basename "$bin"))"
+sed -n 's/^fn=//p' "$work"/cg.* | sort -u | comm -12 - "$work/defined" >"$work/ran"
+
+# Each name as the linker script will match it (build.rs, `hot_text_script`). A name's
+# hash (`17h…E`) and LTO's `.llvm.N` suffix change with unrelated edits, so where the
+# name without them is unique in this binary it is written with wildcards, and survives
+# them; a generic function's instances share one such name and stay exact (a wildcard
+# would pull every instance in).
+python3 - "$work/ran" "$work/defined" >"$out" <<'PY'
+import re, sys
+from collections import Counter
+def key(name):
+    name = re.sub(r"(\.llvm)?(\.[0-9]+)+$", "", name)
+    return re.sub(r"17h[0-9a-f]{16}E$", "17h*E", name)
+ran = open(sys.argv[1]).read().split()
+count = Counter(key(n) for n in open(sys.argv[2]).read().split())
+for name in ran:
+    k = key(name)
+    print(k + "*" if count[k] == 1 else name)
+PY
+echo "$(wc -l <"$out") functions in $out (of $(wc -l <"$work/defined") in $(basename "$bin")), $(grep -c '[*]$' "$out") as patterns"
