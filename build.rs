@@ -88,11 +88,13 @@ fn write(path: &Path, text: &str) {
 /// turns it off.
 ///
 /// The list goes to the linker as a script of section patterns (each function has its own
-/// `.text.<symbol>` section), so that it can hold wildcards: a symbol's hash (`17h…E`) and
-/// LTO's `.llvm.N` suffix change with unrelated edits, and a list of exact names went
-/// two-thirds stale within a dozen commits. `make symbol-order` writes a name with
+/// `.text.<symbol>` section), so that it can hold wildcards: a generic function's symbol
+/// hash (`17h…E`) changes with the crate's build metadata (a dependency added or bumped,
+/// features unified with the dev-dependencies'), and an exact list then loses most of its
+/// names. `make symbol-order` writes a name with its hash and LTO's `.llvm.N` suffix as
 /// wildcards where it is unique without them. A pattern that matches nothing is skipped,
-/// so a stale list costs memory, never a build.
+/// so a stale list costs memory, never a build; CI's container-test checks the image's
+/// binary at rest against the 15 MiB target.
 fn symbol_order(manifest_dir: &std::path::Path) {
     let list = manifest_dir.join("scripts/symbol-order.txt");
     println!("cargo::rerun-if-changed={}", list.display());
