@@ -34,11 +34,12 @@ done
 nm --defined-only "$bin" | awk '$2 ~ /^[tTwW]$/ {print $3}' | sort -u >"$work/defined"
 sed -n 's/^fn=//p' "$work"/cg.* | sort -u | comm -12 - "$work/defined" >"$work/ran"
 
-# Each name as the linker script will match it (build.rs, `hot_text_script`). A name's
-# hash (`17h…E`) and LTO's `.llvm.N` suffix change with unrelated edits, so where the
-# name without them is unique in this binary it is written with wildcards, and survives
-# them; a generic function's instances share one such name and stay exact (a wildcard
-# would pull every instance in).
+# Each name as the linker script will match it (build.rs, `hot_text_script`). A generic
+# function's hash (`17h…E`) changes with the crate's build metadata (a dependency added or
+# bumped, features unified), and LTO's `.llvm.N` suffix with the code around it, so where
+# the name without them is unique in this binary it is written with wildcards, and
+# survives them; a generic function's instances share one such name and stay exact (a
+# wildcard would pull every instance in).
 python3 - "$work/ran" "$work/defined" >"$out" <<'PY'
 import re, sys
 from collections import Counter
