@@ -13,7 +13,7 @@ TARGET_DIR ?= $(or $(CARGO_TARGET_DIR),target)
 BENCH_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help build test screenshot generate check-generated check-deploy run run-http run-stdio demo lint fmt mcp-run mcp-test inspect sync-spec diff doctor setup-container setup-cloud soak fuzz bench bench-peer symbol-order check-size conformance scale-test check-apis build-cost pin-contract check-frameworks container-test observability-test
+.PHONY: help build test screenshot generate check-generated check-deploy run run-http run-stdio demo lint fmt mcp-run mcp-test inspect sync-spec diff doctor setup-container setup-cloud soak fuzz bench bench-search bench-peer symbol-order check-size conformance scale-test check-apis build-cost pin-contract check-frameworks container-test observability-test
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E -e 's/:.*## /\t/' -e 's|\$$\(BIND\)|$(BIND)|g' -e 's|\$$\(FROM\)|$(FROM)|g' -e 's|\$$\(API_SPEC\)|$(API_SPEC)|g' -e 's|\$$\(APIS_TARGET\)|$(APIS_TARGET)|g' | expand -t 20
@@ -97,6 +97,9 @@ soak: ## 10 000 calls over 256 sessions against a backend failing 5% (release bu
 bench: ## Benchmark (release, stripped as the image ships it): added latency vs direct REST, CPU, tools/list, start-up, memory, throughput; target/bench/; compared with docs/performance-results.json
 	$(CARGO) build --release --locked --bin vtoc-mcp && strip -o $(TARGET_DIR)/release/vtoc-mcp.shipped $(TARGET_DIR)/release/vtoc-mcp
 	$(CARGO) run --release --locked --example loadgen -- bench --bin $(TARGET_DIR)/release/vtoc-mcp.shipped $(BENCH_ARGS)
+
+bench-search: ## What tool search costs (release): index build and query time over the three fixture exports, every task of the six search sets
+	$(CARGO) test --release --locked --lib search_cost -- --ignored --nocapture
 
 bench-peer: ## The bridge vs FastMCP 4.1.2 from_openapi (pinned, installed into target/bench-peer/venv): same backend, client and run; target/bench-peer/
 	./scripts/bench-peer.sh

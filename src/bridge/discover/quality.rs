@@ -30,20 +30,23 @@ struct Task {
 }
 
 /// Tasks whose tool ranks first, and in the top 5, at least (of 90).
-const TOP1: usize = 66;
-const TOP5: usize = 83;
+const TOP1: usize = 68;
+const TOP5: usize = 84;
 /// The same on the held-out set (of 66).
-const HELD_OUT_TOP1: usize = 44;
-const HELD_OUT_TOP5: usize = 56;
+const HELD_OUT_TOP1: usize = 45;
+const HELD_OUT_TOP5: usize = 57;
 /// The same on the final set (of 45).
-const FINAL_TOP1: usize = 19;
-const FINAL_TOP5: usize = 30;
+const FINAL_TOP1: usize = 22;
+const FINAL_TOP5: usize = 31;
 /// The same on the fourth set (of 45).
-const FOURTH_TOP1: usize = 26;
-const FOURTH_TOP5: usize = 40;
+const FOURTH_TOP1: usize = 33;
+const FOURTH_TOP5: usize = 41;
 /// The same on the fifth set (of 44 with an operation).
-const FIFTH_TOP1: usize = 31;
-const FIFTH_TOP5: usize = 39;
+const FIFTH_TOP1: usize = 34;
+const FIFTH_TOP5: usize = 41;
+/// The same on the sixth set (of 60).
+const SIXTH_TOP1: usize = 45;
+const SIXTH_TOP5: usize = 53;
 
 /// The fixture exports, by the `api` of the tasks.
 const APIS: [(&str, &str); 3] =
@@ -233,6 +236,14 @@ fn search_quality_fifth() {
     holds("fifth.jsonl", 44, FIFTH_TOP1, FIFTH_TOP5);
 }
 
+/// The sixth set (`sixth.jsonl`, see the README there): 60 tasks, made like the fifth,
+/// while the ranking was tuned on the five sets before it; measured once, when that tuning
+/// was done, before anyone read it.
+#[test]
+fn search_quality_sixth() {
+    holds("sixth.jsonl", 60, SIXTH_TOP1, SIXTH_TOP5);
+}
+
 /// `set` has `tasks` tasks, each with an operation, and the ranking still finds at least
 /// `top1` first and `top5` in the top 5 (the figures reached, docs/performance.md).
 #[allow(clippy::print_stdout)] // the report goes to the test output (`--nocapture`)
@@ -248,4 +259,51 @@ fn holds(set: &str, tasks: usize, top1: usize, top5: usize) {
 /// Tasks with an operation, ranked first, in the top 5.
 fn totals(scores: &[(&str, usize, Score)]) -> (usize, usize, usize) {
     scores.iter().fold((0, 0, 0), |(n, a, b), (_, _, s)| (n + s.tasks, a + s.top1, b + s.top5))
+}
+
+/// What search costs, per API: building the index, and a query (the median over every
+/// task of the six sets, each run 20 times). A benchmark, not a test: it asserts nothing,
+/// and is run in release by `make bench-search`.
+#[test]
+#[ignore = "a benchmark: `make bench-search`"]
+#[allow(clippy::print_stdout)] // the figures go to the test output (`--nocapture`)
+fn search_cost() {
+    use std::time::Instant;
+    let sets = ["tasks.jsonl", "heldout.jsonl", "final.jsonl", "fourth.jsonl", "fifth.jsonl", "sixth.jsonl"];
+    let tasks: Vec<Task> = sets
+        .iter()
+        .flat_map(|set| fixture(&format!("tests/fixtures/search/{set}")).lines().map(str::to_owned).collect::<Vec<_>>())
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| serde_json::from_str(&l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect();
+    let median = |mut v: Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    println!("| API (tools) | index build, median of 5 | query, median (µs) | query, p90 (µs) | queries |");
+    println!("|---|---:|---:|---:|---:|");
+    for (api, file) in APIS {
+        let (docs, _) = indexed(file);
+        let builds: Vec<f64> = (0..5)
+            .map(|_| {
+                let start = Instant::now();
+                std::hint::black_box(Index::new(&docs));
+                start.elapsed().as_secs_f64() * 1e3
+            })
+            .collect();
+        let index = Index::new(&docs);
+        let mut queries = Vec::new();
+        for task in tasks.iter().filter(|t| t.api == api) {
+            for _ in 0..20 {
+                let start = Instant::now();
+                std::hint::black_box(index.search(&task.task, 5));
+                queries.push(start.elapsed().as_secs_f64() * 1e6);
+            }
+        }
+        let n = queries.len() / 20;
+        let mut sorted = queries.clone();
+        sorted.sort_by(f64::total_cmp);
+        let p90 = sorted[sorted.len() * 9 / 10];
+        println!("| {api} ({}) | {:.1} ms | {:.0} | {p90:.0} | {n} |", docs.len(), median(builds), median(queries));
+    }
 }

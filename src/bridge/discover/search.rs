@@ -5,9 +5,10 @@
 //! and how often it appears in a tool's fields, each field weighted (a word in the name or
 //! path says more about what a tool does than a word in a parameter name) and normalized
 //! by the field's length (a short description that names the thing beats a long one that
-//! mentions it). The fields: name, title, path (its fixed segments), tags, the summary
-//! (the description's first paragraph), the rest of the description (code samples left
-//! out), argument names, and the titles of what it returns.
+//! mentions it). The fields: name, title, path (its own fixed segments, and apart those
+//! of the path it sits under), tags, the summary (the description's first paragraph), the
+//! rest of the description (code samples left out), argument names, the values arguments
+//! take from a fixed set, and the titles of what it returns.
 //!
 //! What makes plain language work is the vocabulary ([`vocabulary`]), applied alike to
 //! tools and queries: words split on non-alphanumerics, snake_case and camelCase,
@@ -28,6 +29,13 @@
 //!   ("without deleting it") and why ("… so our agents can reach it") weigh little or
 //!   nothing: they say which thing, not which tool; a thing given by its name favours the
 //!   tools that take a name, an address the tools that take a user;
+//! - what the query says a thing has ("… with a $50 budget") weighs less than what it
+//!   asks for, and what holds the thing ("the entries in the news collection") counts
+//!   also as a parent of the tool's path (`/collections/{id}/…`, the `Within` field);
+//!   a query word's weight multiplies its saturated score, so a tool repeating a light
+//!   word many times does not make it heavy;
+//! - a verb that turns a thing off is not served by a tool named for turning it on, nor
+//!   the other way round ("freeze the key" is not `unblock_key`);
 //! - a question about what is reads, whatever its verbs ("what guardrails are set up?"),
 //!   and a read of things in the plural is a list ("show me the first 20 collections");
 //!   starting a run is not changing the thing it runs;
@@ -170,9 +178,12 @@ enum Field {
     Params,
     Values,
     Returns,
+    /// The path's parents, marked ([`vocabulary::CONTAINED`]): what a query's container
+    /// phrase matches ("… in the reviews collection").
+    Within,
 }
 
-const FIELDS: usize = 10;
+const FIELDS: usize = 11;
 
 impl Field {
     const ALL: [Field; FIELDS] = [
@@ -186,6 +197,7 @@ impl Field {
         Field::Params,
         Field::Values,
         Field::Returns,
+        Field::Within,
     ];
 
     /// The weight of a match in this field, and how much its length normalizes it
@@ -195,13 +207,16 @@ impl Field {
             Field::Name => (3.0, 0.75),
             Field::Title => (1.0, 0.75),
             Field::Path => (2.0, 0.3),
-            Field::Parents => (1.0, 0.3),
+            // A word of the path's parents says where the tool acts, not on what: less than
+            // a word of its own ("delete the collection" is not a record delete under it).
+            Field::Parents => (0.5, 0.3),
             Field::Tags => (1.5, 0.3),
             Field::Summary => (1.5, 0.75),
             Field::Details => (0.3, 0.75),
             Field::Params => (0.6, 0.75),
             Field::Values => (0.5, 0.75),
             Field::Returns => (1.0, 0.3),
+            Field::Within => (1.0, 0.3),
         }
     }
 }
@@ -209,7 +224,7 @@ impl Field {
 /// Added to the score of a tool the query names exactly: more than any sum of term scores.
 const NAMED_BONUS: f32 = 1000.0;
 /// BM25's term-frequency saturation.
-const K1: f32 = 1.2;
+const K1: f32 = 1.5;
 /// What a tool's score is multiplied by when it does another kind of thing than the query
 /// asks (reads when asked to change, creates when asked to delete).
 const ACTION_MISMATCH: f32 = 0.5;
@@ -253,6 +268,9 @@ pub struct Index {
     /// Per document, the first document with its title and description, in terms (the
     /// same operation, routed twice: `/v1/x` and `/x`).
     operation: Vec<u32>,
+    /// Per document, which way the first verb of its name turns a thing that has an off and
+    /// an on ([`vocabulary::Vocabulary::polarity`]): `block_key` off, `unblock_key` on.
+    polarity: Vec<Option<bool>>,
     /// Phrases the documents abbreviate: ([`person`, `interest`], `poi`).
     acronyms: Vec<(Vec<String>, String)>,
     vocabulary: &'static vocabulary::Vocabulary,
@@ -271,6 +289,7 @@ impl Index {
             operation: Vec::with_capacity(docs.len()),
             actions: Vec::with_capacity(docs.len()),
             demoted: Vec::with_capacity(docs.len()),
+            polarity: Vec::with_capacity(docs.len()),
             acronyms,
             vocabulary,
         };
@@ -318,8 +337,9 @@ impl Index {
                 v.dedup();
                 v
             };
-            let done = index.action_done(&index.terms(&doc.name), doc.endpoint.as_ref());
-            index.actions.push(done);
+            let name = index.terms(&doc.name);
+            index.actions.push(index.action_done(&name, doc.endpoint.as_ref()));
+            index.polarity.push(name.iter().find_map(|t| index.vocabulary.polarity(t)));
             index.demoted.push(demoted(doc, &patched));
             index.names.push([distinct(&fields[0]), distinct(&fields[1])]);
             index.lengths.push(lengths);
@@ -365,6 +385,7 @@ impl Index {
             ),
             terms(&d.values.join(" ")),
             terms(&d.returns.join(" ")),
+            terms(&parents).into_iter().map(|t| format!("{}{t}", vocabulary::CONTAINED)).collect(),
         ]
     }
 
@@ -468,16 +489,15 @@ impl Index {
         concepts.into_iter().map(|c| c.terms).collect()
     }
 
-    /// Does the query name, in the plural, a thing the API's paths name ("collections",
-    /// "guardrails")?
-    fn names_plural_resource(&self, query: &str) -> bool {
-        vocabulary::words(query).iter().any(|w| {
-            looks_plural(w)
-                && self
-                    .postings
-                    .get(&vocabulary::stem(w))
-                    .is_some_and(|ps| ps.iter().any(|p| p.counts[Field::Path as usize] > 0))
-        })
+    /// The things the query names in the plural that the API's paths name ("collections",
+    /// "guardrails", "flow runs"), as terms.
+    fn plural_resources(&self, query: &str) -> Vec<String> {
+        vocabulary::words(query)
+            .iter()
+            .filter(|w| looks_plural(w))
+            .map(|w| vocabulary::stem(w))
+            .filter(|t| self.postings.get(t).is_some_and(|ps| ps.iter().any(|p| p.counts[Field::Path as usize] > 0)))
+            .collect()
     }
 
     /// Every matching document with its score, best first. A tool that is another's
@@ -486,43 +506,65 @@ impl Index {
     pub fn scores(&self, query: &str) -> Vec<(usize, f32)> {
         let mut weighed = self.query_terms(query);
         let question = vocabulary::asks_what_is(query);
+        let plural = self.plural_resources(query);
         if question {
             // In a question about what is, verbs of writing say what state a thing is in
-            // ("what guardrails are set up?"), not what to do.
+            // ("what guardrails are set up?"), not what to do; but a verb in the plural
+            // that the API's paths name is a thing ("how many flow runs failed?").
             for (term, weight) in &mut weighed {
-                if !matches!(self.vocabulary.action(term), Action::None | Action::Read) {
+                if !matches!(self.vocabulary.action(term), Action::None | Action::Read) && !plural.contains(term) {
                     *weight *= STATE_VERB;
                 }
             }
         }
-        let words_in_order: Vec<String> = weighed.iter().filter(|(_, w)| *w > 0.0).map(|(t, _)| t.clone()).collect();
+        let words_in_order: Vec<String> = weighed
+            .iter()
+            .filter(|(t, w)| *w > 0.0 && !t.starts_with(vocabulary::CONTAINED))
+            .map(|(t, _)| t.clone())
+            .collect();
         let mut words = words_in_order.clone();
         words.sort();
         words.dedup();
         let asked = if question { Action::Read } else { self.action_asked(&words_in_order) };
+        // Which way the query turns a thing, when one of its first two words is such a verb.
+        let turns =
+            if question { None } else { words_in_order.iter().take(2).find_map(|w| self.vocabulary.polarity(w)) };
         // A read of things the API has, in the plural ("show me the first 20 collections",
         // "what guardrails are set up?"), is a list; not a count.
-        if asked == Action::Read && !words.iter().any(|w| w == "count") && self.names_plural_resource(query) {
+        if asked == Action::Read && !words.iter().any(|w| w == "count") && !plural.is_empty() {
             weighed.push(("list".to_string(), LIST_HINT));
         }
         let n = self.len() as f32;
         let mut total = vec![0.0f32; self.len()];
         let mut tf = vec![0.0f32; self.len()];
+        let mut touched: Vec<usize> = Vec::new();
         for concept in self.concepts(&weighed) {
             // A concept's words count as one term (Lucene's synonym query): their
-            // frequencies add up (each weighted) before saturation, and its IDF is that of
-            // the documents having any of them, so a rare synonym does not outweigh the
-            // common word it stands for, and a tool saying both `delete` and `remove` is
-            // not counted twice.
-            tf.iter_mut().for_each(|x| *x = 0.0);
-            for (term, weight) in concept {
+            // frequencies add up (each weighted against the concept's own word) before
+            // saturation, and its IDF is that of the documents having any of them, so a
+            // rare synonym does not outweigh the common word it stands for, and a tool
+            // saying both `delete` and `remove` is not counted twice. What the query's
+            // word weighs (a value 0.2, a word of time 0.3) weighs the saturated score, as
+            // BM25 weighs a query term: a word that says little stays little however
+            // often a tool repeats it ("a team with a budget" is not `new_budget`).
+            // Only the documents having one of its words are touched.
+            let weight = concept.iter().map(|(_, w)| *w).fold(0.0f32, f32::max);
+            touched.clear();
+            for (term, w) in &concept {
                 for p in self.postings.get(term.as_str()).into_iter().flatten() {
-                    tf[p.doc as usize] += weight * self.term_frequency(p);
+                    let d = p.doc as usize;
+                    if tf[d] == 0.0 {
+                        touched.push(d);
+                    }
+                    tf[d] += w / weight * self.term_frequency(p);
                 }
             }
-            let df = tf.iter().filter(|x| **x > 0.0).count() as f32;
+            let df = touched.len() as f32;
             let idf = (1.0 + (n - df + 0.5) / (df + 0.5)).ln();
-            total.iter_mut().zip(&tf).for_each(|(t, x)| *t += idf * x * (K1 + 1.0) / (K1 + x));
+            for &d in &touched {
+                let x = std::mem::take(&mut tf[d]);
+                total[d] += weight * idf * x * (K1 + 1.0) / (K1 + x);
+            }
         }
         // A query that asks for many things at once may want the bulk tools.
         let many = words.iter().any(|w| MANY.contains(&w.as_str()));
@@ -537,6 +579,8 @@ impl Index {
                     !field.is_empty() && field.len() == words.len() && field.iter().all(|t| words.contains(t))
                 });
                 let s = if !asked.fits(self.actions[i]) { s * ACTION_MISMATCH } else { s };
+                let opposite = turns.is_some_and(|q| self.polarity[i].is_some_and(|d| d != q));
+                let s = if opposite { s * ACTION_MISMATCH } else { s };
                 let s = if many { s } else { s * self.demoted[i] };
                 (i, if named { s + NAMED_BONUS } else { s })
             })
@@ -828,6 +872,58 @@ mod tests {
         ];
         let index = among_others(&docs);
         assert_eq!(index.search("Put jane@example.com on the growth team", 1), [1]);
+    }
+
+    #[test]
+    fn a_container_is_a_parent_of_the_path() {
+        let docs = [
+            routed("count_collections", "Count collections.", "GET", "/databases/{db}/collections_count"),
+            routed("count", "Count.", "GET", "/databases/{db}/collections/{id}/count"),
+            routed("delete_collection", "Delete collection.", "DELETE", "/databases/{db}/collections/{name}"),
+            routed("delete", "Delete.", "POST", "/databases/{db}/collections/{id}/delete"),
+        ];
+        let index = among_others(&docs);
+        assert_eq!(index.search("How many items are stored in the reviews collection?", 1), [1]);
+        assert_eq!(index.search("How many collections are there?", 1), [0]);
+        assert_eq!(index.search("Remove the entries whose source is crawler from the news collection", 1), [3]);
+        assert_eq!(index.search("Drop the whole scratch collection", 1), [2]);
+    }
+
+    #[test]
+    fn what_a_thing_has_says_less_than_what_it_is() {
+        let docs = [
+            routed("new_team", "Create a new team.", "POST", "/team/new"),
+            routed(
+                "new_budget",
+                "Create a new budget. A budget applies to teams: max budget, budget duration, soft budget.",
+                "POST",
+                "/budget/new",
+            ),
+        ];
+        let index = among_others(&docs);
+        assert_eq!(index.search("Create a team called data-science with a monthly budget of 500 dollars", 1), [0]);
+        assert_eq!(index.search("Create a budget of 500 dollars a month", 1), [1]);
+    }
+
+    #[test]
+    fn turning_off_is_not_turning_on() {
+        let docs = [
+            routed("unblock_key", "Unblock a key, so it works again.", "POST", "/key/unblock"),
+            routed("block_key", "Block a key.", "POST", "/key/block"),
+        ];
+        let index = among_others(&docs);
+        assert_eq!(index.search("Freeze the key sk-abc123 for now", 1), [1]);
+        assert_eq!(index.search("Unblock the key sk-abc123", 1), [0]);
+    }
+
+    #[test]
+    fn a_verb_in_the_plural_the_paths_name_is_a_thing() {
+        let docs = [
+            routed("count_flows", "Count flows.", "POST", "/flows/count"),
+            routed("count_flow_runs", "Query for flow runs.", "POST", "/flow_runs/count"),
+        ];
+        let index = among_others(&docs);
+        assert_eq!(index.search("How many flow runs failed yesterday?", 1), [1]);
     }
 
     #[test]

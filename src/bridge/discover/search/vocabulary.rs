@@ -255,6 +255,32 @@ const PARTICLES: &[&str] = &["out", "off", "on", "up", "down", "away"];
 /// At most this many words between a phrase's first word and its particle.
 const PARTICLE_GAP: usize = 3;
 
+/// Verbs that turn a thing off or stop it, and those that turn it back on: a query that
+/// asks for one is not served by a tool named for the other ("freeze the key" is not
+/// `unblock_key`, "cancel the run" not `resume_flow_run`).
+const OFF: &[&str] = &[
+    "disable",
+    "deactivate",
+    "block",
+    "suspend",
+    "ban",
+    "pause",
+    "lock",
+    "mute",
+    "offline",
+    "stop",
+    "cancel",
+    "abort",
+    "halt",
+    "terminate",
+    "kill",
+    "interrupt",
+    "freeze",
+    "hold",
+];
+const ON: &[&str] =
+    &["enable", "activate", "unblock", "unlock", "unpause", "resume", "online", "continue", "restart", "unfreeze"];
+
 /// What a verb does, coarsely: a query that asks to read is not served by a tool that
 /// writes, nor one that asks to delete by a tool that creates.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -360,7 +386,7 @@ const GROUPS: &[(Action, &[&str])] = &[
     (Action::Read, &["find", "search", "query", "filter", "lookup", "locate", "match"]),
     (Action::Read, &["count", "total", "tally", "number"]),
     (Action::Start, &["start", "run", "trigger", "launch", "execute", "begin", "invoke", "kick", "fire", "dispatch"]),
-    (Action::Change, &["stop", "cancel", "abort", "halt", "terminate", "kill", "interrupt", "pause", "suspend"]),
+    (Action::Change, &["stop", "cancel", "abort", "halt", "terminate", "kill", "interrupt"]),
     (Action::Change, &["disable", "deactivate", "block", "suspend", "ban", "pause", "lock", "mute", "offline"]),
     (Action::Change, &["pause", "hold", "freeze", "suspend"]),
     (Action::Change, &["mark", "flag"]),
@@ -440,6 +466,8 @@ pub struct Vocabulary {
     groups: Vec<(Action, Vec<String>)>,
     /// Stem → the groups it is in.
     member_of: HashMap<String, Vec<usize>>,
+    /// Stem → which way it turns a thing ([`OFF`], [`ON`]): `false` off, `true` on.
+    turns: HashMap<String, bool>,
 }
 
 impl Vocabulary {
@@ -461,7 +489,8 @@ impl Vocabulary {
             }
             groups.push((*action, stems));
         }
-        Vocabulary { groups, member_of }
+        let turns = ON.iter().map(|w| (stem(w), true)).chain(OFF.iter().map(|w| (stem(w), false))).collect();
+        Vocabulary { groups, member_of, turns }
     }
 
     /// `text` as search terms: split, lowercased, phrases read, function words and
@@ -499,6 +528,20 @@ impl Vocabulary {
                 i += 1;
                 continue;
             };
+            // A word of a container phrase: the thing itself, weighing less, and the thing
+            // as a parent of the tool's path.
+            if let Some(bare) = w.strip_prefix(CONTAINED) {
+                i += 1;
+                if bare.len() > 1
+                    && !bare.bytes().all(|b| b.is_ascii_digit())
+                    && !is_version(bare)
+                    && !STOPWORDS.contains(&bare)
+                {
+                    out.push((stem(bare), weight * CONTAINER_SELF));
+                    out.push((format!("{CONTAINED}{}", stem(bare)), weight * CONTAINER_PARENT));
+                }
+                continue;
+            }
             for (phrase, word) in PHRASES {
                 if phrase[0] != w {
                     continue;
@@ -530,6 +573,12 @@ impl Vocabulary {
             }
         }
         out
+    }
+
+    /// Which way `term` turns a thing, when it is such a verb: `Some(false)` off
+    /// ([`OFF`]), `Some(true)` on ([`ON`]).
+    pub fn polarity(&self, term: &str) -> Option<bool> {
+        self.turns.get(term).copied()
     }
 
     /// What `term` does, when it is a verb of one kind.
@@ -676,6 +725,27 @@ const PURPOSE_WORDS: &[&str] = &["so", "because"];
 /// What the words of a purpose weigh.
 const PURPOSE: f32 = 0.3;
 
+/// Words after which the query names what holds the thing ("the entries in the news
+/// collection"): a parent of the tool's path, more than the tool's own thing.
+const CONTAINER_WORDS: &[&str] = &["in", "inside", "within", "from"];
+/// What a container's word weighs as itself (a tool about the collection may still be
+/// meant) and as a parent of the tool's path (`/collections/{id}/count`).
+const CONTAINER_SELF: f32 = 0.7;
+const CONTAINER_PARENT: f32 = 1.0;
+/// Words that end a container phrase.
+const CONTAINER_ENDS: &[&str] =
+    &["and", "or", "that", "which", "whose", "with", "so", "to", "for", "as", "where", "when", "if", "but"];
+/// How many words a container phrase runs at most.
+const CONTAINER_SPAN: usize = 5;
+/// The mark of a container phrase's terms in a query, and of a path's parents' terms in
+/// the index ([`super::Field::Within`]): `^collection`.
+pub const CONTAINED: &str = "^";
+
+/// Words after which the query says what the thing has ("… with a $50 budget").
+const ATTRIBUTE_WORDS: &[&str] = &["with", "whose", "having"];
+/// What the words of an attribute weigh.
+const ATTRIBUTE: f32 = 0.35;
+
 /// Words after which the next word is what the query does not want ("disable the key
 /// without deleting it").
 const NEGATIONS: &[&str] = &["without", "not", "never", "instead", "except", "don't", "dont", "doesn't", "no"];
@@ -722,6 +792,9 @@ fn query_words(text: &str) -> Vec<(String, f32)> {
     let mut negated = false;
     let mut purpose = false;
     let mut since_with = usize::MAX;
+    let mut attribute = false;
+    // Words left in a container phrase ("… in the reviews collection").
+    let mut container = 0usize;
     for raw in text.split_whitespace().filter(|c| !c.contains("://")) {
         let opens = raw.starts_with(['\'', '"', '`', '\u{2018}', '\u{201c}']);
         let closes = raw
@@ -748,6 +821,11 @@ fn query_words(text: &str) -> Vec<(String, f32)> {
         // Words that say why ("… so nothing new gets picked up") weigh less than what to do.
         let weight = if purpose { weight * PURPOSE } else { weight };
         purpose |= PURPOSE_WORDS.contains(&lower.as_str());
+        // What follows "with" ("a team with a $500 budget") says what the thing has, not
+        // which thing: up to the clause's end.
+        let weight = if attribute { weight * ATTRIBUTE } else { weight };
+        let ends_clause = raw.ends_with([',', ';', '.', '?', '!', ':']);
+        attribute = (attribute || ATTRIBUTE_WORDS.contains(&lower.as_str())) && !ends_clause;
         since_with = if lower == "with" { 1 } else { since_with.saturating_add(1) };
         if opens && !closes {
             quoted = true;
@@ -756,7 +834,17 @@ fn query_words(text: &str) -> Vec<(String, f32)> {
         }
         after_name_word = ["named", "called", "titled"].contains(&lower.as_str());
         negated = NEGATIONS.contains(&lower.as_str());
-        out.extend(chunk_words(chunk).into_iter().map(|w| (w, weight)));
+        // The words of a container phrase are marked, for [`Vocabulary::weighed`].
+        let inside = container > 0 && !CONTAINER_ENDS.contains(&lower.as_str());
+        let mark = |w: String| if inside { format!("{CONTAINED}{w}") } else { w };
+        out.extend(chunk_words(chunk).into_iter().map(|w| (mark(w), weight)));
+        container = if CONTAINER_WORDS.contains(&lower.as_str()) {
+            CONTAINER_SPAN
+        } else if inside && !ends_clause {
+            container - 1
+        } else {
+            0
+        };
     }
     out
 }
@@ -835,13 +923,36 @@ mod tests {
     }
 
     #[test]
+    fn a_container_phrase_is_the_thing_and_a_parent() {
+        let v = Vocabulary::shared();
+        let terms = v.query_terms("Count the items in the reviews collection and show them");
+        let of = |t: &str| terms.iter().find(|(u, _)| u == t).map(|(_, w)| *w);
+        assert_eq!(of("item"), Some(1.0));
+        assert_eq!(of("collection"), Some(CONTAINER_SELF));
+        assert_eq!(of("^collection"), Some(CONTAINER_PARENT));
+        assert_eq!(of("^review"), Some(CONTAINER_PARENT));
+        assert_eq!(of("^show"), None, "`and` ends the phrase");
+        assert!(v.query_terms("Count the items").iter().all(|(t, _)| !t.starts_with(CONTAINED)));
+    }
+
+    #[test]
     fn questions_and_verbs_say_what_is_asked() {
         let v = Vocabulary::shared();
         let weight_of =
             |query: &str, word: &str| v.query_terms(query).into_iter().find(|(t, _)| *t == stem(word)).map(|(_, w)| w);
         assert_eq!(weight_of("Register a server so our agents can reach it", "agents"), Some(PURPOSE), "why, not what");
         assert_eq!(weight_of("Register a server so our agents can reach it", "register"), Some(1.0));
-        assert_eq!(weight_of("Kick off the deployment with region set to EU", "set"), Some(VALUE), "a value");
+        assert_eq!(
+            weight_of("Kick off the deployment with region set to EU", "set"),
+            Some(VALUE * ATTRIBUTE),
+            "a value, of what the run has"
+        );
+        assert_eq!(weight_of("Create a team with a budget of $50, then list keys", "budget"), Some(ATTRIBUTE));
+        assert_eq!(
+            weight_of("Create a team with a budget of $50, then list keys", "keys"),
+            Some(1.0),
+            "to the clause's end"
+        );
         assert_eq!(weight_of("Set the region to EU", "set"), Some(1.0));
         assert!(asks_what_is("Is this IMEI on the watchlist?"));
         assert!(asks_what_is("What guardrails are set up on this proxy?"));
