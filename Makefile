@@ -98,7 +98,7 @@ bench: ## Benchmark (release, stripped as the image ships it): added latency vs 
 	$(CARGO) build --release --locked --bin vtoc-mcp && strip -o $(TARGET_DIR)/release/vtoc-mcp.shipped $(TARGET_DIR)/release/vtoc-mcp
 	$(CARGO) run --release --locked --example loadgen -- bench --bin $(TARGET_DIR)/release/vtoc-mcp.shipped $(BENCH_ARGS)
 
-bench-search: ## What tool search costs (release): index build and query time over the three fixture exports, every task of the six search sets
+bench-search: ## What tool search costs (release): index build and query time over the three fixture exports, every task of the search sets
 	$(CARGO) test --release --locked --lib search_cost -- --ignored --nocapture
 
 bench-peer: ## The bridge vs FastMCP 4.1.2 from_openapi (pinned, installed into target/bench-peer/venv): same backend, client and run; target/bench-peer/

@@ -434,9 +434,21 @@ impl Index {
 
     /// What the query asks to do: the kind of its first verb, when one of its first two
     /// words is a verb ("disable the key", "temporarily disable the key"; "how many" is a
-    /// read). A question about what is reads, whatever its verbs ([`vocabulary::asks_what_is`]).
+    /// read), unless it starts a read ("run a health check" reads). A question about what
+    /// is reads, whatever its verbs ([`vocabulary::asks_what_is`]).
     fn action_asked(&self, words: &[String]) -> Action {
-        words.iter().take(2).map(|w| self.vocabulary.action(w)).find(|a| *a != Action::None).unwrap_or(Action::None)
+        let Some(first) = words.iter().take(2).position(|w| self.vocabulary.action(w) != Action::None) else {
+            return Action::None;
+        };
+        let action = self.vocabulary.action(&words[first]);
+        // "Run a health check", "run a query": what is run is what is asked.
+        if action == Action::Start {
+            let next = words[first + 1..].iter().take(2).map(|w| self.vocabulary.action(w));
+            if let Some(read) = next.into_iter().find(|a| *a == Action::Read) {
+                return read;
+            }
+        }
+        action
     }
 
     /// What a tool does: the kind of the first verb in its name (`team_member_add`,
@@ -861,6 +873,8 @@ mod tests {
         ];
         let index = among_others(&docs);
         assert_eq!(index.search("Kick off the weekly-report deployment with region set to EU", 1), [1]);
+        assert_eq!(index.action_asked(&index.vocabulary.terms("run a health check")), Action::Read);
+        assert_eq!(index.action_asked(&index.vocabulary.terms("run the deployment")), Action::Start);
         assert_eq!(index.search("Change the weekly-report deployment", 1), [0]);
     }
 

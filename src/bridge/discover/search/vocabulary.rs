@@ -741,7 +741,8 @@ const CONTAINER_SPAN: usize = 5;
 /// the index ([`super::Field::Within`]): `^collection`.
 pub const CONTAINED: &str = "^";
 
-/// Words after which the query says what the thing has ("… with a $50 budget").
+/// Words after which the query says what the thing has ("… with a $50 budget"); a
+/// colon says it too.
 const ATTRIBUTE_WORDS: &[&str] = &["with", "whose", "having"];
 /// What the words of an attribute weigh.
 const ATTRIBUTE: f32 = 0.35;
@@ -825,7 +826,8 @@ fn query_words(text: &str) -> Vec<(String, f32)> {
         // which thing: up to the clause's end.
         let weight = if attribute { weight * ATTRIBUTE } else { weight };
         let ends_clause = raw.ends_with([',', ';', '.', '?', '!', ':']);
-        attribute = (attribute || ATTRIBUTE_WORDS.contains(&lower.as_str())) && !ends_clause;
+        // After a colon come the details ("add a model: claude routed to our account").
+        attribute = ((attribute || ATTRIBUTE_WORDS.contains(&lower.as_str())) && !ends_clause) || raw.ends_with(':');
         since_with = if lower == "with" { 1 } else { since_with.saturating_add(1) };
         if opens && !closes {
             quoted = true;
@@ -953,6 +955,7 @@ mod tests {
             Some(1.0),
             "to the clause's end"
         );
+        assert_eq!(weight_of("Add a model: claude routed to our account", "account"), Some(ATTRIBUTE), "after a colon");
         assert_eq!(weight_of("Set the region to EU", "set"), Some(1.0));
         assert!(asks_what_is("Is this IMEI on the watchlist?"));
         assert!(asks_what_is("What guardrails are set up on this proxy?"));
