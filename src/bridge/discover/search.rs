@@ -31,7 +31,8 @@
 //!   tools that take a name, an address the tools that take a user;
 //! - what the query says a thing has ("… with a $50 budget") weighs less than what it
 //!   asks for, and what holds the thing ("the entries in the news collection") counts
-//!   also as a parent of the tool's path (`/collections/{id}/…`, the `Within` field);
+//!   also as a parent of the tool's path (`/collections/{id}/…`: the path's parents at
+//!   full weight, [`WITHIN`]);
 //!   a query word's weight multiplies its saturated score, so a tool repeating a light
 //!   word many times does not make it heavy;
 //! - a verb that turns a thing off is not served by a tool named for turning it on, nor
@@ -178,12 +179,9 @@ enum Field {
     Params,
     Values,
     Returns,
-    /// The path's parents, marked ([`vocabulary::CONTAINED`]): what a query's container
-    /// phrase matches ("… in the reviews collection").
-    Within,
 }
 
-const FIELDS: usize = 11;
+const FIELDS: usize = 10;
 
 impl Field {
     const ALL: [Field; FIELDS] = [
@@ -197,7 +195,6 @@ impl Field {
         Field::Params,
         Field::Values,
         Field::Returns,
-        Field::Within,
     ];
 
     /// The weight of a match in this field, and how much its length normalizes it
@@ -216,13 +213,16 @@ impl Field {
             Field::Params => (0.6, 0.75),
             Field::Values => (0.5, 0.75),
             Field::Returns => (1.0, 0.3),
-            Field::Within => (1.0, 0.3),
         }
     }
 }
 
 /// Added to the score of a tool the query names exactly: more than any sum of term scores.
 const NAMED_BONUS: f32 = 1000.0;
+/// What a word of a query's container phrase weighs among a path's parents ("the entries
+/// in the news collection" and `/collections/{id}/delete`): as much as a word of the
+/// tool's own ([`Field::Title`]), where a plain word there weighs half.
+const WITHIN: f32 = 1.0;
 /// BM25's term-frequency saturation.
 const K1: f32 = 1.5;
 /// What a tool's score is multiplied by when it does another kind of thing than the query
@@ -385,7 +385,6 @@ impl Index {
             ),
             terms(&d.values.join(" ")),
             terms(&d.returns.join(" ")),
-            terms(&parents).into_iter().map(|t| format!("{}{t}", vocabulary::CONTAINED)).collect(),
         ]
     }
 
@@ -432,14 +431,21 @@ impl Index {
             .sum()
     }
 
+    /// A container word's frequency in document `posting` ([`vocabulary::CONTAINED`]):
+    /// its count among the path's parents, weighing [`WITHIN`], normalized as that field is.
+    fn parent_frequency(&self, posting: &Posting) -> f32 {
+        let f = Field::Parents as usize;
+        let (_, b) = Field::Parents.weight();
+        let length = self.lengths[posting.doc as usize][f];
+        WITHIN * posting.counts[f] as f32 / (1.0 - b + b * length / self.mean_lengths[f])
+    }
+
     /// What the query asks to do: the kind of its first verb, when one of its first two
     /// words is a verb ("disable the key", "temporarily disable the key"; "how many" is a
     /// read), unless it starts a read ("run a health check" reads). A question about what
     /// is reads, whatever its verbs ([`vocabulary::asks_what_is`]).
     fn action_asked(&self, words: &[String]) -> Action {
-        let Some(first) = words.iter().take(2).position(|w| self.vocabulary.action(w) != Action::None) else {
-            return Action::None;
-        };
+        let Some(first) = self.first_verb(words) else { return Action::None };
         let action = self.vocabulary.action(&words[first]);
         // "Run a health check", "run a query": what is run is what is asked.
         if action == Action::Start {
@@ -449,6 +455,11 @@ impl Index {
             }
         }
         action
+    }
+
+    /// Where the query's verb is: the first of its first two words that is one.
+    fn first_verb(&self, words: &[String]) -> Option<usize> {
+        words.iter().take(2).position(|w| self.vocabulary.action(w) != Action::None)
     }
 
     /// What a tool does: the kind of the first verb in its name (`team_member_add`,
@@ -518,7 +529,23 @@ impl Index {
     pub fn scores(&self, query: &str) -> Vec<(usize, f32)> {
         let mut weighed = self.query_terms(query);
         let question = vocabulary::asks_what_is(query);
-        let plural = self.plural_resources(query);
+        let words_in_order: Vec<String> = weighed
+            .iter()
+            .filter(|(t, w)| *w > 0.0 && !t.starts_with(vocabulary::CONTAINED))
+            .map(|(t, _)| t.clone())
+            .collect();
+        let mut words = words_in_order.clone();
+        words.sort();
+        words.dedup();
+        let asked = if question { Action::Read } else { self.action_asked(&words_in_order) };
+        // Which way the query's verb turns a thing, when it is such a verb.
+        let turns = if question {
+            None
+        } else {
+            self.first_verb(&words_in_order).and_then(|i| self.vocabulary.polarity(&words_in_order[i]))
+        };
+        // What a read names in the plural; only a read needs it.
+        let plural = if asked == Action::Read { self.plural_resources(query) } else { Vec::new() };
         if question {
             // In a question about what is, verbs of writing say what state a thing is in
             // ("what guardrails are set up?"), not what to do; but a verb in the plural
@@ -529,18 +556,6 @@ impl Index {
                 }
             }
         }
-        let words_in_order: Vec<String> = weighed
-            .iter()
-            .filter(|(t, w)| *w > 0.0 && !t.starts_with(vocabulary::CONTAINED))
-            .map(|(t, _)| t.clone())
-            .collect();
-        let mut words = words_in_order.clone();
-        words.sort();
-        words.dedup();
-        let asked = if question { Action::Read } else { self.action_asked(&words_in_order) };
-        // Which way the query turns a thing, when one of its first two words is such a verb.
-        let turns =
-            if question { None } else { words_in_order.iter().take(2).find_map(|w| self.vocabulary.polarity(w)) };
         // A read of things the API has, in the plural ("show me the first 20 collections",
         // "what guardrails are set up?"), is a list; not a count.
         if asked == Action::Read && !words.iter().any(|w| w == "count") && !plural.is_empty() {
@@ -563,12 +578,21 @@ impl Index {
             let weight = concept.iter().map(|(_, w)| *w).fold(0.0f32, f32::max);
             touched.clear();
             for (term, w) in &concept {
-                for p in self.postings.get(term.as_str()).into_iter().flatten() {
+                // A container's word (`^collection`) counts among the path's parents only.
+                let (bare, parent) = match term.strip_prefix(vocabulary::CONTAINED) {
+                    Some(bare) => (bare, true),
+                    None => (term.as_str(), false),
+                };
+                for p in self.postings.get(bare).into_iter().flatten() {
+                    let f = if parent { self.parent_frequency(p) } else { self.term_frequency(p) };
+                    if f == 0.0 {
+                        continue;
+                    }
                     let d = p.doc as usize;
                     if tf[d] == 0.0 {
                         touched.push(d);
                     }
-                    tf[d] += w / weight * self.term_frequency(p);
+                    tf[d] += w / weight * f;
                 }
             }
             let df = touched.len() as f32;
@@ -922,18 +946,19 @@ mod tests {
     #[test]
     fn turning_off_is_not_turning_on() {
         let docs = [
-            routed("unblock_key", "Unblock a key, so it works again.", "POST", "/key/unblock"),
+            routed("unblock_key", "Unblock a key, even one on hold.", "POST", "/key/unblock"),
             routed("block_key", "Block a key.", "POST", "/key/block"),
         ];
         let index = among_others(&docs);
-        assert_eq!(index.search("Freeze the key sk-abc123 for now", 1), [1]);
+        // Freezing turns the key off: `block_key`, though only `unblock_key` says "hold".
+        assert_eq!(index.search("Freeze the key sk-abc123", 1), [1]);
         assert_eq!(index.search("Unblock the key sk-abc123", 1), [0]);
     }
 
     #[test]
     fn a_verb_in_the_plural_the_paths_name_is_a_thing() {
         let docs = [
-            routed("count_flows", "Count flows.", "POST", "/flows/count"),
+            routed("count_flows", "Count flows, the flows that failed included.", "POST", "/flows/count"),
             routed("count_flow_runs", "Query for flow runs.", "POST", "/flow_runs/count"),
         ];
         let index = among_others(&docs);

@@ -737,8 +737,8 @@ const CONTAINER_ENDS: &[&str] =
     &["and", "or", "that", "which", "whose", "with", "so", "to", "for", "as", "where", "when", "if", "but"];
 /// How many words a container phrase runs at most.
 const CONTAINER_SPAN: usize = 5;
-/// The mark of a container phrase's terms in a query, and of a path's parents' terms in
-/// the index ([`super::Field::Within`]): `^collection`.
+/// The mark of a container phrase's terms in a query (`^collection`): the index matches
+/// them among a path's parents only.
 pub const CONTAINED: &str = "^";
 
 /// Words after which the query says what the thing has ("… with a $50 budget"); a
