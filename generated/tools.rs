@@ -18,6 +18,7 @@ pub static TOOLS: [ToolSpec; 39usize] = [
         params: &[],
         context: &[],
         body: Some(BodyKind::Json),
+        body_schema: Some("TelemetrySourceCreate"),
         wire_schema: r#"{"type":"object","properties":{"body":{"type":"object","required":["slug","name","source_type"],"properties":{"is_active":{"type":"boolean","default":true},"description":{"type":["string","null"]},"slug":{"type":"string"},"name":{"type":"string"},"source_type":{"type":"string"},"connection_mode":{"type":"string","default":"online"},"configuration":{"type":["object","null"]},"station_id":{"type":["integer","null"]}}}},"required":["body"],"additionalProperties":false}"#,
         output_schema: Some(
             r#"{"type":"object","title":"TelemetrySourceRead","properties":{"created_at":{"type":"string","title":"Created At","format":"date-time"},"updated_at":{"type":"string","title":"Updated At","format":"date-time"},"id":{"type":"integer","title":"Id"},"is_active":{"type":"boolean","title":"Is Active","default":true},"description":{"title":"Description","type":["string","null"]},"slug":{"type":"string","title":"Slug"},"name":{"type":"string","title":"Name"},"source_type":{"type":"string","title":"Source Type"},"connection_mode":{"type":"string","title":"Connection Mode","default":"online"},"configuration":{"title":"Configuration","type":["object","null"]},"station_id":{"title":"Station Id","type":["integer","null"]},"last_ingested_at":{"title":"Last Ingested At","type":["string","null"],"format":"date-time"},"station":{"type":["object","null"],"title":"StationRead","properties":{"created_at":{"type":"string","title":"Created At","format":"date-time"},"updated_at":{"type":"string","title":"Updated At","format":"date-time"},"id":{"type":"integer","title":"Id"},"description":{"title":"Description","type":["string","null"]},"slug":{"type":"string","title":"Slug"},"name":{"type":"string","title":"Name"},"timezone":{"type":"string","title":"Timezone","default":"UTC"},"telemetry_schema":{"title":"Telemetry Schema","type":["string","null"]}},"required":["created_at","updated_at","id","slug","name"]}},"required":["created_at","updated_at","id","slug","name","source_type"]}"#,
@@ -47,6 +48,7 @@ pub static TOOLS: [ToolSpec; 39usize] = [
         ],
         context: &[],
         body: None,
+        body_schema: None,
         wire_schema: r#"{"type":"object","properties":{"source_id":{"type":"integer"}},"required":["source_id"],"additionalProperties":false}"#,
         output_schema: Some(
             r#"{"type":"object","title":"TelemetrySourceRead","properties":{"created_at":{"type":"string","title":"Created At","format":"date-time"},"updated_at":{"type":"string","title":"Updated At","format":"date-time"},"id":{"type":"integer","title":"Id"},"is_active":{"type":"boolean","title":"Is Active","default":true},"description":{"title":"Description","type":["string","null"]},"slug":{"type":"string","title":"Slug"},"name":{"type":"string","title":"Name"},"source_type":{"type":"string","title":"Source Type"},"connection_mode":{"type":"string","title":"Connection Mode","default":"online"},"configuration":{"title":"Configuration","type":["object","null"]},"station_id":{"title":"Station Id","type":["integer","null"]},"last_ingested_at":{"title":"Last Ingested At","type":["string","null"],"format":"date-time"},"station":{"type":["object","null"],"title":"StationRead","properties":{"created_at":{"type":"string","title":"Created At","format":"date-time"},"updated_at":{"type":"string","title":"Updated At","format":"date-time"},"id":{"type":"integer","title":"Id"},"description":{"title":"Description","type":["string","null"]},"slug":{"type":"string","title":"Slug"},"name":{"type":"string","title":"Name"},"timezone":{"type":"string","title":"Timezone","default":"UTC"},"telemetry_schema":{"title":"Telemetry Schema","type":["string","null"]}},"required":["created_at","updated_at","id","slug","name"]}},"required":["created_at","updated_at","id","slug","name","source_type"]}"#,
@@ -76,6 +78,7 @@ pub static TOOLS: [ToolSpec; 39usize] = [
         ],
         context: &[],
         body: Some(BodyKind::Json),
+        body_schema: Some("TelemetrySourceUpdate"),
         wire_schema: r#"{"type":"object","properties":{"source_id":{"type":"integer"},"body":{"type":"object","properties":{"is_active":{"type":["boolean","null"]},"description":{"type":["string","null"]},"slug":{"type":["string","null"]},"name":{"type":["string","null"]},"source_type":{"type":["string","null"]},"connection_mode":{"type":["string","null"]},"configuration":{"type":["object","null"]},"station_id":{"type":["integer","null"]}}}},"required":["source_id","body"],"additionalProperties":false}"#,
         output_schema: Some(
             r#"{"type":"object","title":"TelemetrySourceRead","properties":{"created_at":{"type":"string","title":"Created At","format":"date-time"},"updated_at":{"type":"string","title":"Updated At","format":"date-time"},"id":{"type":"integer","title":"Id"},"is_active":{"type":"boolean","title":"Is Active","default":true},"description":{"title":"Description","type":["string","null"]},"slug":{"type":"string","title":"Slug"},"name":{"type":"string","title":"Name"},"source_type":{"type":"string","title":"Source Type"},"connection_mode":{"type":"string","title":"Connection Mode","default":"online"},"configuration":{"title":"Configuration","type":["object","null"]},"station_id":{"title":"Station Id","type":["integer","null"]},"last_ingested_at":{"title":"Last Ingested At","type":["string","null"],"format":"date-time"},"station":{"type":["object","null"],"title":"StationRead","properties":{"created_at":{"type":"string","title":"Created At","format":"date-time"},"updated_at":{"type":"string","title":"Updated At","format":"date-time"},"id":{"type":"integer","title":"Id"},"description":{"title":"Description","type":["string","null"]},"slug":{"type":"string","title":"Slug"},"name":{"type":"string","title":"Name"},"timezone":{"type":"string","title":"Timezone","default":"UTC"},"telemetry_schema":{"title":"Telemetry Schema","type":["string","null"]}},"required":["created_at","updated_at","id","slug","name"]}},"required":["created_at","updated_at","id","slug","name","source_type"]}"#,
@@ -105,6 +108,7 @@ pub static TOOLS: [ToolSpec; 39usize] = [
         ],
         context: &[],
         body: None,
+        body_schema: None,
         wire_schema: r#"{"type":"object","properties":{"source_id":{"type":"integer"}},"required":["source_id"],"additionalProperties":false}"#,
         output_schema: None,
         response: ResponseKind::Empty,
@@ -127,6 +131,7 @@ pub static TOOLS: [ToolSpec; 39usize] = [
         params: &[],
         context: &["station"],
         body: None,
+        body_schema: None,
         wire_schema: r#"{"type":"object","additionalProperties":false}"#,
         output_schema: Some(
             r#"{"type":"object","properties":{"result":{"type":"array","title":"Response List Events Api V1 Telemetry Events Get","items":{"type":"object","title":"TelemetryEventWithSource","properties":{"event_time":{"title":"Event Time","type":["string","null"],"format":"date-time"},"latitude":{"title":"Latitude","type":["number","null"]},"longitude":{"title":"Longitude","type":["number","null"]},"altitude":{"title":"Altitude","type":["number","null"]},"heading":{"title":"Heading","type":["number","null"]},"speed":{"title":"Speed","type":["number","null"]},"payload":{"title":"Payload","type":["object","null"]},"raw_data":{"title":"Raw Data","type":["string","null"]},"status":{"title":"Status","default":"received","type":["string","null"]},"station_id":{"title":"Station Id","type":["integer","null"]},"id":{"type":"integer","title":"Id"},"received_at":{"type":"string","title":"Received At","format":"date-time"},"source":{"type":"object","title":"TelemetrySourceRead","properties":{"created_at":{"type":"string","title":"Created At","format":"date-time"},"updated_at":{"type":"string","title":"Updated At","format":"date-time"},"id":{"type":"integer","title":"Id"},"is_active":{"type":"boolean","title":"Is Active","default":true},"description":{"title":"Description","type":["string","null"]},"slug":{"type":"string","title":"Slug"},"name":{"type":"string","title":"Name"},"source_type":{"type":"string","title":"Source Type"},"connection_mode":{"type":"string","title":"Connection Mode","default":"online"},"configuration":{"title":"Configuration","type":["object","null"]},"station_id":{"title":"Station Id","type":["integer","null"]},"last_ingested_at":{"title":"Last Ingested At","type":["string","null"],"format":"date-time"},"station":{"type":["object","null"],"title":"StationRead","properties":{"created_at":{"type":"string","title":"Created At","format":"date-time"},"updated_at":{"type":"string","title":"Updated At","format":"date-time"},"id":{"type":"integer","title":"Id"},"description":{"title":"Description","type":["string","null"]},"slug":{"type":"string","title":"Slug"},"name":{"type":"string","title":"Name"},"timezone":{"type":"string","title":"Timezone","default":"UTC"},"telemetry_schema":{"title":"Telemetry Schema","type":["string","null"]}},"required":["created_at","updated_at","id","slug","name"]}},"required":["created_at","updated_at","id","slug","name","source_type"]},"station":{"type":["object","null"],"title":"StationRead","properties":{"created_at":{"type":"string","title":"Created At","format":"date-time"},"updated_at":{"type":"string","title":"Updated At","format":"date-time"},"id":{"type":"integer","title":"Id"},"description":{"title":"Description","type":["string","null"]},"slug":{"type":"string","title":"Slug"},"name":{"type":"string","title":"Name"},"timezone":{"type":"string","title":"Timezone","default":"UTC"},"telemetry_schema":{"title":"Telemetry Schema","type":["string","null"]}},"required":["created_at","updated_at","id","slug","name"]}},"required":["id","received_at","source"]}}},"required":["result"]}"#,
@@ -151,6 +156,7 @@ pub static TOOLS: [ToolSpec; 39usize] = [
         params: &[],
         context: &[],
         body: Some(BodyKind::Json),
+        body_schema: Some("TelemetryEventCreate"),
         wire_schema: r#"{"type":"object","properties":{"body":{"type":"object","properties":{"event_time":{"format":"date-time","type":["string","null"]},"latitude":{"type":["number","null"]},"longitude":{"type":["number","null"]},"altitude":{"type":["number","null"]},"heading":{"type":["number","null"]},"speed":{"type":["number","null"]},"payload":{"type":["object","null"]},"raw_data":{"type":["string","null"]},"status":{"type":["string","null"],"default":"received"},"station_id":{"type":["integer","null"]},"source_id":{"type":["integer","null"]},"source_slug":{"type":["string","null"]},"source_name":{"type":["string","null"]}}}},"required":["body"],"additionalProperties":false}"#,
         output_schema: Some(
             r#"{"type":"object","title":"TelemetryEventRead","properties":{"event_time":{"title":"Event Time","type":["string","null"],"format":"date-time"},"latitude":{"title":"Latitude","type":["number","null"]},"longitude":{"title":"Longitude","type":["number","null"]},"altitude":{"title":"Altitude","type":["number","null"]},"heading":{"title":"Heading","type":["number","null"]},"speed":{"title":"Speed","type":["number","null"]},"payload":{"title":"Payload","type":["object","null"]},"raw_data":{"title":"Raw Data","type":["string","null"]},"status":{"title":"Status","default":"received","type":["string","null"]},"station_id":{"title":"Station Id","type":["integer","null"]},"id":{"type":"integer","title":"Id"},"received_at":{"type":"string","title":"Received At","format":"date-time"}},"required":["id","received_at"]}"#,
@@ -180,6 +186,7 @@ pub static TOOLS: [ToolSpec; 39usize] = [
         ],
         context: &[],
         body: None,
+        body_schema: None,
         wire_schema: r#"{"type":"object","properties":{"event_id":{"type":"integer"}},"required":["event_id"],"additionalProperties":false}"#,
         output_schema: Some(
             r#"{"type":"object","title":"TelemetryEventRead","properties":{"event_time":{"title":"Event Time","type":["string","null"],"format":"date-time"},"latitude":{"title":"Latitude","type":["number","null"]},"longitude":{"title":"Longitude","type":["number","null"]},"altitude":{"title":"Altitude","type":["number","null"]},"heading":{"title":"Heading","type":["number","null"]},"speed":{"title":"Speed","type":["number","null"]},"payload":{"title":"Payload","type":["object","null"]},"raw_data":{"title":"Raw Data","type":["string","null"]},"status":{"title":"Status","default":"received","type":["string","null"]},"station_id":{"title":"Station Id","type":["integer","null"]},"id":{"type":"integer","title":"Id"},"received_at":{"type":"string","title":"Received At","format":"date-time"}},"required":["id","received_at"]}"#,
@@ -209,6 +216,7 @@ pub static TOOLS: [ToolSpec; 39usize] = [
         ],
         context: &[],
         body: Some(BodyKind::Json),
+        body_schema: Some("TelemetryEventUpdate"),
         wire_schema: r#"{"type":"object","properties":{"event_id":{"type":"integer"},"body":{"type":"object","properties":{"event_time":{"format":"date-time","type":["string","null"]},"latitude":{"type":["number","null"]},"longitude":{"type":["number","null"]},"altitude":{"type":["number","null"]},"heading":{"type":["number","null"]},"speed":{"type":["number","null"]},"payload":{"type":["object","null"]},"raw_data":{"type":["string","null"]},"status":{"type":["string","null"]}}}},"required":["event_id","body"],"additionalProperties":false}"#,
         output_schema: Some(
             r#"{"type":"object","title":"TelemetryEventRead","properties":{"event_time":{"title":"Event Time","type":["string","null"],"format":"date-time"},"latitude":{"title":"Latitude","type":["number","null"]},"longitude":{"title":"Longitude","type":["number","null"]},"altitude":{"title":"Altitude","type":["number","null"]},"heading":{"title":"Heading","type":["number","null"]},"speed":{"title":"Speed","type":["number","null"]},"payload":{"title":"Payload","type":["object","null"]},"raw_data":{"title":"Raw Data","type":["string","null"]},"status":{"title":"Status","default":"received","type":["string","null"]},"station_id":{"title":"Station Id","type":["integer","null"]},"id":{"type":"integer","title":"Id"},"received_at":{"type":"string","title":"Received At","format":"date-time"}},"required":["id","received_at"]}"#,
@@ -238,6 +246,7 @@ pub static TOOLS: [ToolSpec; 39usize] = [
         ],
         context: &[],
         body: None,
+        body_schema: None,
         wire_schema: r#"{"type":"object","properties":{"event_id":{"type":"integer"}},"required":["event_id"],"additionalProperties":false}"#,
         output_schema: None,
         response: ResponseKind::Empty,
@@ -260,6 +269,7 @@ pub static TOOLS: [ToolSpec; 39usize] = [
         params: &[],
         context: &[],
         body: None,
+        body_schema: None,
         wire_schema: r#"{"type":"object","additionalProperties":false}"#,
         output_schema: Some(
             r#"{"type":"object","properties":{"result":{"type":"array","title":"Response List Tools Api V1 Agent Actions Tools Get","items":{"type":"object","title":"AgentTool","properties":{"name":{"type":"string","title":"Name"},"description":{"type":"string","title":"Description"},"signature":{"type":"object","title":"Signature"},"metadata":{"type":"object","title":"Metadata"}},"required":["name","description","signature"]}}},"required":["result"]}"#,
@@ -284,6 +294,7 @@ pub static TOOLS: [ToolSpec; 39usize] = [
         params: &[],
         context: &[],
         body: None,
+        body_schema: None,
         wire_schema: r#"{"type":"object","additionalProperties":false}"#,
         output_schema: Some(
             r#"{"type":"object","properties":{"result":{"type":"array","title":"Response List Audits Api V1 Agent Actions Audits Get","items":{"type":"object","title":"AgentActionAuditRead","properties":{"created_at":{"type":"string","title":"Created At","format":"date-time"},"updated_at":{"type":"string","title":"Updated At","format":"date-time"},"id":{"type":"integer","title":"Id"},"action_id":{"type":"string","title":"Action Id"},"tool_name":{"type":"string","title":"Tool Name"},"status":{"type":"string","title":"Status"},"request_payload":{"title":"Request Payload","type":["object","null"]},"response_payload":{"title":"Response Payload","type":["object","null"]},"error_message":{"title":"Error Message","type":["string","null"]},"channel_slug":{"title":"Channel Slug","type":["string","null"]},"initiator_id":{"title":"Initiator Id","type":["string","null"]},"completed_at":{"title":"Completed At","type":["string","null"],"format":"date-time"}},"required":["created_at","updated_at","id","action_id","tool_name","status"]}}},"required":["result"]}"#,
@@ -308,6 +319,7 @@ pub static TOOLS: [ToolSpec; 39usize] = [
         params: &[],
         context: &[],
         body: Some(BodyKind::Json),
+        body_schema: Some("AgentActionExecuteRequest"),
         wire_schema: r#"{"type":"object","properties":{"body":{"type":"object","required":["tool_name","action_input"],"properties":{"tool_name":{"type":"string"},"action_input":{"type":"object"},"metadata":{"type":["object","null"]},"channel_slug":{"type":["string","null"]},"initiator_id":{"type":["string","null"]}}}},"required":["body"],"additionalProperties":false}"#,
         output_schema: Some(
             r#"{"type":"object","title":"AgentActionExecuteResponse","properties":{"action_id":{"type":"string","title":"Action Id"},"status":{"type":"string","title":"Status"},"result":{"title":"Result","type":["object","null"]},"message":{"title":"Message","type":["string","null"]}},"required":["action_id","status"]}"#,
@@ -332,6 +344,7 @@ pub static TOOLS: [ToolSpec; 39usize] = [
         params: &[],
         context: &[],
         body: None,
+        body_schema: None,
         wire_schema: r#"{"type":"object","additionalProperties":false}"#,
         output_schema: Some(
             r#"{"type":"object","properties":{"result":{"type":"array","title":"Response List Stations Api V1 Stations  Get","items":{"type":"object","title":"StationRead","properties":{"created_at":{"type":"string","title":"Created At","format":"date-time"},"updated_at":{"type":"string","title":"Updated At","format":"date-time"},"id":{"type":"integer","title":"Id"},"description":{"title":"Description","type":["string","null"]},"slug":{"type":"string","title":"Slug"},"name":{"type":"string","title":"Name"},"timezone":{"type":"string","title":"Timezone","default":"UTC"},"telemetry_schema":{"title":"Telemetry Schema","type":["string","null"]}},"required":["created_at","updated_at","id","slug","name"]}}},"required":["result"]}"#,
@@ -361,6 +374,7 @@ pub static TOOLS: [ToolSpec; 39usize] = [
         ],
         context: &[],
         body: None,
+        body_schema: None,
         wire_schema: r#"{"type":"object","properties":{"station_slug":{"type":"string"}},"required":["station_slug"],"additionalProperties":false}"#,
         output_schema: Some(
             r#"{"type":"object","title":"StationRead","properties":{"created_at":{"type":"string","title":"Created At","format":"date-time"},"updated_at":{"type":"string","title":"Updated At","format":"date-time"},"id":{"type":"integer","title":"Id"},"description":{"title":"Description","type":["string","null"]},"slug":{"type":"string","title":"Slug"},"name":{"type":"string","title":"Name"},"timezone":{"type":"string","title":"Timezone","default":"UTC"},"telemetry_schema":{"title":"Telemetry Schema","type":["string","null"]}},"required":["created_at","updated_at","id","slug","name"]}"#,
@@ -390,6 +404,7 @@ pub static TOOLS: [ToolSpec; 39usize] = [
         ],
         context: &[],
         body: None,
+        body_schema: None,
         wire_schema: r#"{"type":"object","properties":{"station_slug":{"type":"string"}},"required":["station_slug"],"additionalProperties":false}"#,
         output_schema: Some(
             r#"{"type":"object","title":"StationDashboard","properties":{"station":{"type":"object","title":"StationRead","properties":{"created_at":{"type":"string","title":"Created At","format":"date-time"},"updated_at":{"type":"string","title":"Updated At","format":"date-time"},"id":{"type":"integer","title":"Id"},"description":{"title":"Description","type":["string","null"]},"slug":{"type":"string","title":"Slug"},"name":{"type":"string","title":"Name"},"timezone":{"type":"string","title":"Timezone","default":"UTC"},"telemetry_schema":{"title":"Telemetry Schema","type":["string","null"]}},"required":["created_at","updated_at","id","slug","name"]},"metrics":{"type":"object","title":"StationDashboardMetrics","properties":{"total_events":{"type":"integer","title":"Total Events"},"active_sources":{"type":"integer","title":"Active Sources"},"last_event":{"type":["object","null"],"title":"TelemetryEventRead","properties":{"event_time":{"title":"Event Time","type":["string","null"],"format":"date-time"},"latitude":{"title":"Latitude","type":["number","null"]},"longitude":{"title":"Longitude","type":["number","null"]},"altitude":{"title":"Altitude","type":["number","null"]},"heading":{"title":"Heading","type":["number","null"]},"speed":{"title":"Speed","type":["number","null"]},"payload":{"title":"Payload","type":["object","null"]},"raw_data":{"title":"Raw Data","type":["string","null"]},"status":{"title":"Status","default":"received","type":["string","null"]},"station_id":{"title":"Station Id","type":["integer","null"]},"id":{"type":"integer","title":"Id"},"received_at":{"type":"string","title":"Received At","format":"date-time"}},"required":["id","received_at"]}},"required":["total_events","active_sources"]}},"required":["station","metrics"]}"#,
@@ -419,6 +434,7 @@ pub static TOOLS: [ToolSpec; 39usize] = [
         ],
         context: &[],
         body: None,
+        body_schema: None,
         wire_schema: r#"{"type":"object","properties":{"station_slug":{"type":"string"}},"required":["station_slug"],"additionalProperties":false}"#,
         output_schema: Some(
             r#"{"type":"object","title":"StationTaskQueue","properties":{"station":{"type":"object","title":"StationRead","properties":{"created_at":{"type":"string","title":"Created At","format":"date-time"},"updated_at":{"type":"string","title":"Updated At","format":"date-time"},"id":{"type":"integer","title":"Id"},"description":{"title":"Description","type":["string","null"]},"slug":{"type":"string","title":"Slug"},"name":{"type":"string","title":"Name"},"timezone":{"type":"string","title":"Timezone","default":"UTC"},"telemetry_schema":{"title":"Telemetry Schema","type":["string","null"]}},"required":["created_at","updated_at","id","slug","name"]},"tasks":{"type":"array","title":"Tasks","items":{"type":"object","title":"StationTask","properties":{"id":{"type":"string","title":"Id"},"title":{"type":"string","title":"Title"},"status":{"type":"string","title":"Status"},"priority":{"type":"string","title":"Priority"},"created_at":{"type":"string","title":"Created At","format":"date-time"},"due_at":{"title":"Due At","type":["string","null"],"format":"date-time"},"metadata":{"type":"object","title":"Metadata"}},"required":["id","title","status","priority","created_at"]}}},"required":["station","tasks"]}"#,
@@ -448,6 +464,7 @@ pub static TOOLS: [ToolSpec; 39usize] = [
         ],
         context: &[],
         body: None,
+        body_schema: None,
         wire_schema: r#"{"type":"object","properties":{"station_slug":{"type":"string"}},"required":["station_slug"],"additionalProperties":false}"#,
         output_schema: Some(
             r#"{"type":"object","title":"StationAgentCatalog","properties":{"station":{"type":"object","title":"StationRead","properties":{"created_at":{"type":"string","title":"Created At","format":"date-time"},"updated_at":{"type":"string","title":"Updated At","format":"date-time"},"id":{"type":"integer","title":"Id"},"description":{"title":"Description","type":["string","null"]},"slug":{"type":"string","title":"Slug"},"name":{"type":"string","title":"Name"},"timezone":{"type":"string","title":"Timezone","default":"UTC"},"telemetry_schema":{"title":"Telemetry Schema","type":["string","null"]}},"required":["created_at","updated_at","id","slug","name"]},"actions":{"type":"array","title":"Actions","items":{"type":"object","title":"AgentAction","properties":{"name":{"type":"string","title":"Name"},"description":{"type":"string","title":"Description"},"endpoint":{"type":"string","title":"Endpoint"},"method":{"type":"string","title":"Method","default":"POST"},"metadata":{"type":"object","title":"Metadata"}},"required":["name","description","endpoint"]}}},"required":["station","actions"]}"#,
@@ -485,6 +502,7 @@ pub static TOOLS: [ToolSpec; 39usize] = [
         ],
         context: &[],
         body: None,
+        body_schema: None,
         wire_schema: r#"{"type":"object","properties":{"station_slug":{"type":"string"},"limit":{"type":"integer","maximum":200,"default":50,"minimum":0},"offset":{"type":"integer","minimum":0,"default":0}},"required":["station_slug"],"additionalProperties":false}"#,
         output_schema: Some(
             r#"{"type":"object","title":"StationTimelinePage","description":"Paginated collection of station timeline entries.","properties":{"items":{"type":"array","title":"Items","items":{"oneOf":[{"type":"object","title":"StationTimelineTelemetryEntry","description":"Timeline entry representing a telemetry event.","properties":{"occurred_at":{"type":"string","title":"Occurred At","format":"date-time"},"entry_type":{"title":"Entry Type","default":"telemetry_event","const":"telemetry_event"},"event_id":{"type":"integer","title":"Event Id"},"status":{"title":"Status","type":["string","null"]},"source_slug":{"title":"Source Slug","type":["string","null"]},"source_name":{"title":"Source Name","type":["string","null"]},"payload":{"title":"Payload","type":["object","null"]}},"required":["occurred_at","event_id"]},{"type":"object","title":"StationTimelineAgentActionEntry","description":"Timeline entry representing an AgentKit audit row.","properties":{"occurred_at":{"type":"string","title":"Occurred At","format":"date-time"},"entry_type":{"title":"Entry Type","default":"agent_action_audit","const":"agent_action_audit"},"audit_id":{"type":"integer","title":"Audit Id"},"action_id":{"type":"string","title":"Action Id"},"tool_name":{"type":"string","title":"Tool Name"},"status":{"type":"string","title":"Status"},"response_payload":{"title":"Response Payload","type":["object","null"]},"error_message":{"title":"Error Message","type":["string","null"]}},"required":["occurred_at","audit_id","action_id","tool_name","status"]},{"type":"object","title":"StationTimelinePoiAlertEntry","description":"Timeline entry representing a POI/IMEI alert.","properties":{"occurred_at":{"type":"string","title":"Occurred At","format":"date-time"},"entry_type":{"title":"Entry Type","default":"poi_imei_alert","const":"poi_imei_alert"},"event_id":{"type":"integer","title":"Event Id"},"alert_type":{"type":"string","title":"Alert Type"},"imei":{"type":"string","title":"Imei"},"poi_id":{"title":"Poi Id","type":["integer","null"]},"poi_name":{"title":"Poi Name","type":["string","null"]},"station_callsign":{"title":"Station Callsign","type":["string","null"]},"payload":{"title":"Payload","type":["object","null"]}},"required":["occurred_at","event_id","alert_type","imei"]}]}},"limit":{"type":"integer","title":"Limit"},"offset":{"type":"integer","title":"Offset"},"total":{"title":"Total","type":["integer","null"]}},"required":["items","limit","offset"]}"#,
@@ -509,6 +527,7 @@ pub static TOOLS: [ToolSpec; 39usize] = [
         params: &[],
         context: &[],
         body: None,
+        body_schema: None,
         wire_schema: r#"{"type":"object","additionalProperties":false}"#,
         output_schema: Some(
             r#"{"type":"object","properties":{"result":{"type":"array","title":"Response Hw List Serial Api V1 Hardware Serial Get","items":{"type":"object","title":"SerialPortInfo","description":"Description of a serial port reported by the system.","properties":{"device":{"type":"string","title":"Device"},"description":{"title":"Description","type":["string","null"]},"hwid":{"title":"Hwid","type":["string","null"]}},"required":["device"]}}},"required":["result"]}"#,
@@ -533,6 +552,7 @@ pub static TOOLS: [ToolSpec; 39usize] = [
         params: &[],
         context: &[],
         body: Some(BodyKind::Json),
+        body_schema: Some("GpsTestRequest"),
         wire_schema: r#"{"type":"object","properties":{"body":{"type":"object","additionalProperties":false,"required":["port"],"properties":{"port":{"type":"string"},"baudrate":{"type":"integer","minimum":1.0,"default":9600},"timeout_seconds":{"type":"number","minimum":0.1,"default":5.0}}}},"required":["body"],"additionalProperties":false}"#,
         output_schema: Some(
             r#"{"type":"object","title":"GpsTestResult","description":"Result payload returned by :meth:`HardwareManager.test_gps`.","properties":{"success":{"type":"boolean","title":"Success"},"command":{"type":"array","title":"Command","items":{"type":"string"}},"output":{"title":"Output","type":["string","null"]},"error":{"title":"Error","type":["string","null"]}},"required":["success","command"]}"#,
@@ -557,6 +577,7 @@ pub static TOOLS: [ToolSpec; 39usize] = [
         params: &[],
         context: &[],
         body: Some(BodyKind::Json),
+        body_schema: Some("BaseStationRegistration"),
         wire_schema: r#"{"type":"object","properties":{"body":{"type":"object","additionalProperties":false,"required":["callsign"],"properties":{"callsign":{"type":"string"},"serial_number":{"type":["string","null"]},"latitude":{"type":["number","null"]},"longitude":{"type":["number","null"]},"altitude_m":{"type":["number","null"]},"notes":{"type":["string","null"]}}}},"required":["body"],"additionalProperties":false}"#,
         output_schema: Some(
             r#"{"type":"object","title":"BaseStationConfig","description":"Stored base station configuration.","properties":{"callsign":{"type":"string","title":"Callsign"},"serial_number":{"title":"Serial Number","type":["string","null"]},"latitude":{"title":"Latitude","type":["number","null"]},"longitude":{"title":"Longitude","type":["number","null"]},"altitude_m":{"title":"Altitude M","type":["number","null"]},"notes":{"title":"Notes","type":["string","null"]},"registered_at":{"type":"string","title":"Registered At","format":"date-time"}},"required":["callsign","registered_at"]}"#,
@@ -581,6 +602,7 @@ pub static TOOLS: [ToolSpec; 39usize] = [
         params: &[],
         context: &[],
         body: Some(BodyKind::Json),
+        body_schema: Some("AdsbToggleRequest"),
         wire_schema: r#"{"type":"object","properties":{"body":{"type":"object","additionalProperties":false,"required":["enabled"],"properties":{"enabled":{"type":"boolean"},"device":{"type":["string","null"]},"gain":{"type":["number","null"]},"frequency":{"type":["number","null"]},"options":{"type":"object"},"start_command":{"items":{"type":"string"},"type":["array","null"]},"stop_command":{"items":{"type":"string"},"type":["array","null"]},"timeout_seconds":{"minimum":0.1,"default":10.0,"type":["number","null"]}}}},"required":["body"],"additionalProperties":false}"#,
         output_schema: Some(
             r#"{"type":"object","title":"AdsbConfig","description":"Persisted ADS-B configuration.","properties":{"enabled":{"type":"boolean","title":"Enabled"},"device":{"title":"Device","type":["string","null"]},"gain":{"title":"Gain","type":["number","null"]},"frequency":{"title":"Frequency","type":["number","null"]},"options":{"type":"object","title":"Options"},"last_updated_at":{"type":"string","title":"Last Updated At","format":"date-time"}},"required":["enabled","last_updated_at"]}"#,
@@ -605,6 +627,7 @@ pub static TOOLS: [ToolSpec; 39usize] = [
         params: &[],
         context: &[],
         body: None,
+        body_schema: None,
         wire_schema: r#"{"type":"object","additionalProperties":false}"#,
         output_schema: Some(
             r#"{"type":"object","title":"HardwareStatus","description":"Combined view of configuration, connected devices, and health.","properties":{"configuration":{"type":"object","title":"HardwareConfiguration","description":"Root configuration container persisted to disk.","properties":{"base_station":{"type":["object","null"],"title":"BaseStationConfig","description":"Stored base station configuration.","properties":{"callsign":{"type":"string","title":"Callsign"},"serial_number":{"title":"Serial Number","type":["string","null"]},"latitude":{"title":"Latitude","type":["number","null"]},"longitude":{"title":"Longitude","type":["number","null"]},"altitude_m":{"title":"Altitude M","type":["number","null"]},"notes":{"title":"Notes","type":["string","null"]},"registered_at":{"type":"string","title":"Registered At","format":"date-time"}},"required":["callsign","registered_at"]},"adsb":{"type":["object","null"],"title":"AdsbConfig","description":"Persisted ADS-B configuration.","properties":{"enabled":{"type":"boolean","title":"Enabled"},"device":{"title":"Device","type":["string","null"]},"gain":{"title":"Gain","type":["number","null"]},"frequency":{"title":"Frequency","type":["number","null"]},"options":{"type":"object","title":"Options"},"last_updated_at":{"type":"string","title":"Last Updated At","format":"date-time"}},"required":["enabled","last_updated_at"]},"last_h4m_import_at":{"title":"Last H4M Import At","type":["string","null"],"format":"date-time"}}},"serial_ports":{"type":"array","title":"Serial Ports","items":{"type":"object","title":"SerialPortInfo","description":"Description of a serial port reported by the system.","properties":{"device":{"type":"string","title":"Device"},"description":{"title":"Description","type":["string","null"]},"hwid":{"title":"Hwid","type":["string","null"]}},"required":["device"]}},"health":{"type":"object","title":"HardwareHealthSummary","description":"Aggregated health signals for hardware subsystems.","properties":{"gps":{"type":"string","title":"Gps"},"adsb":{"type":"string","title":"Adsb"},"h4m":{"type":"string","title":"H4M"},"generated_at":{"type":"string","title":"Generated At","format":"date-time"},"details":{"type":"object","title":"Details"}},"required":["gps","adsb","h4m","generated_at"]}},"required":["configuration","serial_ports","health"]}"#,
@@ -629,6 +652,7 @@ pub static TOOLS: [ToolSpec; 39usize] = [
         params: &[],
         context: &[],
         body: Some(BodyKind::Json),
+        body_schema: Some("H4MImportRequest"),
         wire_schema: r#"{"type":"object","properties":{"body":{"type":"object","additionalProperties":false,"required":["source_path"],"properties":{"source_path":{"type":"string"},"destination_dir":{"type":["string","null"]},"extract":{"type":"boolean","default":true}}}},"required":["body"],"additionalProperties":false}"#,
         output_schema: Some(
             r#"{"type":"object","title":"H4MImportResult","description":"Result payload returned after importing an H4M archive.","properties":{"imported":{"type":"boolean","title":"Imported"},"destination":{"type":"string","title":"Destination"},"files":{"type":"array","title":"Files","items":{"type":"string"}}},"required":["imported","destination"]}"#,
@@ -658,6 +682,7 @@ pub static TOOLS: [ToolSpec; 39usize] = [
         ],
         context: &[],
         body: None,
+        body_schema: None,
         wire_schema: r#"{"type":"object","properties":{"is_active":{"type":["boolean","null"]}},"additionalProperties":false}"#,
         output_schema: Some(
             r#"{"type":"object","properties":{"result":{"type":"array","title":"Response List Poi Api V1 Poi Get","items":{"type":"object","title":"PoiRead","properties":{"created_at":{"type":"string","title":"Created At","format":"date-time"},"updated_at":{"type":"string","title":"Updated At","format":"date-time"},"id":{"type":"integer","title":"Id"},"name":{"type":"string","title":"Name","minLength":1,"maxLength":255},"category":{"type":"string","title":"Category","default":"person"},"risk_level":{"type":"string","title":"Risk Level","default":"info"},"notes":{"title":"Notes","type":["string","null"]},"is_active":{"type":"boolean","title":"Is Active","default":true},"identifiers":{"type":"array","title":"Identifiers","items":{"type":"object","title":"PoiIdentifierRead","properties":{"created_at":{"type":"string","title":"Created At","format":"date-time"},"updated_at":{"type":"string","title":"Updated At","format":"date-time"},"id":{"type":"integer","title":"Id"},"identifier_type":{"type":"string","title":"Identifier Type","minLength":1,"maxLength":100},"identifier_value":{"type":"string","title":"Identifier Value","minLength":1,"maxLength":255},"is_primary":{"type":"boolean","title":"Is Primary","default":false},"poi_id":{"type":"integer","title":"Poi Id"}},"required":["created_at","updated_at","id","identifier_type","identifier_value","poi_id"]}}},"required":["created_at","updated_at","id","name"]}}},"required":["result"]}"#,
@@ -682,6 +707,7 @@ pub static TOOLS: [ToolSpec; 39usize] = [
         params: &[],
         context: &[],
         body: Some(BodyKind::Json),
+        body_schema: Some("PoiCreate"),
         wire_schema: r#"{"type":"object","properties":{"body":{"type":"object","required":["name"],"properties":{"name":{"type":"string","maxLength":255,"minLength":1},"category":{"type":"string","default":"person","description":"person|vehicle|device"},"risk_level":{"type":"string","default":"info","description":"info|watch|hostile"},"notes":{"type":["string","null"]},"is_active":{"type":"boolean","default":true}}}},"required":["body"],"additionalProperties":false}"#,
         output_schema: Some(
             r#"{"type":"object","title":"PoiRead","properties":{"created_at":{"type":"string","title":"Created At","format":"date-time"},"updated_at":{"type":"string","title":"Updated At","format":"date-time"},"id":{"type":"integer","title":"Id"},"name":{"type":"string","title":"Name","minLength":1,"maxLength":255},"category":{"type":"string","title":"Category","default":"person"},"risk_level":{"type":"string","title":"Risk Level","default":"info"},"notes":{"title":"Notes","type":["string","null"]},"is_active":{"type":"boolean","title":"Is Active","default":true},"identifiers":{"type":"array","title":"Identifiers","items":{"type":"object","title":"PoiIdentifierRead","properties":{"created_at":{"type":"string","title":"Created At","format":"date-time"},"updated_at":{"type":"string","title":"Updated At","format":"date-time"},"id":{"type":"integer","title":"Id"},"identifier_type":{"type":"string","title":"Identifier Type","minLength":1,"maxLength":100},"identifier_value":{"type":"string","title":"Identifier Value","minLength":1,"maxLength":255},"is_primary":{"type":"boolean","title":"Is Primary","default":false},"poi_id":{"type":"integer","title":"Poi Id"}},"required":["created_at","updated_at","id","identifier_type","identifier_value","poi_id"]}}},"required":["created_at","updated_at","id","name"]}"#,
@@ -711,6 +737,7 @@ pub static TOOLS: [ToolSpec; 39usize] = [
         ],
         context: &[],
         body: None,
+        body_schema: None,
         wire_schema: r#"{"type":"object","properties":{"poi_id":{"type":"integer"}},"required":["poi_id"],"additionalProperties":false}"#,
         output_schema: Some(
             r#"{"type":"object","title":"PoiRead","properties":{"created_at":{"type":"string","title":"Created At","format":"date-time"},"updated_at":{"type":"string","title":"Updated At","format":"date-time"},"id":{"type":"integer","title":"Id"},"name":{"type":"string","title":"Name","minLength":1,"maxLength":255},"category":{"type":"string","title":"Category","default":"person"},"risk_level":{"type":"string","title":"Risk Level","default":"info"},"notes":{"title":"Notes","type":["string","null"]},"is_active":{"type":"boolean","title":"Is Active","default":true},"identifiers":{"type":"array","title":"Identifiers","items":{"type":"object","title":"PoiIdentifierRead","properties":{"created_at":{"type":"string","title":"Created At","format":"date-time"},"updated_at":{"type":"string","title":"Updated At","format":"date-time"},"id":{"type":"integer","title":"Id"},"identifier_type":{"type":"string","title":"Identifier Type","minLength":1,"maxLength":100},"identifier_value":{"type":"string","title":"Identifier Value","minLength":1,"maxLength":255},"is_primary":{"type":"boolean","title":"Is Primary","default":false},"poi_id":{"type":"integer","title":"Poi Id"}},"required":["created_at","updated_at","id","identifier_type","identifier_value","poi_id"]}}},"required":["created_at","updated_at","id","name"]}"#,
@@ -740,6 +767,7 @@ pub static TOOLS: [ToolSpec; 39usize] = [
         ],
         context: &[],
         body: Some(BodyKind::Json),
+        body_schema: Some("PoiUpdate"),
         wire_schema: r#"{"type":"object","properties":{"poi_id":{"type":"integer"},"body":{"type":"object","properties":{"name":{"type":["string","null"]},"category":{"type":["string","null"],"description":"person|vehicle|device"},"risk_level":{"type":["string","null"],"description":"info|watch|hostile"},"notes":{"type":["string","null"]},"is_active":{"type":["boolean","null"]}}}},"required":["poi_id","body"],"additionalProperties":false}"#,
         output_schema: Some(
             r#"{"type":"object","title":"PoiRead","properties":{"created_at":{"type":"string","title":"Created At","format":"date-time"},"updated_at":{"type":"string","title":"Updated At","format":"date-time"},"id":{"type":"integer","title":"Id"},"name":{"type":"string","title":"Name","minLength":1,"maxLength":255},"category":{"type":"string","title":"Category","default":"person"},"risk_level":{"type":"string","title":"Risk Level","default":"info"},"notes":{"title":"Notes","type":["string","null"]},"is_active":{"type":"boolean","title":"Is Active","default":true},"identifiers":{"type":"array","title":"Identifiers","items":{"type":"object","title":"PoiIdentifierRead","properties":{"created_at":{"type":"string","title":"Created At","format":"date-time"},"updated_at":{"type":"string","title":"Updated At","format":"date-time"},"id":{"type":"integer","title":"Id"},"identifier_type":{"type":"string","title":"Identifier Type","minLength":1,"maxLength":100},"identifier_value":{"type":"string","title":"Identifier Value","minLength":1,"maxLength":255},"is_primary":{"type":"boolean","title":"Is Primary","default":false},"poi_id":{"type":"integer","title":"Poi Id"}},"required":["created_at","updated_at","id","identifier_type","identifier_value","poi_id"]}}},"required":["created_at","updated_at","id","name"]}"#,
@@ -769,6 +797,7 @@ pub static TOOLS: [ToolSpec; 39usize] = [
         ],
         context: &[],
         body: None,
+        body_schema: None,
         wire_schema: r#"{"type":"object","properties":{"poi_id":{"type":"integer"}},"required":["poi_id"],"additionalProperties":false}"#,
         output_schema: None,
         response: ResponseKind::Empty,
@@ -796,6 +825,7 @@ pub static TOOLS: [ToolSpec; 39usize] = [
         ],
         context: &[],
         body: Some(BodyKind::Json),
+        body_schema: Some("PoiIdentifierCreate"),
         wire_schema: r#"{"type":"object","properties":{"poi_id":{"type":"integer"},"body":{"type":"object","required":["identifier_type","identifier_value","poi_id"],"properties":{"identifier_type":{"type":"string","maxLength":100,"minLength":1,"description":"imei|mac|callsign|phone"},"identifier_value":{"type":"string","maxLength":255,"minLength":1},"is_primary":{"type":"boolean","default":false},"poi_id":{"type":"integer","description":"same as poi_id"}}}},"required":["poi_id","body"],"additionalProperties":false}"#,
         output_schema: Some(
             r#"{"type":"object","title":"PoiIdentifierRead","properties":{"created_at":{"type":"string","title":"Created At","format":"date-time"},"updated_at":{"type":"string","title":"Updated At","format":"date-time"},"id":{"type":"integer","title":"Id"},"identifier_type":{"type":"string","title":"Identifier Type","minLength":1,"maxLength":100},"identifier_value":{"type":"string","title":"Identifier Value","minLength":1,"maxLength":255},"is_primary":{"type":"boolean","title":"Is Primary","default":false},"poi_id":{"type":"integer","title":"Poi Id"}},"required":["created_at","updated_at","id","identifier_type","identifier_value","poi_id"]}"#,
@@ -825,6 +855,7 @@ pub static TOOLS: [ToolSpec; 39usize] = [
         ],
         context: &[],
         body: None,
+        body_schema: None,
         wire_schema: r#"{"type":"object","properties":{"poi_id":{"type":"integer"}},"required":["poi_id"],"additionalProperties":false}"#,
         output_schema: Some(
             r#"{"type":"object","properties":{"result":{"type":"array","title":"Response List Poi Identifiers Api V1 Poi  Poi Id  Identifiers Get","items":{"type":"object","title":"PoiIdentifierRead","properties":{"created_at":{"type":"string","title":"Created At","format":"date-time"},"updated_at":{"type":"string","title":"Updated At","format":"date-time"},"id":{"type":"integer","title":"Id"},"identifier_type":{"type":"string","title":"Identifier Type","minLength":1,"maxLength":100},"identifier_value":{"type":"string","title":"Identifier Value","minLength":1,"maxLength":255},"is_primary":{"type":"boolean","title":"Is Primary","default":false},"poi_id":{"type":"integer","title":"Poi Id"}},"required":["created_at","updated_at","id","identifier_type","identifier_value","poi_id"]}}},"required":["result"]}"#,
@@ -858,6 +889,7 @@ pub static TOOLS: [ToolSpec; 39usize] = [
         ],
         context: &[],
         body: None,
+        body_schema: None,
         wire_schema: r#"{"type":"object","properties":{"poi_id":{"type":"integer"},"identifier_id":{"type":"integer"}},"required":["poi_id","identifier_id"],"additionalProperties":false}"#,
         output_schema: None,
         response: ResponseKind::Empty,
@@ -885,6 +917,7 @@ pub static TOOLS: [ToolSpec; 39usize] = [
         ],
         context: &[],
         body: None,
+        body_schema: None,
         wire_schema: r#"{"type":"object","properties":{"list_type":{"type":["string","null"]}},"additionalProperties":false}"#,
         output_schema: Some(
             r#"{"type":"object","properties":{"result":{"type":"array","title":"Response List Imei Watchlist Api V1 Imei Watchlist Get","items":{"type":"object","title":"ImeiWatchEntryRead","properties":{"created_at":{"type":"string","title":"Created At","format":"date-time"},"updated_at":{"type":"string","title":"Updated At","format":"date-time"},"id":{"type":"integer","title":"Id"},"identifier_value":{"type":"string","title":"Identifier Value","minLength":1,"maxLength":255},"list_type":{"type":"string","title":"List Type","pattern":"^(whitelist|blacklist)$"},"label":{"title":"Label","type":["string","null"],"maxLength":255},"linked_poi_id":{"title":"Linked Poi Id","type":["integer","null"]},"linked_poi":{"type":["object","null"],"title":"PoiRead","properties":{"created_at":{"type":"string","title":"Created At","format":"date-time"},"updated_at":{"type":"string","title":"Updated At","format":"date-time"},"id":{"type":"integer","title":"Id"},"name":{"type":"string","title":"Name","minLength":1,"maxLength":255},"category":{"type":"string","title":"Category","default":"person"},"risk_level":{"type":"string","title":"Risk Level","default":"info"},"notes":{"title":"Notes","type":["string","null"]},"is_active":{"type":"boolean","title":"Is Active","default":true},"identifiers":{"type":"array","title":"Identifiers","items":{"type":"object","title":"PoiIdentifierRead","properties":{"created_at":{"type":"string","title":"Created At","format":"date-time"},"updated_at":{"type":"string","title":"Updated At","format":"date-time"},"id":{"type":"integer","title":"Id"},"identifier_type":{"type":"string","title":"Identifier Type","minLength":1,"maxLength":100},"identifier_value":{"type":"string","title":"Identifier Value","minLength":1,"maxLength":255},"is_primary":{"type":"boolean","title":"Is Primary","default":false},"poi_id":{"type":"integer","title":"Poi Id"}},"required":["created_at","updated_at","id","identifier_type","identifier_value","poi_id"]}}},"required":["created_at","updated_at","id","name"]}},"required":["created_at","updated_at","id","identifier_value","list_type"]}}},"required":["result"]}"#,
@@ -909,6 +942,7 @@ pub static TOOLS: [ToolSpec; 39usize] = [
         params: &[],
         context: &[],
         body: Some(BodyKind::Json),
+        body_schema: Some("ImeiWatchEntryCreate"),
         wire_schema: r#"{"type":"object","properties":{"body":{"type":"object","required":["identifier_value","list_type"],"properties":{"identifier_value":{"type":"string","maxLength":255,"minLength":1},"list_type":{"type":"string","pattern":"^(whitelist|blacklist)$"},"label":{"maxLength":255,"type":["string","null"]},"linked_poi_id":{"type":["integer","null"]}}}},"required":["body"],"additionalProperties":false}"#,
         output_schema: Some(
             r#"{"type":"object","title":"ImeiWatchEntryRead","properties":{"created_at":{"type":"string","title":"Created At","format":"date-time"},"updated_at":{"type":"string","title":"Updated At","format":"date-time"},"id":{"type":"integer","title":"Id"},"identifier_value":{"type":"string","title":"Identifier Value","minLength":1,"maxLength":255},"list_type":{"type":"string","title":"List Type","pattern":"^(whitelist|blacklist)$"},"label":{"title":"Label","type":["string","null"],"maxLength":255},"linked_poi_id":{"title":"Linked Poi Id","type":["integer","null"]},"linked_poi":{"type":["object","null"],"title":"PoiRead","properties":{"created_at":{"type":"string","title":"Created At","format":"date-time"},"updated_at":{"type":"string","title":"Updated At","format":"date-time"},"id":{"type":"integer","title":"Id"},"name":{"type":"string","title":"Name","minLength":1,"maxLength":255},"category":{"type":"string","title":"Category","default":"person"},"risk_level":{"type":"string","title":"Risk Level","default":"info"},"notes":{"title":"Notes","type":["string","null"]},"is_active":{"type":"boolean","title":"Is Active","default":true},"identifiers":{"type":"array","title":"Identifiers","items":{"type":"object","title":"PoiIdentifierRead","properties":{"created_at":{"type":"string","title":"Created At","format":"date-time"},"updated_at":{"type":"string","title":"Updated At","format":"date-time"},"id":{"type":"integer","title":"Id"},"identifier_type":{"type":"string","title":"Identifier Type","minLength":1,"maxLength":100},"identifier_value":{"type":"string","title":"Identifier Value","minLength":1,"maxLength":255},"is_primary":{"type":"boolean","title":"Is Primary","default":false},"poi_id":{"type":"integer","title":"Poi Id"}},"required":["created_at","updated_at","id","identifier_type","identifier_value","poi_id"]}}},"required":["created_at","updated_at","id","name"]}},"required":["created_at","updated_at","id","identifier_value","list_type"]}"#,
@@ -938,6 +972,7 @@ pub static TOOLS: [ToolSpec; 39usize] = [
         ],
         context: &[],
         body: None,
+        body_schema: None,
         wire_schema: r#"{"type":"object","properties":{"entry_id":{"type":"integer"}},"required":["entry_id"],"additionalProperties":false}"#,
         output_schema: Some(
             r#"{"type":"object","title":"ImeiWatchEntryRead","properties":{"created_at":{"type":"string","title":"Created At","format":"date-time"},"updated_at":{"type":"string","title":"Updated At","format":"date-time"},"id":{"type":"integer","title":"Id"},"identifier_value":{"type":"string","title":"Identifier Value","minLength":1,"maxLength":255},"list_type":{"type":"string","title":"List Type","pattern":"^(whitelist|blacklist)$"},"label":{"title":"Label","type":["string","null"],"maxLength":255},"linked_poi_id":{"title":"Linked Poi Id","type":["integer","null"]},"linked_poi":{"type":["object","null"],"title":"PoiRead","properties":{"created_at":{"type":"string","title":"Created At","format":"date-time"},"updated_at":{"type":"string","title":"Updated At","format":"date-time"},"id":{"type":"integer","title":"Id"},"name":{"type":"string","title":"Name","minLength":1,"maxLength":255},"category":{"type":"string","title":"Category","default":"person"},"risk_level":{"type":"string","title":"Risk Level","default":"info"},"notes":{"title":"Notes","type":["string","null"]},"is_active":{"type":"boolean","title":"Is Active","default":true},"identifiers":{"type":"array","title":"Identifiers","items":{"type":"object","title":"PoiIdentifierRead","properties":{"created_at":{"type":"string","title":"Created At","format":"date-time"},"updated_at":{"type":"string","title":"Updated At","format":"date-time"},"id":{"type":"integer","title":"Id"},"identifier_type":{"type":"string","title":"Identifier Type","minLength":1,"maxLength":100},"identifier_value":{"type":"string","title":"Identifier Value","minLength":1,"maxLength":255},"is_primary":{"type":"boolean","title":"Is Primary","default":false},"poi_id":{"type":"integer","title":"Poi Id"}},"required":["created_at","updated_at","id","identifier_type","identifier_value","poi_id"]}}},"required":["created_at","updated_at","id","name"]}},"required":["created_at","updated_at","id","identifier_value","list_type"]}"#,
@@ -967,6 +1002,7 @@ pub static TOOLS: [ToolSpec; 39usize] = [
         ],
         context: &[],
         body: Some(BodyKind::Json),
+        body_schema: Some("ImeiWatchEntryUpdate"),
         wire_schema: r#"{"type":"object","properties":{"entry_id":{"type":"integer"},"body":{"type":"object","properties":{"identifier_value":{"type":["string","null"]},"list_type":{"type":["string","null"]},"label":{"type":["string","null"]},"linked_poi_id":{"type":["integer","null"]}}}},"required":["entry_id","body"],"additionalProperties":false}"#,
         output_schema: Some(
             r#"{"type":"object","title":"ImeiWatchEntryRead","properties":{"created_at":{"type":"string","title":"Created At","format":"date-time"},"updated_at":{"type":"string","title":"Updated At","format":"date-time"},"id":{"type":"integer","title":"Id"},"identifier_value":{"type":"string","title":"Identifier Value","minLength":1,"maxLength":255},"list_type":{"type":"string","title":"List Type","pattern":"^(whitelist|blacklist)$"},"label":{"title":"Label","type":["string","null"],"maxLength":255},"linked_poi_id":{"title":"Linked Poi Id","type":["integer","null"]},"linked_poi":{"type":["object","null"],"title":"PoiRead","properties":{"created_at":{"type":"string","title":"Created At","format":"date-time"},"updated_at":{"type":"string","title":"Updated At","format":"date-time"},"id":{"type":"integer","title":"Id"},"name":{"type":"string","title":"Name","minLength":1,"maxLength":255},"category":{"type":"string","title":"Category","default":"person"},"risk_level":{"type":"string","title":"Risk Level","default":"info"},"notes":{"title":"Notes","type":["string","null"]},"is_active":{"type":"boolean","title":"Is Active","default":true},"identifiers":{"type":"array","title":"Identifiers","items":{"type":"object","title":"PoiIdentifierRead","properties":{"created_at":{"type":"string","title":"Created At","format":"date-time"},"updated_at":{"type":"string","title":"Updated At","format":"date-time"},"id":{"type":"integer","title":"Id"},"identifier_type":{"type":"string","title":"Identifier Type","minLength":1,"maxLength":100},"identifier_value":{"type":"string","title":"Identifier Value","minLength":1,"maxLength":255},"is_primary":{"type":"boolean","title":"Is Primary","default":false},"poi_id":{"type":"integer","title":"Poi Id"}},"required":["created_at","updated_at","id","identifier_type","identifier_value","poi_id"]}}},"required":["created_at","updated_at","id","name"]}},"required":["created_at","updated_at","id","identifier_value","list_type"]}"#,
@@ -996,6 +1032,7 @@ pub static TOOLS: [ToolSpec; 39usize] = [
         ],
         context: &[],
         body: None,
+        body_schema: None,
         wire_schema: r#"{"type":"object","properties":{"entry_id":{"type":"integer"}},"required":["entry_id"],"additionalProperties":false}"#,
         output_schema: None,
         response: ResponseKind::Empty,
@@ -1023,6 +1060,7 @@ pub static TOOLS: [ToolSpec; 39usize] = [
         ],
         context: &[],
         body: None,
+        body_schema: None,
         wire_schema: r#"{"type":"object","properties":{"imei":{"type":"string"}},"required":["imei"],"additionalProperties":false}"#,
         output_schema: Some(
             r#"{"type":"object","properties":{"result":{"title":"Response Check Imei Api V1 Imei Watchlist Check  Imei  Get","type":["object","null"],"properties":{"created_at":{"type":"string","title":"Created At","format":"date-time"},"updated_at":{"type":"string","title":"Updated At","format":"date-time"},"id":{"type":"integer","title":"Id"},"identifier_value":{"type":"string","title":"Identifier Value","minLength":1,"maxLength":255},"list_type":{"type":"string","title":"List Type","pattern":"^(whitelist|blacklist)$"},"label":{"title":"Label","type":["string","null"],"maxLength":255},"linked_poi_id":{"title":"Linked Poi Id","type":["integer","null"]},"linked_poi":{"type":["object","null"],"title":"PoiRead","properties":{"created_at":{"type":"string","title":"Created At","format":"date-time"},"updated_at":{"type":"string","title":"Updated At","format":"date-time"},"id":{"type":"integer","title":"Id"},"name":{"type":"string","title":"Name","minLength":1,"maxLength":255},"category":{"type":"string","title":"Category","default":"person"},"risk_level":{"type":"string","title":"Risk Level","default":"info"},"notes":{"title":"Notes","type":["string","null"]},"is_active":{"type":"boolean","title":"Is Active","default":true},"identifiers":{"type":"array","title":"Identifiers","items":{"type":"object","title":"PoiIdentifierRead","properties":{"created_at":{"type":"string","title":"Created At","format":"date-time"},"updated_at":{"type":"string","title":"Updated At","format":"date-time"},"id":{"type":"integer","title":"Id"},"identifier_type":{"type":"string","title":"Identifier Type","minLength":1,"maxLength":100},"identifier_value":{"type":"string","title":"Identifier Value","minLength":1,"maxLength":255},"is_primary":{"type":"boolean","title":"Is Primary","default":false},"poi_id":{"type":"integer","title":"Poi Id"}},"required":["created_at","updated_at","id","identifier_type","identifier_value","poi_id"]}}},"required":["created_at","updated_at","id","name"]}},"required":["created_at","updated_at","id","identifier_value","list_type"]}},"required":["result"]}"#,
@@ -1047,6 +1085,7 @@ pub static TOOLS: [ToolSpec; 39usize] = [
         params: &[],
         context: &[],
         body: None,
+        body_schema: None,
         wire_schema: r#"{"type":"object","additionalProperties":false}"#,
         output_schema: Some(
             r#"{"type":"object","title":"Response Healthz Healthz Get","additionalProperties":{"type":"string"}}"#,

@@ -37,6 +37,7 @@ entries. Try it before the other station_* tools.",
         params: &[ParamSpec { name: "station_slug", location: Location::Path }],
         context: &[],
         body: None,
+        body_schema: None,
         wire_schema: r#"{"type":"object","properties":{"station_slug":{"type":"string"},"timeline_limit":{"type":"integer","minimum":1,"maximum":50,"default":10}},"required":["station_slug"],"additionalProperties":false}"#,
         output_schema: Some(
             r#"{"type":"object","properties":{"station":{"type":"object"},"metrics":{"type":"object"},"tasks":{"type":"array","items":{"type":"object"}},"timeline":{"type":"array","items":{"type":"object"}},"timeline_total":{"type":["integer","null"]}},"required":["station","metrics","tasks","timeline"]}"#,

@@ -549,6 +549,7 @@ mod tests {
         params: &[],
         context: &[],
         body: None,
+        body_schema: None,
         wire_schema: r#"{"type":"object","properties":{},"additionalProperties":false}"#,
         output_schema: None,
         response: ResponseKind::Empty,

@@ -55,6 +55,9 @@ pub struct ToolSpec {
     pub context: &'static [&'static str],
     /// How the request body (the wire's `body`) is written; `None`: no body.
     pub body: Option<BodyKind>,
+    /// The name the spec gives the body's schema (`Deployment`), when it names one: what
+    /// the tool takes, in the API's words (search reads it).
+    pub body_schema: Option<&'static str>,
     /// JSON Schema of the HTTP request (parameters, and the body under `body`): what
     /// arguments are validated against once mapped to the wire. The schema listed to
     /// clients is its view (`codegen::shape`).

@@ -362,6 +362,10 @@ fn table_entry(tool: &Tool, wrapper: &syn::Ident) -> TokenStream {
         }
         None => quote!(None),
     };
+    let body_schema = match tool.body.as_ref().and_then(|b| b.schema_name.as_deref()) {
+        Some(name) => quote!(Some(#name)),
+        None => quote!(None),
+    };
     let wire = raw_literal(&serde_json::to_string(&tool.wire_schema).expect("schema serializes"));
     let output = match &tool.output_schema {
         Some(s) => {
@@ -390,6 +394,7 @@ fn table_entry(tool: &Tool, wrapper: &syn::Ident) -> TokenStream {
             params: &[#(#params),*],
             context: &[#(#context),*],
             body: #body,
+            body_schema: #body_schema,
             wire_schema: #wire,
             output_schema: #output,
             response: #response,

@@ -275,6 +275,7 @@ fn doc_of(entry: &Entry) -> search::Doc {
     )
     .with_endpoint(spec.method.as_str(), spec.path)
     .with_output(output.as_ref())
+    .with_body(spec.body_schema)
 }
 
 /// The search document of a tool as the generator lowered it: what [`doc_of`] makes of
@@ -285,6 +286,7 @@ pub fn document(t: &crate::codegen::ir::Tool) -> search::Doc {
     search::Doc::new(&t.name, t.title.as_deref(), &t.description, &tags, &t.input_schema)
         .with_endpoint(t.method.as_str(), &t.path)
         .with_output(t.output_schema.as_ref())
+        .with_body(t.body.as_ref().and_then(|b| b.schema_name.as_deref()))
 }
 
 /// The first sentence of a description, cut to [`SUMMARY_CHARS`] at a word.

@@ -53,6 +53,9 @@ const SEVENTH_TOP5: usize = 54;
 /// The same on the eighth set (of 60).
 const EIGHTH_TOP1: usize = 45;
 const EIGHTH_TOP5: usize = 57;
+/// The same on the ninth set (of 60).
+const NINTH_TOP1: usize = 41;
+const NINTH_TOP5: usize = 56;
 
 /// The fixture exports, by the `api` of the tasks.
 const APIS: [(&str, &str); 3] =
@@ -266,6 +269,14 @@ fn search_quality_eighth() {
     holds("eighth.jsonl", 60, EIGHTH_TOP1, EIGHTH_TOP5);
 }
 
+/// The ninth set (`ninth.jsonl`, see the README there): 60 tasks, made like the eighth
+/// while the request body's schema name was added to what search reads; measured once,
+/// when that was done, before anyone read it.
+#[test]
+fn search_quality_ninth() {
+    holds("ninth.jsonl", 60, NINTH_TOP1, NINTH_TOP5);
+}
+
 /// `set` has `tasks` tasks, each with an operation, and the ranking still finds at least
 /// `top1` first and `top5` in the top 5 (the figures reached, docs/performance.md).
 #[allow(clippy::print_stdout)] // the report goes to the test output (`--nocapture`)
@@ -300,6 +311,7 @@ fn search_cost() {
         "sixth.jsonl",
         "seventh.jsonl",
         "eighth.jsonl",
+        "ninth.jsonl",
     ];
     let tasks: Vec<Task> = sets
         .iter()

@@ -8,7 +8,7 @@
 //! mentions it). The fields: name, title, path (its own fixed segments, and apart those
 //! of the path it sits under), tags, the summary (the description's first paragraph), the
 //! rest of the description (code samples left out), argument names, the values arguments
-//! take from a fixed set, and the titles of what it returns.
+//! take from a fixed set, the titles of what it returns, and the name of the body it takes.
 //!
 //! What makes plain language work is the vocabulary ([`vocabulary`]), applied alike to
 //! tools and queries: words split on non-alphanumerics, snake_case and camelCase,
@@ -77,6 +77,9 @@ pub struct Doc {
     pub values: Vec<String>,
     /// The titles of the response schema (`FlowRunResponse`), FastAPI's made-up ones left out.
     pub returns: Vec<String>,
+    /// The title of the request body's schema (`Deployment`, `TeamMemberDeleteRequest`),
+    /// FastAPI's made-up ones left out: what the tool takes, named by the API.
+    pub takes: Option<String>,
 }
 
 impl Doc {
@@ -114,7 +117,16 @@ impl Doc {
             params,
             values,
             returns: Vec::new(),
+            takes: None,
         }
+    }
+
+    /// With the name of the request body's schema. FastAPI names a body it has no model
+    /// for after the function and path (`Body_read_flows_flows_filter_post`); those repeat
+    /// the name and are left out.
+    pub fn with_body(mut self, schema_name: Option<&str>) -> Doc {
+        self.takes = schema_name.filter(|t| !t.starts_with("Body_")).map(str::to_owned);
+        self
     }
 
     /// With the HTTP method and path the tool calls.
@@ -179,9 +191,10 @@ enum Field {
     Params,
     Values,
     Returns,
+    Takes,
 }
 
-const FIELDS: usize = 10;
+const FIELDS: usize = 11;
 
 impl Field {
     const ALL: [Field; FIELDS] = [
@@ -195,6 +208,7 @@ impl Field {
         Field::Params,
         Field::Values,
         Field::Returns,
+        Field::Takes,
     ];
 
     /// The weight of a match in this field, and how much its length normalizes it
@@ -213,6 +227,7 @@ impl Field {
             Field::Params => (0.6, 0.75),
             Field::Values => (0.5, 0.75),
             Field::Returns => (1.0, 0.3),
+            Field::Takes => (1.0, 0.3),
         }
     }
 }
@@ -385,6 +400,7 @@ impl Index {
             ),
             terms(&d.values.join(" ")),
             terms(&d.returns.join(" ")),
+            terms(d.takes.as_deref().unwrap_or_default()),
         ]
     }
 
@@ -798,19 +814,23 @@ mod tests {
             Doc::new("op_3", None, "Does it.", &[], &json!({"properties": {"is_paused": {}}})),
             Doc::new("op_4", None, "Does it.", &[], &json!({}))
                 .with_output(Some(&json!({"title": "HeartbeatResponse", "type": "object"}))),
+            Doc::new("op_5", None, "Does it.", &[], &json!({})).with_body(Some("Deployment")),
         ];
         let index = Index::new(&docs);
         assert_eq!(index.search("regenerate a key", 1), [0]);
         assert_eq!(index.search("billing", 1), [1]);
         assert_eq!(index.search("paused", 1), [2]);
         assert_eq!(index.search("heartbeat", 1), [3]);
+        assert_eq!(index.search("deployment", 1), [4]);
     }
 
     #[test]
-    fn returns_skip_fastapi_made_up_titles() {
+    fn returns_and_bodies_skip_fastapi_made_up_titles() {
         let output = json!({"type": "object", "properties": {"result": {"type": "array",
             "title": "Response Read Flows Flows Filter Post", "items": {"title": "Flow"}}}});
         assert_eq!(Doc::default().with_output(Some(&output)).returns, ["Flow"]);
+        assert_eq!(Doc::default().with_body(Some("Body_read_flows_flows_filter_post")).takes, None);
+        assert_eq!(Doc::default().with_body(Some("FlowCreate")).takes.as_deref(), Some("FlowCreate"));
     }
 
     #[test]
