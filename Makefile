@@ -13,7 +13,7 @@ TARGET_DIR ?= $(or $(CARGO_TARGET_DIR),target)
 BENCH_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help build test screenshot generate check-generated check-deploy run run-http run-stdio demo lint fmt mcp-run mcp-test inspect sync-spec diff doctor setup-container setup-cloud soak fuzz bench bench-search bench-peer symbol-order check-size conformance scale-test check-apis build-cost pin-contract check-frameworks container-test observability-test
+.PHONY: help build test screenshot generate check-generated check-deploy run run-http run-stdio demo lint fmt mcp-run mcp-test inspect sync-spec diff doctor setup-container setup-cloud soak fuzz bench bench-search tune-search bench-peer symbol-order check-size conformance scale-test check-apis build-cost pin-contract check-frameworks container-test observability-test
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E -e 's/:.*## /\t/' -e 's|\$$\(BIND\)|$(BIND)|g' -e 's|\$$\(FROM\)|$(FROM)|g' -e 's|\$$\(API_SPEC\)|$(API_SPEC)|g' -e 's|\$$\(APIS_TARGET\)|$(APIS_TARGET)|g' | expand -t 20
@@ -100,6 +100,9 @@ bench: ## Benchmark (release, stripped as the image ships it): added latency vs 
 
 bench-search: ## What tool search costs (release): index build and query time over the three fixture exports, every task of the search sets
 	$(CARGO) test --release --locked --lib search_cost -- --ignored --nocapture
+
+tune-search: ## Fit search's numbers to the task sets read (coordinate ascent, each set left out in turn) and print what that is worth (release; a measurement, not a setting)
+	$(CARGO) test --release --locked --lib tune_search -- --ignored --nocapture
 
 bench-peer: ## The bridge vs FastMCP 4.1.2 from_openapi (pinned, installed into target/bench-peer/venv): same backend, client and run; target/bench-peer/
 	./scripts/bench-peer.sh

@@ -30,32 +30,38 @@ struct Task {
 }
 
 /// Tasks whose tool ranks first, and in the top 5, at least (of 90).
-const TOP1: usize = 68;
-const TOP5: usize = 84;
+const TOP1: usize = 70;
+const TOP5: usize = 85;
 /// The same on the held-out set (of 66).
-const HELD_OUT_TOP1: usize = 45;
+const HELD_OUT_TOP1: usize = 46;
 const HELD_OUT_TOP5: usize = 57;
 /// The same on the final set (of 45).
 const FINAL_TOP1: usize = 22;
 const FINAL_TOP5: usize = 31;
 /// The same on the fourth set (of 45).
-const FOURTH_TOP1: usize = 33;
+const FOURTH_TOP1: usize = 35;
 const FOURTH_TOP5: usize = 41;
 /// The same on the fifth set (of 44 with an operation).
-const FIFTH_TOP1: usize = 34;
+const FIFTH_TOP1: usize = 35;
 const FIFTH_TOP5: usize = 42;
 /// The same on the sixth set (of 60).
-const SIXTH_TOP1: usize = 45;
-const SIXTH_TOP5: usize = 54;
+const SIXTH_TOP1: usize = 48;
+const SIXTH_TOP5: usize = 55;
 /// The same on the seventh set (of 60).
-const SEVENTH_TOP1: usize = 44;
+const SEVENTH_TOP1: usize = 47;
 const SEVENTH_TOP5: usize = 54;
 /// The same on the eighth set (of 60).
-const EIGHTH_TOP1: usize = 45;
+const EIGHTH_TOP1: usize = 48;
 const EIGHTH_TOP5: usize = 57;
 /// The same on the ninth set (of 60).
-const NINTH_TOP1: usize = 41;
+const NINTH_TOP1: usize = 43;
 const NINTH_TOP5: usize = 56;
+/// The same on the tenth set (of 60).
+const TENTH_TOP1: usize = 45;
+const TENTH_TOP5: usize = 52;
+/// The same on the eleventh set (of 60).
+const ELEVENTH_TOP1: usize = 45;
+const ELEVENTH_TOP5: usize = 54;
 
 /// The fixture exports, by the `api` of the tasks.
 const APIS: [(&str, &str); 3] =
@@ -277,6 +283,23 @@ fn search_quality_ninth() {
     holds("ninth.jsonl", 60, NINTH_TOP1, NINTH_TOP5);
 }
 
+/// The tenth set (`tenth.jsonl`, see the README there): 60 tasks, made like the ninth
+/// while the ranking's numbers were fitted to the nine sets before it (kept as they were:
+/// the fitted numbers found one fewer first here); measured once, before anyone read it.
+#[test]
+fn search_quality_tenth() {
+    holds("tenth.jsonl", 60, TENTH_TOP1, TENTH_TOP5);
+}
+
+/// The eleventh set (`eleventh.jsonl`, see the README there): 60 tasks, made like the
+/// tenth while three rules were added (a doubled final `l` stemmed, a history no log, verbs
+/// of writing in a request to read); measured once, when they were done, before anyone
+/// read it.
+#[test]
+fn search_quality_eleventh() {
+    holds("eleventh.jsonl", 60, ELEVENTH_TOP1, ELEVENTH_TOP5);
+}
+
 /// `set` has `tasks` tasks, each with an operation, and the ranking still finds at least
 /// `top1` first and `top5` in the top 5 (the figures reached, docs/performance.md).
 #[allow(clippy::print_stdout)] // the report goes to the test output (`--nocapture`)
@@ -312,6 +335,8 @@ fn search_cost() {
         "seventh.jsonl",
         "eighth.jsonl",
         "ninth.jsonl",
+        "tenth.jsonl",
+        "eleventh.jsonl",
     ];
     let tasks: Vec<Task> = sets
         .iter()
@@ -348,4 +373,165 @@ fn search_cost() {
         let (median, p90) = (at(&mut queries, 0.5), at(&mut queries, 0.9));
         println!("| {api} ({}) | {:.1} ms | {median:.0} | {p90:.0} | {n} |", docs.len(), at(&mut builds, 0.5));
     }
+}
+
+/// The sets whose tasks have been read.
+const SEEN: [&str; 11] = [
+    "tasks.jsonl",
+    "heldout.jsonl",
+    "final.jsonl",
+    "fourth.jsonl",
+    "fifth.jsonl",
+    "sixth.jsonl",
+    "seventh.jsonl",
+    "eighth.jsonl",
+    "ninth.jsonl",
+    "tenth.jsonl",
+    "eleventh.jsonl",
+];
+
+/// One API indexed once, with every task of the sets asked of it: (set, query, the
+/// endpoints that serve it).
+struct Asked {
+    index: Index,
+    endpoints: Vec<String>,
+    tasks: Vec<(usize, String, Vec<String>)>,
+}
+
+fn asked(sets: &[&str]) -> Vec<Asked> {
+    let tasks: Vec<(usize, Task)> = sets
+        .iter()
+        .enumerate()
+        .flat_map(|(s, set)| {
+            fixture(&format!("tests/fixtures/search/{set}"))
+                .lines()
+                .filter(|l| !l.trim().is_empty())
+                .map(|l| (s, serde_json::from_str(l).unwrap_or_else(|e| panic!("{set}: {e}: {l}"))))
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    APIS.iter()
+        .map(|(api, file)| {
+            let (docs, endpoints) = indexed(file);
+            let tasks = tasks
+                .iter()
+                .filter(|(_, t)| t.api == *api)
+                .filter_map(|(s, t)| {
+                    let expected = t.expected.as_ref()?;
+                    let good = std::iter::once(expected).chain(&t.also).map(|e| format!("{} {}", e.method, e.path));
+                    Some((*s, t.task.clone(), good.collect()))
+                })
+                .collect();
+            Asked { index: Index::new(&docs), endpoints, tasks }
+        })
+        .collect()
+}
+
+/// Per set: tasks ranked first, and in the top 5, with `tuning`.
+fn hits(apis: &mut [Asked], tuning: super::search::Tuning, sets: usize) -> Vec<(usize, usize)> {
+    let mut out = vec![(0, 0); sets];
+    for api in apis.iter_mut() {
+        api.index = std::mem::replace(&mut api.index, Index::new(&[])).tuned(tuning);
+        for (s, query, good) in &api.tasks {
+            let ranked = api.index.search(query, 5);
+            if let Some(r) = ranked.iter().position(|&i| good.contains(&api.endpoints[i])) {
+                out[*s].0 += usize::from(r == 0);
+                out[*s].1 += 1;
+            }
+        }
+    }
+    out
+}
+
+/// What the ranking aims at, over the sets `among`: first and top-5 hits, counted alike.
+fn aim(per_set: &[(usize, usize)], among: &[usize]) -> usize {
+    among.iter().map(|&s| per_set[s].0 + per_set[s].1).sum()
+}
+
+/// Each number of `tuning` in turn set to the value among its candidates that finds the
+/// most over the sets `among`, until none gains (coordinate ascent).
+#[allow(clippy::print_stdout)] // each gain goes to the test output (`--nocapture`)
+fn ascend(
+    apis: &mut [Asked],
+    mut tuning: super::search::Tuning,
+    among: &[usize],
+    sets: usize,
+) -> super::search::Tuning {
+    use super::search::Tuning;
+    type Knob = (&'static str, fn(&mut Tuning) -> &mut f32, &'static [f32]);
+    const WEIGHT: &[f32] = &[0.5, 0.7, 0.85, 1.2, 1.4, 2.0];
+    const B: &[f32] = &[0.0, 0.2, 0.4, 0.6, 0.75, 0.9];
+    const SHARE: &[f32] = &[0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.85, 1.0];
+    const K1: &[f32] = &[0.8, 1.0, 1.2, 1.5, 2.0, 2.5, 3.0];
+    macro_rules! field {
+        ($i:literal) => {
+            [
+                (concat!("weight ", $i), (|t: &mut Tuning| &mut t.fields[$i].0) as fn(&mut Tuning) -> &mut f32, WEIGHT),
+                (concat!("b ", $i), |t: &mut Tuning| &mut t.fields[$i].1, B),
+            ]
+        };
+    }
+    let mut knobs: Vec<Knob> = [field!(0), field!(1), field!(2), field!(3), field!(4), field!(5), field!(6)]
+        .into_iter()
+        .chain([field!(7), field!(8), field!(9), field!(10)])
+        .flatten()
+        .collect();
+    knobs.extend([
+        ("k1", (|t: &mut Tuning| &mut t.k1) as fn(&mut Tuning) -> &mut f32, K1),
+        ("within", |t: &mut Tuning| &mut t.within, WEIGHT),
+        ("action_mismatch", |t: &mut Tuning| &mut t.action_mismatch, SHARE),
+        ("state_verb", |t: &mut Tuning| &mut t.state_verb, SHARE),
+        ("list_hint", |t: &mut Tuning| &mut t.list_hint, SHARE),
+    ]);
+    let mut best = aim(&hits(apis, tuning, sets), among);
+    for _round in 0..4 {
+        let mut gained = false;
+        for (name, knob, candidates) in &knobs {
+            let now = *knob(&mut tuning);
+            // Weights move by factors of their value; shares and `b` take the values.
+            let relative = std::ptr::eq(*candidates, WEIGHT);
+            for &c in candidates.iter() {
+                let mut t = tuning;
+                *knob(&mut t) = if relative { now * c } else { c };
+                let got = aim(&hits(apis, t, sets), among);
+                if got > best {
+                    println!("  {name}: {now} -> {} ({best} -> {got})", *knob(&mut t));
+                    (best, tuning, gained) = (got, t, true);
+                }
+            }
+        }
+        if !gained {
+            break;
+        }
+    }
+    tuning
+}
+
+/// What tuning the ranking's numbers to the sets read is worth on a set nobody tuned to:
+/// each seen set left out in turn, the numbers tuned on the others, then measured on it.
+/// Then the numbers tuned on all of them. A measurement, run in release by
+/// `make tune-search` (about a minute and a half).
+#[test]
+#[ignore = "a measurement: `make tune-search`"]
+#[allow(clippy::print_stdout)] // the figures go to the test output (`--nocapture`)
+fn tune_search() {
+    use super::search::CHOSEN;
+    let sets = SEEN.len();
+    let mut apis = asked(&SEEN);
+    let base = hits(&mut apis, CHOSEN, sets);
+    let (mut before, mut after) = ((0, 0), (0, 0));
+    for left in 0..sets {
+        let among: Vec<usize> = (0..sets).filter(|&s| s != left).collect();
+        println!("{} left out:", SEEN[left]);
+        let tuning = ascend(&mut apis, CHOSEN, &among, sets);
+        let got = hits(&mut apis, tuning, sets)[left];
+        println!("  {}: {:?} -> {:?}", SEEN[left], base[left], got);
+        before = (before.0 + base[left].0, before.1 + base[left].1);
+        after = (after.0 + got.0, after.1 + got.1);
+    }
+    println!("each set left out, summed: top-1, top-5 {before:?} -> {after:?}");
+    let all: Vec<usize> = (0..sets).collect();
+    let tuning = ascend(&mut apis, CHOSEN, &all, sets);
+    let got = hits(&mut apis, tuning, sets);
+    println!("tuned on all: {:?} -> {:?}\n{tuning:#?}", base, got);
 }

@@ -199,6 +199,13 @@ const PHRASES: &[(&[&str], &str)] = &[
 /// Forms the stemmer leaves apart from their word: irregular verbs, and adjectives of
 /// nouns (`healthy` is about `health`).
 const FORMS: &[(&str, &str)] = &[
+    // A final `l` doubled before an ending: the rule keeps `ll` (`filled` is `fill`).
+    ("cancelled", "cancel"),
+    ("cancelling", "cancel"),
+    ("labelled", "label"),
+    ("labelling", "label"),
+    ("modelled", "model"),
+    ("modelling", "model"),
     ("healthy", "health"),
     ("unhealthy", "health"),
     ("spent", "spend"),
@@ -434,7 +441,7 @@ const GROUPS: &[(Action, &[&str])] = &[
     (Action::None, &["chat", "conversation", "completion", "converse", "message", "summarize", "summarise"]),
     (Action::None, &["moderation", "moderate", "harmful", "unsafe", "toxic", "abuse", "offensive"]),
     (Action::None, &["rerank", "rank", "ranking", "reorder", "relevance"]),
-    (Action::None, &["log", "history", "audit", "trail"]),
+    (Action::None, &["log", "audit", "trail"]),
     (Action::None, &["user", "member", "person", "people", "account"]),
     (Action::None, &["key", "apikey"]),
     (Action::None, &["credential", "secret", "password", "token"]),
@@ -877,9 +884,21 @@ mod tests {
             ("deleted", "delete"),
             ("running", "runs"),
             ("generated", "generate"),
+            ("cancelled", "cancel"),
+            ("cancelling", "cancels"),
+            ("labelled", "label"),
         ] {
             assert_eq!(stem(a), stem(b), "{a} / {b}");
         }
+    }
+
+    #[test]
+    fn a_history_is_not_a_log() {
+        // `flow_run_history` is counts over time, a chart's data; a log is what ran said.
+        let v = Vocabulary::shared();
+        let related = |a: &str, b: &str| v.expand(&stem(a)).iter().any(|(t, _)| *t == stem(b));
+        assert!(!related("logs", "history") && !related("history", "log"));
+        assert!(related("history", "timeline") && related("log", "audit"));
     }
 
     #[test]
