@@ -228,7 +228,8 @@ pub(crate) struct Tuning {
     /// What a tool's score is multiplied by when it does another kind of thing than the
     /// query asks (reads when asked to change, creates when asked to delete).
     pub(crate) action_mismatch: f32,
-    /// What a verb of writing weighs in a question about what is ("what is set up?").
+    /// What a verb of writing weighs in a question about what is, or a request to read
+    /// ("what is set up?", "list the flows registered").
     pub(crate) state_verb: f32,
     /// What the hint weighs that a read of things in the plural is a list.
     pub(crate) list_hint: f32,
