@@ -292,6 +292,9 @@ pub struct Index {
     lengths: Vec<[f32; FIELDS]>,
     /// Per field, the mean number of terms.
     mean_lengths: [f32; FIELDS],
+    /// Per document, per field, what one occurrence of a term counts: the field's weight
+    /// over its length normalization ([`Index::scale`]), computed once.
+    scales: Vec<[f32; FIELDS]>,
     /// Per document, the distinct terms of its name and of its title (for [`NAMED_BONUS`]).
     names: Vec<[Vec<String>; 2]>,
     /// Per document, what it does ([`Index::action_done`]).
@@ -319,6 +322,7 @@ impl Index {
             postings: HashMap::new(),
             lengths: Vec::with_capacity(docs.len()),
             mean_lengths: [0.0; FIELDS],
+            scales: Vec::new(),
             names: Vec::with_capacity(docs.len()),
             operation: Vec::with_capacity(docs.len()),
             actions: Vec::with_capacity(docs.len()),
@@ -383,7 +387,25 @@ impl Index {
         for mean in &mut index.mean_lengths {
             *mean = (*mean / n).max(1.0);
         }
+        index.scale();
         index
+    }
+
+    /// What one occurrence of a term counts in each field of each document (BM25F: the
+    /// field's weight, over `1 - b + b · length / mean length`).
+    fn scale(&mut self) {
+        let (tuning, means) = (&self.tuning, &self.mean_lengths);
+        self.scales = self
+            .lengths
+            .iter()
+            .map(|lengths| {
+                Field::ALL.map(|field| {
+                    let f = field as usize;
+                    let (weight, b) = tuning.fields[f];
+                    weight / (1.0 - b + b * lengths[f] / means[f])
+                })
+            })
+            .collect();
     }
 
     /// The terms of each field of `doc`, in [`Field::ALL`] order.
@@ -442,6 +464,7 @@ impl Index {
     #[cfg(test)]
     pub(crate) fn tuned(mut self, tuning: Tuning) -> Index {
         self.tuning = tuning;
+        self.scale();
         self
     }
 
@@ -463,15 +486,8 @@ impl Index {
     /// A term's frequency in document `posting`, fields weighted and length-normalized
     /// (BM25F), before saturation.
     fn term_frequency(&self, posting: &Posting) -> f32 {
-        let lengths = &self.lengths[posting.doc as usize];
-        Field::ALL
-            .iter()
-            .enumerate()
-            .map(|(f, field)| {
-                let (weight, b) = self.tuning.fields[*field as usize];
-                weight * posting.counts[f] as f32 / (1.0 - b + b * lengths[f] / self.mean_lengths[f])
-            })
-            .sum()
+        let scales = &self.scales[posting.doc as usize];
+        posting.counts.iter().zip(scales).map(|(&count, scale)| count as f32 * scale).sum()
     }
 
     /// A container word's frequency in document `posting` ([`vocabulary::CONTAINED`]):
