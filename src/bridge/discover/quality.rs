@@ -307,148 +307,152 @@ fn search_cost() {
     }
 }
 
-/// One API indexed once, with every task of [`SETS`] asked of it: (set, query, the
-/// endpoints that serve it).
-struct Asked {
-    index: Index,
-    endpoints: Vec<String>,
-    tasks: Vec<(usize, String, Vec<String>)>,
-}
+/// Fitting the ranking's numbers to the sets (`make tune-search`): minutes of work, so
+/// built only with the `search-tuning` feature, not by `cargo test -- --include-ignored`.
+#[cfg(feature = "search-tuning")]
+mod fit {
+    use super::{APIS, Index, SETS, Task, fixture, indexed};
+    use crate::bridge::discover::search::{CHOSEN, Tuning};
 
-fn asked() -> Vec<Asked> {
-    let tasks: Vec<(usize, Task)> = SETS
-        .iter()
-        .enumerate()
-        .flat_map(|(s, set)| {
-            fixture(&format!("tests/fixtures/search/{}", set.file))
-                .lines()
-                .filter(|l| !l.trim().is_empty())
-                .map(|l| (s, serde_json::from_str(l).unwrap_or_else(|e| panic!("{}: {e}: {l}", set.file))))
-                .collect::<Vec<_>>()
-        })
-        .collect();
-    APIS.iter()
-        .map(|(api, file)| {
-            let (docs, endpoints) = indexed(file);
-            let tasks = tasks
-                .iter()
-                .filter(|(_, t)| t.api == *api)
-                .filter_map(|(s, t)| {
-                    let expected = t.expected.as_ref()?;
-                    let good = std::iter::once(expected).chain(&t.also).map(|e| format!("{} {}", e.method, e.path));
-                    Some((*s, t.task.clone(), good.collect()))
-                })
-                .collect();
-            Asked { index: Index::new(&docs), endpoints, tasks }
-        })
-        .collect()
-}
-
-/// Per set: tasks ranked first, and in the top 5, with `tuning`.
-fn hits(apis: &mut [Asked], tuning: super::search::Tuning, sets: usize) -> Vec<(usize, usize)> {
-    let mut out = vec![(0, 0); sets];
-    for api in apis.iter_mut() {
-        api.index = std::mem::replace(&mut api.index, Index::new(&[])).tuned(tuning);
-        for (s, query, good) in &api.tasks {
-            let ranked = api.index.search(query, 5);
-            if let Some(r) = ranked.iter().position(|&i| good.contains(&api.endpoints[i])) {
-                out[*s].0 += usize::from(r == 0);
-                out[*s].1 += 1;
-            }
-        }
+    /// One API indexed once, with every task of [`SETS`] asked of it: (set, query, the
+    /// endpoints that serve it).
+    struct Asked {
+        index: Index,
+        endpoints: Vec<String>,
+        tasks: Vec<(usize, String, Vec<String>)>,
     }
-    out
-}
 
-/// What the ranking aims at, over the sets `among`: first and top-5 hits, counted alike.
-fn aim(per_set: &[(usize, usize)], among: &[usize]) -> usize {
-    among.iter().map(|&s| per_set[s].0 + per_set[s].1).sum()
-}
-
-/// Each number of `tuning` in turn set to the value among its candidates that finds the
-/// most over the sets `among`, until none gains (coordinate ascent).
-#[allow(clippy::print_stdout)] // each gain goes to the test output (`--nocapture`)
-fn ascend(
-    apis: &mut [Asked],
-    mut tuning: super::search::Tuning,
-    among: &[usize],
-    sets: usize,
-) -> super::search::Tuning {
-    use super::search::Tuning;
-    type Knob = (&'static str, fn(&mut Tuning) -> &mut f32, &'static [f32]);
-    const WEIGHT: &[f32] = &[0.5, 0.7, 0.85, 1.2, 1.4, 2.0];
-    const B: &[f32] = &[0.0, 0.2, 0.4, 0.6, 0.75, 0.9];
-    const SHARE: &[f32] = &[0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.85, 1.0];
-    const K1: &[f32] = &[0.8, 1.0, 1.2, 1.5, 2.0, 2.5, 3.0];
-    macro_rules! field {
-        ($i:literal) => {
-            [
-                (concat!("weight ", $i), (|t: &mut Tuning| &mut t.fields[$i].0) as fn(&mut Tuning) -> &mut f32, WEIGHT),
-                (concat!("b ", $i), |t: &mut Tuning| &mut t.fields[$i].1, B),
-            ]
-        };
+    fn asked() -> Vec<Asked> {
+        let tasks: Vec<(usize, Task)> = SETS
+            .iter()
+            .enumerate()
+            .flat_map(|(s, set)| {
+                fixture(&format!("tests/fixtures/search/{}", set.file))
+                    .lines()
+                    .filter(|l| !l.trim().is_empty())
+                    .map(|l| (s, serde_json::from_str(l).unwrap_or_else(|e| panic!("{}: {e}: {l}", set.file))))
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        APIS.iter()
+            .map(|(api, file)| {
+                let (docs, endpoints) = indexed(file);
+                let tasks = tasks
+                    .iter()
+                    .filter(|(_, t)| t.api == *api)
+                    .filter_map(|(s, t)| {
+                        let expected = t.expected.as_ref()?;
+                        let good = std::iter::once(expected).chain(&t.also).map(|e| format!("{} {}", e.method, e.path));
+                        Some((*s, t.task.clone(), good.collect()))
+                    })
+                    .collect();
+                Asked { index: Index::new(&docs), endpoints, tasks }
+            })
+            .collect()
     }
-    let mut knobs: Vec<Knob> = [field!(0), field!(1), field!(2), field!(3), field!(4), field!(5), field!(6)]
-        .into_iter()
-        .chain([field!(7), field!(8), field!(9), field!(10)])
-        .flatten()
-        .collect();
-    knobs.extend([
-        ("k1", (|t: &mut Tuning| &mut t.k1) as fn(&mut Tuning) -> &mut f32, K1),
-        ("within", |t: &mut Tuning| &mut t.within, WEIGHT),
-        ("action_mismatch", |t: &mut Tuning| &mut t.action_mismatch, SHARE),
-        ("state_verb", |t: &mut Tuning| &mut t.state_verb, SHARE),
-        ("list_hint", |t: &mut Tuning| &mut t.list_hint, SHARE),
-    ]);
-    let mut best = aim(&hits(apis, tuning, sets), among);
-    for _round in 0..4 {
-        let mut gained = false;
-        for (name, knob, candidates) in &knobs {
-            let now = *knob(&mut tuning);
-            // Weights move by factors of their value; shares and `b` take the values.
-            let relative = std::ptr::eq(*candidates, WEIGHT);
-            for &c in candidates.iter() {
-                let mut t = tuning;
-                *knob(&mut t) = if relative { now * c } else { c };
-                let got = aim(&hits(apis, t, sets), among);
-                if got > best {
-                    println!("  {name}: {now} -> {} ({best} -> {got})", *knob(&mut t));
-                    (best, tuning, gained) = (got, t, true);
+
+    /// Per set: tasks ranked first, and in the top 5, with `tuning`.
+    fn hits(apis: &mut [Asked], tuning: Tuning, sets: usize) -> Vec<(usize, usize)> {
+        let mut out = vec![(0, 0); sets];
+        for api in apis.iter_mut() {
+            api.index = std::mem::replace(&mut api.index, Index::new(&[])).tuned(tuning);
+            for (s, query, good) in &api.tasks {
+                let ranked = api.index.search(query, 5);
+                if let Some(r) = ranked.iter().position(|&i| good.contains(&api.endpoints[i])) {
+                    out[*s].0 += usize::from(r == 0);
+                    out[*s].1 += 1;
                 }
             }
         }
-        if !gained {
-            break;
-        }
+        out
     }
-    tuning
-}
 
-/// What tuning the ranking's numbers to the sets (all read by now) is worth on a set
-/// nobody tuned to: each set left out in turn, the numbers tuned on the others, then measured on it.
-/// Then the numbers tuned on all of them. A measurement, run in release by
-/// `make tune-search` (about a minute and a half).
-#[test]
-#[ignore = "a measurement: `make tune-search`"]
-#[allow(clippy::print_stdout)] // the figures go to the test output (`--nocapture`)
-fn tune_search() {
-    use super::search::CHOSEN;
-    let sets = SETS.len();
-    let mut apis = asked();
-    let base = hits(&mut apis, CHOSEN, sets);
-    let (mut before, mut after) = ((0, 0), (0, 0));
-    for left in 0..sets {
-        let among: Vec<usize> = (0..sets).filter(|&s| s != left).collect();
-        println!("{} left out:", SETS[left].file);
-        let tuning = ascend(&mut apis, CHOSEN, &among, sets);
-        let got = hits(&mut apis, tuning, sets)[left];
-        println!("  {}: {:?} -> {:?}", SETS[left].file, base[left], got);
-        before = (before.0 + base[left].0, before.1 + base[left].1);
-        after = (after.0 + got.0, after.1 + got.1);
+    /// What the ranking aims at, over the sets `among`: first and top-5 hits, counted alike.
+    fn aim(per_set: &[(usize, usize)], among: &[usize]) -> usize {
+        among.iter().map(|&s| per_set[s].0 + per_set[s].1).sum()
     }
-    println!("each set left out, summed: top-1, top-5 {before:?} -> {after:?}");
-    let all: Vec<usize> = (0..sets).collect();
-    let tuning = ascend(&mut apis, CHOSEN, &all, sets);
-    let got = hits(&mut apis, tuning, sets);
-    println!("tuned on all: {:?} -> {:?}\n{tuning:#?}", base, got);
+
+    /// Each number of `tuning` in turn set to the value among its candidates that finds the
+    /// most over the sets `among`, until none gains (coordinate ascent).
+    #[allow(clippy::print_stdout)] // each gain goes to the test output (`--nocapture`)
+    fn ascend(apis: &mut [Asked], mut tuning: Tuning, among: &[usize], sets: usize) -> Tuning {
+        type Knob = (&'static str, fn(&mut Tuning) -> &mut f32, &'static [f32]);
+        const WEIGHT: &[f32] = &[0.5, 0.7, 0.85, 1.2, 1.4, 2.0];
+        const B: &[f32] = &[0.0, 0.2, 0.4, 0.6, 0.75, 0.9];
+        const SHARE: &[f32] = &[0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.85, 1.0];
+        const K1: &[f32] = &[0.8, 1.0, 1.2, 1.5, 2.0, 2.5, 3.0];
+        macro_rules! field {
+            ($i:literal) => {
+                [
+                    (
+                        concat!("weight ", $i),
+                        (|t: &mut Tuning| &mut t.fields[$i].0) as fn(&mut Tuning) -> &mut f32,
+                        WEIGHT,
+                    ),
+                    (concat!("b ", $i), |t: &mut Tuning| &mut t.fields[$i].1, B),
+                ]
+            };
+        }
+        let mut knobs: Vec<Knob> = [field!(0), field!(1), field!(2), field!(3), field!(4), field!(5), field!(6)]
+            .into_iter()
+            .chain([field!(7), field!(8), field!(9), field!(10)])
+            .flatten()
+            .collect();
+        knobs.extend([
+            ("k1", (|t: &mut Tuning| &mut t.k1) as fn(&mut Tuning) -> &mut f32, K1),
+            ("within", |t: &mut Tuning| &mut t.within, WEIGHT),
+            ("action_mismatch", |t: &mut Tuning| &mut t.action_mismatch, SHARE),
+            ("state_verb", |t: &mut Tuning| &mut t.state_verb, SHARE),
+            ("list_hint", |t: &mut Tuning| &mut t.list_hint, SHARE),
+        ]);
+        let mut best = aim(&hits(apis, tuning, sets), among);
+        for _round in 0..4 {
+            let mut gained = false;
+            for (name, knob, candidates) in &knobs {
+                let now = *knob(&mut tuning);
+                // Weights move by factors of their value; shares and `b` take the values.
+                let relative = std::ptr::eq(*candidates, WEIGHT);
+                for &c in candidates.iter() {
+                    let mut t = tuning;
+                    *knob(&mut t) = if relative { now * c } else { c };
+                    let got = aim(&hits(apis, t, sets), among);
+                    if got > best {
+                        println!("  {name}: {now} -> {} ({best} -> {got})", *knob(&mut t));
+                        (best, tuning, gained) = (got, t, true);
+                    }
+                }
+            }
+            if !gained {
+                break;
+            }
+        }
+        tuning
+    }
+
+    /// What tuning the ranking's numbers to the sets (all read by now) is worth on a set
+    /// nobody tuned to: each set left out in turn, the numbers tuned on the others, then measured on it.
+    /// Then the numbers tuned on all of them. A measurement, run in release by
+    /// `make tune-search` (about a minute and a half).
+    #[test]
+    #[allow(clippy::print_stdout)] // the figures go to the test output (`--nocapture`)
+    fn tune_search() {
+        let sets = SETS.len();
+        let mut apis = asked();
+        let base = hits(&mut apis, CHOSEN, sets);
+        let (mut before, mut after) = ((0, 0), (0, 0));
+        for left in 0..sets {
+            let among: Vec<usize> = (0..sets).filter(|&s| s != left).collect();
+            println!("{} left out:", SETS[left].file);
+            let tuning = ascend(&mut apis, CHOSEN, &among, sets);
+            let got = hits(&mut apis, tuning, sets)[left];
+            println!("  {}: {:?} -> {:?}", SETS[left].file, base[left], got);
+            before = (before.0 + base[left].0, before.1 + base[left].1);
+            after = (after.0 + got.0, after.1 + got.1);
+        }
+        println!("each set left out, summed: top-1, top-5 {before:?} -> {after:?}");
+        let all: Vec<usize> = (0..sets).collect();
+        let tuning = ascend(&mut apis, CHOSEN, &all, sets);
+        let got = hits(&mut apis, tuning, sets);
+        println!("tuned on all: {:?} -> {:?}\n{tuning:#?}", base, got);
+    }
 }

@@ -461,7 +461,7 @@ impl Index {
     }
 
     /// The same index, ranking with other numbers (the evaluation's measure of each).
-    #[cfg(test)]
+    #[cfg(all(test, feature = "search-tuning"))]
     pub(crate) fn tuned(mut self, tuning: Tuning) -> Index {
         self.tuning = tuning;
         self.scale();
