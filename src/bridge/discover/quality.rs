@@ -80,6 +80,24 @@ fn fixture(path: &str) -> String {
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
+/// The tasks of `set`, a file of `tests/fixtures/search/`.
+fn tasks_of(set: &str) -> Vec<Task> {
+    fixture(&format!("tests/fixtures/search/{set}"))
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{set}: {e}: {l}")))
+        .collect()
+}
+
+impl Task {
+    /// The endpoints that serve the task (`POST /key/generate`): its expected operation
+    /// first, then its `also`; `None` when no operation serves it.
+    fn answers(&self) -> Option<Vec<String>> {
+        let expected = self.expected.as_ref()?;
+        Some(std::iter::once(expected).chain(&self.also).map(|e| format!("{} {}", e.method, e.path)).collect())
+    }
+}
+
 /// One API's tools as search sees them, with each tool's endpoint.
 fn indexed(file: &str) -> (Vec<Doc>, Vec<String>) {
     let spec = fixture(&format!("tests/fixtures/specs/{file}"));
@@ -121,23 +139,17 @@ fn percent(hits: usize, of: usize) -> f64 {
 /// Every task of `set` (a file of `tests/fixtures/search/`), scored; and the report, as
 /// docs/performance.md shows it.
 fn evaluate(set: &str) -> (Vec<(&'static str, usize, Score)>, String) {
-    let tasks: Vec<Task> = fixture(&format!("tests/fixtures/search/{set}"))
-        .lines()
-        .filter(|l| !l.trim().is_empty())
-        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{set}: {e}: {l}")))
-        .collect();
+    let tasks = tasks_of(set);
     let mut scores = Vec::new();
     for (api, file) in APIS {
         let (docs, endpoints) = indexed(file);
         let index = Index::new(&docs);
         let mut score = Score::default();
         for task in tasks.iter().filter(|t| t.api == api) {
-            let Some(expected) = &task.expected else {
+            let Some(good) = task.answers() else {
                 score.skipped.push(task.id.clone());
                 continue;
             };
-            let good: Vec<String> =
-                std::iter::once(expected).chain(&task.also).map(|e| format!("{} {}", e.method, e.path)).collect();
             score.tasks += 1;
             // An operation the generator leaves out (a multipart upload) is no tool to
             // find: such a task counts, as a miss.
@@ -268,14 +280,7 @@ fn totals(scores: &[(&str, usize, Score)]) -> (usize, usize, usize) {
 #[allow(clippy::print_stdout)] // the figures go to the test output (`--nocapture`)
 fn search_cost() {
     use std::time::Instant;
-    let tasks: Vec<Task> = SETS
-        .iter()
-        .flat_map(|set| {
-            fixture(&format!("tests/fixtures/search/{}", set.file)).lines().map(str::to_owned).collect::<Vec<_>>()
-        })
-        .filter(|l| !l.trim().is_empty())
-        .map(|l| serde_json::from_str(&l).unwrap_or_else(|e| panic!("{e}: {l}")))
-        .collect();
+    let tasks: Vec<Task> = SETS.iter().flat_map(|set| tasks_of(set.file)).collect();
     // The value at `share` of the way up (0.5 the median), sorting in place.
     let at = |v: &mut Vec<f64>, share: f64| {
         v.sort_by(f64::total_cmp);
@@ -311,7 +316,7 @@ fn search_cost() {
 /// built only with the `search-tuning` feature, not by `cargo test -- --include-ignored`.
 #[cfg(feature = "search-tuning")]
 mod fit {
-    use super::{APIS, Index, SETS, Task, fixture, indexed};
+    use super::{APIS, Index, SETS, Task, indexed, tasks_of};
     use crate::bridge::discover::search::{CHOSEN, Tuning};
 
     /// One API indexed once, with every task of [`SETS`] asked of it: (set, query, the
@@ -323,28 +328,15 @@ mod fit {
     }
 
     fn asked() -> Vec<Asked> {
-        let tasks: Vec<(usize, Task)> = SETS
-            .iter()
-            .enumerate()
-            .flat_map(|(s, set)| {
-                fixture(&format!("tests/fixtures/search/{}", set.file))
-                    .lines()
-                    .filter(|l| !l.trim().is_empty())
-                    .map(|l| (s, serde_json::from_str(l).unwrap_or_else(|e| panic!("{}: {e}: {l}", set.file))))
-                    .collect::<Vec<_>>()
-            })
-            .collect();
+        let tasks: Vec<(usize, Task)> =
+            SETS.iter().enumerate().flat_map(|(s, set)| tasks_of(set.file).into_iter().map(move |t| (s, t))).collect();
         APIS.iter()
             .map(|(api, file)| {
                 let (docs, endpoints) = indexed(file);
                 let tasks = tasks
                     .iter()
                     .filter(|(_, t)| t.api == *api)
-                    .filter_map(|(s, t)| {
-                        let expected = t.expected.as_ref()?;
-                        let good = std::iter::once(expected).chain(&t.also).map(|e| format!("{} {}", e.method, e.path));
-                        Some((*s, t.task.clone(), good.collect()))
-                    })
+                    .filter_map(|(s, t)| Some((*s, t.task.clone(), t.answers()?)))
                     .collect();
                 Asked { index: Index::new(&docs), endpoints, tasks }
             })
@@ -355,7 +347,7 @@ mod fit {
     fn hits(apis: &mut [Asked], tuning: Tuning, sets: usize) -> Vec<(usize, usize)> {
         let mut out = vec![(0, 0); sets];
         for api in apis.iter_mut() {
-            api.index = std::mem::replace(&mut api.index, Index::new(&[])).tuned(tuning);
+            api.index.retune(tuning);
             for (s, query, good) in &api.tasks {
                 let ranked = api.index.search(query, 5);
                 if let Some(r) = ranked.iter().position(|&i| good.contains(&api.endpoints[i])) {

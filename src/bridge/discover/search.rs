@@ -460,12 +460,11 @@ impl Index {
         terms
     }
 
-    /// The same index, ranking with other numbers (the evaluation's measure of each).
+    /// Rank with other numbers from now on (the evaluation's measure of each).
     #[cfg(all(test, feature = "search-tuning"))]
-    pub(crate) fn tuned(mut self, tuning: Tuning) -> Index {
+    pub(crate) fn retune(&mut self, tuning: Tuning) {
         self.tuning = tuning;
         self.scale();
-        self
     }
 
     /// The number of documents.
