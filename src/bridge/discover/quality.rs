@@ -49,16 +49,16 @@ const SETS: [Set; 11] = [
     // found the rules of 12-05.
     Set { file: "heldout.jsonl", tasks: 66, skipped: 0, top1: 46, top5: 57 },
     // Kept unread by whoever tuned the ranking, run once when the tuning was done.
-    Set { file: "final.jsonl", tasks: 45, skipped: 0, top1: 22, top5: 31 },
+    Set { file: "final.jsonl", tasks: 45, skipped: 0, top1: 22, top5: 32 },
     // Written by one helper and mapped by another, neither reading the search code;
     // measured once, as the ranking stood, before anyone read it. So were all below.
-    Set { file: "fourth.jsonl", tasks: 45, skipped: 0, top1: 35, top5: 41 },
+    Set { file: "fourth.jsonl", tasks: 45, skipped: 0, top1: 36, top5: 42 },
     // Made while the fourth was being measured; measured with the same ranking.
-    Set { file: "fifth.jsonl", tasks: 44, skipped: 1, top1: 35, top5: 42 },
+    Set { file: "fifth.jsonl", tasks: 44, skipped: 1, top1: 36, top5: 42 },
     // Made while the ranking was tuned on the five sets before it.
     Set { file: "sixth.jsonl", tasks: 60, skipped: 0, top1: 48, top5: 55 },
     // Made while it was tuned again on the six before it.
-    Set { file: "seventh.jsonl", tasks: 60, skipped: 0, top1: 47, top5: 54 },
+    Set { file: "seventh.jsonl", tasks: 60, skipped: 0, top1: 47, top5: 55 },
     // Made while a fourth pass was tried and dropped.
     Set { file: "eighth.jsonl", tasks: 60, skipped: 0, top1: 48, top5: 57 },
     // Made while the request body's schema name was added to what search reads.

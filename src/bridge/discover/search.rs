@@ -271,6 +271,15 @@ const BULK: f32 = 0.7;
 /// What a `PUT` is multiplied by beside a `PATCH` of the same path: both change the thing,
 /// and the `PATCH` needs only what changes ("turn off the automation").
 const PUT_BESIDE_PATCH: f32 = 0.9;
+/// What a forward's score is multiplied by, unless the query asks for one ([`FORWARD_ASKED`]).
+/// A forward is a path served for every method (GET, POST, PUT, PATCH and DELETE) that
+/// sends whatever it receives on to another service: LiteLLM's `/azure/{endpoint}` and
+/// 30 more. It does anything, so its words (a provider's name) match many tasks
+/// ("add an Azure OpenAI deployment to the proxy" is `POST /model/new`), but it is the
+/// answer only to a task that asks for it: none of the 650 tasks' operations is one.
+const FORWARD: f32 = 0.3;
+/// Query terms (stemmed) that ask for a forward: "through the pass-through", "the raw API".
+const FORWARD_ASKED: &[&str] = &["passthrough", "pass", "forward", "raw", "nativ", "direct"];
 /// Query terms that ask for many things at once (stemmed).
 const MANY: &[&str] = &["bulk", "batch", "many", "multipl", "several", "all", "every"];
 /// How much a word the vocabulary brings in weighs, beside the query's own word.
@@ -299,6 +308,8 @@ pub struct Index {
     names: Vec<[Vec<String>; 2]>,
     /// Per document, what it does ([`Index::action_done`]).
     actions: Vec<Action>,
+    /// Per document, whether its path is a forward ([`FORWARD`]).
+    forward: Vec<bool>,
     /// Per document, what its score is multiplied by whatever the query ([`demoted`]).
     demoted: Vec<f32>,
     /// Per document, the first document with its title and description, in terms (the
@@ -326,6 +337,7 @@ impl Index {
             names: Vec::with_capacity(docs.len()),
             operation: Vec::with_capacity(docs.len()),
             actions: Vec::with_capacity(docs.len()),
+            forward: Vec::with_capacity(docs.len()),
             demoted: Vec::with_capacity(docs.len()),
             polarity: Vec::with_capacity(docs.len()),
             acronyms,
@@ -349,6 +361,7 @@ impl Index {
             .filter(|(m, _)| m.eq_ignore_ascii_case("PATCH"))
             .map(|(_, p)| p.as_str())
             .collect();
+        let forwards = forwards(docs);
         for (i, doc) in docs.iter().enumerate() {
             let fields = index.fields(doc, &common);
             // Compared as terms, so `Count V1` (Chroma's `/api/v1/count`) is `Count`.
@@ -380,6 +393,7 @@ impl Index {
             index.actions.push(index.action_done(&name, doc.endpoint.as_ref()));
             index.polarity.push(name.iter().find_map(|t| index.vocabulary.polarity(t)));
             index.demoted.push(demoted(doc, &patched));
+            index.forward.push(doc.endpoint.as_ref().is_some_and(|(_, p)| forwards.contains(p.as_str())));
             index.names.push([distinct(&fields[0]), distinct(&fields[1])]);
             index.lengths.push(lengths);
         }
@@ -411,26 +425,32 @@ impl Index {
     /// The terms of each field of `doc`, in [`Field::ALL`] order.
     fn fields(&self, d: &Doc, common: &[&str]) -> [Vec<String>; FIELDS] {
         let terms = |text: &str| self.terms(text);
-        let mut name = terms(&d.name);
-        // A name whose last word is plural (`list_stations`, `read_flows`) returns many
-        // things, unless it counts or changes them: it matches "list", "all", "which".
-        let last = d.name.rsplit(['_', '-']).next().unwrap_or_default();
-        let plural = looks_plural(last);
-        let changes = name.iter().any(|t| ["count", "creat", "updat", "delet"].contains(&t.as_str()));
-        if plural && !changes {
-            name.push("list".into());
-        }
         let (path, parents) = d.endpoint.as_ref().map(|(_, path)| split_path(path)).unwrap_or_default();
         // Path parameters name the things the path passes through; the path says that.
         let in_path = |p: &str| d.endpoint.as_ref().is_some_and(|(_, path)| path.contains(&format!("{{{p}}}")));
         let (summary, details) = split_description(&d.description);
+        let (title, path, parents, summary_terms) =
+            (terms(d.title.as_deref().unwrap_or_default()), terms(&path), terms(&parents), terms(&summary));
+        // A word of the name that only repeats the path's parents says where the tool acts,
+        // as the parents do (the collision rule names `/openai/deployments/{model}/embeddings`
+        // `embeddings_openai_deployments`): it counts among the parents, not the name.
+        let mut name = terms(&d.name);
+        name.retain(|w| !parents.contains(w) || path.contains(w) || title.contains(w) || summary_terms.contains(w));
+        // A name whose last word is plural (`list_stations`, `read_flows`) returns many
+        // things, unless it counts or changes them: it matches "list", "all", "which".
+        let last = d.name.rsplit(['_', '-']).next().unwrap_or_default();
+        let plural = looks_plural(last) && terms(last).iter().all(|t| name.contains(t));
+        let changes = name.iter().any(|t| ["count", "creat", "updat", "delet"].contains(&t.as_str()));
+        if plural && !changes {
+            name.push("list".into());
+        }
         [
             name,
-            terms(d.title.as_deref().unwrap_or_default()),
-            terms(&path),
-            terms(&parents),
+            title,
+            path,
+            parents,
             terms(&d.tags.join(" ")),
-            terms(&summary),
+            summary_terms,
             terms(&details),
             terms(
                 &d.params
@@ -663,6 +683,7 @@ impl Index {
         }
         // A query that asks for many things at once may want the bulk tools.
         let many = words.iter().any(|w| MANY.contains(&w.as_str()));
+        let forward = if words.iter().any(|w| FORWARD_ASKED.contains(&w.as_str())) { 1.0 } else { FORWARD };
         let mut scored: Vec<(usize, f32)> = total
             .into_iter()
             .enumerate()
@@ -677,6 +698,7 @@ impl Index {
                 let opposite = turns.is_some_and(|q| self.polarity[i].is_some_and(|d| d != q));
                 let s = if opposite { s * self.tuning.action_mismatch } else { s };
                 let s = if many { s } else { s * self.demoted[i] };
+                let s = if self.forward[i] { s * forward } else { s };
                 (i, if named { s + NAMED_BONUS } else { s })
             })
             .collect();
@@ -701,6 +723,18 @@ fn demoted(doc: &Doc, patched: &std::collections::HashSet<&str>) -> f32 {
         || path.split(['/', '_', '-']).any(|w| w.eq_ignore_ascii_case("bulk"));
     let put_beside_patch = method.eq_ignore_ascii_case("PUT") && patched.contains(path.as_str());
     (if bulk { BULK } else { 1.0 }) * (if put_beside_patch { PUT_BESIDE_PATCH } else { 1.0 })
+}
+
+/// The paths served for every method, GET, POST, PUT, PATCH and DELETE: forwards ([`FORWARD`]).
+fn forwards(docs: &[Doc]) -> std::collections::HashSet<&str> {
+    let mut methods: HashMap<&str, Vec<&str>> = HashMap::new();
+    for (method, path) in docs.iter().filter_map(|d| d.endpoint.as_ref()) {
+        methods.entry(path.as_str()).or_default().push(method.as_str());
+    }
+    let every = |served: &[&str]| {
+        ["GET", "POST", "PUT", "PATCH", "DELETE"].iter().all(|m| served.iter().any(|s| s.eq_ignore_ascii_case(m)))
+    };
+    methods.into_iter().filter(|(_, served)| every(served)).map(|(path, _)| path).collect()
 }
 
 /// A path's own words (what the operation acts on or does: the fixed segments after the
@@ -874,6 +908,43 @@ mod tests {
         assert_eq!(Doc::default().with_output(Some(&output)).returns, ["Flow"]);
         assert_eq!(Doc::default().with_body(Some("Body_read_flows_flows_filter_post")).takes, None);
         assert_eq!(Doc::default().with_body(Some("FlowCreate")).takes.as_deref(), Some("FlowCreate"));
+    }
+
+    #[test]
+    fn a_forward_answers_only_a_query_that_asks_for_one() {
+        let docs: Vec<Doc> = ["GET", "POST", "PUT", "PATCH", "DELETE"]
+            .iter()
+            .map(|m| {
+                Doc::new(
+                    &format!("azure_route_{}", m.to_lowercase()),
+                    None,
+                    "Call any Azure deployment.",
+                    &[],
+                    &json!({}),
+                )
+                .with_endpoint(m, "/azure/{endpoint}")
+            })
+            .chain([Doc::new("add_new_model", None, "Add a new model.", &[], &json!({}))
+                .with_endpoint("POST", "/model/new")])
+            .collect();
+        let index = Index::new(&docs);
+        assert_eq!(index.search("add an Azure deployment", 1), [5]);
+        assert!(index.search("call Azure directly through the pass-through", 1)[0] < 5);
+        // Four methods are not a forward: a path of a thing (`/guardrails/{id}`) has them.
+        let four = Index::new(&docs[1..]);
+        assert_ne!(four.search("add an Azure deployment", 1), [4]);
+    }
+
+    #[test]
+    fn a_name_counts_the_path_parents_it_repeats_among_the_parents() {
+        // The collision rule names `/openai/deployments/{model}/embeddings` after its
+        // parents; those words say where it acts, as the parents do, not what it is.
+        let docs = [Doc::new("embeddings_openai_deployments", Some("Embeddings"), "Embeddings.", &[], &json!({}))
+            .with_endpoint("POST", "/openai/deployments/{model}/embeddings")];
+        let index = Index::new(&docs);
+        let fields = index.fields(&docs[0], &[]);
+        assert_eq!(fields[Field::Name as usize], ["embed"]);
+        assert_eq!(fields[Field::Parents as usize], ["openai", "deployment"]);
     }
 
     #[test]
