@@ -1087,6 +1087,29 @@ mod tests {
     }
 
     #[test]
+    fn whom_a_thing_is_for_says_less_than_what_it_is() {
+        let docs = [
+            routed("generate_key_fn", "Generate an API key.", "POST", "/key/generate"),
+            routed("new_team", "Create a new team for the marketing or sales people.", "POST", "/team/new"),
+        ];
+        let index = among_others(&docs);
+        assert_eq!(index.search("Generate a new key for the marketing team", 1), [0]);
+        assert_eq!(index.search("Create a new team for marketing", 1), [1]);
+    }
+
+    #[test]
+    fn insert_or_overwrite_is_an_upsert() {
+        let docs = [
+            routed("add", "Add records.", "POST", "/collections/{id}/add"),
+            routed("update", "Update records.", "POST", "/collections/{id}/update"),
+            routed("upsert", "Upsert records.", "POST", "/collections/{id}/upsert"),
+        ];
+        let index = among_others(&docs);
+        assert_eq!(index.search("Insert the record, or overwrite it if it is already there", 1), [2]);
+        assert_eq!(index.search("Insert a record", 1), [0]);
+    }
+
+    #[test]
     fn what_a_thing_has_says_less_than_what_it_is() {
         let docs = [
             routed("new_team", "Create a new team.", "POST", "/team/new"),

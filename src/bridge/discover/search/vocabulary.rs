@@ -407,6 +407,8 @@ const GROUPS: &[(Action, &[&str])] = &[
     (Action::Read, &["check", "test", "verify", "validate", "probe"]),
     (Action::Create, &["copy", "clone", "duplicate", "fork"]),
     (Action::Write, &["save", "store", "persist", "write", "upsert"]),
+    // Insert or overwrite: an upsert replaces what is there.
+    (Action::Write, &["upsert", "overwrite"]),
     // Nouns.
     (
         Action::None,
@@ -753,6 +755,11 @@ pub const CONTAINED: &str = "^";
 const ATTRIBUTE_WORDS: &[&str] = &["with", "whose", "having"];
 /// What the words of an attribute weigh.
 const ATTRIBUTE: f32 = 0.35;
+/// Words after which the query says whom or what the thing is for ("a key for the
+/// marketing team"), not which thing.
+const FOR_WORDS: &[&str] = &["for"];
+/// What the words after [`FOR_WORDS`] weigh, up to the clause's end.
+const FOR: f32 = 0.5;
 
 /// Words after which the next word is what the query does not want ("disable the key
 /// without deleting it").
@@ -801,6 +808,7 @@ fn query_words(text: &str) -> Vec<(String, f32)> {
     let mut purpose = false;
     let mut since_with = usize::MAX;
     let mut attribute = false;
+    let mut for_whom = false;
     // Words left in a container phrase ("… in the reviews collection").
     let mut container = 0usize;
     for raw in text.split_whitespace().filter(|c| !c.contains("://")) {
@@ -832,7 +840,11 @@ fn query_words(text: &str) -> Vec<(String, f32)> {
         // What follows "with" ("a team with a $500 budget") says what the thing has, not
         // which thing: up to the clause's end.
         let weight = if attribute { weight * ATTRIBUTE } else { weight };
+        // What follows "for" ("a key for the marketing team") says whom the thing is for,
+        // not which thing: up to the clause's end.
+        let weight = if for_whom { weight * FOR } else { weight };
         let ends_clause = raw.ends_with([',', ';', '.', '?', '!', ':']);
+        for_whom = (for_whom || FOR_WORDS.contains(&lower.as_str())) && !ends_clause;
         // After a colon come the details ("add a model: claude routed to our account").
         attribute = ((attribute || ATTRIBUTE_WORDS.contains(&lower.as_str())) && !ends_clause) || raw.ends_with(':');
         since_with = if lower == "with" { 1 } else { since_with.saturating_add(1) };
@@ -975,6 +987,8 @@ mod tests {
             "to the clause's end"
         );
         assert_eq!(weight_of("Add a model: claude routed to our account", "account"), Some(ATTRIBUTE), "after a colon");
+        assert_eq!(weight_of("Generate a key for the marketing team, then list keys", "team"), Some(FOR), "for whom");
+        assert_eq!(weight_of("Generate a key for the marketing team, then list keys", "keys"), Some(1.0));
         assert_eq!(weight_of("Set the region to EU", "set"), Some(1.0));
         assert!(asks_what_is("Is this IMEI on the watchlist?"));
         assert!(asks_what_is("What guardrails are set up on this proxy?"));
