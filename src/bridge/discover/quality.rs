@@ -42,7 +42,7 @@ struct Set {
 }
 
 /// Every task set, in the order they were made; each has its test below.
-const SETS: [Set; 13] = [
+const SETS: [Set; 14] = [
     // Written blind, then read to build the ranking.
     Set { file: "tasks.jsonl", tasks: 90, skipped: 1, top1: 70, top5: 85 },
     // Written and mapped by others after the ranking above was built; its misses then
@@ -74,6 +74,8 @@ const SETS: [Set; 13] = [
     Set { file: "twelfth.jsonl", tasks: 60, skipped: 0, top1: 44, top5: 52 },
     // Made while an upsert was named and what a thing is for weighed less.
     Set { file: "thirteenth.jsonl", tasks: 60, skipped: 0, top1: 45, top5: 52 },
+    // Made after the rules above, and measured with them, no rule added.
+    Set { file: "fourteenth.jsonl", tasks: 60, skipped: 0, top1: 44, top5: 57 },
 ];
 
 /// The fixture exports, by the `api` of the tasks.
@@ -259,6 +261,7 @@ set_tests! {
     search_quality_eleventh: 10,
     search_quality_twelfth: 11,
     search_quality_thirteenth: 12,
+    search_quality_fourteenth: 13,
 }
 
 /// `set` has its tasks, and the ranking still finds at least its figures.
