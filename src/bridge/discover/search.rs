@@ -999,6 +999,18 @@ mod tests {
         ];
         let index = among_others(&docs);
         assert_eq!(index.search("List all the flows registered on the server", 1), [1]);
+        // "Configured" is such a verb: what is set up, not a word of the tool.
+        let docs = [
+            routed("list_guardrails", "List the guardrails on the proxy.", "GET", "/guardrails/list"),
+            routed(
+                "get_policy_templates",
+                "Configured guardrail templates, to configure guardrails.",
+                "GET",
+                "/policy/templates",
+            ),
+        ];
+        let index = among_others(&docs);
+        assert_eq!(index.search("Which guardrails are configured?", 1), [0]);
     }
 
     #[test]

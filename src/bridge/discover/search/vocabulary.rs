@@ -328,7 +328,7 @@ impl Action {
 const GROUPS: &[(Action, &[&str])] = &[
     // Verbs.
     // "Set" a value: there or not yet, it will be.
-    (Action::Write, &["set", "assign", "specify"]),
+    (Action::Write, &["set", "assign", "specify", "configure"]),
     (
         Action::Create,
         &[
