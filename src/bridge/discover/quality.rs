@@ -42,7 +42,7 @@ struct Set {
 }
 
 /// Every task set, in the order they were made; each has its test below.
-const SETS: [Set; 14] = [
+const SETS: [Set; 15] = [
     // Written blind, then read to build the ranking.
     Set { file: "tasks.jsonl", tasks: 90, skipped: 1, top1: 70, top5: 85 },
     // Written and mapped by others after the ranking above was built; its misses then
@@ -76,6 +76,8 @@ const SETS: [Set; 14] = [
     Set { file: "thirteenth.jsonl", tasks: 60, skipped: 0, top1: 45, top5: 52 },
     // Made after the rules above, and measured with them, no rule added.
     Set { file: "fourteenth.jsonl", tasks: 60, skipped: 0, top1: 45, top5: 57 },
+    // Made while "configure" became a verb of writing.
+    Set { file: "fifteenth.jsonl", tasks: 60, skipped: 0, top1: 46, top5: 54 },
 ];
 
 /// The fixture exports, by the `api` of the tasks.
@@ -262,6 +264,7 @@ set_tests! {
     search_quality_twelfth: 11,
     search_quality_thirteenth: 12,
     search_quality_fourteenth: 13,
+    search_quality_fifteenth: 14,
 }
 
 /// `set` has its tasks, and the ranking still finds at least its figures.
