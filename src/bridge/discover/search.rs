@@ -274,9 +274,9 @@ const PUT_BESIDE_PATCH: f32 = 0.9;
 /// What a forward's score is multiplied by, unless the query asks for one ([`FORWARD_ASKED`]).
 /// A forward is a path served for every method (GET, POST, PUT, PATCH and DELETE) that
 /// sends whatever it receives on to another service: LiteLLM's `/azure/{endpoint}` and
-/// 30 more. It does anything, so its words (a provider's name) match many tasks
+/// 29 more. It does anything, so its words (a provider's name) match many tasks
 /// ("add an Azure OpenAI deployment to the proxy" is `POST /model/new`), but it is the
-/// answer only to a task that asks for it: none of the 650 tasks' operations is one.
+/// answer only to a task that asks for it: no task set's expected operation is one.
 const FORWARD: f32 = 0.3;
 /// Query terms (stemmed) that ask for a forward: "through the pass-through", "the raw API".
 const FORWARD_ASKED: &[&str] = &["passthrough", "pass", "forward", "raw", "nativ", "direct"];
