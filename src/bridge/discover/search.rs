@@ -363,7 +363,7 @@ impl Index {
             .collect();
         let forwards = forwards(docs);
         for (i, doc) in docs.iter().enumerate() {
-            let fields = index.fields(doc, &common);
+            let (fields, written) = index.fields(doc, &common);
             // Compared as terms, so `Count V1` (Chroma's `/api/v1/count`) is `Count`.
             let described = |f: Field| fields[f as usize].clone();
             let key = (described(Field::Title), [described(Field::Summary), described(Field::Details)].concat());
@@ -394,7 +394,7 @@ impl Index {
             index.polarity.push(name.iter().find_map(|t| index.vocabulary.polarity(t)));
             index.demoted.push(demoted(doc, &patched));
             index.forward.push(doc.endpoint.as_ref().is_some_and(|(_, p)| forwards.contains(p.as_str())));
-            index.names.push([distinct(&fields[0]), distinct(&fields[1])]);
+            index.names.push([distinct(&written), distinct(&fields[1])]);
             index.lengths.push(lengths);
         }
         let n = docs.len().max(1) as f32;
@@ -423,7 +423,10 @@ impl Index {
     }
 
     /// The terms of each field of `doc`, in [`Field::ALL`] order.
-    fn fields(&self, d: &Doc, common: &[&str]) -> [Vec<String>; FIELDS] {
+    ///
+    /// Also the name's terms as written (with the plural's `list`), which a query must
+    /// hold all of to name the tool ([`NAMED_BONUS`]).
+    fn fields(&self, d: &Doc, common: &[&str]) -> ([Vec<String>; FIELDS], Vec<String>) {
         let terms = |text: &str| self.terms(text);
         let (path, parents) = d.endpoint.as_ref().map(|(_, path)| split_path(path)).unwrap_or_default();
         // Path parameters name the things the path passes through; the path says that.
@@ -434,17 +437,20 @@ impl Index {
         // A word of the name that only repeats the path's parents says where the tool acts,
         // as the parents do (the collision rule names `/openai/deployments/{model}/embeddings`
         // `embeddings_openai_deployments`): it counts among the parents, not the name.
-        let mut name = terms(&d.name);
+        let mut written = terms(&d.name);
+        let mut name = written.clone();
         name.retain(|w| !parents.contains(w) || path.contains(w) || title.contains(w) || summary_terms.contains(w));
         // A name whose last word is plural (`list_stations`, `read_flows`) returns many
         // things, unless it counts or changes them: it matches "list", "all", "which".
         let last = d.name.rsplit(['_', '-']).next().unwrap_or_default();
-        let plural = looks_plural(last) && terms(last).iter().all(|t| name.contains(t));
-        let changes = name.iter().any(|t| ["count", "creat", "updat", "delet"].contains(&t.as_str()));
-        if plural && !changes {
-            name.push("list".into());
+        let changes = written.iter().any(|t| ["count", "creat", "updat", "delet"].contains(&t.as_str()));
+        if looks_plural(last) && !changes {
+            written.push("list".into());
+            if terms(last).iter().all(|t| name.contains(t)) {
+                name.push("list".into());
+            }
         }
-        [
+        let fields = [
             name,
             title,
             path,
@@ -463,7 +469,8 @@ impl Index {
             terms(&d.values.join(" ")),
             terms(&d.returns.join(" ")),
             terms(d.takes.as_deref().unwrap_or_default()),
-        ]
+        ];
+        (fields, written)
     }
 
     /// `text` as index terms: words, stemmed, phrases and acronyms replaced.
@@ -942,8 +949,10 @@ mod tests {
         let docs = [Doc::new("embeddings_openai_deployments", Some("Embeddings"), "Embeddings.", &[], &json!({}))
             .with_endpoint("POST", "/openai/deployments/{model}/embeddings")];
         let index = Index::new(&docs);
-        let fields = index.fields(&docs[0], &[]);
+        let (fields, written) = index.fields(&docs[0], &[]);
         assert_eq!(fields[Field::Name as usize], ["embed"]);
+        // Named as written all the same: "embeddings" alone does not name it.
+        assert_eq!(written, ["embed", "openai", "deployment", "list"]);
         assert_eq!(fields[Field::Parents as usize], ["openai", "deployment"]);
     }
 
