@@ -355,13 +355,7 @@ impl Index {
         let common: Vec<&str> =
             takes.into_iter().filter(|&(_, n)| docs.len() >= 4 && 2 * n > docs.len()).map(|(p, _)| p).collect();
         let mut operations: HashMap<(Vec<String>, Vec<String>), u32> = HashMap::new();
-        let patched = docs
-            .iter()
-            .filter_map(|d| d.endpoint.as_ref())
-            .filter(|(m, _)| m.eq_ignore_ascii_case("PATCH"))
-            .map(|(_, p)| p.as_str())
-            .collect();
-        let forwards = forwards(docs);
+        let served = served(docs);
         for (i, doc) in docs.iter().enumerate() {
             let (fields, written) = index.fields(doc, &common);
             // Compared as terms, so `Count V1` (Chroma's `/api/v1/count`) is `Count`.
@@ -392,8 +386,8 @@ impl Index {
             let name = index.terms(&doc.name);
             index.actions.push(index.action_done(&name, doc.endpoint.as_ref()));
             index.polarity.push(name.iter().find_map(|t| index.vocabulary.polarity(t)));
-            index.demoted.push(demoted(doc, &patched));
-            index.forward.push(doc.endpoint.as_ref().is_some_and(|(_, p)| forwards.contains(p.as_str())));
+            index.demoted.push(demoted(doc, &served));
+            index.forward.push(is_forward(doc, &served));
             index.names.push([distinct(&written), distinct(&fields[1])]);
             index.lengths.push(lengths);
         }
@@ -724,24 +718,35 @@ fn looks_plural(word: &str) -> bool {
 
 /// What a document's score is multiplied by whatever the query, unless the query asks for
 /// many things: a bulk tool ([`BULK`]); a `PUT` beside a `PATCH` of its path ([`PUT_BESIDE_PATCH`]).
-fn demoted(doc: &Doc, patched: &std::collections::HashSet<&str>) -> f32 {
+fn demoted(doc: &Doc, served: &Served) -> f32 {
     let Some((method, path)) = &doc.endpoint else { return 1.0 };
     let bulk = doc.name.split(['_', '-']).any(|w| w.eq_ignore_ascii_case("bulk"))
         || path.split(['/', '_', '-']).any(|w| w.eq_ignore_ascii_case("bulk"));
-    let put_beside_patch = method.eq_ignore_ascii_case("PUT") && patched.contains(path.as_str());
+    let put_beside_patch = method.eq_ignore_ascii_case("PUT") && serves(served, path, "PATCH");
     (if bulk { BULK } else { 1.0 }) * (if put_beside_patch { PUT_BESIDE_PATCH } else { 1.0 })
 }
 
-/// The paths served for every method, GET, POST, PUT, PATCH and DELETE: forwards ([`FORWARD`]).
-fn forwards(docs: &[Doc]) -> std::collections::HashSet<&str> {
-    let mut methods: HashMap<&str, Vec<&str>> = HashMap::new();
+/// The methods each path is served for.
+type Served<'a> = HashMap<&'a str, Vec<&'a str>>;
+
+fn served(docs: &[Doc]) -> Served<'_> {
+    let mut methods: Served = HashMap::new();
     for (method, path) in docs.iter().filter_map(|d| d.endpoint.as_ref()) {
         methods.entry(path.as_str()).or_default().push(method.as_str());
     }
-    let every = |served: &[&str]| {
-        ["GET", "POST", "PUT", "PATCH", "DELETE"].iter().all(|m| served.iter().any(|s| s.eq_ignore_ascii_case(m)))
-    };
-    methods.into_iter().filter(|(_, served)| every(served)).map(|(path, _)| path).collect()
+    methods
+}
+
+fn serves(served: &Served, path: &str, method: &str) -> bool {
+    served.get(path).is_some_and(|methods| methods.iter().any(|m| m.eq_ignore_ascii_case(method)))
+}
+
+/// Is `doc`'s path served for every method, GET, POST, PUT, PATCH and DELETE: a forward
+/// ([`FORWARD`])?
+fn is_forward(doc: &Doc, served: &Served) -> bool {
+    doc.endpoint
+        .as_ref()
+        .is_some_and(|(_, path)| ["GET", "POST", "PUT", "PATCH", "DELETE"].iter().all(|m| serves(served, path, m)))
 }
 
 /// A path's own words (what the operation acts on or does: the fixed segments after the
