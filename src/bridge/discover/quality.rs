@@ -42,9 +42,9 @@ struct Set {
 }
 
 /// Every task set, in the order they were made; each has its test below.
-const SETS: [Set; 15] = [
+const SETS: [Set; 16] = [
     // Written blind, then read to build the ranking.
-    Set { file: "tasks.jsonl", tasks: 90, skipped: 1, top1: 70, top5: 85 },
+    Set { file: "tasks.jsonl", tasks: 90, skipped: 1, top1: 71, top5: 85 },
     // Written and mapped by others after the ranking above was built; its misses then
     // found the rules of 12-05.
     Set { file: "heldout.jsonl", tasks: 66, skipped: 0, top1: 46, top5: 57 },
@@ -71,13 +71,15 @@ const SETS: [Set; 15] = [
     Set { file: "eleventh.jsonl", tasks: 60, skipped: 0, top1: 46, top5: 55 },
     // Made while forwards were told apart and a name's repeated parents moved to the
     // parents.
-    Set { file: "twelfth.jsonl", tasks: 60, skipped: 0, top1: 44, top5: 52 },
+    Set { file: "twelfth.jsonl", tasks: 60, skipped: 0, top1: 45, top5: 52 },
     // Made while an upsert was named and what a thing is for weighed less.
     Set { file: "thirteenth.jsonl", tasks: 60, skipped: 0, top1: 45, top5: 52 },
     // Made after the rules above, and measured with them, no rule added.
-    Set { file: "fourteenth.jsonl", tasks: 60, skipped: 0, top1: 45, top5: 57 },
+    Set { file: "fourteenth.jsonl", tasks: 60, skipped: 0, top1: 46, top5: 57 },
     // Made while "configure" became a verb of writing.
     Set { file: "fifteenth.jsonl", tasks: 60, skipped: 0, top1: 46, top5: 54 },
+    // Made while a setting became configuration, not the verb "set".
+    Set { file: "sixteenth.jsonl", tasks: 60, skipped: 0, top1: 47, top5: 54 },
 ];
 
 /// The fixture exports, by the `api` of the tasks.
@@ -265,6 +267,7 @@ set_tests! {
     search_quality_thirteenth: 12,
     search_quality_fourteenth: 13,
     search_quality_fifteenth: 14,
+    search_quality_sixteenth: 15,
 }
 
 /// `set` has its tasks, and the ranking still finds at least its figures.

@@ -948,6 +948,19 @@ mod tests {
     }
 
     #[test]
+    fn a_setting_is_configuration_not_the_verb_set() {
+        let docs = [
+            doc("get_guardrail_ui_settings", "Get the UI settings for the guardrails."),
+            doc("list_guardrails", "List the guardrails that are available on the proxy server."),
+        ];
+        let index = Index::new(&docs);
+        // "Configured" asks which things are set up, not for their settings.
+        assert_eq!(index.search("Which guardrails are configured?", 1), [1]);
+        // A question about settings still finds the settings.
+        assert_eq!(index.search("show the guardrail settings", 1), [0]);
+    }
+
+    #[test]
     fn a_name_counts_the_path_parents_it_repeats_among_the_parents() {
         // The collision rule names `/openai/deployments/{model}/embeddings` after its
         // parents; those words say where it acts, as the parents do, not what it is.

@@ -206,6 +206,10 @@ const FORMS: &[(&str, &str)] = &[
     ("labelling", "label"),
     ("modelled", "model"),
     ("modelling", "model"),
+    // A setting is configuration, not the verb `set` ("which guardrails are set up?" is
+    // not `get_guardrail_ui_settings`).
+    ("setting", "config"),
+    ("settings", "config"),
     ("healthy", "health"),
     ("unhealthy", "health"),
     ("spent", "spend"),
