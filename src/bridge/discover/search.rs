@@ -56,7 +56,7 @@
 //! (docs/performance.md, "Tool search quality", has the measurements).
 
 use serde_json::Value;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use vocabulary::Action;
 
 mod vocabulary;
@@ -233,6 +233,9 @@ pub(crate) struct Tuning {
     pub(crate) state_verb: f32,
     /// What the hint weighs that a read of things in the plural is a list.
     pub(crate) list_hint: f32,
+    /// What a tool's score is multiplied by when the query asks for none of its name's
+    /// words; in proportion for some ([`Index::name_asked`]).
+    pub(crate) unasked_name: f32,
 }
 
 /// Chosen by hand, one rule at a time, on the task sets (docs/performance.md). Fitting
@@ -261,6 +264,7 @@ pub(crate) const CHOSEN: Tuning = Tuning {
     action_mismatch: 0.5,
     state_verb: 0.3,
     list_hint: RELATED,
+    unasked_name: 0.8,
 };
 
 /// Added to the score of a tool the query names exactly: more than any sum of term scores.
@@ -280,6 +284,9 @@ const PUT_BESIDE_PATCH: f32 = 0.9;
 const FORWARD: f32 = 0.3;
 /// Query terms (stemmed) that ask for a forward: "through the pass-through", "the raw API".
 const FORWARD_ASKED: &[&str] = &["passthrough", "pass", "forward", "raw", "nativ", "direct"];
+/// Words a function's name has for being code (`generate_key_fn`, `health_endpoint`):
+/// no query asks for them, and they say nothing of what the tool is about.
+const CODE_WORDS: &[&str] = &["fn", "func", "function", "handler", "endpoint", "route"];
 /// Query terms that ask for many things at once (stemmed).
 const MANY: &[&str] = &["bulk", "batch", "many", "multipl", "several", "all", "every"];
 /// How much a word the vocabulary brings in weighs, beside the query's own word.
@@ -306,6 +313,9 @@ pub struct Index {
     scales: Vec<[f32; FIELDS]>,
     /// Per document, the distinct terms of its name and of its title (for [`NAMED_BONUS`]).
     names: Vec<[Vec<String>; 2]>,
+    /// Per document, the distinct terms of its name that say what it is about: not the
+    /// words that say it is code ([`CODE_WORDS`]; for [`Index::name_asked`]).
+    about: Vec<Vec<String>>,
     /// Per document, what it does ([`Index::action_done`]).
     actions: Vec<Action>,
     /// Per document, whether its path is a forward ([`FORWARD`]).
@@ -335,6 +345,7 @@ impl Index {
             mean_lengths: [0.0; FIELDS],
             scales: Vec::new(),
             names: Vec::with_capacity(docs.len()),
+            about: Vec::with_capacity(docs.len()),
             operation: Vec::with_capacity(docs.len()),
             actions: Vec::with_capacity(docs.len()),
             forward: Vec::with_capacity(docs.len()),
@@ -356,6 +367,7 @@ impl Index {
             takes.into_iter().filter(|&(_, n)| docs.len() >= 4 && 2 * n > docs.len()).map(|(p, _)| p).collect();
         let mut operations: HashMap<(Vec<String>, Vec<String>), u32> = HashMap::new();
         let served = served(docs);
+        let code: Vec<String> = CODE_WORDS.iter().map(|w| vocabulary::stem(w)).collect();
         for (i, doc) in docs.iter().enumerate() {
             let (fields, written) = index.fields(doc, &common);
             // Compared as terms, so `Count V1` (Chroma's `/api/v1/count`) is `Count`.
@@ -388,6 +400,7 @@ impl Index {
             index.polarity.push(name.iter().find_map(|t| index.vocabulary.polarity(t)));
             index.demoted.push(demoted(doc, &served));
             index.forward.push(is_forward(doc, &served));
+            index.about.push(distinct(&written).into_iter().filter(|t| !code.contains(t)).collect());
             index.names.push([distinct(&written), distinct(&fields[1])]);
             index.lengths.push(lengths);
         }
@@ -519,6 +532,28 @@ impl Index {
         self.tuning.within * posting.counts[f] as f32 / (1.0 - b + b * length / self.mean_lengths[f])
     }
 
+    /// What tool `i`'s score is multiplied by for the words of its name the query does not
+    /// ask for: 1 when it asks for all of them, [`Tuning::unasked_name`] when for none.
+    /// A name says what the tool is about, and a word of it the query never mentions
+    /// points elsewhere: "create a user account" is `new_user`, not `team_member_add`,
+    /// though a member is a user and adding is creating. A verb of the name that does
+    /// what the query asks (`get` in a question, `new` in a request to create) is asked for.
+    fn name_asked(&self, i: usize, asked_for: &HashSet<&str>, asked: Action) -> f32 {
+        let name = &self.about[i];
+        if name.is_empty() {
+            return 1.0;
+        }
+        let unasked = name
+            .iter()
+            .filter(|t| !asked_for.contains(t.as_str()))
+            .filter(|t| {
+                let does = self.vocabulary.action(t);
+                does == Action::None || asked == Action::None || !asked.fits(does)
+            })
+            .count();
+        1.0 - (1.0 - self.tuning.unasked_name) * unasked as f32 / name.len() as f32
+    }
+
     /// What the query asks to do: the kind of its first verb, when one of its first two
     /// words is a verb ("disable the key", "temporarily disable the key"; "how many" is a
     /// read), unless it starts a read ("run a health check" reads). A question about what
@@ -645,7 +680,11 @@ impl Index {
         let mut total = vec![0.0f32; self.len()];
         let mut tf = vec![0.0f32; self.len()];
         let mut touched: Vec<usize> = Vec::new();
-        for concept in self.concepts(&weighed) {
+        let concepts = self.concepts(&weighed);
+        // Every word the query asks for, with the words its vocabulary brings in.
+        let asked_for: HashSet<&str> =
+            concepts.iter().flatten().map(|(t, _)| t.strip_prefix(vocabulary::CONTAINED).unwrap_or(t)).collect();
+        for concept in &concepts {
             // A concept's words count as one term (Lucene's synonym query): their
             // frequencies add up (each weighted against the concept's own word) before
             // saturation, and its IDF is that of the documents having any of them, so a
@@ -657,7 +696,7 @@ impl Index {
             // Only the documents having one of its words are touched.
             let weight = concept.iter().map(|(_, w)| *w).fold(0.0f32, f32::max);
             touched.clear();
-            for (term, w) in &concept {
+            for (term, w) in concept {
                 // A container's word (`^collection`) counts among the path's parents only.
                 let (bare, parent) = match term.strip_prefix(vocabulary::CONTAINED) {
                     Some(bare) => (bare, true),
@@ -700,11 +739,12 @@ impl Index {
                 let s = if opposite { s * self.tuning.action_mismatch } else { s };
                 let s = if many { s } else { s * self.demoted[i] };
                 let s = if self.forward[i] { s * forward } else { s };
+                let s = s * self.name_asked(i, &asked_for, asked);
                 (i, if named { s + NAMED_BONUS } else { s })
             })
             .collect();
         scored.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-        let mut seen = std::collections::HashSet::new();
+        let mut seen = HashSet::new();
         let (first, again): (Vec<_>, Vec<_>) = scored.into_iter().partition(|(i, _)| seen.insert(self.operation[*i]));
         first.into_iter().chain(again).collect()
     }
@@ -945,6 +985,31 @@ mod tests {
         // Four methods are not a forward: a path of a thing (`/guardrails/{id}`) has them.
         let four = Index::new(&docs[1..]);
         assert_ne!(four.search("add an Azure deployment", 1), [4]);
+    }
+
+    #[test]
+    fn a_name_word_the_query_never_asks_for_points_elsewhere() {
+        let docs = [doc("team_member_add", "Add a user to a team, with its role."), doc("new_user", "Create a user.")];
+        let index = Index::new(&docs);
+        assert_eq!(index.search("Create a user account for bob with the viewer role", 1), [1]);
+        assert_eq!(index.search("Add bob to the growth team", 1), [0]);
+        // A verb of the name that does what the query asks is asked for: `get` in a
+        // question, as `list` is.
+        let index = Index::new(&[
+            doc("list_databases", "List the databases of a tenant."),
+            doc("get_identity", "The caller's identity: its user, tenant and databases."),
+        ]);
+        let unasked = |i: usize, query: &str| {
+            let terms = index.query_terms(query);
+            let concepts = index.concepts(&terms);
+            let asked_for = concepts.iter().flatten().map(|(t, _)| t.as_str()).collect();
+            index.name_asked(i, &asked_for, Action::Read)
+        };
+        assert_eq!(unasked(1, "what is the identity?"), 1.0);
+        assert!(unasked(1, "what is the tenant?") < 1.0);
+        // A word that says the name is code is not one the query could ask for.
+        let index = Index::new(&[doc("generate_key_fn", "Generate a key.")]);
+        assert_eq!(index.about[0], ["generat", "key"]);
     }
 
     #[test]
