@@ -62,7 +62,7 @@ const SETS: [Set; 16] = [
     // Made while a fourth pass was tried and dropped.
     Set { file: "eighth.jsonl", tasks: 60, skipped: 0, top1: 49, top5: 58 },
     // Made while the request body's schema name was added to what search reads.
-    Set { file: "ninth.jsonl", tasks: 60, skipped: 0, top1: 48, top5: 56 },
+    Set { file: "ninth.jsonl", tasks: 60, skipped: 0, top1: 49, top5: 57 },
     // Made while the ranking's numbers were fitted to the nine before it (kept as they
     // were: the fitted numbers found one fewer first here).
     Set { file: "tenth.jsonl", tasks: 60, skipped: 0, top1: 49, top5: 54 },

@@ -1013,6 +1013,17 @@ mod tests {
     }
 
     #[test]
+    fn the_whole_of_something_is_global() {
+        let docs = [
+            routed("get_team_spend_report", "Spend per team, for a period.", "GET", "/team/spend/report"),
+            routed("get_global_spend_report", "Spend report, for a period.", "GET", "/global/spend/report"),
+            routed("get_key_spend_report", "Spend per key, for a period.", "GET", "/key/spend/report"),
+        ];
+        let index = among_others(&docs);
+        assert_eq!(index.search("What's our total spend over the whole proxy this month?", 1), [1]);
+    }
+
+    #[test]
     fn a_setting_is_configuration_not_the_verb_set() {
         let docs = [
             doc("get_guardrail_ui_settings", "Get the UI settings for the guardrails."),

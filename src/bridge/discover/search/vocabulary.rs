@@ -470,6 +470,8 @@ const GROUPS: &[(Action, &[&str])] = &[
     (Action::None, &["history", "timeline", "chart", "graph", "plot", "trend", "histogram"]),
     (Action::None, &["usage", "activity", "consumption", "utilization", "utilisation"]),
     (Action::None, &["database", "db"]),
+    // What covers everything: a global report is the whole proxy's.
+    (Action::None, &["global", "overall", "whole", "entire"]),
 ];
 
 /// The vocabulary, stemmed once.
