@@ -313,9 +313,14 @@ pub struct Index {
     scales: Vec<[f32; FIELDS]>,
     /// Per document, the distinct terms of its name and of its title (for [`NAMED_BONUS`]).
     names: Vec<[Vec<String>; 2]>,
-    /// Per document, the distinct terms of its name that say what it is about: not the
-    /// words that say it is code ([`CODE_WORDS`]; for [`Index::name_asked`]).
-    about: Vec<Vec<String>>,
+    /// Per document, the distinct terms of its name that say what it is about, not the
+    /// words that say it is code ([`CODE_WORDS`]; for [`Index::name_asked`]): indexes into
+    /// `name_terms`.
+    about: Vec<Vec<u32>>,
+    /// The terms of [`Index::about`], each once, with what each does as a verb: a query
+    /// marks those it asks for in one pass, and a tool's name is then read without hashing.
+    name_terms: HashMap<String, u32>,
+    name_actions: Vec<Action>,
     /// Per document, what it does ([`Index::action_done`]).
     actions: Vec<Action>,
     /// Per document, whether its path is a forward ([`FORWARD`]).
@@ -346,6 +351,8 @@ impl Index {
             scales: Vec::new(),
             names: Vec::with_capacity(docs.len()),
             about: Vec::with_capacity(docs.len()),
+            name_terms: HashMap::new(),
+            name_actions: Vec::new(),
             operation: Vec::with_capacity(docs.len()),
             actions: Vec::with_capacity(docs.len()),
             forward: Vec::with_capacity(docs.len()),
@@ -400,7 +407,16 @@ impl Index {
             index.polarity.push(name.iter().find_map(|t| index.vocabulary.polarity(t)));
             index.demoted.push(demoted(doc, &served));
             index.forward.push(is_forward(doc, &served));
-            index.about.push(distinct(&written).into_iter().filter(|t| !code.contains(t)).collect());
+            let mut about = Vec::new();
+            for t in distinct(&written).into_iter().filter(|t| !code.contains(t)) {
+                let (next, does) = (index.name_actions.len() as u32, vocabulary.action(&t));
+                let id = *index.name_terms.entry(t).or_insert(next);
+                if id == next {
+                    index.name_actions.push(does);
+                }
+                about.push(id);
+            }
+            index.about.push(about);
             index.names.push([distinct(&written), distinct(&fields[1])]);
             index.lengths.push(lengths);
         }
@@ -538,20 +554,30 @@ impl Index {
     /// points elsewhere: "create a user account" is `new_user`, not `team_member_add`,
     /// though a member is a user and adding is creating. A verb of the name that does
     /// what the query asks (`get` in a question, `new` in a request to create) is asked for.
-    fn name_asked(&self, i: usize, asked_for: &HashSet<&str>, asked: Action) -> f32 {
+    fn name_asked(&self, i: usize, asked_for: &[bool]) -> f32 {
         let name = &self.about[i];
         if name.is_empty() {
             return 1.0;
         }
-        let unasked = name
-            .iter()
-            .filter(|t| !asked_for.contains(t.as_str()))
-            .filter(|t| {
-                let does = self.vocabulary.action(t);
-                does == Action::None || asked == Action::None || !asked.fits(does)
-            })
-            .count();
+        let unasked = name.iter().filter(|&&t| !asked_for[t as usize]).count();
         1.0 - (1.0 - self.tuning.unasked_name) * unasked as f32 / name.len() as f32
+    }
+
+    /// Which terms of the tools' names ([`Index::name_terms`]) a query asks for: its words
+    /// and the words its vocabulary brings in (`concepts`), and the verbs that do what it
+    /// asks (`get` in a question, `new` in a request to create).
+    fn names_asked(&self, concepts: &[Vec<(String, f32)>], asked: Action) -> Vec<bool> {
+        let mut asked_for: Vec<bool> = self
+            .name_actions
+            .iter()
+            .map(|&does| does != Action::None && asked != Action::None && asked.fits(does))
+            .collect();
+        for (t, _) in concepts.iter().flatten() {
+            if let Some(&id) = self.name_terms.get(t.strip_prefix(vocabulary::CONTAINED).unwrap_or(t)) {
+                asked_for[id as usize] = true;
+            }
+        }
+        asked_for
     }
 
     /// What the query asks to do: the kind of its first verb, when one of its first two
@@ -681,9 +707,7 @@ impl Index {
         let mut tf = vec![0.0f32; self.len()];
         let mut touched: Vec<usize> = Vec::new();
         let concepts = self.concepts(&weighed);
-        // Every word the query asks for, with the words its vocabulary brings in.
-        let asked_for: HashSet<&str> =
-            concepts.iter().flatten().map(|(t, _)| t.strip_prefix(vocabulary::CONTAINED).unwrap_or(t)).collect();
+        let asked_for = self.names_asked(&concepts, asked);
         for concept in &concepts {
             // A concept's words count as one term (Lucene's synonym query): their
             // frequencies add up (each weighted against the concept's own word) before
@@ -739,7 +763,7 @@ impl Index {
                 let s = if opposite { s * self.tuning.action_mismatch } else { s };
                 let s = if many { s } else { s * self.demoted[i] };
                 let s = if self.forward[i] { s * forward } else { s };
-                let s = s * self.name_asked(i, &asked_for, asked);
+                let s = s * self.name_asked(i, &asked_for);
                 (i, if named { s + NAMED_BONUS } else { s })
             })
             .collect();
@@ -1000,16 +1024,15 @@ mod tests {
             doc("get_identity", "The caller's identity: its user, tenant and databases."),
         ]);
         let unasked = |i: usize, query: &str| {
-            let terms = index.query_terms(query);
-            let concepts = index.concepts(&terms);
-            let asked_for = concepts.iter().flatten().map(|(t, _)| t.as_str()).collect();
-            index.name_asked(i, &asked_for, Action::Read)
+            let concepts = index.concepts(&index.query_terms(query));
+            index.name_asked(i, &index.names_asked(&concepts, Action::Read))
         };
         assert_eq!(unasked(1, "what is the identity?"), 1.0);
         assert!(unasked(1, "what is the tenant?") < 1.0);
         // A word that says the name is code is not one the query could ask for.
         let index = Index::new(&[doc("generate_key_fn", "Generate a key.")]);
-        assert_eq!(index.about[0], ["generat", "key"]);
+        assert_eq!(index.about[0].len(), 2);
+        assert!(["generat", "key"].iter().all(|t| index.name_terms.contains_key(*t)));
     }
 
     #[test]
