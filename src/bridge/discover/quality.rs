@@ -47,25 +47,25 @@ const SETS: [Set; 19] = [
     Set { file: "tasks.jsonl", tasks: 90, skipped: 1, top1: 73, top5: 86 },
     // Written and mapped by others after the ranking above was built; its misses then
     // found the rules of 12-05.
-    Set { file: "heldout.jsonl", tasks: 66, skipped: 0, top1: 46, top5: 58 },
+    Set { file: "heldout.jsonl", tasks: 66, skipped: 0, top1: 47, top5: 59 },
     // Kept unread by whoever tuned the ranking, run once when the tuning was done.
     Set { file: "final.jsonl", tasks: 45, skipped: 0, top1: 26, top5: 33 },
     // Written by one helper and mapped by another, neither reading the search code;
     // measured once, as the ranking stood, before anyone read it. So were all below.
     Set { file: "fourth.jsonl", tasks: 45, skipped: 0, top1: 38, top5: 43 },
     // Made while the fourth was being measured; measured with the same ranking.
-    Set { file: "fifth.jsonl", tasks: 44, skipped: 1, top1: 38, top5: 43 },
+    Set { file: "fifth.jsonl", tasks: 44, skipped: 1, top1: 38, top5: 44 },
     // Made while the ranking was tuned on the five sets before it.
     Set { file: "sixth.jsonl", tasks: 60, skipped: 0, top1: 50, top5: 56 },
     // Made while it was tuned again on the six before it.
-    Set { file: "seventh.jsonl", tasks: 60, skipped: 0, top1: 49, top5: 57 },
+    Set { file: "seventh.jsonl", tasks: 60, skipped: 0, top1: 50, top5: 58 },
     // Made while a fourth pass was tried and dropped.
     Set { file: "eighth.jsonl", tasks: 60, skipped: 0, top1: 49, top5: 58 },
     // Made while the request body's schema name was added to what search reads.
     Set { file: "ninth.jsonl", tasks: 60, skipped: 0, top1: 49, top5: 57 },
     // Made while the ranking's numbers were fitted to the nine before it (kept as they
     // were: the fitted numbers found one fewer first here).
-    Set { file: "tenth.jsonl", tasks: 60, skipped: 0, top1: 49, top5: 54 },
+    Set { file: "tenth.jsonl", tasks: 60, skipped: 0, top1: 50, top5: 55 },
     // Made while three rules were added (a doubled final `l` stemmed, a history no log,
     // verbs of writing in a request to read).
     Set { file: "eleventh.jsonl", tasks: 60, skipped: 0, top1: 47, top5: 56 },
@@ -78,15 +78,15 @@ const SETS: [Set; 19] = [
     // until the name's unasked words weighed (litellm-y02 from 5th to 6th).
     Set { file: "fourteenth.jsonl", tasks: 60, skipped: 0, top1: 47, top5: 56 },
     // Made while "configure" became a verb of writing.
-    Set { file: "fifteenth.jsonl", tasks: 60, skipped: 0, top1: 49, top5: 55 },
+    Set { file: "fifteenth.jsonl", tasks: 60, skipped: 0, top1: 49, top5: 56 },
     // Made while a setting became configuration, not the verb "set".
-    Set { file: "sixteenth.jsonl", tasks: 60, skipped: 0, top1: 48, top5: 54 },
+    Set { file: "sixteenth.jsonl", tasks: 60, skipped: 0, top1: 49, top5: 54 },
     // Made while a name's unasked words weighed, and "global" meant the whole.
     Set { file: "seventeenth.jsonl", tasks: 60, skipped: 0, top1: 48, top5: 53 },
     // Made after the rules above, and measured with them, no rule added.
     Set { file: "eighteenth.jsonl", tasks: 60, skipped: 0, top1: 49, top5: 56 },
     // Made after the sixteenth to eighteenth sets' rules, and measured with them.
-    Set { file: "nineteenth.jsonl", tasks: 59, skipped: 1, top1: 56, top5: 56 },
+    Set { file: "nineteenth.jsonl", tasks: 59, skipped: 1, top1: 57, top5: 57 },
 ];
 
 /// The fixture exports, by the `api` of the tasks.

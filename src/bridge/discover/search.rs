@@ -327,6 +327,9 @@ pub struct Index {
     forward: Vec<bool>,
     /// Per document, what its score is multiplied by whatever the query ([`demoted`]).
     demoted: Vec<f32>,
+    /// Per document, whether it takes a span of time (`start_date` and `end_date`):
+    /// a report over a period ([`takes_a_span`]).
+    spans: Vec<bool>,
     /// Per document, the first document with its title and description, in terms (the
     /// same operation, routed twice: `/v1/x` and `/x`).
     operation: Vec<u32>,
@@ -357,6 +360,7 @@ impl Index {
             actions: Vec::with_capacity(docs.len()),
             forward: Vec::with_capacity(docs.len()),
             demoted: Vec::with_capacity(docs.len()),
+            spans: Vec::with_capacity(docs.len()),
             polarity: Vec::with_capacity(docs.len()),
             acronyms,
             vocabulary,
@@ -406,6 +410,7 @@ impl Index {
             index.actions.push(index.action_done(&name, doc.endpoint.as_ref()));
             index.polarity.push(name.iter().find_map(|t| index.vocabulary.polarity(t)));
             index.demoted.push(demoted(doc, &served));
+            index.spans.push(takes_a_span(doc));
             index.forward.push(is_forward(doc, &served));
             let mut about = Vec::new();
             for t in distinct(&written).into_iter().filter(|t| !code.contains(t)) {
@@ -747,6 +752,7 @@ impl Index {
         }
         // A query that asks for many things at once may want the bulk tools.
         let many = words.iter().any(|w| MANY.contains(&w.as_str()));
+        let so_far = vocabulary::asks_so_far(query);
         let forward = if words.iter().any(|w| FORWARD_ASKED.contains(&w.as_str())) { 1.0 } else { FORWARD };
         let mut scored: Vec<(usize, f32)> = total
             .into_iter()
@@ -762,6 +768,7 @@ impl Index {
                 let opposite = turns.is_some_and(|q| self.polarity[i].is_some_and(|d| d != q));
                 let s = if opposite { s * self.tuning.action_mismatch } else { s };
                 let s = if many { s } else { s * self.demoted[i] };
+                let s = if so_far && self.spans[i] { s * SPAN_SO_FAR } else { s };
                 let s = if self.forward[i] { s * forward } else { s };
                 let s = s * self.name_asked(i, &asked_for);
                 (i, if named { s + NAMED_BONUS } else { s })
@@ -778,6 +785,18 @@ impl Index {
 /// `access`, `analysis`)?
 fn looks_plural(word: &str) -> bool {
     word.len() > 3 && word.ends_with('s') && !["ss", "us", "is"].iter().any(|e| word.ends_with(e))
+}
+
+/// What a report over a period (a tool that takes a span of time) is multiplied by when
+/// the query asks how much so far, and names no period.
+const SPAN_SO_FAR: f32 = 0.5;
+
+/// Does `doc` take a span of time: a `start…` argument and its `end…` (`start_date` and
+/// `end_date`, `startTime` and `endTime`)?
+fn takes_a_span(doc: &Doc) -> bool {
+    let bare: Vec<String> = doc.params.iter().map(|p| p.to_lowercase().replace(['_', '-'], "")).collect();
+    bare.iter()
+        .any(|p| p.strip_prefix("start").is_some_and(|rest| !rest.is_empty() && bare.contains(&format!("end{rest}"))))
 }
 
 /// What a document's score is multiplied by whatever the query, unless the query asks for
@@ -1048,6 +1067,29 @@ mod tests {
         ];
         let index = among_others(&docs);
         assert_eq!(index.search("What's our total spend over the whole proxy this month?", 1), [1]);
+    }
+
+    #[test]
+    fn how_much_so_far_is_what_a_thing_holds_not_a_report_over_a_period() {
+        let takes = |args: &[&str]| json!({"properties": args.iter().map(|a| (a.to_string(), json!({}))).collect::<serde_json::Map<_, _>>()});
+        let docs = [
+            Doc::new(
+                "get_key_spend_report",
+                None,
+                "Spend of a key over a date range, per model.",
+                &[],
+                &takes(&["start_date", "end_date", "api_key"]),
+            )
+            .with_endpoint("GET", "/key/spend/report"),
+            Doc::new("info_key", None, "Information about a key: its spend, budget and expiry.", &[], &takes(&["key"]))
+                .with_endpoint("GET", "/key/info"),
+        ];
+        let index = among_others(&docs);
+        assert!(takes_a_span(&docs[0]) && !takes_a_span(&docs[1]));
+        assert_eq!(index.search("How much has key sk-abc123 spent so far?", 1), [1]);
+        // A period named is the report's business, "so far" or not.
+        assert_eq!(index.search("How much has key sk-abc123 spent this month?", 1), [0]);
+        assert_eq!(index.search("How much has key sk-abc123 spent so far this month?", 1), [0]);
     }
 
     #[test]

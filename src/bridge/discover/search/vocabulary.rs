@@ -261,6 +261,16 @@ pub fn asks_what_is(text: &str) -> bool {
     raw.len() > 2 && QUESTION.contains(&raw[0].as_str()) && !REQUEST.contains(&raw[1].as_str())
 }
 
+/// Does `text` ask for a running total ("how much has it spent so far?", "to date"),
+/// naming no period ("so far this month" names one)? What a thing holds answers it, not
+/// a report over a period.
+pub fn asks_so_far(text: &str) -> bool {
+    let raw = words(text);
+    let joined = format!(" {} ", raw.join(" "));
+    [" so far ", " to date ", " up to now ", " until now ", " till now "].iter().any(|p| joined.contains(p))
+        && !raw.iter().any(|w| TIME.contains(&w.as_str()))
+}
+
 /// The second words of phrases that may stand apart from the first ("kick carol out").
 const PARTICLES: &[&str] = &["out", "off", "on", "up", "down", "away"];
 /// At most this many words between a phrase's first word and its particle.
