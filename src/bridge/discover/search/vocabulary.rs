@@ -824,6 +824,7 @@ fn query_words(text: &str) -> Vec<(String, f32)> {
     let mut purpose = false;
     let mut since_with = usize::MAX;
     let mut attribute = false;
+    let mut details = false;
     let mut for_whom = false;
     // Words left in a container phrase ("… in the reviews collection").
     let mut container = 0usize;
@@ -861,8 +862,11 @@ fn query_words(text: &str) -> Vec<(String, f32)> {
         let weight = if for_whom { weight * FOR } else { weight };
         let ends_clause = raw.ends_with([',', ';', '.', '?', '!', ':']);
         for_whom = (for_whom || FOR_WORDS.contains(&lower.as_str())) && !ends_clause;
-        // After a colon come the details ("add a model: claude routed to our account").
-        attribute = ((attribute || ATTRIBUTE_WORDS.contains(&lower.as_str())) && !ends_clause) || raw.ends_with(':');
+        // After a colon come the details ("add a model: claude routed to our account"),
+        // to the sentence's end, through the commas of their list ("user u_1234: their
+        // keys, teams and spend").
+        details = (details || raw.ends_with(':')) && !raw.ends_with(['.', '?', '!', ';']);
+        attribute = ((attribute || ATTRIBUTE_WORDS.contains(&lower.as_str())) && !ends_clause) || details;
         since_with = if lower == "with" { 1 } else { since_with.saturating_add(1) };
         if opens && !closes {
             quoted = true;
@@ -1003,6 +1007,9 @@ mod tests {
             "to the clause's end"
         );
         assert_eq!(weight_of("Add a model: claude routed to our account", "account"), Some(ATTRIBUTE), "after a colon");
+        let all_of = "Show user u_1234: their keys, teams and spend. Then list teams";
+        assert_eq!(weight_of(all_of, "spend"), Some(ATTRIBUTE), "a colon's list, through its commas");
+        assert_eq!(weight_of(all_of, "list"), Some(1.0), "to the sentence's end");
         assert_eq!(weight_of("Generate a key for the marketing team, then list keys", "team"), Some(FOR), "for whom");
         assert_eq!(weight_of("Generate a key for the marketing team, then list keys", "keys"), Some(1.0));
         assert_eq!(weight_of("Set the region to EU", "set"), Some(1.0));
