@@ -47,7 +47,7 @@ const SETS: [Set; 20] = [
     Set { file: "tasks.jsonl", tasks: 90, skipped: 1, top1: 73, top5: 86 },
     // Written and mapped by others after the ranking above was built; its misses then
     // found the rules of 12-05.
-    Set { file: "heldout.jsonl", tasks: 66, skipped: 0, top1: 47, top5: 59 },
+    Set { file: "heldout.jsonl", tasks: 66, skipped: 0, top1: 48, top5: 59 },
     // Kept unread by whoever tuned the ranking, run once when the tuning was done.
     Set { file: "final.jsonl", tasks: 45, skipped: 0, top1: 26, top5: 33 },
     // Written by one helper and mapped by another, neither reading the search code;

@@ -112,6 +112,18 @@ const STOPWORDS: &[&str] = &[
     "too",
     "very",
     "really",
+    // Words that only stress what is asked.
+    "actually",
+    "basically",
+    "literally",
+    "definitely",
+    "certainly",
+    "simply",
+    "truly",
+    "absolutely",
+    "maybe",
+    "perhaps",
+    "kindly",
     "far",
     "right",
     "own",
@@ -966,6 +978,10 @@ mod tests {
             |query: &str, term: &str| v.query_terms(query).into_iter().find(|(t, _)| t == &stem(term)).map(|(_, w)| w);
         assert_eq!(weight("Revoke the key sk-abc123", "sk"), Some(VALUE));
         assert_eq!(weight("Revoke the key sk-abc123", "key"), Some(1.0));
+        // Words that only stress ("actually", "absolutely") say nothing of the tool: an
+        // API's description may use them ("the actual cost").
+        assert_eq!(weight("Which models can callers actually use?", "actually"), None);
+        assert_eq!(weight("Wipe absolutely everything", "absolutely"), None);
         assert_eq!(weight("Make a collection called support", "support"), Some(VALUE));
         assert_eq!(weight("Rank by relevance to the query 'refund policy'", "policy"), Some(VALUE));
         assert_eq!(weight("Delete the old-report deployment", "report"), Some(JOINED));
