@@ -822,6 +822,32 @@ const TIME: &[&str] = &[
     "weekly",
     "monthly",
     "yearly",
+    // The times of a day, the days of a week and the months by name ("may" is a function word).
+    "morning",
+    "evening",
+    "night",
+    "midnight",
+    "noon",
+    "weekend",
+    "quarter",
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
+    "january",
+    "february",
+    "march",
+    "april",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
 ];
 /// What a word of time weighs.
 const WHEN: f32 = 0.3;
@@ -986,6 +1012,8 @@ mod tests {
         assert_eq!(weight("Rank by relevance to the query 'refund policy'", "policy"), Some(VALUE));
         assert_eq!(weight("Delete the old-report deployment", "report"), Some(JOINED));
         assert_eq!(weight("What did we spend last month", "month"), Some(WHEN));
+        assert_eq!(weight("Every request user u-4471 made last Tuesday", "tuesday"), Some(WHEN), "a day's name");
+        assert_eq!(weight("What did we spend last October", "october"), Some(WHEN), "a month's name");
         assert_eq!(weight("Disable the key without deleting it", "delete"), Some(0.0));
         assert_eq!(weight("Get rid of the variable temp_token", "name"), Some(NAME_HINT), "named by a name");
         assert_eq!(weight("Stop flow run 7f3c2a1e", "name"), None, "an id is not a name");
