@@ -673,21 +673,27 @@ impl Index {
     /// comes after the distinct tools, so five results show five operations.
     pub fn scores(&self, query: &str) -> Vec<(usize, f32)> {
         let mut weighed = self.query_terms(query);
-        let question = vocabulary::asks_what_is(query);
-        let words_in_order: Vec<String> = weighed
-            .iter()
-            .filter(|(t, w)| *w > 0.0 && !t.starts_with(vocabulary::CONTAINED))
-            .map(|(t, _)| t.clone())
-            .collect();
-        let mut words = words_in_order.clone();
+        let in_order = |terms: &[(String, f32)]| -> Vec<String> {
+            terms
+                .iter()
+                .filter(|(t, w)| *w > 0.0 && !t.starts_with(vocabulary::CONTAINED))
+                .map(|(t, _)| t.clone())
+                .collect()
+        };
+        let mut words = in_order(&weighed);
         words.sort();
         words.dedup();
-        let asked = if question { Action::Read } else { self.action_asked(&words_in_order) };
+        // What to do is said by the sentences that ask ("Flow run 3b9d is stuck. Cancel it.").
+        let request = self.vocabulary.request(query);
+        let question = vocabulary::asks_what_is(&request);
+        let requested =
+            if request.len() == query.len() { in_order(&weighed) } else { in_order(&self.query_terms(&request)) };
+        let asked = if question { Action::Read } else { self.action_asked(&requested) };
         // Which way the query's verb turns a thing, when it is such a verb.
         let turns = if question {
             None
         } else {
-            self.first_verb(&words_in_order).and_then(|i| self.vocabulary.polarity(&words_in_order[i]))
+            self.first_verb(&requested).and_then(|i| self.vocabulary.polarity(&requested[i]))
         };
         // What a read names in the plural; only a read needs it.
         let plural = if asked == Action::Read { self.plural_resources(query) } else { Vec::new() };
@@ -1067,6 +1073,18 @@ mod tests {
         ];
         let index = among_others(&docs);
         assert_eq!(index.search("What's our total spend over the whole proxy this month?", 1), [1]);
+    }
+
+    #[test]
+    fn what_to_do_is_said_by_the_sentence_that_asks() {
+        let docs = [
+            routed("create_flow_run", "Create a flow run.", "POST", "/flow_runs/"),
+            routed("cancel_flow_run", "Cancel a flow run.", "POST", "/flow_runs/{id}/cancel"),
+        ];
+        let index = among_others(&docs);
+        // "Flow run" tells which thing; "cancel it" says what to do.
+        assert_eq!(index.search("Flow run 3b9d2c1e is stuck. Cancel it.", 1), [1]);
+        assert_eq!(index.search("Start a flow run.", 1), [0]);
     }
 
     #[test]

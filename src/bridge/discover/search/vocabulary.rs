@@ -283,6 +283,30 @@ pub fn asks_so_far(text: &str) -> bool {
         && !raw.iter().any(|w| TIME.contains(&w.as_str()))
 }
 
+/// The second words of "I need …", "we want …": a sentence that asks.
+const NEEDS: &[&str] = &["need", "want", "d", "would", "must", "have"];
+
+/// Words that start the name of a thing: a sentence starting with one tells.
+const DETERMINERS: &[&str] = &["the", "a", "an", "this", "that", "these", "those", "our", "my", "your", "their", "its"];
+
+/// `text`'s sentences: each ends at `.`, `!` or `?` before a space or the end, so
+/// "…7f3a", "gpt-3.5" and "v2.1" stay whole; an ellipsis ("key sk-9f2c... got pasted")
+/// ends none.
+fn sentences(text: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    for (i, c) in text.char_indices() {
+        let ellipsis = c == '.' && text[..i].ends_with('.');
+        if matches!(c, '.' | '!' | '?') && !ellipsis && text[i + 1..].chars().next().is_none_or(char::is_whitespace) {
+            out.push(text[start..=i].trim());
+            start = i + 1;
+        }
+    }
+    out.push(text[start..].trim());
+    out.retain(|s| !s.is_empty());
+    out
+}
+
 /// The second words of phrases that may stand apart from the first ("kick carol out").
 const PARTICLES: &[&str] = &["out", "off", "on", "up", "down", "away"];
 /// At most this many words between a phrase's first word and its particle.
@@ -554,6 +578,49 @@ impl Vocabulary {
             terms.push((stem("user"), NAME_HINT));
         }
         terms
+    }
+
+    /// `text`'s sentences, each with whether it asks for something, when some ask and
+    /// others only tell ("Flow run 3b9d is stuck. Cancel it."); `None` otherwise.
+    pub fn telling<'a>(&self, text: &'a str) -> Option<Vec<(&'a str, bool)>> {
+        let sentences: Vec<(&str, bool)> = sentences(text).into_iter().map(|s| (s, self.asks(s))).collect();
+        let asking = sentences.iter().filter(|(_, asks)| *asks).count();
+        (asking > 0 && asking < sentences.len()).then_some(sentences)
+    }
+
+    /// What `text` asks for: its sentences that ask, when others only tell
+    /// ([`Vocabulary::telling`]); else all of it.
+    pub fn request(&self, text: &str) -> String {
+        match self.telling(text) {
+            Some(sentences) => {
+                sentences.into_iter().filter(|(_, asks)| *asks).map(|(s, _)| s).collect::<Vec<_>>().join(" ")
+            }
+            None => text.to_string(),
+        }
+    }
+
+    /// Does `sentence` ask for something: a question, a verb first ("cancel it", "please
+    /// rotate it", "quickly disable it"), or a need ("I need a transcript")? Not a sentence
+    /// that tells ("the key leaked in Slack", "flow run 3b9d is stuck").
+    fn asks(&self, sentence: &str) -> bool {
+        let raw = words(sentence);
+        if sentence.ends_with('?') || asks_what_is(sentence) {
+            return true;
+        }
+        if raw.len() > 1 && ["i", "we"].contains(&raw[0].as_str()) && NEEDS.contains(&raw[1].as_str()) {
+            return true;
+        }
+        let terms: Vec<String> = self
+            .weighed(query_words(sentence))
+            .into_iter()
+            .filter(|(t, w)| *w > 0.0 && !t.starts_with(CONTAINED))
+            .map(|(t, _)| t)
+            .collect();
+        let verb = |i: usize| terms.get(i).is_some_and(|t| self.action(t) != Action::None);
+        // A sentence that starts with "the", "our" … names a thing ("the run is stuck").
+        let named = raw.first().is_some_and(|w| DETERMINERS.contains(&w.as_str()));
+        // "Temporarily disable …": a word of manner may come first.
+        !named && (verb(0) || (raw.first().is_some_and(|w| w.ends_with("ly")) && verb(1)))
     }
 
     fn weighed(&self, words: Vec<(String, f32)>) -> Vec<(String, f32)> {
@@ -1057,6 +1124,19 @@ mod tests {
         assert_eq!(weight_of("Generate a key for the marketing team, then list keys", "team"), Some(FOR), "for whom");
         assert_eq!(weight_of("Generate a key for the marketing team, then list keys", "keys"), Some(1.0));
         assert_eq!(weight_of("Set the region to EU", "set"), Some(1.0));
+        // What to do is said by the sentences that ask, beside those that only tell.
+        let v = Vocabulary::shared();
+        assert_eq!(v.request("Flow run 3b9d is stuck. Cancel it."), "Cancel it.");
+        assert_eq!(v.request("The key leaked. Can you disable it?"), "Can you disable it?");
+        assert_eq!(v.request("Here's the recording. I need a transcript of it."), "I need a transcript of it.");
+        assert_eq!(v.request("The run is stuck. Temporarily pause it."), "Temporarily pause it.");
+        // All ask, or none does, or one sentence: all of it.
+        assert_eq!(v.request("Cancel run 3b9d. Then list the runs."), "Cancel run 3b9d. Then list the runs.");
+        assert_eq!(
+            v.request("key sk-9f2c... got pasted in Slack - lock it"),
+            "key sk-9f2c... got pasted in Slack - lock it"
+        );
+        assert_eq!(v.request("Use gpt-3.5 for v2.1 of the app"), "Use gpt-3.5 for v2.1 of the app");
         assert!(asks_what_is("Is this IMEI on the watchlist?"));
         assert!(asks_what_is("What guardrails are set up on this proxy?"));
         assert!(!asks_what_is("Delete the key"));
