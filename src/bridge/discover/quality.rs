@@ -68,7 +68,7 @@ const SETS: [Set; 24] = [
     Set { file: "tenth.jsonl", tasks: 60, skipped: 0, top1: 50, top5: 55 },
     // Made while three rules were added (a doubled final `l` stemmed, a history no log,
     // verbs of writing in a request to read).
-    Set { file: "eleventh.jsonl", tasks: 60, skipped: 0, top1: 47, top5: 56 },
+    Set { file: "eleventh.jsonl", tasks: 60, skipped: 0, top1: 48, top5: 57 },
     // Made while forwards were told apart and a name's repeated parents moved to the
     // parents.
     Set { file: "twelfth.jsonl", tasks: 60, skipped: 0, top1: 46, top5: 53 },
@@ -92,10 +92,10 @@ const SETS: [Set; 24] = [
     // Made while words that only stress and the names of days and months were added;
     // measured with them.
     Set { file: "twenty-first.jsonl", tasks: 58, skipped: 2, top1: 35, top5: 46 },
-    Set { file: "twenty-second.jsonl", tasks: 60, skipped: 0, top1: 43, top5: 52 },
+    Set { file: "twenty-second.jsonl", tasks: 60, skipped: 0, top1: 44, top5: 54 },
     // Made while the sentence that asks became what says what to do; measured with it.
-    Set { file: "twenty-third.jsonl", tasks: 59, skipped: 1, top1: 35, top5: 44 },
-    Set { file: "twenty-fourth.jsonl", tasks: 60, skipped: 0, top1: 34, top5: 46 },
+    Set { file: "twenty-third.jsonl", tasks: 59, skipped: 1, top1: 36, top5: 45 },
+    Set { file: "twenty-fourth.jsonl", tasks: 60, skipped: 0, top1: 35, top5: 48 },
 ];
 
 /// The fixture exports, by the `api` of the tasks.

@@ -1076,6 +1076,29 @@ mod tests {
     }
 
     #[test]
+    fn an_api_noun_is_found_by_the_words_people_use_for_it() {
+        let docs = [
+            routed("generate_key", "Generate an API key.", "POST", "/key/generate"),
+            routed("regenerate_key", "Regenerate a key, keeping its settings.", "POST", "/key/regenerate"),
+            routed("list_guardrails", "List the guardrails.", "GET", "/guardrails/list"),
+            routed("list_filters", "List the saved filters of the dashboard.", "GET", "/filters"),
+            routed("create_fallback", "Create a fallback for a model.", "POST", "/fallback"),
+            routed("active_callbacks", "The callbacks that are active.", "GET", "/active/callbacks"),
+        ];
+        let index = among_others(&docs);
+        let found = |query: &str| index.search(query, 1);
+        assert_eq!(
+            [
+                found("Give key billing-bot a fresh secret"),
+                found("What content safety filters are set up?"),
+                found("When gpt-4o errors out, fall back to claude"),
+                found("Which logging integrations are we sending data to?"),
+            ],
+            [[1], [2], [4], [5]]
+        );
+    }
+
+    #[test]
     fn what_to_do_is_said_by_the_sentence_that_asks() {
         let docs = [
             routed("create_flow_run", "Create a flow run.", "POST", "/flow_runs/"),

@@ -206,6 +206,11 @@ const PHRASES: &[(&[&str], &str)] = &[
     (&["more", "than"], "limit"),
     (&["at", "most"], "limit"),
     (&["day", "by", "day"], "daily"),
+    (&["fall", "back"], "fallback"),
+    (&["fall", "over"], "fallback"),
+    (&["fail", "over"], "fallback"),
+    // A fresh secret for a thing that has one: its secret rotated.
+    (&["fresh", "secret"], "regenerate"),
 ];
 
 /// Forms the stemmer leaves apart from their word: irregular verbs, and adjectives of
@@ -516,6 +521,11 @@ const GROUPS: &[(Action, &[&str])] = &[
     (Action::None, &["history", "timeline", "chart", "graph", "plot", "trend", "histogram"]),
     (Action::None, &["usage", "activity", "consumption", "utilization", "utilisation"]),
     (Action::None, &["database", "db"]),
+    // What guards the models' traffic: "content safety filters" are the guardrails.
+    (Action::None, &["guardrail", "safeguard", "safety"]),
+    // What the proxy sends its events to: "logging and alerting integrations".
+    (Action::None, &["callback", "integration", "hook", "webhook"]),
+    (Action::None, &["fallback", "failover"]),
     // What covers everything: a global report is the whole proxy's.
     (Action::None, &["global", "overall", "whole", "entire"]),
 ];
