@@ -91,14 +91,14 @@ const SETS: [Set; 26] = [
     Set { file: "twentieth.jsonl", tasks: 60, skipped: 0, top1: 44, top5: 55 },
     // Made while words that only stress and the names of days and months were added;
     // measured with them.
-    Set { file: "twenty-first.jsonl", tasks: 58, skipped: 2, top1: 35, top5: 46 },
-    Set { file: "twenty-second.jsonl", tasks: 60, skipped: 0, top1: 44, top5: 54 },
+    Set { file: "twenty-first.jsonl", tasks: 58, skipped: 2, top1: 36, top5: 46 },
+    Set { file: "twenty-second.jsonl", tasks: 60, skipped: 0, top1: 45, top5: 55 },
     // Made while the sentence that asks became what says what to do; measured with it.
-    Set { file: "twenty-third.jsonl", tasks: 59, skipped: 1, top1: 36, top5: 45 },
+    Set { file: "twenty-third.jsonl", tasks: 59, skipped: 1, top1: 37, top5: 46 },
     Set { file: "twenty-fourth.jsonl", tasks: 60, skipped: 0, top1: 35, top5: 48 },
     // Made while four API nouns got the words people use for them; measured with them.
-    Set { file: "twenty-fifth.jsonl", tasks: 59, skipped: 1, top1: 38, top5: 45 },
-    Set { file: "twenty-sixth.jsonl", tasks: 60, skipped: 0, top1: 34, top5: 47 },
+    Set { file: "twenty-fifth.jsonl", tasks: 59, skipped: 1, top1: 39, top5: 46 },
+    Set { file: "twenty-sixth.jsonl", tasks: 60, skipped: 0, top1: 35, top5: 48 },
 ];
 
 /// The fixture exports, by the `api` of the tasks.

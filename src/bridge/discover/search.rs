@@ -1084,6 +1084,8 @@ mod tests {
             routed("list_filters", "List the saved filters of the dashboard.", "GET", "/filters"),
             routed("create_fallback", "Create a fallback for a model.", "POST", "/fallback"),
             routed("active_callbacks", "The callbacks that are active.", "GET", "/active/callbacks"),
+            routed("create_automation", "Create an automation.", "POST", "/automations/"),
+            routed("create_flow_run", "Create a flow run.", "POST", "/flow_runs/"),
         ];
         let index = among_others(&docs);
         let found = |query: &str| index.search(query, 1);
@@ -1093,8 +1095,9 @@ mod tests {
                 found("What content safety filters are set up?"),
                 found("When gpt-4o errors out, fall back to claude"),
                 found("Which logging integrations are we sending data to?"),
+                found("Whenever a run fails, email me automatically. Set that up."),
             ],
-            [[1], [2], [4], [5]]
+            [[1], [2], [4], [5], [6]]
         );
     }
 

@@ -526,6 +526,8 @@ const GROUPS: &[(Action, &[&str])] = &[
     // What the proxy sends its events to: "logging and alerting integrations".
     (Action::None, &["callback", "integration", "hook", "webhook"]),
     (Action::None, &["fallback", "failover"]),
+    // What happens by itself when something else does: "whenever a run fails, e-mail me".
+    (Action::None, &["automation", "automate", "automatically", "automatic", "whenever"]),
     // What covers everything: a global report is the whole proxy's.
     (Action::None, &["global", "overall", "whole", "entire"]),
 ];
