@@ -685,9 +685,11 @@ impl Index {
         words.dedup();
         // What to do is said by the sentences that ask ("Flow run 3b9d is stuck. Cancel it.").
         let request = self.vocabulary.request(query);
-        let question = vocabulary::asks_what_is(&request);
-        let requested =
-            if request.len() == query.len() { in_order(&weighed) } else { in_order(&self.query_terms(&request)) };
+        let question = vocabulary::asks_what_is(request.as_deref().unwrap_or(query));
+        let requested = match &request {
+            Some(request) => in_order(&self.query_terms(request)),
+            None => in_order(&weighed),
+        };
         let asked = if question { Action::Read } else { self.action_asked(&requested) };
         // Which way the query's verb turns a thing, when it is such a verb.
         let turns = if question {

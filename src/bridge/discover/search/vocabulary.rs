@@ -592,23 +592,16 @@ impl Vocabulary {
         terms
     }
 
-    /// `text`'s sentences, each with whether it asks for something, when some ask and
-    /// others only tell ("Flow run 3b9d is stuck. Cancel it."); `None` otherwise.
-    pub fn telling<'a>(&self, text: &'a str) -> Option<Vec<(&'a str, bool)>> {
-        let sentences: Vec<(&str, bool)> = sentences(text).into_iter().map(|s| (s, self.asks(s))).collect();
-        let asking = sentences.iter().filter(|(_, asks)| *asks).count();
-        (asking > 0 && asking < sentences.len()).then_some(sentences)
-    }
-
-    /// What `text` asks for: its sentences that ask, when others only tell
-    /// ([`Vocabulary::telling`]); else all of it.
-    pub fn request(&self, text: &str) -> String {
-        match self.telling(text) {
-            Some(sentences) => {
-                sentences.into_iter().filter(|(_, asks)| *asks).map(|(s, _)| s).collect::<Vec<_>>().join(" ")
-            }
-            None => text.to_string(),
+    /// What `text` asks for, when some of its sentences ask and others only tell ("Flow
+    /// run 3b9d is stuck. Cancel it." asks "Cancel it."): the sentences that ask. `None`
+    /// when it is one sentence, or all of them ask, or none does.
+    pub fn request(&self, text: &str) -> Option<String> {
+        let sentences = sentences(text);
+        if sentences.len() < 2 {
+            return None;
         }
+        let asking: Vec<&str> = sentences.iter().copied().filter(|s| self.asks(s)).collect();
+        (!asking.is_empty() && asking.len() < sentences.len()).then(|| asking.join(" "))
     }
 
     /// Does `sentence` ask for something: a question, a verb first ("cancel it", "please
@@ -1138,17 +1131,18 @@ mod tests {
         assert_eq!(weight_of("Set the region to EU", "set"), Some(1.0));
         // What to do is said by the sentences that ask, beside those that only tell.
         let v = Vocabulary::shared();
-        assert_eq!(v.request("Flow run 3b9d is stuck. Cancel it."), "Cancel it.");
-        assert_eq!(v.request("The key leaked. Can you disable it?"), "Can you disable it?");
-        assert_eq!(v.request("Here's the recording. I need a transcript of it."), "I need a transcript of it.");
-        assert_eq!(v.request("The run is stuck. Temporarily pause it."), "Temporarily pause it.");
-        // All ask, or none does, or one sentence: all of it.
-        assert_eq!(v.request("Cancel run 3b9d. Then list the runs."), "Cancel run 3b9d. Then list the runs.");
+        let asks = |text: &str| v.request(text);
+        assert_eq!(asks("Flow run 3b9d is stuck. Cancel it.").as_deref(), Some("Cancel it."));
+        assert_eq!(asks("The key leaked. Can you disable it?").as_deref(), Some("Can you disable it?"));
         assert_eq!(
-            v.request("key sk-9f2c... got pasted in Slack - lock it"),
-            "key sk-9f2c... got pasted in Slack - lock it"
+            asks("Here's the recording. I need a transcript of it.").as_deref(),
+            Some("I need a transcript of it.")
         );
-        assert_eq!(v.request("Use gpt-3.5 for v2.1 of the app"), "Use gpt-3.5 for v2.1 of the app");
+        assert_eq!(asks("The run is stuck. Temporarily pause it.").as_deref(), Some("Temporarily pause it."));
+        // All ask, or none does, or one sentence: none is singled out.
+        assert_eq!(asks("Cancel run 3b9d. Then list the runs."), None);
+        assert_eq!(asks("key sk-9f2c... got pasted in Slack - lock it"), None);
+        assert_eq!(asks("Use gpt-3.5 for v2.1 of the app"), None);
         assert!(asks_what_is("Is this IMEI on the watchlist?"));
         assert!(asks_what_is("What guardrails are set up on this proxy?"));
         assert!(!asks_what_is("Delete the key"));
