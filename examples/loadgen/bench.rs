@@ -28,6 +28,8 @@ pub enum Only {
     /// Without and with the shared state store: small, confirmed destructive and streamed
     /// calls (`variants.rs`).
     Store,
+    /// RSS idle and with 1000 idle 2025 sessions open, per session (`--reps` servers).
+    Memory,
 }
 
 /// Which clients `--only cpu` measures.
@@ -549,28 +551,7 @@ pub async fn run(o: Options) -> anyhow::Result<Value> {
     rows.insert("first_tools_list_after_start_ms".into(), summary(&starts));
 
     // Memory: idle, then with 1000 sessions open.
-    let (mut idle, mut with1000, mut per_session) = (vec![], vec![], vec![]);
-    for _ in 0..o.reps.min(3) {
-        let server = Server::start(&o.bin, &backend.url, &[]).await?;
-        let warm = Mcp::connect(&http, &server.url).await?;
-        warm.call(calls().read, calls().read_args(1u64)).await?;
-        tokio::time::sleep(Duration::from_millis(500)).await;
-        let rss0 = rss_kib(server.pid());
-        let mut open = Vec::new();
-        for _ in 0..1000 {
-            open.push(Mcp::connect(&http, &server.url).await?);
-        }
-        tokio::time::sleep(Duration::from_millis(500)).await;
-        let rss1 = rss_kib(server.pid());
-        let health: Value = http.get(server.url.replace("/mcp", "/healthz")).send().await?.json().await?;
-        anyhow::ensure!(health["sessions"].as_u64() >= Some(1000), "1000 sessions open: {health}");
-        idle.push(rss0 as f64 / 1024.0);
-        with1000.push(rss1 as f64 / 1024.0);
-        per_session.push((rss1.saturating_sub(rss0)) as f64 / 1000.0);
-        drop(open);
-        server.stop().await?;
-    }
-    rows.insert("rss_mib".into(), json!({"idle": summary(&idle), "with_1000_sessions": summary(&with1000), "kib_per_session": summary(&per_session)}));
+    rows.insert("rss_mib".into(), memory(&o, &backend, &http, o.reps.min(3)).await?);
 
     // One caller fanning out, at the default limit (8 in flight) against a backend that
     // takes 5 ms a read: without a queue (refused at once, as before), and with the default
@@ -588,6 +569,43 @@ pub async fn run(o: Options) -> anyhow::Result<Value> {
     }
     backend.set_delay(Duration::ZERO);
     rows.insert("one_caller".into(), Value::Object(one));
+    Ok(Value::Object(rows))
+}
+
+/// Memory: idle, then with 1000 sessions open (`reps` fresh servers); the `rss_mib` row.
+async fn memory(o: &Options, backend: &Backend, http: &reqwest::Client, reps: usize) -> anyhow::Result<Value> {
+    let (mut idle, mut with1000, mut per_session) = (vec![], vec![], vec![]);
+    for _ in 0..reps {
+        let server = Server::start(&o.bin, &backend.url, &[]).await?;
+        let warm = Mcp::connect(http, &server.url).await?;
+        warm.call(calls().read, calls().read_args(1u64)).await?;
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let rss0 = rss_kib(server.pid());
+        let mut open = Vec::new();
+        for _ in 0..1000 {
+            open.push(Mcp::connect(http, &server.url).await?);
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let rss1 = rss_kib(server.pid());
+        let health: Value = http.get(server.url.replace("/mcp", "/healthz")).send().await?.json().await?;
+        anyhow::ensure!(health["sessions"].as_u64() >= Some(1000), "1000 sessions open: {health}");
+        idle.push(rss0 as f64 / 1024.0);
+        with1000.push(rss1 as f64 / 1024.0);
+        per_session.push((rss1.saturating_sub(rss0)) as f64 / 1000.0);
+        drop(open);
+        server.stop().await?;
+    }
+    Ok(
+        json!({"idle": summary(&idle), "with_1000_sessions": summary(&with1000), "kib_per_session": summary(&per_session)}),
+    )
+}
+
+/// `--only memory`: the memory row of [`run`], measured the same way, `reps` times.
+pub async fn memory_only(o: Options) -> anyhow::Result<Value> {
+    let backend = Backend::start(0).await;
+    let http = reqwest::Client::builder().pool_max_idle_per_host(2048).tcp_nodelay(true).build()?;
+    let mut rows = serde_json::Map::new();
+    rows.insert("rss_mib".into(), memory(&o, &backend, &http, o.reps).await?);
     Ok(Value::Object(rows))
 }
 
@@ -703,6 +721,14 @@ pub fn table(r: &Value) -> String {
                 )
             })
         };
+        if r.get("rss_mib").is_some() {
+            return format!(
+                "RSS idle (MiB): {}\nRSS with 1000 sessions (MiB): {}\nKiB per session: {}\n",
+                f("/rss_mib/idle"),
+                f("/rss_mib/with_1000_sessions"),
+                f("/rss_mib/kib_per_session")
+            );
+        }
         return format!(
             "CPU per small call (ms): {}\n2026 stateless client: CPU per small call (ms): {}\n",
             f("/cpu_ms_per_call/small"),

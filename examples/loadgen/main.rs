@@ -48,7 +48,8 @@ enum Command {
         #[arg(long, default_value = "target/bench/results.json")]
         out: String,
         /// Run one figure only, measured exactly as in the full run: `cpu` (CPU per small
-        /// call, 2025 session and 2026 stateless clients), for bisections.
+        /// call, 2025 session and 2026 stateless clients), for bisections; `memory` (RSS
+        /// idle and with 1000 idle sessions, `--reps` servers).
         #[arg(long)]
         only: Option<bench::Only>,
         /// With `--only cpu`: which client's loop runs (`session`: the 2025 session client only,
@@ -100,10 +101,11 @@ async fn main() -> anyhow::Result<()> {
                 Some(bench::Only::Cpu) => bench::cpu_only(options, clients).await?,
                 Some(bench::Only::Telemetry) => variants::telemetry(&options.bin, options.reps, options.calls).await?,
                 Some(bench::Only::Store) => variants::store(&options.bin, options.reps, options.calls).await?,
+                Some(bench::Only::Memory) => bench::memory_only(options).await?,
                 None => bench::run(options).await?,
             };
             write_json(std::path::Path::new(&out), &result)?;
-            if only.is_some_and(|o| o != bench::Only::Cpu) {
+            if only.is_some_and(|o| o != bench::Only::Cpu && o != bench::Only::Memory) {
                 println!("{}", variants::table(&result));
             } else {
                 println!("{}", bench::table(&result));
