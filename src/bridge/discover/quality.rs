@@ -44,7 +44,7 @@ struct Set {
 /// Every task set, in the order they were made; each has its test below.
 const SETS: [Set; 26] = [
     // Written blind, then read to build the ranking.
-    Set { file: "tasks.jsonl", tasks: 90, skipped: 1, top1: 73, top5: 86 },
+    Set { file: "tasks.jsonl", tasks: 90, skipped: 1, top1: 73, top5: 87 },
     // Written and mapped by others after the ranking above was built; its misses then
     // found the rules of 12-05.
     Set { file: "heldout.jsonl", tasks: 66, skipped: 0, top1: 48, top5: 59 },

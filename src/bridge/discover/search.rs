@@ -1104,6 +1104,17 @@ mod tests {
     }
 
     #[test]
+    fn gone_for_good_is_a_delete() {
+        let docs = [
+            routed("delete_model", "Delete a model from the proxy.", "POST", "/model/delete"),
+            routed("update_model", "Update a model: take it offline, or bring it back.", "POST", "/model/update"),
+        ];
+        let index = among_others(&docs);
+        assert_eq!(index.search("Take the legacy model offline permanently", 1), [0]);
+        assert_eq!(index.search("Take the legacy model offline", 1), [1]);
+    }
+
+    #[test]
     fn what_to_do_is_said_by_the_sentence_that_asks() {
         let docs = [
             routed("create_flow_run", "Create a flow run.", "POST", "/flow_runs/"),

@@ -419,6 +419,9 @@ const GROUPS: &[(Action, &[&str])] = &[
             "unregister",
             "deregister",
             "evict",
+            // Gone for good: "kill it permanently" deletes.
+            "permanently",
+            "forever",
         ],
     ),
     (Action::Delete, &["clear", "flush", "wipe", "reset", "purge", "empty", "truncate", "invalidate"]),
