@@ -673,22 +673,13 @@ impl Index {
     /// comes after the distinct tools, so five results show five operations.
     pub fn scores(&self, query: &str) -> Vec<(usize, f32)> {
         let mut weighed = self.query_terms(query);
-        let in_order = |terms: &[(String, f32)]| -> Vec<String> {
-            terms
-                .iter()
-                .filter(|(t, w)| *w > 0.0 && !t.starts_with(vocabulary::CONTAINED))
-                .map(|(t, _)| t.clone())
-                .collect()
-        };
-        let mut words = in_order(&weighed);
+        let mut words = vocabulary::said(&weighed);
         words.sort();
         words.dedup();
         // What to do is said by the sentences that ask ("Flow run 3b9d is stuck. Cancel it.").
-        let request = self.vocabulary.request(query);
-        let question = vocabulary::asks_what_is(request.as_deref().unwrap_or(query));
-        let requested = match &request {
-            Some(request) => in_order(&self.query_terms(request)),
-            None => in_order(&weighed),
+        let (question, requested) = match self.vocabulary.request(query) {
+            Some(request) => (vocabulary::asks_what_is(&request.text), request.words),
+            None => (vocabulary::asks_what_is(query), vocabulary::said(&weighed)),
         };
         let asked = if question { Action::Read } else { self.action_asked(&requested) };
         // Which way the query's verb turns a thing, when it is such a verb.

@@ -294,6 +294,18 @@ const NEEDS: &[&str] = &["need", "want", "d", "would", "must", "have"];
 /// Words that start the name of a thing: a sentence starting with one tells.
 const DETERMINERS: &[&str] = &["the", "a", "an", "this", "that", "these", "those", "our", "my", "your", "their", "its"];
 
+/// The sentences of a query that ask, beside those that only tell
+/// ([`Vocabulary::request`]): their text, and the words they say ([`said`]).
+pub struct Request {
+    pub text: String,
+    pub words: Vec<String>,
+}
+
+/// The words a query's terms say, in order: those that weigh, not a container's marks.
+pub fn said(terms: &[(String, f32)]) -> Vec<String> {
+    terms.iter().filter(|(t, w)| *w > 0.0 && !t.starts_with(CONTAINED)).map(|(t, _)| t.clone()).collect()
+}
+
 /// `text`'s sentences: each ends at `.`, `!` or `?` before a space or the end, so
 /// "…7f3a", "gpt-3.5" and "v2.1" stay whole; an ellipsis ("key sk-9f2c... got pasted")
 /// ends none.
@@ -596,21 +608,29 @@ impl Vocabulary {
     }
 
     /// What `text` asks for, when some of its sentences ask and others only tell ("Flow
-    /// run 3b9d is stuck. Cancel it." asks "Cancel it."): the sentences that ask. `None`
-    /// when it is one sentence, or all of them ask, or none does.
-    pub fn request(&self, text: &str) -> Option<String> {
+    /// run 3b9d is stuck. Cancel it." asks "Cancel it."). `None` when it is one sentence,
+    /// or all of them ask, or none does.
+    pub fn request(&self, text: &str) -> Option<Request> {
         let sentences = sentences(text);
         if sentences.len() < 2 {
             return None;
         }
-        let asking: Vec<&str> = sentences.iter().copied().filter(|s| self.asks(s)).collect();
-        (!asking.is_empty() && asking.len() < sentences.len()).then(|| asking.join(" "))
+        let (mut asking, mut words) = (Vec::new(), Vec::new());
+        for sentence in &sentences {
+            let said = said(&self.weighed(query_words(sentence)));
+            if self.asks(sentence, &said) {
+                asking.push(*sentence);
+                words.extend(said);
+            }
+        }
+        (!asking.is_empty() && asking.len() < sentences.len()).then(|| Request { text: asking.join(" "), words })
     }
 
-    /// Does `sentence` ask for something: a question, a verb first ("cancel it", "please
-    /// rotate it", "quickly disable it"), or a need ("I need a transcript")? Not a sentence
-    /// that tells ("the key leaked in Slack", "flow run 3b9d is stuck").
-    fn asks(&self, sentence: &str) -> bool {
+    /// Does `sentence`, whose words are `said` ([`said`]), ask for something: a question,
+    /// a verb first ("cancel it", "please rotate it", "quickly disable it"), or a need ("I
+    /// need a transcript")? Not a sentence that tells ("the key leaked in Slack", "flow run
+    /// 3b9d is stuck").
+    fn asks(&self, sentence: &str, said: &[String]) -> bool {
         let raw = words(sentence);
         if sentence.ends_with('?') || asks_what_is(sentence) {
             return true;
@@ -618,13 +638,7 @@ impl Vocabulary {
         if raw.len() > 1 && ["i", "we"].contains(&raw[0].as_str()) && NEEDS.contains(&raw[1].as_str()) {
             return true;
         }
-        let terms: Vec<String> = self
-            .weighed(query_words(sentence))
-            .into_iter()
-            .filter(|(t, w)| *w > 0.0 && !t.starts_with(CONTAINED))
-            .map(|(t, _)| t)
-            .collect();
-        let verb = |i: usize| terms.get(i).is_some_and(|t| self.action(t) != Action::None);
+        let verb = |i: usize| said.get(i).is_some_and(|t| self.action(t) != Action::None);
         // A sentence that starts with "the", "our" … names a thing ("the run is stuck").
         let named = raw.first().is_some_and(|w| DETERMINERS.contains(&w.as_str()));
         // "Temporarily disable …": a word of manner may come first.
@@ -1134,7 +1148,7 @@ mod tests {
         assert_eq!(weight_of("Set the region to EU", "set"), Some(1.0));
         // What to do is said by the sentences that ask, beside those that only tell.
         let v = Vocabulary::shared();
-        let asks = |text: &str| v.request(text);
+        let asks = |text: &str| v.request(text).map(|request| request.text);
         assert_eq!(asks("Flow run 3b9d is stuck. Cancel it.").as_deref(), Some("Cancel it."));
         assert_eq!(asks("The key leaked. Can you disable it?").as_deref(), Some("Can you disable it?"));
         assert_eq!(
