@@ -44,7 +44,7 @@ struct Set {
 /// Every task set, in the order they were made; each has its test below.
 const SETS: [Set; 26] = [
     // Written blind, then read to build the ranking.
-    Set { file: "tasks.jsonl", tasks: 90, skipped: 1, top1: 73, top5: 87 },
+    Set { file: "tasks.jsonl", tasks: 90, skipped: 1, top1: 74, top5: 88 },
     // Written and mapped by others after the ranking above was built; its misses then
     // found the rules of 12-05.
     Set { file: "heldout.jsonl", tasks: 66, skipped: 0, top1: 48, top5: 59 },
@@ -60,44 +60,44 @@ const SETS: [Set; 26] = [
     // Made while it was tuned again on the six before it.
     Set { file: "seventh.jsonl", tasks: 60, skipped: 0, top1: 50, top5: 58 },
     // Made while a fourth pass was tried and dropped.
-    Set { file: "eighth.jsonl", tasks: 60, skipped: 0, top1: 49, top5: 58 },
+    Set { file: "eighth.jsonl", tasks: 60, skipped: 0, top1: 49, top5: 59 },
     // Made while the request body's schema name was added to what search reads.
-    Set { file: "ninth.jsonl", tasks: 60, skipped: 0, top1: 49, top5: 57 },
+    Set { file: "ninth.jsonl", tasks: 60, skipped: 0, top1: 50, top5: 58 },
     // Made while the ranking's numbers were fitted to the nine before it (kept as they
     // were: the fitted numbers found one fewer first here).
-    Set { file: "tenth.jsonl", tasks: 60, skipped: 0, top1: 50, top5: 55 },
+    Set { file: "tenth.jsonl", tasks: 60, skipped: 0, top1: 50, top5: 56 },
     // Made while three rules were added (a doubled final `l` stemmed, a history no log,
     // verbs of writing in a request to read).
     Set { file: "eleventh.jsonl", tasks: 60, skipped: 0, top1: 48, top5: 57 },
     // Made while forwards were told apart and a name's repeated parents moved to the
     // parents.
-    Set { file: "twelfth.jsonl", tasks: 60, skipped: 0, top1: 46, top5: 53 },
+    Set { file: "twelfth.jsonl", tasks: 60, skipped: 0, top1: 47, top5: 54 },
     // Made while an upsert was named and what a thing is for weighed less.
     Set { file: "thirteenth.jsonl", tasks: 60, skipped: 0, top1: 46, top5: 54 },
     // Made after the rules above, and measured with them, no rule added. 57 in the top 5
     // until the name's unasked words weighed (litellm-y02 from 5th to 6th).
     Set { file: "fourteenth.jsonl", tasks: 60, skipped: 0, top1: 47, top5: 56 },
     // Made while "configure" became a verb of writing.
-    Set { file: "fifteenth.jsonl", tasks: 60, skipped: 0, top1: 49, top5: 56 },
+    Set { file: "fifteenth.jsonl", tasks: 60, skipped: 0, top1: 50, top5: 57 },
     // Made while a setting became configuration, not the verb "set".
-    Set { file: "sixteenth.jsonl", tasks: 60, skipped: 0, top1: 49, top5: 54 },
+    Set { file: "sixteenth.jsonl", tasks: 60, skipped: 0, top1: 50, top5: 55 },
     // Made while a name's unasked words weighed, and "global" meant the whole.
-    Set { file: "seventeenth.jsonl", tasks: 60, skipped: 0, top1: 48, top5: 53 },
+    Set { file: "seventeenth.jsonl", tasks: 60, skipped: 0, top1: 49, top5: 54 },
     // Made after the rules above, and measured with them, no rule added.
-    Set { file: "eighteenth.jsonl", tasks: 60, skipped: 0, top1: 49, top5: 56 },
+    Set { file: "eighteenth.jsonl", tasks: 60, skipped: 0, top1: 50, top5: 57 },
     // Made after the sixteenth to eighteenth sets' rules, and measured with them.
     Set { file: "nineteenth.jsonl", tasks: 59, skipped: 1, top1: 57, top5: 57 },
     // Made while "so far" and a colon's list became rules, and measured with them.
-    Set { file: "twentieth.jsonl", tasks: 60, skipped: 0, top1: 44, top5: 55 },
+    Set { file: "twentieth.jsonl", tasks: 60, skipped: 0, top1: 44, top5: 56 },
     // Made while words that only stress and the names of days and months were added;
     // measured with them.
-    Set { file: "twenty-first.jsonl", tasks: 58, skipped: 2, top1: 36, top5: 46 },
+    Set { file: "twenty-first.jsonl", tasks: 58, skipped: 2, top1: 37, top5: 47 },
     Set { file: "twenty-second.jsonl", tasks: 60, skipped: 0, top1: 45, top5: 55 },
     // Made while the sentence that asks became what says what to do; measured with it.
-    Set { file: "twenty-third.jsonl", tasks: 59, skipped: 1, top1: 37, top5: 46 },
-    Set { file: "twenty-fourth.jsonl", tasks: 60, skipped: 0, top1: 35, top5: 48 },
+    Set { file: "twenty-third.jsonl", tasks: 59, skipped: 1, top1: 37, top5: 47 },
+    Set { file: "twenty-fourth.jsonl", tasks: 60, skipped: 0, top1: 36, top5: 49 },
     // Made while four API nouns got the words people use for them; measured with them.
-    Set { file: "twenty-fifth.jsonl", tasks: 59, skipped: 1, top1: 39, top5: 46 },
+    Set { file: "twenty-fifth.jsonl", tasks: 59, skipped: 1, top1: 39, top5: 47 },
     Set { file: "twenty-sixth.jsonl", tasks: 60, skipped: 0, top1: 35, top5: 48 },
 ];
 

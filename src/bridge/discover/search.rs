@@ -1095,6 +1095,18 @@ mod tests {
     }
 
     #[test]
+    fn a_servers_limits_are_its_pre_flight_checks() {
+        let docs = [
+            routed("pre_flight_checks", "Pre Flight Checks", "GET", "/api/v2/pre-flight-checks"),
+            routed("list_collections", "List collections, at most `limit`.", "GET", "/api/v2/collections"),
+            routed("add", "Add records to a collection.", "POST", "/api/v2/collections/{id}/add"),
+        ];
+        let index = among_others(&docs);
+        assert_eq!(index.search("What's the largest batch of records the server accepts in one write?", 1), [0]);
+        assert_eq!(index.search("Add a batch of records to the notes collection", 1), [2]);
+    }
+
+    #[test]
     fn gone_for_good_is_a_delete() {
         let docs = [
             routed("delete_model", "Delete a model from the proxy.", "POST", "/model/delete"),

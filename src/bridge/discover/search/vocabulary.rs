@@ -211,6 +211,7 @@ const PHRASES: &[(&[&str], &str)] = &[
     (&["fail", "over"], "fallback"),
     // A fresh secret for a thing that has one: its secret rotated.
     (&["fresh", "secret"], "regenerate"),
+    (&["pre", "flight"], "preflight"),
 ];
 
 /// Forms the stemmer leaves apart from their word: irregular verbs, and adjectives of
@@ -507,6 +508,9 @@ const GROUPS: &[(Action, &[&str])] = &[
         Action::None,
         &["limit", "throttle", "concurrency", "cap", "maximum", "max", "quota", "rate", "largest", "biggest", "most"],
     ),
+    // A pre-flight check is where a client learns what a server accepts before it sends:
+    // "the largest batch the server takes in one write".
+    (Action::None, &["preflight", "maximum", "max", "largest", "biggest"]),
     (Action::None, &["image", "picture", "photo", "drawing", "draw", "illustration", "img", "paint"]),
     (Action::None, &["audio", "speech", "voice", "sound", "recording", "transcribe", "transcription", "transcript"]),
     (Action::None, &["embedding", "embed", "vector", "vectorize"]),
