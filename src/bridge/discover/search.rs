@@ -1107,6 +1107,26 @@ mod tests {
     }
 
     #[test]
+    fn a_quoted_text_for_a_model_that_chats_is_a_prompt() {
+        let docs = [
+            routed("chat_completion", "Chat Completion", "POST", "/chat/completions"),
+            routed(
+                "send_message",
+                "Send a message to an agent and get its response.",
+                "POST",
+                "/a2a/{id}/message/send",
+            ),
+            routed("update_deployment", "Update a model deployment.", "POST", "/model/update"),
+        ];
+        let index = among_others(&docs);
+        assert_eq!(index.search("Send 'Summarize this paragraph in one sentence' to gpt-4o-mini", 1), [0]);
+        assert_eq!(index.search("Ask claude-3-haiku: 'Summarize the Q3 report in 3 bullets'", 1), [0]);
+        // A model's name in quotes is no prompt; nor is an apostrophe.
+        assert_eq!(index.search("Send a message to the agent we're testing with gpt-4o", 1), [1]);
+        assert_eq!(index.search("Update the deployment 'gpt-4o-eu'", 1), [2]);
+    }
+
+    #[test]
     fn gone_for_good_is_a_delete() {
         let docs = [
             routed("delete_model", "Delete a model from the proxy.", "POST", "/model/delete"),

@@ -608,6 +608,15 @@ impl Vocabulary {
             terms.push((stem("email"), NAME_HINT));
             terms.push((stem("user"), NAME_HINT));
         }
+        // A quoted text given to a model that chats ("send 'summarize this' to gpt-4o-mini")
+        // is a prompt: the query asks the model for an answer, a completion of the chat.
+        if names_a_chat_model(text) && quotes_a_text(text) {
+            // "Send" it, "ask" it: the prompt's own verb, not a tool's.
+            terms.retain(|(term, _)| !PROMPT_VERBS.iter().any(|v| stem(v) == *term));
+            for word in PROMPTED {
+                terms.push((stem(word), PROMPT));
+            }
+        }
         terms
     }
 
@@ -849,6 +858,47 @@ fn gives_a_name(text: &str) -> bool {
         !c.is_empty() && (after_name_word || joined)
     })
 }
+
+/// The families of the models that chat, as a query names them (the start of the name).
+const CHAT_MODELS: &[&str] =
+    &["gpt-", "claude", "gemini", "llama", "mistral", "mixtral", "deepseek", "qwen", "grok", "o1-", "o3-", "o4-"];
+
+/// Does the query name a model that chats (`gpt-4o-mini`, `claude-3-haiku`)?
+fn names_a_chat_model(text: &str) -> bool {
+    text.split_whitespace()
+        .map(|c| c.trim_matches(|c: char| !c.is_alphanumeric()).to_lowercase())
+        .any(|c| CHAT_MODELS.iter().any(|f| c.starts_with(f) && c.len() > f.len()))
+}
+
+/// Does the query quote a text (`'say hi'`, "…: 'Summarize the report'") that is not a
+/// model's name (`'gpt-4o-eu'`)? An apostrophe inside a word (`we're`) opens nothing.
+fn quotes_a_text(text: &str) -> bool {
+    // The words of the quote open so far.
+    let mut quoted: Option<usize> = None;
+    for chunk in text.split_whitespace() {
+        let bare = chunk.trim_end_matches(['?', '.', ',', '!', ';', ':', ')']);
+        if quoted.is_none() && chunk.starts_with(['\'', '"', '\u{2018}', '\u{201c}']) {
+            quoted = Some(0);
+        }
+        if let Some(words) = quoted.as_mut() {
+            *words += 1;
+            if bare.chars().count() > 1 && bare.ends_with(['\'', '"', '\u{2019}', '\u{201d}']) {
+                if *words > 1 || !names_a_chat_model(bare) {
+                    return true;
+                }
+                quoted = None;
+            }
+        }
+    }
+    false
+}
+
+/// What a prompt given to a model asks for: a completion of the chat.
+const PROMPTED: &[&str] = &["chat", "completion"];
+/// What those words weigh.
+const PROMPT: f32 = 1.0;
+/// The verbs that give a model its prompt.
+const PROMPT_VERBS: &[&str] = &["send", "ask", "submit", "pass", "give", "prompt", "tell"];
 
 /// Words after which the query says why, not what: "… so our agents can reach …".
 const PURPOSE_WORDS: &[&str] = &["so", "because"];
