@@ -73,36 +73,36 @@ const SETS: [Set; 28] = [
     // parents.
     Set { file: "twelfth.jsonl", tasks: 60, skipped: 0, top1: 47, top5: 55 },
     // Made while an upsert was named and what a thing is for weighed less.
-    Set { file: "thirteenth.jsonl", tasks: 60, skipped: 0, top1: 47, top5: 55 },
+    Set { file: "thirteenth.jsonl", tasks: 60, skipped: 0, top1: 48, top5: 55 },
     // Made after the rules above, and measured with them, no rule added. 57 in the top 5
     // until the name's unasked words weighed (litellm-y02 from 5th to 6th).
     Set { file: "fourteenth.jsonl", tasks: 60, skipped: 0, top1: 48, top5: 57 },
     // Made while "configure" became a verb of writing.
     Set { file: "fifteenth.jsonl", tasks: 60, skipped: 0, top1: 50, top5: 57 },
     // Made while a setting became configuration, not the verb "set".
-    Set { file: "sixteenth.jsonl", tasks: 60, skipped: 0, top1: 50, top5: 55 },
+    Set { file: "sixteenth.jsonl", tasks: 60, skipped: 0, top1: 51, top5: 56 },
     // Made while a name's unasked words weighed, and "global" meant the whole.
     Set { file: "seventeenth.jsonl", tasks: 60, skipped: 0, top1: 49, top5: 55 },
     // Made after the rules above, and measured with them, no rule added.
-    Set { file: "eighteenth.jsonl", tasks: 60, skipped: 0, top1: 50, top5: 57 },
+    Set { file: "eighteenth.jsonl", tasks: 60, skipped: 0, top1: 51, top5: 57 },
     // Made after the sixteenth to eighteenth sets' rules, and measured with them.
     Set { file: "nineteenth.jsonl", tasks: 59, skipped: 1, top1: 57, top5: 57 },
     // Made while "so far" and a colon's list became rules, and measured with them.
-    Set { file: "twentieth.jsonl", tasks: 60, skipped: 0, top1: 44, top5: 57 },
+    Set { file: "twentieth.jsonl", tasks: 60, skipped: 0, top1: 45, top5: 57 },
     // Made while words that only stress and the names of days and months were added;
     // measured with them.
-    Set { file: "twenty-first.jsonl", tasks: 58, skipped: 2, top1: 37, top5: 47 },
+    Set { file: "twenty-first.jsonl", tasks: 58, skipped: 2, top1: 38, top5: 48 },
     Set { file: "twenty-second.jsonl", tasks: 60, skipped: 0, top1: 45, top5: 55 },
     // Made while the sentence that asks became what says what to do; measured with it.
-    Set { file: "twenty-third.jsonl", tasks: 59, skipped: 1, top1: 37, top5: 47 },
-    Set { file: "twenty-fourth.jsonl", tasks: 60, skipped: 0, top1: 36, top5: 49 },
+    Set { file: "twenty-third.jsonl", tasks: 59, skipped: 1, top1: 37, top5: 48 },
+    Set { file: "twenty-fourth.jsonl", tasks: 60, skipped: 0, top1: 37, top5: 49 },
     // Made while four API nouns got the words people use for them; measured with them.
     Set { file: "twenty-fifth.jsonl", tasks: 59, skipped: 1, top1: 39, top5: 47 },
     Set { file: "twenty-sixth.jsonl", tasks: 60, skipped: 0, top1: 35, top5: 48 },
     // Made while a pre-flight check became where a server tells its limits, and a quoted
     // text for a model that chats a prompt; measured with them.
-    Set { file: "twenty-seventh.jsonl", tasks: 60, skipped: 0, top1: 45, top5: 54 },
-    Set { file: "twenty-eighth.jsonl", tasks: 60, skipped: 0, top1: 23, top5: 42 },
+    Set { file: "twenty-seventh.jsonl", tasks: 60, skipped: 0, top1: 47, top5: 56 },
+    Set { file: "twenty-eighth.jsonl", tasks: 60, skipped: 0, top1: 25, top5: 43 },
 ];
 
 /// The fixture exports, by the `api` of the tasks.

@@ -1127,6 +1127,22 @@ mod tests {
     }
 
     #[test]
+    fn to_pull_or_grab_is_to_read() {
+        let docs = [
+            routed("get_records", "Get records from a collection.", "POST", "/collections/{id}/get"),
+            routed(
+                "add_records",
+                "Add records to a collection, stored with their metadata.",
+                "POST",
+                "/collections/{id}/add",
+            ),
+        ];
+        let index = among_others(&docs);
+        assert_eq!(index.search("Pull the stored records and metadata from the notes collection", 1), [0]);
+        assert_eq!(index.search("Grab the stored records of the notes collection", 1), [0]);
+    }
+
+    #[test]
     fn gone_for_good_is_a_delete() {
         let docs = [
             routed("delete_model", "Delete a model from the proxy.", "POST", "/model/delete"),

@@ -458,6 +458,9 @@ const GROUPS: &[(Action, &[&str])] = &[
             "information",
             "peek",
             "glance",
+            // "Pull the records", "grab the latest report".
+            "pull",
+            "grab",
         ],
     ),
     (Action::Read, &["list", "all", "every", "each", "which", "enumerate", "browse"]),
