@@ -1143,6 +1143,17 @@ mod tests {
     }
 
     #[test]
+    fn what_polls_a_pool_is_its_worker() {
+        let docs = [
+            routed("read_workers", "Read a work pool's workers.", "POST", "/work_pools/{name}/workers/filter"),
+            routed("read_work_queues", "Read a work pool's queues.", "POST", "/work_pools/{name}/queues/filter"),
+            routed("read_work_pool", "Read a work pool.", "GET", "/work_pools/{name}"),
+        ];
+        let index = among_others(&docs);
+        assert_eq!(index.search("Is anything polling the k8s-prod pool right now?", 1), [0]);
+    }
+
+    #[test]
     fn gone_for_good_is_a_delete() {
         let docs = [
             routed("delete_model", "Delete a model from the proxy.", "POST", "/model/delete"),

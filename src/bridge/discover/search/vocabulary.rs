@@ -503,6 +503,8 @@ const GROUPS: &[(Action, &[&str])] = &[
         ],
     ),
     (Action::None, &["version", "release"]),
+    // What polls a pool for work is its worker: "is anything polling k8s-prod?"
+    (Action::None, &["worker", "poll"]),
     (Action::None, &["identity", "whoami", "self", "caller", "current"]),
     (Action::None, &["spend", "spent", "spending", "cost", "usage", "billing", "bill", "charge", "expense", "money"]),
     (Action::None, &["price", "pricing", "cost", "rate"]),
