@@ -105,7 +105,7 @@ const SETS: [Set; 30] = [
     Set { file: "twenty-eighth.jsonl", tasks: 60, skipped: 0, top1: 26, top5: 44 },
     // Made while to pull or grab became to read; measured with it.
     Set { file: "twenty-ninth.jsonl", tasks: 60, skipped: 0, top1: 54, top5: 57 },
-    Set { file: "thirtieth.jsonl", tasks: 60, skipped: 0, top1: 34, top5: 44 },
+    Set { file: "thirtieth.jsonl", tasks: 60, skipped: 0, top1: 34, top5: 45 },
 ];
 
 /// The fixture exports, by the `api` of the tasks.

@@ -1154,6 +1154,18 @@ mod tests {
     }
 
     #[test]
+    fn a_servers_build_is_its_version() {
+        let docs = [
+            routed("version", "Version", "GET", "/api/v2/version"),
+            routed("list_collections", "List collections.", "GET", "/api/v2/collections"),
+            routed("create_collection", "Create a collection.", "POST", "/api/v2/collections"),
+        ];
+        let index = among_others(&docs);
+        assert_eq!(index.search("What build is that server running?", 1), [0]);
+        assert_eq!(index.search("Build a new collection called notes", 1), [2]);
+    }
+
+    #[test]
     fn gone_for_good_is_a_delete() {
         let docs = [
             routed("delete_model", "Delete a model from the proxy.", "POST", "/model/delete"),

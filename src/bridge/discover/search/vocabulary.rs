@@ -502,7 +502,7 @@ const GROUPS: &[(Action, &[&str])] = &[
             "reachable",
         ],
     ),
-    (Action::None, &["version", "release"]),
+    (Action::None, &["version", "release", "build"]),
     // What polls a pool for work is its worker: "is anything polling k8s-prod?"
     (Action::None, &["worker", "poll"]),
     (Action::None, &["identity", "whoami", "self", "caller", "current"]),
