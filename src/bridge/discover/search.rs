@@ -1166,6 +1166,23 @@ mod tests {
     }
 
     #[test]
+    fn to_kill_a_thing_is_to_turn_it_off() {
+        let docs = [
+            routed("block_key", "Block all calls from a key.", "POST", "/key/block"),
+            routed("cancel_batch", "Cancel a batch.", "POST", "/batches/{id}/cancel"),
+            routed("cancel_response", "Cancel a response.", "POST", "/responses/{id}/cancel"),
+            routed("generate_key", "Generate a key.", "POST", "/key/generate"),
+            routed("update_key", "Update a key.", "POST", "/key/update"),
+            routed("key_info", "A key's spend and limits.", "GET", "/key/info"),
+            routed("list_keys", "List keys.", "GET", "/key/list"),
+            routed("regenerate_key", "Regenerate a key.", "POST", "/key/regenerate"),
+        ];
+        let index = among_others(&docs);
+        assert_eq!(index.search("Kill key sk-old-intern-7781 right now; the intern left.", 1), [0]);
+        assert_eq!(index.search("Kill batch batch_123, it is stuck", 1), [1]);
+    }
+
+    #[test]
     fn gone_for_good_is_a_delete() {
         let docs = [
             routed("delete_model", "Delete a model from the proxy.", "POST", "/model/delete"),

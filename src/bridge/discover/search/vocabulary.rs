@@ -468,7 +468,7 @@ const GROUPS: &[(Action, &[&str])] = &[
     (Action::Read, &["count", "total", "tally", "number"]),
     (Action::Start, &["start", "run", "trigger", "launch", "execute", "begin", "invoke", "kick", "fire", "dispatch"]),
     (Action::Change, &["stop", "cancel", "abort", "halt", "terminate", "kill", "interrupt"]),
-    (Action::Change, &["disable", "deactivate", "block", "suspend", "ban", "pause", "lock", "mute", "offline"]),
+    (Action::Change, &["disable", "deactivate", "block", "suspend", "ban", "pause", "lock", "mute", "offline", "kill"]),
     (Action::Change, &["pause", "hold", "freeze", "suspend"]),
     (Action::Change, &["mark", "flag"]),
     (Action::Change, &["enable", "activate", "unblock", "unlock", "unpause", "resume", "online"]),
