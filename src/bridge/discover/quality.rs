@@ -88,7 +88,7 @@ const SETS: [Set; 32] = [
     // Made after the sixteenth to eighteenth sets' rules, and measured with them.
     Set { file: "nineteenth.jsonl", tasks: 59, skipped: 1, top1: 57, top5: 57 },
     // Made while "so far" and a colon's list became rules, and measured with them.
-    Set { file: "twentieth.jsonl", tasks: 60, skipped: 0, top1: 45, top5: 57 },
+    Set { file: "twentieth.jsonl", tasks: 60, skipped: 0, top1: 44, top5: 57 },
     // Made while words that only stress and the names of days and months were added;
     // measured with them.
     Set { file: "twenty-first.jsonl", tasks: 58, skipped: 2, top1: 38, top5: 48 },
