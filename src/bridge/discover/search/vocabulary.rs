@@ -619,7 +619,7 @@ impl Vocabulary {
             // "Send" it, "ask" it: the prompt's own verb, not a tool's.
             terms.retain(|(term, _)| !PROMPT_VERBS.iter().any(|v| stem(v) == *term));
             for word in PROMPTED {
-                terms.push((stem(word), PROMPT));
+                terms.push((stem(word), 1.0));
             }
         }
         terms
@@ -881,14 +881,14 @@ fn quotes_a_text(text: &str) -> bool {
     // The words of the quote open so far.
     let mut quoted: Option<usize> = None;
     for chunk in text.split_whitespace() {
-        let bare = chunk.trim_end_matches(['?', '.', ',', '!', ';', ':', ')']);
-        if quoted.is_none() && chunk.starts_with(['\'', '"', '\u{2018}', '\u{201c}']) {
+        if quoted.is_none() && opens_quote(chunk) {
             quoted = Some(0);
         }
         if let Some(words) = quoted.as_mut() {
             *words += 1;
-            if bare.chars().count() > 1 && bare.ends_with(['\'', '"', '\u{2019}', '\u{201d}']) {
-                if *words > 1 || !names_a_chat_model(bare) {
+            // A lone quote mark opens what it closes.
+            if closes_quote(chunk) && chunk.chars().count() > 1 {
+                if *words > 1 || !names_a_chat_model(chunk) {
                     return true;
                 }
                 quoted = None;
@@ -898,10 +898,18 @@ fn quotes_a_text(text: &str) -> bool {
     false
 }
 
+/// Does a whitespace-separated chunk of a query open a quote (`'summarize`)?
+fn opens_quote(chunk: &str) -> bool {
+    chunk.starts_with(['\'', '"', '`', '\u{2018}', '\u{201c}'])
+}
+
+/// Does it close one (`paragraph'.`), punctuation after the mark aside?
+fn closes_quote(chunk: &str) -> bool {
+    chunk.trim_end_matches(['?', '.', ',', '!', ';', ':', ')']).ends_with(['\'', '"', '`', '\u{2019}', '\u{201d}'])
+}
+
 /// What a prompt given to a model asks for: a completion of the chat.
 const PROMPTED: &[&str] = &["chat", "completion"];
-/// What those words weigh.
-const PROMPT: f32 = 1.0;
 /// The verbs that give a model its prompt.
 const PROMPT_VERBS: &[&str] = &["send", "ask", "submit", "pass", "give", "prompt", "tell"];
 
@@ -1015,10 +1023,7 @@ fn query_words(text: &str) -> Vec<(String, f32)> {
     // Words left in a container phrase ("… in the reviews collection").
     let mut container = 0usize;
     for raw in text.split_whitespace().filter(|c| !c.contains("://")) {
-        let opens = raw.starts_with(['\'', '"', '`', '\u{2018}', '\u{201c}']);
-        let closes = raw
-            .trim_end_matches(['?', '.', ',', '!', ';', ':', ')'])
-            .ends_with(['\'', '"', '`', '\u{2019}', '\u{201d}']);
+        let (opens, closes) = (opens_quote(raw), closes_quote(raw));
         let chunk = raw.trim_matches(|c: char| !c.is_alphanumeric());
         let has_digit = chunk.chars().any(|c| c.is_ascii_digit());
         let has_letter = chunk.chars().any(|c| c.is_alphabetic());
