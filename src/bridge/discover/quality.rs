@@ -49,7 +49,7 @@ const SETS: [Set; 36] = [
     // found the rules of 12-05.
     Set { file: "heldout.jsonl", tasks: 66, skipped: 0, top1: 48, top5: 59 },
     // Kept unread by whoever tuned the ranking, run once when the tuning was done.
-    Set { file: "final.jsonl", tasks: 45, skipped: 0, top1: 26, top5: 33 },
+    Set { file: "final.jsonl", tasks: 45, skipped: 0, top1: 26, top5: 34 },
     // Written by one helper and mapped by another, neither reading the search code;
     // measured once, as the ranking stood, before anyone read it. So were all below.
     Set { file: "fourth.jsonl", tasks: 45, skipped: 0, top1: 40, top5: 44 },
@@ -60,7 +60,7 @@ const SETS: [Set; 36] = [
     // Made while it was tuned again on the six before it.
     Set { file: "seventh.jsonl", tasks: 60, skipped: 0, top1: 51, top5: 59 },
     // Made while a fourth pass was tried and dropped.
-    Set { file: "eighth.jsonl", tasks: 60, skipped: 0, top1: 49, top5: 59 },
+    Set { file: "eighth.jsonl", tasks: 60, skipped: 0, top1: 50, top5: 59 },
     // Made while the request body's schema name was added to what search reads.
     Set { file: "ninth.jsonl", tasks: 60, skipped: 0, top1: 51, top5: 58 },
     // Made while the ranking's numbers were fitted to the nine before it (kept as they
@@ -91,17 +91,17 @@ const SETS: [Set; 36] = [
     Set { file: "twentieth.jsonl", tasks: 60, skipped: 0, top1: 44, top5: 57 },
     // Made while words that only stress and the names of days and months were added;
     // measured with them.
-    Set { file: "twenty-first.jsonl", tasks: 58, skipped: 2, top1: 38, top5: 48 },
+    Set { file: "twenty-first.jsonl", tasks: 58, skipped: 2, top1: 38, top5: 49 },
     Set { file: "twenty-second.jsonl", tasks: 60, skipped: 0, top1: 45, top5: 55 },
     // Made while the sentence that asks became what says what to do; measured with it.
-    Set { file: "twenty-third.jsonl", tasks: 59, skipped: 1, top1: 37, top5: 48 },
+    Set { file: "twenty-third.jsonl", tasks: 59, skipped: 1, top1: 37, top5: 49 },
     Set { file: "twenty-fourth.jsonl", tasks: 60, skipped: 0, top1: 37, top5: 49 },
     // Made while four API nouns got the words people use for them; measured with them.
-    Set { file: "twenty-fifth.jsonl", tasks: 59, skipped: 1, top1: 39, top5: 47 },
+    Set { file: "twenty-fifth.jsonl", tasks: 59, skipped: 1, top1: 39, top5: 48 },
     Set { file: "twenty-sixth.jsonl", tasks: 60, skipped: 0, top1: 36, top5: 49 },
     // Made while a pre-flight check became where a server tells its limits, and a quoted
     // text for a model that chats a prompt; measured with them.
-    Set { file: "twenty-seventh.jsonl", tasks: 60, skipped: 0, top1: 47, top5: 56 },
+    Set { file: "twenty-seventh.jsonl", tasks: 60, skipped: 0, top1: 47, top5: 57 },
     Set { file: "twenty-eighth.jsonl", tasks: 60, skipped: 0, top1: 26, top5: 44 },
     // Made while to pull or grab became to read; measured with it.
     Set { file: "twenty-ninth.jsonl", tasks: 60, skipped: 0, top1: 55, top5: 58 },
@@ -111,7 +111,7 @@ const SETS: [Set; 36] = [
     Set { file: "thirty-first.jsonl", tasks: 60, skipped: 0, top1: 46, top5: 56 },
     Set { file: "thirty-second.jsonl", tasks: 60, skipped: 0, top1: 35, top5: 46 },
     // Measured with the ranking of 165ebfb, before anyone read them.
-    Set { file: "thirty-third.jsonl", tasks: 60, skipped: 0, top1: 41, top5: 54 },
+    Set { file: "thirty-third.jsonl", tasks: 60, skipped: 0, top1: 41, top5: 55 },
     Set { file: "thirty-fourth.jsonl", tasks: 60, skipped: 0, top1: 30, top5: 51 },
     Set { file: "thirty-fifth.jsonl", tasks: 60, skipped: 0, top1: 45, top5: 55 },
     Set { file: "thirty-sixth.jsonl", tasks: 60, skipped: 0, top1: 25, top5: 44 },

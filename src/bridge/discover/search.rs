@@ -289,6 +289,13 @@ const FORWARD_ASKED: &[&str] = &["passthrough", "pass", "forward", "raw", "nativ
 const CODE_WORDS: &[&str] = &["fn", "func", "function", "handler", "endpoint", "route"];
 /// Query terms that ask for many things at once (stemmed).
 const MANY: &[&str] = &["bulk", "batch", "many", "multipl", "several", "all", "every"];
+/// What a container's words add to a tool whose name and own path have no other word of
+/// the query ([`vocabulary::CONTAINED`]): a tool under the container is about the thing
+/// inside it only when it names that thing. "Which task runs inside flow run 5c2e are
+/// still running?" asks for task runs, not for the run's graph or its inputs, whose paths
+/// are under `/flow_runs/{id}`; but "the output from run 5d2a" may still be its logs,
+/// which the query names otherwise.
+const NOT_OWN: f32 = 0.5;
 /// How much a word the vocabulary brings in weighs, beside the query's own word.
 const RELATED: f32 = 0.8;
 
@@ -712,7 +719,13 @@ impl Index {
         let mut touched: Vec<usize> = Vec::new();
         let concepts = self.concepts(&weighed);
         let asked_for = self.names_asked(&concepts, asked);
+        // The container's words, bare, and per document whether its name or own path has
+        // another word of the query, and what the container's words add to it.
+        let container: Vec<&str> = weighed.iter().filter_map(|(t, _)| t.strip_prefix(vocabulary::CONTAINED)).collect();
+        let mut own = vec![false; if container.is_empty() { 0 } else { self.len() }];
+        let mut within = vec![0.0f32; own.len()];
         for concept in &concepts {
+            let contained = concept.iter().all(|(t, _)| t.starts_with(vocabulary::CONTAINED));
             // A concept's words count as one term (Lucene's synonym query): their
             // frequencies add up (each weighted against the concept's own word) before
             // saturation, and its IDF is that of the documents having any of them, so a
@@ -736,6 +749,10 @@ impl Index {
                         continue;
                     }
                     let d = p.doc as usize;
+                    if !parent && !own.is_empty() && !container.contains(&bare) {
+                        let counts = |f: Field| p.counts[f as usize] > 0;
+                        own[d] |= counts(Field::Name) || counts(Field::Path);
+                    }
                     if tf[d] == 0.0 {
                         touched.push(d);
                     }
@@ -746,8 +763,12 @@ impl Index {
             let idf = (1.0 + (n - df + 0.5) / (df + 0.5)).ln();
             for &d in &touched {
                 let x = std::mem::take(&mut tf[d]);
-                total[d] += weight * idf * x * (self.tuning.k1 + 1.0) / (self.tuning.k1 + x);
+                let score = weight * idf * x * (self.tuning.k1 + 1.0) / (self.tuning.k1 + x);
+                if contained { within[d] += score } else { total[d] += score }
             }
+        }
+        for (d, (score, own)) in within.into_iter().zip(own).enumerate() {
+            total[d] += if own { score } else { score * NOT_OWN };
         }
         // A query that asks for many things at once may want the bulk tools.
         let many = words.iter().any(|w| MANY.contains(&w.as_str()));
@@ -1404,6 +1425,24 @@ mod tests {
         assert_eq!(index.search("How many collections are there?", 1), [0]);
         assert_eq!(index.search("Remove the entries whose source is crawler from the news collection", 1), [3]);
         assert_eq!(index.search("Drop the whole scratch collection", 1), [2]);
+    }
+
+    #[test]
+    fn what_is_inside_a_container_is_what_the_tool_names() {
+        let docs = [
+            routed(
+                "read_flow_run_graph",
+                "Get a task run dependency map for a given flow run.",
+                "GET",
+                "/flow_runs/{id}/graph",
+            ),
+            routed("read_flow_run_input", "Read a value of a flow run's input.", "GET", "/flow_runs/{id}/input/{key}"),
+            routed("read_task_runs", "Query for task runs.", "POST", "/task_runs/filter"),
+            routed("read_flow_runs", "Query for flow runs.", "POST", "/flow_runs/filter"),
+        ];
+        let index = among_others(&docs);
+        assert_eq!(index.search("Which task runs inside flow run 5c2e81d0 are still running?", 1), [2]);
+        assert_eq!(index.search("Show the dependency graph of the tasks in flow run 5c2e81d0", 1), [0]);
     }
 
     #[test]
