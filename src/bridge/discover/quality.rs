@@ -47,9 +47,9 @@ const SETS: [Set; 36] = [
     Set { file: "tasks.jsonl", tasks: 90, skipped: 1, top1: 74, top5: 88 },
     // Written and mapped by others after the ranking above was built; its misses then
     // found the rules of 12-05.
-    Set { file: "heldout.jsonl", tasks: 66, skipped: 0, top1: 48, top5: 59 },
+    Set { file: "heldout.jsonl", tasks: 66, skipped: 0, top1: 48, top5: 60 },
     // Kept unread by whoever tuned the ranking, run once when the tuning was done.
-    Set { file: "final.jsonl", tasks: 45, skipped: 0, top1: 26, top5: 34 },
+    Set { file: "final.jsonl", tasks: 45, skipped: 0, top1: 26, top5: 35 },
     // Written by one helper and mapped by another, neither reading the search code;
     // measured once, as the ranking stood, before anyone read it. So were all below.
     Set { file: "fourth.jsonl", tasks: 45, skipped: 0, top1: 40, top5: 44 },
@@ -71,7 +71,7 @@ const SETS: [Set; 36] = [
     Set { file: "eleventh.jsonl", tasks: 60, skipped: 0, top1: 49, top5: 58 },
     // Made while forwards were told apart and a name's repeated parents moved to the
     // parents.
-    Set { file: "twelfth.jsonl", tasks: 60, skipped: 0, top1: 47, top5: 55 },
+    Set { file: "twelfth.jsonl", tasks: 60, skipped: 0, top1: 48, top5: 55 },
     // Made while an upsert was named and what a thing is for weighed less.
     Set { file: "thirteenth.jsonl", tasks: 60, skipped: 0, top1: 48, top5: 55 },
     // Made after the rules above, and measured with them, no rule added. 57 in the top 5
@@ -80,7 +80,7 @@ const SETS: [Set; 36] = [
     // Made while "configure" became a verb of writing.
     Set { file: "fifteenth.jsonl", tasks: 60, skipped: 0, top1: 50, top5: 57 },
     // Made while a setting became configuration, not the verb "set".
-    Set { file: "sixteenth.jsonl", tasks: 60, skipped: 0, top1: 51, top5: 56 },
+    Set { file: "sixteenth.jsonl", tasks: 60, skipped: 0, top1: 51, top5: 57 },
     // Made while a name's unasked words weighed, and "global" meant the whole.
     Set { file: "seventeenth.jsonl", tasks: 60, skipped: 0, top1: 49, top5: 55 },
     // Made after the rules above, and measured with them, no rule added.
@@ -91,30 +91,30 @@ const SETS: [Set; 36] = [
     Set { file: "twentieth.jsonl", tasks: 60, skipped: 0, top1: 44, top5: 57 },
     // Made while words that only stress and the names of days and months were added;
     // measured with them.
-    Set { file: "twenty-first.jsonl", tasks: 58, skipped: 2, top1: 38, top5: 49 },
+    Set { file: "twenty-first.jsonl", tasks: 58, skipped: 2, top1: 38, top5: 50 },
     Set { file: "twenty-second.jsonl", tasks: 60, skipped: 0, top1: 45, top5: 55 },
     // Made while the sentence that asks became what says what to do; measured with it.
-    Set { file: "twenty-third.jsonl", tasks: 59, skipped: 1, top1: 37, top5: 49 },
-    Set { file: "twenty-fourth.jsonl", tasks: 60, skipped: 0, top1: 37, top5: 49 },
+    Set { file: "twenty-third.jsonl", tasks: 59, skipped: 1, top1: 38, top5: 50 },
+    Set { file: "twenty-fourth.jsonl", tasks: 60, skipped: 0, top1: 39, top5: 49 },
     // Made while four API nouns got the words people use for them; measured with them.
-    Set { file: "twenty-fifth.jsonl", tasks: 59, skipped: 1, top1: 39, top5: 48 },
+    Set { file: "twenty-fifth.jsonl", tasks: 59, skipped: 1, top1: 39, top5: 49 },
     Set { file: "twenty-sixth.jsonl", tasks: 60, skipped: 0, top1: 36, top5: 49 },
     // Made while a pre-flight check became where a server tells its limits, and a quoted
     // text for a model that chats a prompt; measured with them.
     Set { file: "twenty-seventh.jsonl", tasks: 60, skipped: 0, top1: 47, top5: 57 },
-    Set { file: "twenty-eighth.jsonl", tasks: 60, skipped: 0, top1: 26, top5: 44 },
+    Set { file: "twenty-eighth.jsonl", tasks: 60, skipped: 0, top1: 26, top5: 45 },
     // Made while to pull or grab became to read; measured with it.
     Set { file: "twenty-ninth.jsonl", tasks: 60, skipped: 0, top1: 55, top5: 58 },
     Set { file: "thirtieth.jsonl", tasks: 60, skipped: 0, top1: 34, top5: 45 },
     // Made while what polls a pool became its worker, and a build a version; measured
     // with them.
     Set { file: "thirty-first.jsonl", tasks: 60, skipped: 0, top1: 46, top5: 56 },
-    Set { file: "thirty-second.jsonl", tasks: 60, skipped: 0, top1: 35, top5: 46 },
+    Set { file: "thirty-second.jsonl", tasks: 60, skipped: 0, top1: 35, top5: 47 },
     // Measured with the ranking of 165ebfb, before anyone read them.
-    Set { file: "thirty-third.jsonl", tasks: 60, skipped: 0, top1: 41, top5: 55 },
+    Set { file: "thirty-third.jsonl", tasks: 60, skipped: 0, top1: 42, top5: 56 },
     Set { file: "thirty-fourth.jsonl", tasks: 60, skipped: 0, top1: 30, top5: 51 },
     Set { file: "thirty-fifth.jsonl", tasks: 60, skipped: 0, top1: 45, top5: 55 },
-    Set { file: "thirty-sixth.jsonl", tasks: 60, skipped: 0, top1: 25, top5: 44 },
+    Set { file: "thirty-sixth.jsonl", tasks: 60, skipped: 0, top1: 26, top5: 44 },
 ];
 
 /// The fixture exports, by the `api` of the tasks.
@@ -520,4 +520,3 @@ mod fit {
         println!("tuned on all: {:?} -> {:?}\n{tuning:#?}", base, got);
     }
 }
-

@@ -1446,6 +1446,18 @@ mod tests {
     }
 
     #[test]
+    fn to_raise_a_figure_is_to_change_it() {
+        let docs = [
+            routed("update_key_fn", "Update an existing API key's parameters.", "POST", "/key/update"),
+            routed("new_budget", "Create a new budget object with a max budget.", "POST", "/budget/new"),
+            routed("budget_info", "Get the budget's max budget and spend.", "GET", "/budget/info"),
+        ];
+        let index = among_others(&docs);
+        assert_eq!(index.search("Raise the max budget on key sk-4b81e0d2 to $500", 1), [0]);
+        assert_eq!(index.search("Bump the max budget of key sk-99 to $20", 1), [0]);
+    }
+
+    #[test]
     fn whom_a_thing_is_for_says_less_than_what_it_is() {
         let docs = [
             routed("generate_key_fn", "Generate an API key.", "POST", "/key/generate"),

@@ -438,7 +438,14 @@ const GROUPS: &[(Action, &[&str])] = &[
         ],
     ),
     (Action::Delete, &["clear", "flush", "wipe", "reset", "purge", "empty", "truncate", "invalidate"]),
-    (Action::Change, &["update", "change", "edit", "modify", "alter", "rename", "patch", "set", "adjust", "amend"]),
+    (
+        Action::Change,
+        &[
+            "update", "change", "edit", "modify", "alter", "rename", "patch", "set", "adjust", "amend",
+            // A figure moved up or down is a thing changed: "raise the key's budget to $500".
+            "raise", "increase", "bump", "lower", "decrease", "reduce", "extend",
+        ],
+    ),
     (
         Action::Read,
         &[
