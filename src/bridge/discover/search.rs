@@ -1458,6 +1458,23 @@ mod tests {
     }
 
     #[test]
+    fn a_secret_key_is_a_key() {
+        let docs = [
+            routed(
+                "info_key_fn",
+                "Retrieve information about a key: its spend, budget and models.",
+                "GET",
+                "/key/info",
+            ),
+            routed("budget_info", "Get the budget's spend and max budget.", "POST", "/budget/info"),
+            routed("list_spend_log_users", "List the users who spent, with their spend.", "GET", "/spend/users"),
+        ];
+        let index = among_others(&docs);
+        assert_eq!(index.search("How much budget is left on sk-team-ml-01?", 1), [0]);
+        assert_eq!(index.search("How much has 'sk_live_9f2a' spent so far?", 1), [0]);
+    }
+
+    #[test]
     fn whom_a_thing_is_for_says_less_than_what_it_is() {
         let docs = [
             routed("generate_key_fn", "Generate an API key.", "POST", "/key/generate"),

@@ -620,6 +620,11 @@ impl Vocabulary {
             terms.push((stem("email"), NAME_HINT));
             terms.push((stem("user"), NAME_HINT));
         }
+        // A secret key is known by its prefix ("sk-4b81e0d2", "sk_live_…"): the thing
+        // given is a key, whether or not the query says so.
+        if text.split_whitespace().any(names_a_secret_key) {
+            terms.push((stem("key"), SECRET_KEY));
+        }
         // A quoted text given to a model that chats ("send 'summarize this' to gpt-4o-mini")
         // is a prompt: the query asks the model for an answer, a completion of the chat.
         if names_a_chat_model(text) && quotes_a_text(text) {
@@ -913,6 +918,18 @@ fn opens_quote(chunk: &str) -> bool {
 /// Does it close one (`paragraph'.`), punctuation after the mark aside?
 fn closes_quote(chunk: &str) -> bool {
     chunk.trim_end_matches(['?', '.', ',', '!', ';', ':', ')']).ends_with(['\'', '"', '`', '\u{2019}', '\u{201d}'])
+}
+
+/// How secret keys begin: OpenAI's and Anthropic's `sk-`, Stripe's `sk_live_`, and the
+/// gateways' that copy them.
+const SECRET_KEY_PREFIXES: &[&str] = &["sk-", "sk_"];
+/// What the word a secret key stands for weighs: as much as the query's own words.
+const SECRET_KEY: f32 = 1.0;
+
+/// Is a whitespace-separated chunk of a query a secret key ("sk-4b81e0d2", "'sk-…'")?
+fn names_a_secret_key(chunk: &str) -> bool {
+    let chunk = chunk.trim_start_matches(|c: char| !c.is_alphanumeric()).to_lowercase();
+    SECRET_KEY_PREFIXES.iter().any(|p| chunk.starts_with(p) && chunk.len() > p.len())
 }
 
 /// What a prompt given to a model asks for: a completion of the chat.
