@@ -1475,6 +1475,21 @@ mod tests {
     }
 
     #[test]
+    fn to_stop_a_thing_from_working_is_to_turn_it_off() {
+        let docs = [
+            routed("block_key", "Block a key from making requests.", "POST", "/key/block"),
+            routed("cancel_key_request", "Cancel a key's pending request.", "POST", "/key/request/cancel"),
+            routed("pause_deployment", "Pause a deployment's schedule.", "POST", "/deployments/{id}/pause"),
+            routed("cancel_flow_run", "Cancel a flow run.", "POST", "/flow_runs/{id}/cancel"),
+        ];
+        let index = among_others(&docs);
+        assert_eq!(index.search("Stop key sk-91ac77e0 from making any calls", 1), [0]);
+        assert_eq!(index.search("The key leaked. Stop it working right now.", 1), [0]);
+        assert_eq!(index.search("Stop the nightly deployment from running on its schedule", 1), [2]);
+        assert_eq!(index.search("Stop flow run 7f3c, it is stuck", 1), [3]);
+    }
+
+    #[test]
     fn whom_a_thing_is_for_says_less_than_what_it_is() {
         let docs = [
             routed("generate_key_fn", "Generate an API key.", "POST", "/key/generate"),

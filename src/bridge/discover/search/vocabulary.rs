@@ -212,6 +212,10 @@ const PHRASES: &[(&[&str], &str)] = &[
     // A fresh secret for a thing that has one: its secret rotated.
     (&["fresh", "secret"], "regenerate"),
     (&["pre", "flight"], "preflight"),
+    // To stop a thing from doing what it does, or stop it working, is to turn it off; to
+    // stop a run is to cancel it.
+    (&["stop", "from"], "disable"),
+    (&["stop", "working"], "disable"),
 ];
 
 /// Forms the stemmer leaves apart from their word: irregular verbs, and adjectives of
@@ -326,7 +330,7 @@ fn sentences(text: &str) -> Vec<&str> {
 }
 
 /// The second words of phrases that may stand apart from the first ("kick carol out").
-const PARTICLES: &[&str] = &["out", "off", "on", "up", "down", "away"];
+const PARTICLES: &[&str] = &["out", "off", "on", "up", "down", "away", "from", "working"];
 /// At most this many words between a phrase's first word and its particle.
 const PARTICLE_GAP: usize = 3;
 
