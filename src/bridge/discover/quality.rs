@@ -82,16 +82,16 @@ const SETS: [Set; 36] = [
     // Made while a setting became configuration, not the verb "set".
     Set { file: "sixteenth.jsonl", tasks: 60, skipped: 0, top1: 51, top5: 57 },
     // Made while a name's unasked words weighed, and "global" meant the whole.
-    Set { file: "seventeenth.jsonl", tasks: 60, skipped: 0, top1: 49, top5: 55 },
+    Set { file: "seventeenth.jsonl", tasks: 60, skipped: 0, top1: 49, top5: 56 },
     // Made after the rules above, and measured with them, no rule added.
-    Set { file: "eighteenth.jsonl", tasks: 60, skipped: 0, top1: 51, top5: 57 },
+    Set { file: "eighteenth.jsonl", tasks: 60, skipped: 0, top1: 52, top5: 58 },
     // Made after the sixteenth to eighteenth sets' rules, and measured with them.
     Set { file: "nineteenth.jsonl", tasks: 59, skipped: 1, top1: 57, top5: 57 },
     // Made while "so far" and a colon's list became rules, and measured with them.
     Set { file: "twentieth.jsonl", tasks: 60, skipped: 0, top1: 44, top5: 57 },
     // Made while words that only stress and the names of days and months were added;
     // measured with them.
-    Set { file: "twenty-first.jsonl", tasks: 58, skipped: 2, top1: 38, top5: 50 },
+    Set { file: "twenty-first.jsonl", tasks: 58, skipped: 2, top1: 39, top5: 51 },
     Set { file: "twenty-second.jsonl", tasks: 60, skipped: 0, top1: 45, top5: 55 },
     // Made while the sentence that asks became what says what to do; measured with it.
     Set { file: "twenty-third.jsonl", tasks: 59, skipped: 1, top1: 39, top5: 52 },
@@ -102,16 +102,16 @@ const SETS: [Set; 36] = [
     // Made while a pre-flight check became where a server tells its limits, and a quoted
     // text for a model that chats a prompt; measured with them.
     Set { file: "twenty-seventh.jsonl", tasks: 60, skipped: 0, top1: 47, top5: 57 },
-    Set { file: "twenty-eighth.jsonl", tasks: 60, skipped: 0, top1: 26, top5: 45 },
+    Set { file: "twenty-eighth.jsonl", tasks: 60, skipped: 0, top1: 26, top5: 46 },
     // Made while to pull or grab became to read; measured with it.
     Set { file: "twenty-ninth.jsonl", tasks: 60, skipped: 0, top1: 55, top5: 58 },
     Set { file: "thirtieth.jsonl", tasks: 60, skipped: 0, top1: 34, top5: 45 },
     // Made while what polls a pool became its worker, and a build a version; measured
     // with them.
-    Set { file: "thirty-first.jsonl", tasks: 60, skipped: 0, top1: 47, top5: 57 },
+    Set { file: "thirty-first.jsonl", tasks: 60, skipped: 0, top1: 47, top5: 58 },
     Set { file: "thirty-second.jsonl", tasks: 60, skipped: 0, top1: 36, top5: 49 },
     // Measured with the ranking of 165ebfb, before anyone read them.
-    Set { file: "thirty-third.jsonl", tasks: 60, skipped: 0, top1: 43, top5: 56 },
+    Set { file: "thirty-third.jsonl", tasks: 60, skipped: 0, top1: 43, top5: 57 },
     Set { file: "thirty-fourth.jsonl", tasks: 60, skipped: 0, top1: 31, top5: 52 },
     Set { file: "thirty-fifth.jsonl", tasks: 60, skipped: 0, top1: 46, top5: 56 },
     Set { file: "thirty-sixth.jsonl", tasks: 60, skipped: 0, top1: 27, top5: 46 },

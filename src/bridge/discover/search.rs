@@ -1490,6 +1490,29 @@ mod tests {
     }
 
     #[test]
+    fn to_cap_a_thing_is_to_give_it_a_limit() {
+        let docs = [
+            routed("create_concurrency_limit", "Create a task run concurrency limit.", "POST", "/concurrency_limits/"),
+            routed(
+                "read_concurrency_limit_by_tag",
+                "Get a concurrency limit by tag.",
+                "GET",
+                "/concurrency_limits/tag/{tag}",
+            ),
+            routed(
+                "delete_concurrency_limit_by_tag",
+                "Delete a concurrency limit by tag.",
+                "DELETE",
+                "/concurrency_limits/tag/{tag}",
+            ),
+        ];
+        let index = among_others(&docs);
+        assert_eq!(index.search("Cap the 'database' tag at 3 tasks", 1), [0]);
+        assert_eq!(index.search("Limit the database tag to 5 tasks", 1), [0]);
+        assert_eq!(index.search("What is the limit of the database tag?", 1), [1]);
+    }
+
+    #[test]
     fn whom_a_thing_is_for_says_less_than_what_it_is() {
         let docs = [
             routed("generate_key_fn", "Generate an API key.", "POST", "/key/generate"),

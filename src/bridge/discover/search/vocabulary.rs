@@ -486,6 +486,8 @@ const GROUPS: &[(Action, &[&str])] = &[
     (Action::Change, &["resume", "unpause", "continue", "restart"]),
     (Action::Write, &["retry", "rerun", "replay", "repeat", "restart"]),
     (Action::Change, &["rotate", "regenerate", "renew", "refresh", "reissue", "roll"]),
+    // To cap or limit a thing is to give it a limit: "cap the 'database' tag at 3 runs".
+    (Action::Write, &["limit", "cap", "throttle", "restrict"]),
     (Action::Create, &["upload", "import", "attach"]),
     (Action::Read, &["download", "export", "dump"]),
     (Action::Write, &["send", "submit", "publish", "push", "emit", "deliver"]),
