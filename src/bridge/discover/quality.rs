@@ -47,7 +47,7 @@ const SETS: [Set; 40] = [
     Set { file: "tasks.jsonl", tasks: 90, skipped: 1, top1: 74, top5: 88 },
     // Written and mapped by others after the ranking above was built; its misses then
     // found the rules of 12-05.
-    Set { file: "heldout.jsonl", tasks: 66, skipped: 0, top1: 48, top5: 60 },
+    Set { file: "heldout.jsonl", tasks: 66, skipped: 0, top1: 49, top5: 61 },
     // Kept unread by whoever tuned the ranking, run once when the tuning was done.
     Set { file: "final.jsonl", tasks: 45, skipped: 0, top1: 26, top5: 35 },
     // Written by one helper and mapped by another, neither reading the search code;
@@ -92,16 +92,16 @@ const SETS: [Set; 40] = [
     // Made while words that only stress and the names of days and months were added;
     // measured with them.
     Set { file: "twenty-first.jsonl", tasks: 58, skipped: 2, top1: 39, top5: 51 },
-    Set { file: "twenty-second.jsonl", tasks: 60, skipped: 0, top1: 45, top5: 55 },
+    Set { file: "twenty-second.jsonl", tasks: 60, skipped: 0, top1: 46, top5: 55 },
     // Made while the sentence that asks became what says what to do; measured with it.
     Set { file: "twenty-third.jsonl", tasks: 59, skipped: 1, top1: 39, top5: 52 },
     Set { file: "twenty-fourth.jsonl", tasks: 60, skipped: 0, top1: 39, top5: 49 },
     // Made while four API nouns got the words people use for them; measured with them.
     Set { file: "twenty-fifth.jsonl", tasks: 59, skipped: 1, top1: 39, top5: 49 },
-    Set { file: "twenty-sixth.jsonl", tasks: 60, skipped: 0, top1: 37, top5: 50 },
+    Set { file: "twenty-sixth.jsonl", tasks: 60, skipped: 0, top1: 38, top5: 51 },
     // Made while a pre-flight check became where a server tells its limits, and a quoted
     // text for a model that chats a prompt; measured with them.
-    Set { file: "twenty-seventh.jsonl", tasks: 60, skipped: 0, top1: 47, top5: 57 },
+    Set { file: "twenty-seventh.jsonl", tasks: 60, skipped: 0, top1: 48, top5: 57 },
     Set { file: "twenty-eighth.jsonl", tasks: 60, skipped: 0, top1: 26, top5: 46 },
     // Made while to pull or grab became to read; measured with it.
     Set { file: "twenty-ninth.jsonl", tasks: 60, skipped: 0, top1: 55, top5: 58 },
@@ -119,7 +119,7 @@ const SETS: [Set; 40] = [
     // thing from working and capping it became rules (on the four sets above); measured
     // with them, before anyone read them (with 165ebfb's ranking: 38/50, 31/49, 35/49, 34/50).
     Set { file: "thirty-seventh.jsonl", tasks: 59, skipped: 1, top1: 42, top5: 52 },
-    Set { file: "thirty-eighth.jsonl", tasks: 60, skipped: 0, top1: 32, top5: 50 },
+    Set { file: "thirty-eighth.jsonl", tasks: 60, skipped: 0, top1: 33, top5: 50 },
     Set { file: "thirty-ninth.jsonl", tasks: 59, skipped: 1, top1: 36, top5: 50 },
     Set { file: "fortieth.jsonl", tasks: 60, skipped: 0, top1: 35, top5: 51 },
 ];

@@ -1513,6 +1513,17 @@ mod tests {
     }
 
     #[test]
+    fn a_particle_may_come_after_a_long_name() {
+        let docs = [
+            routed("update_model", "Update a deployment.", "POST", "/model/update"),
+            routed("delete_model", "Delete a deployment.", "POST", "/model/delete"),
+            routed("get_router_settings", "Get the router's settings.", "GET", "/router/settings"),
+        ];
+        let index = among_others(&docs);
+        assert_eq!(index.search("Take the azure-gpt35-eastus deployment out of the router", 1), [1]);
+    }
+
+    #[test]
     fn whom_a_thing_is_for_says_less_than_what_it_is() {
         let docs = [
             routed("generate_key_fn", "Generate an API key.", "POST", "/key/generate"),

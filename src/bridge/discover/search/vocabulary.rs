@@ -331,8 +331,9 @@ fn sentences(text: &str) -> Vec<&str> {
 
 /// The second words of phrases that may stand apart from the first ("kick carol out").
 const PARTICLES: &[&str] = &["out", "off", "on", "up", "down", "away", "from", "working"];
-/// At most this many words between a phrase's first word and its particle.
-const PARTICLE_GAP: usize = 3;
+/// At most this many words between a phrase's first word and its particle: a name of
+/// several words may sit between ("take the azure-gpt35-eastus deployment out").
+const PARTICLE_GAP: usize = 5;
 
 /// Verbs that turn a thing off or stop it, and those that turn it back on: a query that
 /// asks for one is not served by a tool named for the other ("freeze the key" is not
