@@ -595,9 +595,13 @@ impl Index {
     /// What the query asks to do: the kind of its first verb, when one of its first two
     /// words is a verb ("disable the key", "temporarily disable the key"; "how many" is a
     /// read), unless it starts a read ("run a health check" reads). A question about what
-    /// is reads, whatever its verbs ([`vocabulary::asks_what_is`]).
+    /// is reads, whatever its verbs ([`vocabulary::asks_what_is`]). A thing to be gone for
+    /// good is deleted, whatever the verb ("kill the key permanently").
     fn action_asked(&self, words: &[String]) -> Action {
         let Some(first) = self.first_verb(words) else { return Action::None };
+        if vocabulary::for_good(words) {
+            return Action::Delete;
+        }
         let action = self.vocabulary.action(&words[first]);
         // "Run a health check", "run a query": what is run is what is asked.
         if action == Action::Start {
@@ -1521,6 +1525,18 @@ mod tests {
         ];
         let index = among_others(&docs);
         assert_eq!(index.search("Take the azure-gpt35-eastus deployment out of the router", 1), [1]);
+    }
+
+    #[test]
+    fn a_thing_gone_for_good_is_deleted() {
+        let docs = [
+            routed("block_key", "Block a key.", "POST", "/key/block"),
+            routed("delete_key_fn", "Delete a key.", "POST", "/key/delete"),
+        ];
+        let index = among_others(&docs);
+        assert_eq!(index.search("Kill the key sk-7f3a9e21 permanently", 1), [1]);
+        assert_eq!(index.search("Kill key sk-3f9a2c71 for good", 1), [1]);
+        assert_eq!(index.search("Kill key sk-3f9a2c71 until Monday", 1), [0]);
     }
 
     #[test]

@@ -212,6 +212,7 @@ const PHRASES: &[(&[&str], &str)] = &[
     // A fresh secret for a thing that has one: its secret rotated.
     (&["fresh", "secret"], "regenerate"),
     (&["pre", "flight"], "preflight"),
+    (&["for", "good"], "permanently"),
     // To stop a thing from doing what it does, or stop it working, is to turn it off; to
     // stop a run is to cancel it.
     (&["stop", "from"], "disable"),
@@ -943,6 +944,15 @@ fn names_a_secret_key(chunk: &str) -> bool {
 const PROMPTED: &[&str] = &["chat", "completion"];
 /// The verbs that give a model its prompt.
 const PROMPT_VERBS: &[&str] = &["send", "ask", "submit", "pass", "give", "prompt", "tell"];
+
+/// Words that say a thing is to be gone for good, whatever the verb ("kill it
+/// permanently"): a delete.
+const FOR_GOOD: &[&str] = &["permanently", "forever"];
+
+/// Does the query, whose words are `said` ([`said`]), ask for a thing to be gone for good?
+pub fn for_good(said: &[String]) -> bool {
+    FOR_GOOD.iter().any(|w| said.contains(&stem(w)))
+}
 
 /// Words after which the query says why, not what: "… so our agents can reach …".
 const PURPOSE_WORDS: &[&str] = &["so", "because"];
