@@ -94,8 +94,8 @@ const SETS: [Set; 40] = [
     Set { file: "twenty-first.jsonl", tasks: 58, skipped: 2, top1: 39, top5: 51 },
     Set { file: "twenty-second.jsonl", tasks: 60, skipped: 0, top1: 46, top5: 55 },
     // Made while the sentence that asks became what says what to do; measured with it.
-    Set { file: "twenty-third.jsonl", tasks: 59, skipped: 1, top1: 39, top5: 52 },
-    Set { file: "twenty-fourth.jsonl", tasks: 60, skipped: 0, top1: 40, top5: 50 },
+    Set { file: "twenty-third.jsonl", tasks: 59, skipped: 1, top1: 40, top5: 52 },
+    Set { file: "twenty-fourth.jsonl", tasks: 60, skipped: 0, top1: 40, top5: 51 },
     // Made while four API nouns got the words people use for them; measured with them.
     Set { file: "twenty-fifth.jsonl", tasks: 59, skipped: 1, top1: 39, top5: 49 },
     Set { file: "twenty-sixth.jsonl", tasks: 60, skipped: 0, top1: 38, top5: 51 },
@@ -112,15 +112,15 @@ const SETS: [Set; 40] = [
     Set { file: "thirty-second.jsonl", tasks: 60, skipped: 0, top1: 36, top5: 49 },
     // Measured with the ranking of 165ebfb, before anyone read them.
     Set { file: "thirty-third.jsonl", tasks: 60, skipped: 0, top1: 43, top5: 57 },
-    Set { file: "thirty-fourth.jsonl", tasks: 60, skipped: 0, top1: 31, top5: 52 },
-    Set { file: "thirty-fifth.jsonl", tasks: 60, skipped: 0, top1: 46, top5: 56 },
+    Set { file: "thirty-fourth.jsonl", tasks: 60, skipped: 0, top1: 32, top5: 52 },
+    Set { file: "thirty-fifth.jsonl", tasks: 60, skipped: 0, top1: 47, top5: 56 },
     Set { file: "thirty-sixth.jsonl", tasks: 60, skipped: 0, top1: 27, top5: 46 },
     // Made while a container's words, raising a figure, a secret key's prefix, stopping a
     // thing from working and capping it became rules (on the four sets above); measured
     // with them, before anyone read them (with 165ebfb's ranking: 38/50, 31/49, 35/49, 34/50).
-    Set { file: "thirty-seventh.jsonl", tasks: 59, skipped: 1, top1: 42, top5: 52 },
-    Set { file: "thirty-eighth.jsonl", tasks: 60, skipped: 0, top1: 34, top5: 51 },
-    Set { file: "thirty-ninth.jsonl", tasks: 59, skipped: 1, top1: 36, top5: 50 },
+    Set { file: "thirty-seventh.jsonl", tasks: 59, skipped: 1, top1: 42, top5: 53 },
+    Set { file: "thirty-eighth.jsonl", tasks: 60, skipped: 0, top1: 35, top5: 51 },
+    Set { file: "thirty-ninth.jsonl", tasks: 59, skipped: 1, top1: 37, top5: 50 },
     Set { file: "fortieth.jsonl", tasks: 60, skipped: 0, top1: 36, top5: 52 },
 ];
 

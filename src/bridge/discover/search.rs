@@ -1540,6 +1540,16 @@ mod tests {
     }
 
     #[test]
+    fn to_onboard_is_to_create() {
+        let docs = [
+            routed("user_info", "Get a user's information: budget, role and keys.", "GET", "/user/info"),
+            routed("new_user", "Create a user.", "POST", "/user/new"),
+        ];
+        let index = among_others(&docs);
+        assert_eq!(index.search("Onboard bob@corp.com as an internal user with a $50 budget", 1), [1]);
+    }
+
+    #[test]
     fn whom_a_thing_is_for_says_less_than_what_it_is() {
         let docs = [
             routed("generate_key_fn", "Generate an API key.", "POST", "/key/generate"),

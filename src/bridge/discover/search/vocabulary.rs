@@ -422,6 +422,8 @@ const GROUPS: &[(Action, &[&str])] = &[
             "save",
             "store",
             "mint",
+            // A user, a team, a customer brought on board is created.
+            "onboard",
         ],
     ),
     (
