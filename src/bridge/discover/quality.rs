@@ -114,11 +114,11 @@ const SETS: [Set; 40] = [
     Set { file: "thirty-third.jsonl", tasks: 60, skipped: 0, top1: 43, top5: 57 },
     Set { file: "thirty-fourth.jsonl", tasks: 60, skipped: 0, top1: 32, top5: 52 },
     Set { file: "thirty-fifth.jsonl", tasks: 60, skipped: 0, top1: 47, top5: 56 },
-    Set { file: "thirty-sixth.jsonl", tasks: 60, skipped: 0, top1: 27, top5: 46 },
+    Set { file: "thirty-sixth.jsonl", tasks: 60, skipped: 0, top1: 28, top5: 47 },
     // Made while a container's words, raising a figure, a secret key's prefix, stopping a
     // thing from working and capping it became rules (on the four sets above); measured
     // with them, before anyone read them (with 165ebfb's ranking: 38/50, 31/49, 35/49, 34/50).
-    Set { file: "thirty-seventh.jsonl", tasks: 59, skipped: 1, top1: 42, top5: 53 },
+    Set { file: "thirty-seventh.jsonl", tasks: 59, skipped: 1, top1: 43, top5: 54 },
     Set { file: "thirty-eighth.jsonl", tasks: 60, skipped: 0, top1: 35, top5: 51 },
     Set { file: "thirty-ninth.jsonl", tasks: 59, skipped: 1, top1: 37, top5: 50 },
     Set { file: "fortieth.jsonl", tasks: 60, skipped: 0, top1: 36, top5: 52 },

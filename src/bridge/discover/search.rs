@@ -1550,6 +1550,16 @@ mod tests {
     }
 
     #[test]
+    fn what_a_run_printed_is_in_its_logs() {
+        let docs = [
+            routed("read_flow_run", "Get a flow run.", "GET", "/flow_runs/{id}"),
+            routed("read_logs", "Query for the logs of a flow run.", "POST", "/logs/filter"),
+        ];
+        let index = among_others(&docs);
+        assert_eq!(index.search("Show me what flow run 3f1a2b7c printed before it died", 1), [1]);
+    }
+
+    #[test]
     fn whom_a_thing_is_for_says_less_than_what_it_is() {
         let docs = [
             routed("generate_key_fn", "Generate an API key.", "POST", "/key/generate"),

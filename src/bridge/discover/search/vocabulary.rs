@@ -540,6 +540,8 @@ const GROUPS: &[(Action, &[&str])] = &[
     (Action::None, &["moderation", "moderate", "harmful", "unsafe", "toxic", "abuse", "offensive"]),
     (Action::None, &["rerank", "rank", "ranking", "reorder", "relevance"]),
     (Action::None, &["log", "audit", "trail"]),
+    // What a run printed, its traceback, is in its logs.
+    (Action::None, &["log", "print", "traceback", "stdout", "stderr"]),
     (Action::None, &["user", "member", "person", "people", "account"]),
     (Action::None, &["key", "apikey"]),
     (Action::None, &["credential", "secret", "password", "token"]),
