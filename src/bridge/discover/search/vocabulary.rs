@@ -212,6 +212,7 @@ const PHRASES: &[(&[&str], &str)] = &[
     // A fresh secret for a thing that has one: its secret rotated.
     (&["fresh", "secret"], "regenerate"),
     (&["pre", "flight"], "preflight"),
+    // Gone for good: deleted ([`FOR_GOOD`]).
     (&["for", "good"], "permanently"),
     // To stop a thing from doing what it does, or stop it working, is to turn it off; to
     // stop a run is to cancel it.
