@@ -1560,6 +1560,17 @@ mod tests {
     }
 
     #[test]
+    fn who_the_server_thinks_i_am_is_my_identity() {
+        let docs = [
+            routed("get_user_identity", "Get User Identity.", "GET", "/auth/identity"),
+            routed("list_databases", "List the tenant's databases.", "GET", "/tenants/{tenant}/databases"),
+        ];
+        let index = among_others(&docs);
+        assert_eq!(index.search("Before I hand this token over: who does the server think I am?", 1), [0]);
+        assert_eq!(index.search("I am new here. Which databases are there?", 1), [1]);
+    }
+
+    #[test]
     fn whom_a_thing_is_for_says_less_than_what_it_is() {
         let docs = [
             routed("generate_key_fn", "Generate an API key.", "POST", "/key/generate"),

@@ -633,6 +633,10 @@ impl Vocabulary {
             terms.push((stem("email"), NAME_HINT));
             terms.push((stem("user"), NAME_HINT));
         }
+        // "Who the server thinks I am", "ask it who I am": the caller's identity.
+        if asks_who_i_am(&lower) {
+            terms.push((stem("identity"), 1.0));
+        }
         // A secret key is known by its prefix ("sk-4b81e0d2", "sk_live_…"): the thing
         // given is a key, whether or not the query says so.
         if text.split_whitespace().any(names_a_secret_key) {
@@ -938,6 +942,13 @@ fn closes_quote(chunk: &str) -> bool {
 const SECRET_KEY_PREFIXES: &[&str] = &["sk-", "sk_"];
 /// What the word a secret key stands for weighs: as much as the query's own words.
 const SECRET_KEY: f32 = 1.0;
+
+/// Does a query (lowercase) ask who its caller is: "who" and, after it, "I am"?
+fn asks_who_i_am(lower: &str) -> bool {
+    let words: Vec<&str> = lower.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).collect();
+    let who = words.iter().position(|w| *w == "who");
+    who.is_some_and(|at| words[at..].windows(2).any(|pair| pair == ["i", "am"]))
+}
 
 /// Is a whitespace-separated chunk of a query a secret key ("sk-4b81e0d2", "'sk-…'")?
 fn names_a_secret_key(chunk: &str) -> bool {
