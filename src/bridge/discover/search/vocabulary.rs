@@ -634,7 +634,7 @@ impl Vocabulary {
             terms.push((stem("user"), NAME_HINT));
         }
         // "Who the server thinks I am", "ask it who I am": the caller's identity.
-        if asks_who_i_am(&lower) {
+        if asks_who_i_am(text) {
             terms.push((stem("identity"), 1.0));
         }
         // A secret key is known by its prefix ("sk-4b81e0d2", "sk_live_…"): the thing
@@ -943,10 +943,10 @@ const SECRET_KEY_PREFIXES: &[&str] = &["sk-", "sk_"];
 /// What the word a secret key stands for weighs: as much as the query's own words.
 const SECRET_KEY: f32 = 1.0;
 
-/// Does a query (lowercase) ask who its caller is: "who" and, after it, "I am"?
-fn asks_who_i_am(lower: &str) -> bool {
-    let words: Vec<&str> = lower.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).collect();
-    let who = words.iter().position(|w| *w == "who");
+/// Does a query ask who its caller is: "who" and, after it, "I am"?
+fn asks_who_i_am(text: &str) -> bool {
+    let words = words(text);
+    let who = words.iter().position(|w| w == "who");
     who.is_some_and(|at| words[at..].windows(2).any(|pair| pair == ["i", "am"]))
 }
 
