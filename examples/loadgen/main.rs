@@ -6,6 +6,7 @@
 
 mod bench;
 mod common;
+mod floor;
 mod peer;
 mod soak;
 mod variants;
@@ -63,6 +64,19 @@ enum Command {
     },
     /// The bridge against FastMCP's `from_openapi` (make bench-peer): same backend, same
     /// client, same run; target/bench-peer/results.json.
+    /// The floor `make bench-peer` measures beside the two servers: a bare HTTP server that
+    /// does only what any bridge must for one call (floor.rs). Serves until killed.
+    Floor {
+        #[arg(long)]
+        port: u16,
+        /// The backend's base URL.
+        #[arg(long)]
+        backend: String,
+        /// On the standard library alone (threads, blocking sockets) instead of the bridge's
+        /// stack.
+        #[arg(long)]
+        std: bool,
+    },
     Peer {
         #[command(flatten)]
         options: peer::Options,
@@ -80,10 +94,19 @@ fn write_json(path: &std::path::Path, value: &serde_json::Value) -> anyhow::Resu
     Ok(())
 }
 
-#[tokio::main]
-async fn main() -> anyhow::Result<()> {
+fn main() -> anyhow::Result<()> {
     vtoc_mcp::install_crypto_provider();
     match Cli::parse().command {
+        // On its own runtime, shaped as the bridge's.
+        Command::Floor { port, backend, std: false } => floor::serve(port, backend),
+        Command::Floor { port, backend, std: true } => floor::serve_std(port, backend),
+        command => tokio::runtime::Runtime::new()?.block_on(run(command)),
+    }
+}
+
+async fn run(command: Command) -> anyhow::Result<()> {
+    match command {
+        Command::Floor { .. } => unreachable!("served on its own runtime"),
         Command::Soak { rounds, calls, sessions, fail_percent, bin, out } => {
             let result = soak::run(soak::Options { rounds, calls, sessions, fail_percent, bin }).await?;
             write_json(std::path::Path::new(&out), &result)?;

@@ -11,8 +11,14 @@
 //! - **in a tight loop**: the same read back to back, latency and CPU per call;
 //! - **16 sessions** at once: calls per second, latency, refusals, peak RSS.
 //!
+//! Two more servers are measured the same way, in the same rotation: the **floors**
+//! (floor.rs), which do only what any bridge must for one call, one on the bridge's HTTP
+//! stack (tokio, hyper, axum, reqwest) and one on the standard library alone. FastMCP /
+//! floor is the largest ratio a bridge on that stack could show on this machine, in this
+//! run; bridge / floor is what the bridge's own layers cost above it.
+//!
 //! The figures are medians over repetitions with their spread; the report is the ratio
-//! FastMCP / bridge. Written to `target/bench-peer/results.json`.
+//! FastMCP / bridge, and FastMCP / each floor. Written to `target/bench-peer/results.json`.
 
 use crate::bench::{Mcp, summary};
 use crate::common::{cpu_seconds, rss_kib};
@@ -127,6 +133,8 @@ fn spawn(name: &'static str, dir: &std::path::Path, mut cmd: Command) -> anyhow:
 enum Which {
     Bridge,
     FastMcp,
+    Floor,
+    FloorStd,
 }
 
 impl Which {
@@ -134,6 +142,8 @@ impl Which {
         match self {
             Which::Bridge => "vtoc-mcp",
             Which::FastMcp => "fastmcp",
+            Which::Floor => "floor",
+            Which::FloorStd => "floor-std",
         }
     }
 }
@@ -143,7 +153,7 @@ impl Which {
 fn read_tool(which: Which, tools: &Value) -> anyhow::Result<String> {
     let read = vtoc_mcp::bridge::roles::collection().expect("the API has a REST collection").read;
     match which {
-        Which::Bridge => Ok(read.name.to_string()),
+        Which::Bridge | Which::Floor | Which::FloorStd => Ok(read.name.to_string()),
         Which::FastMcp => tools["result"]["tools"]
             .as_array()
             .into_iter()
@@ -198,6 +208,14 @@ async fn measure(which: Which, o: &Options, backend: &str, dir: &std::path::Path
         Which::FastMcp => {
             cmd = Command::new(&o.python);
             cmd.args([&o.fastmcp_server, "--spec", &o.spec, "--backend", backend, "--port", &port.to_string()]);
+        }
+        Which::Floor => {
+            cmd = Command::new(std::env::current_exe()?);
+            cmd.args(["floor", "--port", &port.to_string(), "--backend", backend]);
+        }
+        Which::FloorStd => {
+            cmd = Command::new(std::env::current_exe()?);
+            cmd.args(["floor", "--std", "--port", &port.to_string(), "--backend", backend]);
         }
     }
     let started = Instant::now();
@@ -335,6 +353,11 @@ const FIGURES: &[(&str, &str, bool)] = &[
     ("start to first tools/list (s)", "/ready_s", true),
 ];
 
+/// The figures the floors have no part in: they list no tools, and their memory and start
+/// are the load generator's, whose binary they run in.
+const NOT_FLOOR: &[&str] =
+    &["/tools", "/tools_list_bytes", "/model_visible_bytes", "/sessions/peak_rss_mib", "/rss_idle_mib", "/ready_s"];
+
 fn version(cmd: &str, args: &[&str]) -> String {
     Command::new(cmd)
         .args(args)
@@ -356,7 +379,9 @@ pub async fn run(o: Options) -> anyhow::Result<Value> {
 
     let mut runs: Vec<(Which, Value)> = Vec::new();
     for rep in 0..o.reps {
-        let order = if rep % 2 == 0 { [Which::Bridge, Which::FastMcp] } else { [Which::FastMcp, Which::Bridge] };
+        // Each server goes first in turn.
+        let mut order = [Which::Bridge, Which::FastMcp, Which::Floor, Which::FloorStd];
+        order.rotate_left(rep % 4);
         for which in order {
             let r = measure(which, &o, &backend_url, dir.path()).await?;
             eprintln!(
@@ -383,14 +408,20 @@ pub async fn run(o: Options) -> anyhow::Result<Value> {
                 .collect()
         };
         let (ours, theirs) = (summary(&of(Which::Bridge)), summary(&of(Which::FastMcp)));
-        let (a, b) = (ours["median"].as_f64().unwrap_or(f64::NAN), theirs["median"].as_f64().unwrap_or(f64::NAN));
-        // How many times better the bridge is: FastMCP / bridge for costs, bridge / FastMCP
-        // for throughput.
-        let ratio = if *lower_better { b / a } else { a / b };
-        figures.insert(
-            label.to_string(),
-            json!({"pointer": pointer, "vtoc_mcp": ours, "fastmcp": theirs, "times_better": ratio}),
-        );
+        let median = |s: &Value| s["median"].as_f64().unwrap_or(f64::NAN);
+        // How many times better than FastMCP: FastMCP / x for costs, x / FastMCP for
+        // throughput.
+        let better = |x: f64| if *lower_better { median(&theirs) / x } else { x / median(&theirs) };
+        let mut figure = json!({"pointer": pointer, "vtoc_mcp": ours, "fastmcp": theirs,
+                                "times_better": better(median(&ours))});
+        if !NOT_FLOOR.contains(pointer) {
+            for (floor, key) in [(Which::Floor, "floor"), (Which::FloorStd, "floor_std")] {
+                let floor = summary(&of(floor));
+                figure[format!("{key}_times_better")] = json!(better(median(&floor)));
+                figure[key] = floor;
+            }
+        }
+        figures.insert(label.to_string(), figure);
     }
     let fastmcp_version = version(
         &o.python,
@@ -416,7 +447,8 @@ pub async fn run(o: Options) -> anyhow::Result<Value> {
     }))
 }
 
-/// The table: each figure's medians (spread), and how many times better the bridge is.
+/// The tables: each figure's medians (spread) and how many times better than FastMCP the
+/// bridge is; then the floors, and the most a bridge on each could be.
 pub fn table(r: &Value) -> String {
     let mut s = format!(
         "bench-peer {} at {}: {} vs FastMCP {} (mcp {}, Python {}), {} repetitions, {} ms pace\n\n",
@@ -429,19 +461,38 @@ pub fn table(r: &Value) -> String {
         r["settings"]["reps"],
         r["settings"]["pace_ms"],
     );
-    s.push_str("| figure | vtoc-mcp | FastMCP | vtoc-mcp is |\n|---|---:|---:|---:|\n");
     let cell = |v: &Value| {
         let f = |k: &str| v[k].as_f64().unwrap_or(f64::NAN);
         let digits = if f("median").abs() >= 100.0 { 0 } else { 3 };
         format!("{:.*} ({:.*}–{:.*})", digits, f("median"), digits, f("min"), digits, f("max"))
     };
+    // A count (the tools listed, the refusals) is context, not a score.
+    let times = |f: &Value, key: &str| match f[key].as_f64() {
+        Some(ratio) if ratio.is_finite() && ratio > 0.0 => format!("{ratio:.1}× better"),
+        _ => "—".to_string(),
+    };
+    s.push_str("| figure | vtoc-mcp | FastMCP | vtoc-mcp is |\n|---|---:|---:|---:|\n");
     for (label, _, _) in FIGURES {
         let f = &r["figures"][*label];
-        let ratio = f["times_better"].as_f64().unwrap_or(f64::NAN);
-        // A count (the tools listed) is context, not a score.
-        let times =
-            if ratio.is_finite() && *label != "tools listed" { format!("{ratio:.1}× better") } else { "—".into() };
-        s.push_str(&format!("| {label} | {} | {} | {times} |\n", cell(&f["vtoc_mcp"]), cell(&f["fastmcp"])));
+        let ratio = if *label == "tools listed" { "—".to_string() } else { times(f, "times_better") };
+        s.push_str(&format!("| {label} | {} | {} | {ratio} |\n", cell(&f["vtoc_mcp"]), cell(&f["fastmcp"])));
+    }
+    s.push_str(
+        "\nThe floors: only what any bridge must do for a call, on the bridge's stack (tokio, hyper, \
+         axum, reqwest) and on the standard library alone; \"at most\" is FastMCP / floor.\n\n\
+         | figure | floor, bridge's stack | at most | floor, std only | at most |\n|---|---:|---:|---:|---:|\n",
+    );
+    for (label, _, _) in FIGURES {
+        let f = &r["figures"][*label];
+        if f.get("floor").is_some() {
+            s.push_str(&format!(
+                "| {label} | {} | {} | {} | {} |\n",
+                cell(&f["floor"]),
+                times(f, "floor_times_better"),
+                cell(&f["floor_std"]),
+                times(f, "floor_std_times_better")
+            ));
+        }
     }
     s
 }

@@ -1,0 +1,200 @@
+//! The floor of `make bench-peer`: the least work a server that bridges MCP to REST does
+//! for one `tools/call`, with the bridge's HTTP stack (tokio with one worker, hyper through
+//! axum, reqwest) and nothing else: read the JSON-RPC body, check the session's id, fetch
+//! the read of [`calls`] from the backend, and answer its text and parsed JSON as one
+//! JSON-RPC result. No schema, scope, audit, limit, event store or MCP library.
+//!
+//! [`serve_std`] does the same JSON work on the standard library alone: a thread per
+//! connection, blocking sockets, HTTP/1.1 read by hand, no async runtime. Between the two
+//! lies what the stack costs (tokio, hyper, axum, reqwest, on which rmcp is built).
+//!
+//! Neither is a server anyone should run: they are the yardsticks that say how much of a
+//! figure is the machine's (a process woken from idle, the kernel, the backend round trip),
+//! how much the stack's and how much the bridge's own, measured in the same run as the two
+//! servers compared.
+
+use crate::common::calls;
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde_json::{Value, json};
+
+/// The one session the floor hands out.
+const SESSION: &str = "floor";
+
+#[derive(Clone)]
+struct Floor {
+    http: reqwest::Client,
+    backend: String,
+}
+
+/// A JSON-RPC answer, as `application/json`.
+fn answer(id: Value, result: Value) -> Response {
+    let body = json!({"jsonrpc": "2.0", "id": id, "result": result}).to_string();
+    ([(header::CONTENT_TYPE, "application/json")], body).into_response()
+}
+
+/// What a message asks of the floor.
+enum Step {
+    /// Answer this JSON-RPC result, with the session's id when it is the handshake.
+    Answer { id: Value, result: Value, session: bool },
+    /// Fetch item `item` of the collection, then answer with [`called`].
+    Fetch { id: Value, item: usize },
+    /// 400: not JSON; 404: not our session; 202: a notification.
+    Status(u16),
+}
+
+/// Both floors read a message the same way.
+fn step(body: &[u8], session: Option<&str>) -> Step {
+    let Ok(message) = serde_json::from_slice::<Value>(body) else {
+        return Step::Status(400);
+    };
+    let id = message.get("id").cloned().unwrap_or(Value::Null);
+    let method = message["method"].as_str().unwrap_or_default();
+    if method == "initialize" {
+        let result = json!({"protocolVersion": "2025-06-18", "capabilities": {"tools": {}},
+                            "serverInfo": {"name": "floor", "version": "0"}});
+        return Step::Answer { id, result, session: true };
+    }
+    if session != Some(SESSION) {
+        return Step::Status(404);
+    }
+    match method {
+        "tools/list" => Step::Answer { id, result: json!({"tools": []}), session: false },
+        "tools/call" => {
+            let item = message["params"]["arguments"][calls().id_name()].as_u64().unwrap_or(1) as usize;
+            Step::Fetch { id, item }
+        }
+        _ => Step::Status(202),
+    }
+}
+
+/// The result of a call: the backend's text, and its JSON parsed.
+fn called(ok: bool, text: String) -> Value {
+    let parsed = serde_json::from_str::<Value>(&text).unwrap_or(Value::Null);
+    json!({"content": [{"type": "text", "text": text}], "structuredContent": parsed, "isError": !ok})
+}
+
+async fn mcp(State(floor): State<Floor>, headers: HeaderMap, body: Bytes) -> Response {
+    let (id, result, session) = match step(&body, headers.get("mcp-session-id").and_then(|v| v.to_str().ok())) {
+        Step::Answer { id, result, session } => (id, result, session),
+        Step::Fetch { id, item } => {
+            let fetched = async {
+                let response = floor.http.get(calls().read_url(&floor.backend, item)).send().await?;
+                let ok = response.status().is_success();
+                Ok::<_, reqwest::Error>((ok, response.text().await?))
+            };
+            let (ok, text) = fetched.await.unwrap_or_else(|e| (false, e.to_string()));
+            (id, called(ok, text), false)
+        }
+        Step::Status(code) => return StatusCode::from_u16(code).unwrap_or(StatusCode::BAD_REQUEST).into_response(),
+    };
+    let mut response = answer(id, result);
+    if session {
+        response.headers_mut().insert("mcp-session-id", header::HeaderValue::from_static(SESSION));
+    }
+    response
+}
+
+/// Serves the floor on 127.0.0.1:`port` until killed, on a runtime shaped as the bridge's
+/// default (`MCP_WORKER_THREADS=1`).
+pub fn serve(port: u16, backend: String) -> anyhow::Result<()> {
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build()?;
+    runtime.block_on(async move {
+        let floor = Floor { http: reqwest::Client::builder().build()?, backend };
+        let app = Router::new().route("/mcp", post(mcp)).route("/healthz", get(|| async { "ok" })).with_state(floor);
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
+        axum::serve(listener, app).await?;
+        Ok(())
+    })
+}
+
+/// The floor on the standard library alone, on 127.0.0.1:`port` until killed: a thread per
+/// client connection, each with its own connection to the backend (`backend` is
+/// `http://host:port`). It reads only what the benchmark sends: HTTP/1.1 with a
+/// `Content-Length`, the backend's answers likewise.
+pub fn serve_std(port: u16, backend: String) -> anyhow::Result<()> {
+    let address = backend.strip_prefix("http://").unwrap_or(&backend).trim_end_matches('/').to_string();
+    let listener = std::net::TcpListener::bind(("127.0.0.1", port))?;
+    for client in listener.incoming() {
+        let (client, address) = (client?, address.clone());
+        std::thread::spawn(move || {
+            // A connection that breaks ends its thread; the benchmark sees the error.
+            let _ = connection(client, &address);
+        });
+    }
+    Ok(())
+}
+
+/// One client connection of [`serve_std`], until it closes.
+fn connection(client: std::net::TcpStream, backend: &str) -> std::io::Result<()> {
+    use std::io::{BufReader, Write};
+    client.set_nodelay(true)?;
+    let mut from_client = BufReader::new(client.try_clone()?);
+    let mut to_client = client;
+    let mut upstream: Option<(BufReader<std::net::TcpStream>, std::net::TcpStream)> = None;
+    while let Some((head, body)) = read_http(&mut from_client)? {
+        let (status, extra, body) = if head.starts_with("GET /healthz ") {
+            (200, "", "ok".to_string())
+        } else {
+            match step(&body, header_of(&head, "mcp-session-id")) {
+                Step::Answer { id, result, session } => {
+                    let extra = if session { "mcp-session-id: floor\r\n" } else { "" };
+                    (200, extra, json!({"jsonrpc": "2.0", "id": id, "result": result}).to_string())
+                }
+                Step::Fetch { id, item } => {
+                    if upstream.is_none() {
+                        let stream = std::net::TcpStream::connect(backend)?;
+                        stream.set_nodelay(true)?;
+                        upstream = Some((BufReader::new(stream.try_clone()?), stream));
+                    }
+                    let (from_backend, to_backend) = upstream.as_mut().expect("connected above");
+                    let path = calls().read_url("", item);
+                    write!(to_backend, "GET {path} HTTP/1.1\r\nhost: {backend}\r\n\r\n")?;
+                    let (head, text) = read_http(from_backend)?.ok_or(std::io::ErrorKind::UnexpectedEof)?;
+                    let ok = head.starts_with("HTTP/1.1 2");
+                    let result = called(ok, String::from_utf8_lossy(&text).into_owned());
+                    (200, "", json!({"jsonrpc": "2.0", "id": id, "result": result}).to_string())
+                }
+                Step::Status(code) => (code, "", String::new()),
+            }
+        };
+        write!(
+            to_client,
+            "HTTP/1.1 {status} x\r\ncontent-type: application/json\r\n{extra}content-length: {}\r\n\r\n{body}",
+            body.len()
+        )?;
+    }
+    Ok(())
+}
+
+/// One HTTP/1.1 message: its head (start line and headers) and its body, by
+/// `Content-Length`; `None` at the end of the stream.
+fn read_http(from: &mut impl std::io::BufRead) -> std::io::Result<Option<(String, Vec<u8>)>> {
+    let mut head = String::new();
+    loop {
+        let mut line = String::new();
+        if from.read_line(&mut line)? == 0 {
+            return Ok(None);
+        }
+        if line == "\r\n" {
+            break;
+        }
+        head.push_str(&line);
+    }
+    let length = header_of(&head, "content-length").and_then(|v| v.parse().ok()).unwrap_or(0);
+    let mut body = vec![0; length];
+    from.read_exact(&mut body)?;
+    Ok(Some((head, body)))
+}
+
+/// A header's value in a message head, its name matched in any case.
+fn header_of<'a>(head: &'a str, name: &str) -> Option<&'a str> {
+    head.lines().skip(1).find_map(|line| {
+        let (key, value) = line.split_once(':')?;
+        key.trim().eq_ignore_ascii_case(name).then(|| value.trim())
+    })
+}
