@@ -120,14 +120,14 @@ const SETS: [Set; 44] = [
     // with them, before anyone read them (with 165ebfb's ranking: 38/50, 31/49, 35/49, 34/50).
     Set { file: "thirty-seventh.jsonl", tasks: 59, skipped: 1, top1: 43, top5: 54 },
     Set { file: "thirty-eighth.jsonl", tasks: 60, skipped: 0, top1: 35, top5: 51 },
-    Set { file: "thirty-ninth.jsonl", tasks: 59, skipped: 1, top1: 37, top5: 50 },
+    Set { file: "thirty-ninth.jsonl", tasks: 59, skipped: 1, top1: 38, top5: 51 },
     Set { file: "fortieth.jsonl", tasks: 60, skipped: 0, top1: 36, top5: 52 },
     // Measured with the ranking of 2024671, before anyone read them (with 8014f31's, before
     // its last five rules: 46/56, 43/57, 35/53, 43/53).
-    Set { file: "forty-first.jsonl", tasks: 60, skipped: 0, top1: 48, top5: 57 },
+    Set { file: "forty-first.jsonl", tasks: 60, skipped: 0, top1: 49, top5: 57 },
     Set { file: "forty-second.jsonl", tasks: 60, skipped: 0, top1: 44, top5: 57 },
-    Set { file: "forty-third.jsonl", tasks: 60, skipped: 0, top1: 35, top5: 52 },
-    Set { file: "forty-fourth.jsonl", tasks: 60, skipped: 0, top1: 43, top5: 53 },
+    Set { file: "forty-third.jsonl", tasks: 60, skipped: 0, top1: 36, top5: 53 },
+    Set { file: "forty-fourth.jsonl", tasks: 60, skipped: 0, top1: 44, top5: 54 },
 ];
 
 /// The fixture exports, by the `api` of the tasks.

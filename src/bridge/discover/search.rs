@@ -1594,6 +1594,18 @@ mod tests {
     }
 
     #[test]
+    fn insert_or_replace_is_an_upsert() {
+        let docs = [
+            routed("add", "Add records.", "POST", "/collections/{id}/add"),
+            routed("update", "Update records.", "POST", "/collections/{id}/update"),
+            routed("upsert", "Upsert records.", "POST", "/collections/{id}/upsert"),
+        ];
+        let index = among_others(&docs);
+        assert_eq!(index.search("Insert these records, or replace them if the ids are already there", 1), [2]);
+        assert_eq!(index.search("Add records, replacing any that exist", 1), [2]);
+    }
+
+    #[test]
     fn what_a_thing_has_says_less_than_what_it_is() {
         let docs = [
             routed("new_team", "Create a new team.", "POST", "/team/new"),

@@ -499,8 +499,8 @@ const GROUPS: &[(Action, &[&str])] = &[
     (Action::Read, &["check", "test", "verify", "validate", "probe"]),
     (Action::Create, &["copy", "clone", "duplicate", "fork"]),
     (Action::Write, &["save", "store", "persist", "write", "upsert"]),
-    // Insert or overwrite: an upsert replaces what is there.
-    (Action::Write, &["upsert", "overwrite"]),
+    // Insert or overwrite, insert or replace: an upsert replaces what is there.
+    (Action::Write, &["upsert", "overwrite", "replace"]),
     // Nouns.
     (
         Action::None,
