@@ -133,7 +133,7 @@ const SETS: [Set; 48] = [
     Set { file: "forty-fifth.jsonl", tasks: 60, skipped: 0, top1: 44, top5: 53 },
     Set { file: "forty-sixth.jsonl", tasks: 60, skipped: 0, top1: 42, top5: 56 },
     Set { file: "forty-seventh.jsonl", tasks: 60, skipped: 0, top1: 47, top5: 55 },
-    Set { file: "forty-eighth.jsonl", tasks: 60, skipped: 0, top1: 42, top5: 54 },
+    Set { file: "forty-eighth.jsonl", tasks: 60, skipped: 0, top1: 45, top5: 56 },
 ];
 
 /// The fixture exports, by the `api` of the tasks.

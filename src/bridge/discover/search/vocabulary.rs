@@ -621,7 +621,7 @@ impl Vocabulary {
     /// gives (`gpt-35-legacy`, `sk-abc123`, what follows "named", a quoted text) weigh
     /// little: they say which thing, not which tool.
     pub fn query_terms(&self, text: &str) -> Vec<(String, f32)> {
-        let mut terms = self.weighed(query_words(text));
+        let mut terms = self.weighed(query_words(text, |w| self.is_verb(w)));
         // A thing named by its name ("the variable temp_token", "named staging"), not by
         // an id: the tools that take a name fit better.
         let lower = text.to_lowercase();
@@ -664,7 +664,7 @@ impl Vocabulary {
         }
         let (mut asking, mut words) = (Vec::new(), Vec::new());
         for sentence in &sentences {
-            let said = said(&self.weighed(query_words(sentence)));
+            let said = said(&self.weighed(query_words(sentence, |w| self.is_verb(w))));
             if self.asks(sentence, &said) {
                 asking.push(*sentence);
                 words.extend(said);
@@ -755,6 +755,11 @@ impl Vocabulary {
     }
 
     /// What `term` does, when it is a verb of one kind.
+    /// Is the lowercase `word` a verb of what to do ([`Action`])?
+    fn is_verb(&self, word: &str) -> bool {
+        self.action(&stem(word)) != Action::None
+    }
+
     pub fn action(&self, term: &str) -> Action {
         self.groups_of(term).iter().map(|&g| self.groups[g].0).find(|a| *a != Action::None).unwrap_or(Action::None)
     }
@@ -970,7 +975,8 @@ pub fn for_good(said: &[String]) -> bool {
     FOR_GOOD.iter().any(|w| said.contains(&stem(w)))
 }
 
-/// Words after which the query says why, not what: "… so our agents can reach …".
+/// Words after which the query says why, not what: "… so our agents can reach …". But
+/// "…, so" and a verb say what to do, after why ("it's stuck, so cancel it").
 const PURPOSE_WORDS: &[&str] = &["so", "because"];
 /// What the words of a purpose weigh.
 const PURPOSE: f32 = 0.3;
@@ -1066,8 +1072,8 @@ const TIME: &[&str] = &[
 const WHEN: f32 = 0.3;
 
 /// A query's words, each with its weight ([`VALUE`], [`JOINED`], [`WHEN`], 0 for a word
-/// negated, else 1).
-fn query_words(text: &str) -> Vec<(String, f32)> {
+/// negated, else 1); `is_verb` tells the verbs of what to do.
+fn query_words(text: &str, is_verb: impl Fn(&str) -> bool) -> Vec<(String, f32)> {
     let mut out = Vec::new();
     let mut quoted = false;
     let mut after_name_word = false;
@@ -1079,7 +1085,8 @@ fn query_words(text: &str) -> Vec<(String, f32)> {
     let mut for_whom = false;
     // Words left in a container phrase ("… in the reviews collection").
     let mut container = 0usize;
-    for raw in text.split_whitespace().filter(|c| !c.contains("://")) {
+    let chunks: Vec<&str> = text.split_whitespace().filter(|c| !c.contains("://")).collect();
+    for (at, &raw) in chunks.iter().enumerate() {
         let (opens, closes) = (opens_quote(raw), closes_quote(raw));
         let chunk = raw.trim_matches(|c: char| !c.is_alphanumeric());
         let has_digit = chunk.chars().any(|c| c.is_ascii_digit());
@@ -1101,7 +1108,20 @@ fn query_words(text: &str) -> Vec<(String, f32)> {
         };
         // Words that say why ("… so nothing new gets picked up") weigh less than what to do.
         let weight = if purpose { weight * PURPOSE } else { weight };
-        purpose |= PURPOSE_WORDS.contains(&lower.as_str());
+        // "…, so pause the schedule": after a clause, "so" and a verb say what to do, and
+        // the clause before says why.
+        let so_do = lower == "so"
+            && at > 0
+            && chunks[at - 1].ends_with(',')
+            && chunks
+                .get(at + 1)
+                .is_some_and(|next| is_verb(&next.trim_matches(|c: char| !c.is_alphanumeric()).to_lowercase()));
+        if so_do {
+            for (_, w) in &mut out {
+                *w *= PURPOSE;
+            }
+        }
+        purpose |= PURPOSE_WORDS.contains(&lower.as_str()) && !so_do;
         // What follows "with" ("a team with a $500 budget") says what the thing has, not
         // which thing: up to the clause's end.
         let weight = if attribute { weight * ATTRIBUTE } else { weight };
@@ -1249,6 +1269,12 @@ mod tests {
             |query: &str, word: &str| v.query_terms(query).into_iter().find(|(t, _)| *t == stem(word)).map(|(_, w)| w);
         assert_eq!(weight_of("Register a server so our agents can reach it", "agents"), Some(PURPOSE), "why, not what");
         assert_eq!(weight_of("Register a server so our agents can reach it", "register"), Some(1.0));
+        // "…, so" and a verb: what follows is what to do, what came before is why.
+        let so = "We're migrating the database tonight, so pause the schedule";
+        assert_eq!(weight_of(so, "pause"), Some(1.0), "what to do");
+        assert_eq!(weight_of(so, "database"), Some(PURPOSE), "why");
+        assert_eq!(weight_of("Pause it, so nothing starts", "pause"), Some(1.0));
+        assert_eq!(weight_of("Pause it, so nothing starts", "nothing"), Some(PURPOSE), "no verb after: why");
         assert_eq!(
             weight_of("Kick off the deployment with region set to EU", "set"),
             Some(VALUE * ATTRIBUTE),
