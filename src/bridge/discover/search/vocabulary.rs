@@ -754,12 +754,12 @@ impl Vocabulary {
         self.turns.get(term).copied()
     }
 
-    /// What `term` does, when it is a verb of one kind.
     /// Is the lowercase `word` a verb of what to do ([`Action`])?
     fn is_verb(&self, word: &str) -> bool {
         self.action(&stem(word)) != Action::None
     }
 
+    /// What `term` does, when it is a verb of one kind.
     pub fn action(&self, term: &str) -> Action {
         self.groups_of(term).iter().map(|&g| self.groups[g].0).find(|a| *a != Action::None).unwrap_or(Action::None)
     }
