@@ -40,6 +40,9 @@
 //! - a question about what is reads, whatever its verbs ("what guardrails are set up?"),
 //!   and a read of things in the plural is a list ("show me the first 20 collections");
 //!   starting a run is not changing the thing it runs;
+//! - a thing the query gives by its identifier ("flow run 3f2a…", "key sk-7f3a…") is one
+//!   the tools that take it serve: their path or an argument takes that thing
+//!   (`/flow_runs/{id}`, `flow_run_id`), not another (`/flow_run_states/{id}`);
 //! - one thing is asked of the tool for one thing: a bulk tool comes after it unless the
 //!   query asks for many, and a `PUT` after the `PATCH` of its path;
 //! - a tool that is another's operation under a second path (`/v1/x` beside `/x`, same
@@ -299,6 +302,12 @@ const NOT_OWN: f32 = 0.5;
 /// How much a word the vocabulary brings in weighs, beside the query's own word.
 const RELATED: f32 = 0.8;
 
+/// What a tool that takes the thing a query gives by its identifier ("flow run 3f2a…") is
+/// multiplied by, and one whose path takes only other things (`/flow_run_states/{id}`):
+/// [`identified`], [`vocabulary::given_things`].
+const ID_FITS: f32 = 1.3;
+const ID_OTHER: f32 = 0.7;
+
 /// One term's occurrences in one document, per field.
 #[derive(Debug, Clone)]
 struct Posting {
@@ -343,6 +352,11 @@ pub struct Index {
     /// Per document, which way the first verb of its name turns a thing that has an off and
     /// an on ([`vocabulary::Vocabulary::polarity`]): `block_key` off, `unblock_key` on.
     polarity: Vec<Option<bool>>,
+    /// Per document, the things it takes by their identifier ([`identified`]), as terms,
+    /// and whether its path takes one.
+    identifies: Vec<(Vec<Vec<String>>, bool)>,
+    /// The things any document takes by their identifier, each once.
+    things: Vec<Vec<String>>,
     /// Phrases the documents abbreviate: ([`person`, `interest`], `poi`).
     acronyms: Vec<(Vec<String>, String)>,
     vocabulary: &'static vocabulary::Vocabulary,
@@ -369,6 +383,8 @@ impl Index {
             demoted: Vec::with_capacity(docs.len()),
             spans: Vec::with_capacity(docs.len()),
             polarity: Vec::with_capacity(docs.len()),
+            identifies: Vec::with_capacity(docs.len()),
+            things: Vec::new(),
             acronyms,
             vocabulary,
             tuning: CHOSEN,
@@ -386,6 +402,7 @@ impl Index {
         let mut operations: HashMap<(Vec<String>, Vec<String>), u32> = HashMap::new();
         let served = served(docs);
         let code: Vec<String> = CODE_WORDS.iter().map(|w| vocabulary::stem(w)).collect();
+        let mut found = Vec::with_capacity(docs.len());
         for (i, doc) in docs.iter().enumerate() {
             let (fields, written) = index.fields(doc, &common);
             // Compared as terms, so `Count V1` (Chroma's `/api/v1/count`) is `Count`.
@@ -419,6 +436,7 @@ impl Index {
             index.demoted.push(demoted(doc, &served));
             index.spans.push(takes_a_span(doc));
             index.forward.push(is_forward(doc, &served));
+            found.push(identified(doc));
             let mut about = Vec::new();
             for t in distinct(&written).into_iter().filter(|t| !code.contains(t)) {
                 let (next, does) = (index.name_actions.len() as u32, vocabulary.action(&t));
@@ -431,6 +449,23 @@ impl Index {
             index.about.push(about);
             index.names.push([distinct(&written), distinct(&fields[1])]);
             index.lengths.push(lengths);
+        }
+        // The things some path takes; an argument named as one of them takes it too.
+        let in_paths: Vec<&Vec<String>> = found.iter().flat_map(|f| &f.path).collect();
+        for f in &found {
+            let mut takes: Vec<Vec<String>> = Vec::new();
+            let bare = f.bare.iter().filter(|t| in_paths.contains(t));
+            for t in f.path.iter().chain(&f.said).chain(bare) {
+                if !takes.contains(t) {
+                    takes.push(t.clone());
+                }
+            }
+            for thing in &takes {
+                if !index.things.contains(thing) {
+                    index.things.push(thing.clone());
+                }
+            }
+            index.identifies.push((takes, !f.path.is_empty()));
         }
         let n = docs.len().max(1) as f32;
         for mean in &mut index.mean_lengths {
@@ -699,6 +734,12 @@ impl Index {
         } else {
             self.first_verb(&requested).and_then(|i| self.vocabulary.polarity(&requested[i]))
         };
+        // The things the query gives by an identifier, as the API names them ("flow run
+        // 3f2a…" is a flow run, the tools taking a flow run's id serve it); not a thing
+        // to be made, which has none yet ("a work pool named k8s-prod").
+        let given_things = if asked == Action::Create { Vec::new() } else { vocabulary::given_things(query) };
+        let given: Vec<&Vec<String>> =
+            given_things.iter().filter_map(|candidates| candidates.iter().find(|c| self.things.contains(c))).collect();
         // What a read names in the plural; only a read needs it.
         let plural = if asked == Action::Read { self.plural_resources(query) } else { Vec::new() };
         if asked == Action::Read {
@@ -707,7 +748,8 @@ impl Index {
             // registered"), not what to do; but a verb in the plural that the API's paths
             // name is a thing ("how many flow runs failed?").
             for (term, weight) in &mut weighed {
-                if !matches!(self.vocabulary.action(term), Action::None | Action::Read) && !plural.contains(term) {
+                let a_thing = plural.contains(term) || given.iter().any(|g| g.contains(term));
+                if !matches!(self.vocabulary.action(term), Action::None | Action::Read) && !a_thing {
                     *weight *= self.tuning.state_verb;
                 }
             }
@@ -795,6 +837,15 @@ impl Index {
                 let s = if so_far && self.spans[i] { s * SPAN_SO_FAR } else { s };
                 let s = if self.forward[i] { s * forward } else { s };
                 let s = s * self.name_asked(i, &asked_for);
+                let s = if given.is_empty() {
+                    s
+                } else if self.identifies[i].0.iter().any(|t| given.contains(&t)) {
+                    s * ID_FITS
+                } else if self.identifies[i].1 {
+                    s * ID_OTHER
+                } else {
+                    s
+                };
                 (i, if named { s + NAMED_BONUS } else { s })
             })
             .collect();
@@ -870,6 +921,83 @@ fn split_path(path: &str) -> (String, String) {
     };
     let fixed = |s: &[&str]| s.iter().filter(|s| !s.starts_with('{')).copied().collect::<Vec<_>>().join(" ");
     (fixed(&segments[own_from..]), fixed(&segments[..own_from]))
+}
+
+/// The last word of an argument's name that says it identifies a thing, not which thing.
+const IDENTIFIER_WORDS: &[&str] = &["id", "ids", "name", "names", "uuid", "slug"];
+
+/// The things `doc` takes by their identifier (or name), as terms: those its path takes
+/// (`/flow_runs/{id}` a flow run, `{collection_id}` a collection, `/variables/name/{name}`
+/// a variable), those an argument says it identifies (`flow_run_id`, `team_id`), and the
+/// arguments named as a thing is (`key`), which count if some path takes that thing.
+fn identified(doc: &Doc) -> Identified {
+    let words = |name: &str| -> Vec<String> {
+        name.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).map(|w| w.to_lowercase()).collect()
+    };
+    let thing = |mut w: Vec<String>| -> Vec<String> {
+        if w.last().is_some_and(|l| IDENTIFIER_WORDS.contains(&l.as_str())) {
+            w.pop();
+        }
+        w.iter().map(|w| vocabulary::stem(w)).collect()
+    };
+    let mut out = Identified::default();
+    let mut in_path = Vec::new();
+    if let Some((_, path)) = &doc.endpoint {
+        let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+        for (at, segment) in segments.iter().enumerate() {
+            let Some(param) = segment.strip_prefix('{').and_then(|s| s.strip_suffix('}')) else { continue };
+            in_path.push(param);
+            let mut t = thing(words(param));
+            if t.is_empty() {
+                // `{id}` identifies what the segment before it names (past `name`, `slug`).
+                let named = segments[..at]
+                    .iter()
+                    .rev()
+                    .find(|s| !s.starts_with('{') && !IDENTIFIER_WORDS.contains(&s.to_lowercase().as_str()));
+                t = named.map(|s| thing(words(s))).unwrap_or_default();
+            }
+            if !t.is_empty() && !out.path.contains(&t) {
+                out.path.push(t);
+            }
+        }
+    }
+    // An `id` alone, on a path that takes nothing, identifies what the path names first
+    // (`POST /model/delete` with `{"id": …}` takes a model).
+    let named_first = doc.endpoint.as_ref().and_then(|(_, path)| {
+        let mut literal = path.split('/').filter(|s| !s.is_empty() && !is_prefix(s));
+        literal.next().filter(|_| in_path.is_empty())
+    });
+    for p in doc.params.iter().filter(|p| !in_path.contains(&p.as_str())) {
+        if let Some(first) = named_first
+            && ["id", "ids"].contains(&p.as_str())
+        {
+            let t = thing(words(first));
+            if !t.is_empty() {
+                out.said.push(t);
+            }
+            continue;
+        }
+        let w = words(p);
+        let says_so = w.len() > 1 && w.last().is_some_and(|l| IDENTIFIER_WORDS.contains(&l.as_str()));
+        let t = thing(w);
+        if !t.is_empty() {
+            if says_so { &mut out.said } else { &mut out.bare }.push(t);
+        }
+    }
+    out
+}
+
+/// A path's segment that only says where the API is (`api`, `v1`).
+fn is_prefix(segment: &str) -> bool {
+    segment == "api" || vocabulary::is_version(segment)
+}
+
+/// What [`identified`] finds in one document.
+#[derive(Debug, Clone, Default)]
+struct Identified {
+    path: Vec<Vec<String>>,
+    said: Vec<Vec<String>>,
+    bare: Vec<Vec<String>>,
 }
 
 /// A description's first paragraph (the summary; past a `[BETA]`-like tag alone on its
@@ -1248,9 +1376,10 @@ mod tests {
         let index = among_others(&docs);
         assert!(takes_a_span(&docs[0]) && !takes_a_span(&docs[1]));
         assert_eq!(index.search("How much has key sk-abc123 spent so far?", 1), [1]);
-        // A period named is the report's business, "so far" or not.
-        assert_eq!(index.search("How much has key sk-abc123 spent this month?", 1), [0]);
-        assert_eq!(index.search("How much has key sk-abc123 spent so far this month?", 1), [0]);
+        // A period named is the report's business, "so far" or not. (Given by its id, the
+        // key favours the tools that take a key by name, as the report's `api_key` is not.)
+        assert_eq!(index.search("How much has the staging key spent this month?", 1), [0]);
+        assert_eq!(index.search("How much has the staging key spent so far this month?", 1), [0]);
     }
 
     #[test]
@@ -1298,6 +1427,11 @@ mod tests {
 
     fn routed(name: &str, description: &str, method: &str, path: &str) -> Doc {
         doc(name, description).with_endpoint(method, path)
+    }
+
+    /// An `inputSchema` with these arguments.
+    fn arguments(names: &[&str]) -> Value {
+        json!({ "properties": names.iter().map(|n| (n.to_string(), json!({}))).collect::<serde_json::Map<_, _>>() })
     }
 
     /// `docs` among tools about other things, so a word's rarity counts as in a real API.
@@ -1441,8 +1575,10 @@ mod tests {
                 "/flow_runs/{id}/graph",
             ),
             routed("read_flow_run_input", "Read a value of a flow run's input.", "GET", "/flow_runs/{id}/input/{key}"),
-            routed("read_task_runs", "Query for task runs.", "POST", "/task_runs/filter"),
-            routed("read_flow_runs", "Query for flow runs.", "POST", "/flow_runs/filter"),
+            Doc::new("read_task_runs", None, "Query for task runs.", &[], &arguments(&["flow_runs", "task_runs"]))
+                .with_endpoint("POST", "/task_runs/filter"),
+            Doc::new("read_flow_runs", None, "Query for flow runs.", &[], &arguments(&["flow_runs", "task_runs"]))
+                .with_endpoint("POST", "/flow_runs/filter"),
         ];
         let index = among_others(&docs);
         assert_eq!(index.search("Which task runs inside flow run 5c2e81d0 are still running?", 1), [2]);
@@ -1525,13 +1661,47 @@ mod tests {
         ];
         let index = among_others(&docs);
         assert_eq!(index.search("Take the azure-gpt35-eastus deployment out of the router", 1), [1]);
+        assert_eq!(index.search("Take the llama-3-70b-legacy model out of the router", 1), [1]);
+    }
+
+    #[test]
+    fn a_thing_given_by_its_id_is_served_by_the_tools_that_take_it() {
+        let docs = [
+            routed("read_flow_run", "Get a flow run by id.", "GET", "/flow_runs/{id}"),
+            routed("read_flow_run_state", "Get a flow run state by id.", "GET", "/flow_run_states/{id}"),
+        ];
+        let index = among_others(&docs);
+        // The id is a flow run's, which the state's tool does not take.
+        assert_eq!(index.search("What state is flow run 3f2a9b1c-7d4e in right now?", 1), [0]);
+        assert_eq!(index.search("Show me flow run state 9e1d", 1), [1]);
+    }
+
+    #[test]
+    fn what_a_tool_takes_by_its_identifier() {
+        let takes = |path: &str, params: &[&str]| {
+            let doc = Doc::new("t", None, "", &[], &arguments(params)).with_endpoint("POST", path);
+            let found = identified(&doc);
+            (found.path, found.said, found.bare)
+        };
+        let t = |words: &[&str]| words.iter().map(|w| vocabulary::stem(w)).collect::<Vec<_>>();
+        let none = Vec::<Vec<String>>::new;
+        assert_eq!(takes("/flow_runs/{id}", &["id"]), (vec![t(&["flow", "runs"])], none(), none()));
+        assert_eq!(takes("/variables/name/{name}", &["name"]).0, [t(&["variables"])], "past `name`");
+        assert_eq!(
+            takes("/api/v2/tenants/{tenant}/databases/{database_name}/collections/{collection_id}/get", &["ids"]).0,
+            [t(&["tenant"]), t(&["database"]), t(&["collection"])]
+        );
+        assert_eq!(takes("/model/delete", &["id"]), (none(), vec![t(&["model"])], none()), "an id alone");
+        assert_eq!(takes("/flow_run_states/", &["flow_run_id"]), (none(), vec![t(&["flow", "run"])], none()));
+        assert_eq!(takes("/key/info", &["key"]), (none(), none(), vec![t(&["key"])]), "a thing if a path takes it");
     }
 
     #[test]
     fn a_thing_gone_for_good_is_deleted() {
         let docs = [
-            routed("block_key", "Block a key.", "POST", "/key/block"),
-            routed("delete_key_fn", "Delete a key.", "POST", "/key/delete"),
+            Doc::new("block_key", None, "Block a key.", &[], &arguments(&["key"])).with_endpoint("POST", "/key/block"),
+            Doc::new("delete_key_fn", None, "Delete a key.", &[], &arguments(&["keys", "key_aliases"]))
+                .with_endpoint("POST", "/key/delete"),
         ];
         let index = among_others(&docs);
         assert_eq!(index.search("Kill the key sk-7f3a9e21 permanently", 1), [1]);
@@ -1553,7 +1723,12 @@ mod tests {
     fn what_a_run_printed_is_in_its_logs() {
         let docs = [
             routed("read_flow_run", "Get a flow run.", "GET", "/flow_runs/{id}"),
-            routed("read_logs", "Query for the logs of a flow run.", "POST", "/logs/filter"),
+            Doc::new("read_logs", None, "Query for the logs of a flow run.", &[], &arguments(&["logs", "limit"]))
+                .with_endpoint("POST", "/logs/filter"),
+            // In an API about flow runs, as Prefect's is, "flow run" says little.
+            routed("read_flow_runs", "Query for flow runs.", "POST", "/flow_runs/filter"),
+            routed("delete_flow_run", "Delete a flow run.", "DELETE", "/flow_runs/{id}"),
+            routed("set_flow_run_state", "Set a flow run's state.", "POST", "/flow_runs/{id}/set_state"),
         ];
         let index = among_others(&docs);
         assert_eq!(index.search("Show me what flow run 3f1a2b7c printed before it died", 1), [1]);

@@ -177,6 +177,7 @@ const STOPWORDS: &[&str] = &[
 const PHRASES: &[(&[&str], &str)] = &[
     (&["get", "rid", "of"], "delete"),
     (&["throw", "away"], "delete"),
+    (&["blow", "away"], "wipe"),
     (&["kick", "out"], "remove"),
     (&["kick", "off"], "start"),
     (&["turn", "off"], "disable"),
@@ -321,9 +322,12 @@ fn sentences(text: &str) -> Vec<&str> {
     let mut start = 0;
     for (i, c) in text.char_indices() {
         let ellipsis = c == '.' && text[..i].ends_with('.');
-        if matches!(c, '.' | '!' | '?') && !ellipsis && text[i + 1..].chars().next().is_none_or(char::is_whitespace) {
-            out.push(text[start..=i].trim());
-            start = i + 1;
+        let ends = matches!(c, '.' | '!' | '?' | ';') && !ellipsis;
+        // A dash between spaces ends a clause as a full stop would ("a dev box — wipe it").
+        let dash = matches!(c, '—' | '–' | '-') && text[..i].ends_with(' ');
+        if (ends || dash) && text[i + c.len_utf8()..].chars().next().is_none_or(char::is_whitespace) {
+            out.push(text[start..i + c.len_utf8()].trim());
+            start = i + c.len_utf8();
         }
     }
     out.push(text[start..].trim());
@@ -333,9 +337,29 @@ fn sentences(text: &str) -> Vec<&str> {
 
 /// The second words of phrases that may stand apart from the first ("kick carol out").
 const PARTICLES: &[&str] = &["out", "off", "on", "up", "down", "away", "from", "working"];
-/// At most this many words between a phrase's first word and its particle: a name of
-/// several words may sit between ("take the azure-gpt35-eastus deployment out").
+/// At most this many words between a phrase's first word and its particle, a name's words
+/// not counted: a name and its thing may sit between ("take the llama-3-70b-legacy model
+/// out").
 const PARTICLE_GAP: usize = 5;
+
+/// Where `particle` is in `raw` after the phrase's first word at `i`, with at least one word
+/// and at most [`PARTICLE_GAP`] words other than a name's between.
+fn particle_at(raw: &[Option<(String, f32)>], i: usize, particle: &str) -> Option<usize> {
+    let mut between = 0;
+    for (j, word) in raw.iter().enumerate().skip(i + 1) {
+        let Some((w, weight)) = word else { continue };
+        if j > i + 1 && w == particle {
+            return Some(j);
+        }
+        if *weight > VALUE {
+            between += 1;
+        }
+        if between > PARTICLE_GAP {
+            return None;
+        }
+    }
+    None
+}
 
 /// Verbs that turn a thing off or stop it, and those that turn it back on: a query that
 /// asks for one is not served by a tool named for the other ("freeze the key" is not
@@ -728,7 +752,7 @@ impl Vocabulary {
                 }
                 if let [particle] = rest
                     && PARTICLES.contains(particle)
-                    && let Some(j) = (i + 2..raw.len().min(i + 2 + PARTICLE_GAP)).find(|&j| at(j, particle))
+                    && let Some(j) = particle_at(&raw, i, particle)
                 {
                     raw[j] = None;
                     out.push((stem(word), weight));
@@ -785,7 +809,7 @@ impl Vocabulary {
 
 /// `v1`, `v2`: an API version says nothing of what an operation does (`/api/v1/x` and
 /// `/api/v2/x` do the same), and in a query it is more often part of a name (`docs_v1`).
-fn is_version(word: &str) -> bool {
+pub fn is_version(word: &str) -> bool {
     word.len() >= 2 && word.starts_with('v') && word[1..].bytes().all(|b| b.is_ascii_digit())
 }
 
@@ -896,6 +920,45 @@ fn gives_a_name(text: &str) -> bool {
         let joined = c.contains(['-', '_', '/']) && !c.chars().any(|c| c.is_ascii_digit());
         !c.is_empty() && (after_name_word || joined)
     })
+}
+
+/// Words between a thing and the identifier it is given by ("the team with id team_8812").
+const BEFORE_AN_ID: &[&str] = &["id", "ids", "uuid", "with", "number", "no"];
+
+/// The things a query gives by an identifier ("flow run 3f2a9b1c-…", "key sk-7f3a9c21",
+/// "the team with id team_8812"): per identifier, the two words before it and the one,
+/// stemmed, the longer first; which of them is a thing the API takes by its identifier is
+/// for the index to say. (A thing given by its name has [`NAME_HINT`].)
+pub fn given_things(text: &str) -> Vec<Vec<Vec<String>>> {
+    let chunks: Vec<&str> = text.split_whitespace().collect();
+    let bare = |c: &str| c.trim_matches(|c: char| !c.is_alphanumeric()).to_lowercase();
+    let mut out = Vec::new();
+    for (i, raw) in chunks.iter().enumerate() {
+        let c = bare(raw);
+        let id = c.chars().any(|c| c.is_ascii_digit()) && c.chars().any(|c| c.is_alphabetic());
+        if !id {
+            continue;
+        }
+        let before = chunks[..i].iter().rev().skip_while(|w| BEFORE_AN_ID.contains(&bare(w).as_str()));
+        let mut words = Vec::new();
+        for w in before.take(2) {
+            let word = bare(w);
+            // A word that ends a clause, a function word or a value is not the thing's.
+            let ends = w.ends_with([',', ';', '.', '?', '!', ':']);
+            if ends || word.is_empty() || !word.chars().all(char::is_alphabetic) || STOPWORDS.contains(&word.as_str()) {
+                break;
+            }
+            words.insert(0, stem(&word));
+        }
+        if !words.is_empty() {
+            let mut candidates = vec![words.clone()];
+            if words.len() == 2 {
+                candidates.push(vec![words[1].clone()]);
+            }
+            out.push(candidates);
+        }
+    }
+    out
 }
 
 /// The families of the models that chat, as a query names them (the start of the name).
@@ -1220,10 +1283,26 @@ mod tests {
     }
 
     #[test]
+    fn a_thing_given_by_its_identifier_is_the_words_before_it() {
+        let stems = |words: &[&str]| words.iter().map(|w| stem(w)).collect::<Vec<_>>();
+        assert_eq!(
+            given_things("What state is flow run 3f2a9b1c-7d4e in?"),
+            [vec![stems(&["flow", "run"]), stems(&["run"])]]
+        );
+        assert_eq!(given_things("Show the team with id team_8812"), [vec![stems(&["team"])]]);
+        assert_eq!(given_things("How much has key sk-live-42 spent?"), [vec![stems(&["key"])]]);
+        assert!(given_things("Create a collection named docs").is_empty(), "a name is not an identifier");
+    }
+
+    #[test]
     fn phrases_are_read_with_their_particle_apart() {
         let v = Vocabulary::shared();
         assert_eq!(v.terms("Kick carol out of the team"), ["remov", "carol", "team"]);
         assert_eq!(v.terms("turn the schedule off"), ["disabl", "schedul"]);
+        assert_eq!(v.terms("blow the scratch collection away"), ["wip", "scratch", "collection"]);
+        // A name's words do not count toward the gap; a name and its thing may sit between.
+        let asked = |query: &str| v.query_terms(query).into_iter().map(|(t, _)| t).collect::<Vec<_>>();
+        assert_eq!(asked("take the llama-3-70b-legacy model out"), ["remov", "llama", "70b", "legacy", "model"]);
         assert_eq!(v.terms("turn this paragraph into a vector"), ["turn", "paragraph", "vector"], "no particle near");
     }
 
@@ -1305,7 +1384,14 @@ mod tests {
         assert_eq!(asks("The run is stuck. Temporarily pause it.").as_deref(), Some("Temporarily pause it."));
         // All ask, or none does, or one sentence: none is singled out.
         assert_eq!(asks("Cancel run 3b9d. Then list the runs."), None);
-        assert_eq!(asks("key sk-9f2c... got pasted in Slack - lock it"), None);
+        // A semicolon, or a dash between spaces, ends a clause as a full stop does.
+        assert_eq!(asks("key sk-9f2c... got pasted in Slack - lock it").as_deref(), Some("lock it"));
+        assert_eq!(asks("Flow run 3b9d is stuck; cancel it.").as_deref(), Some("cancel it."));
+        assert_eq!(
+            asks("A throwaway dev box — blow away everything on it").as_deref(),
+            Some("blow away everything on it")
+        );
+        assert_eq!(asks("Use the re-ranker - v2 only"), None, "a dash between words joins them");
         assert_eq!(asks("Use gpt-3.5 for v2.1 of the app"), None);
         assert!(asks_what_is("Is this IMEI on the watchlist?"));
         assert!(asks_what_is("What guardrails are set up on this proxy?"));
