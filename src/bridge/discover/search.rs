@@ -451,7 +451,8 @@ impl Index {
             index.lengths.push(lengths);
         }
         // The things some path takes; an argument named as one of them takes it too.
-        let in_paths: Vec<&Vec<String>> = found.iter().flat_map(|f| &f.path).collect();
+        let in_paths: std::collections::HashSet<&Vec<String>> = found.iter().flat_map(|f| &f.path).collect();
+        let mut things = std::collections::HashSet::new();
         for f in &found {
             let mut takes: Vec<Vec<String>> = Vec::new();
             let bare = f.bare.iter().filter(|t| in_paths.contains(t));
@@ -460,13 +461,11 @@ impl Index {
                     takes.push(t.clone());
                 }
             }
-            for thing in &takes {
-                if !index.things.contains(thing) {
-                    index.things.push(thing.clone());
-                }
-            }
+            things.extend(takes.iter().cloned());
             index.identifies.push((takes, !f.path.is_empty()));
         }
+        index.things = things.into_iter().collect();
+        index.things.sort();
         let n = docs.len().max(1) as f32;
         for mean in &mut index.mean_lengths {
             *mean = (*mean / n).max(1.0);
