@@ -355,7 +355,7 @@ pub struct Index {
     /// Per document, the things it takes by their identifier ([`identified`]), as terms,
     /// and whether its path takes one.
     identifies: Vec<(Vec<Vec<String>>, bool)>,
-    /// The things any document takes by their identifier, each once.
+    /// The things any document takes by their identifier, each once, sorted.
     things: Vec<Vec<String>>,
     /// Phrases the documents abbreviate: ([`person`, `interest`], `poi`).
     acronyms: Vec<(Vec<String>, String)>,
@@ -737,8 +737,10 @@ impl Index {
         // 3f2a…" is a flow run, the tools taking a flow run's id serve it); not a thing
         // to be made, which has none yet ("a work pool named k8s-prod").
         let given_things = if asked == Action::Create { Vec::new() } else { vocabulary::given_things(query) };
-        let given: Vec<&Vec<String>> =
-            given_things.iter().filter_map(|candidates| candidates.iter().find(|c| self.things.contains(c))).collect();
+        let given: Vec<&Vec<String>> = given_things
+            .iter()
+            .filter_map(|candidates| candidates.iter().find(|c| self.things.binary_search(c).is_ok()))
+            .collect();
         // What a read names in the plural; only a read needs it.
         let plural = if asked == Action::Read { self.plural_resources(query) } else { Vec::new() };
         if asked == Action::Read {
@@ -930,9 +932,7 @@ const IDENTIFIER_WORDS: &[&str] = &["id", "ids", "name", "names", "uuid", "slug"
 /// a variable), those an argument says it identifies (`flow_run_id`, `team_id`), and the
 /// arguments named as a thing is (`key`), which count if some path takes that thing.
 fn identified(doc: &Doc) -> Identified {
-    let words = |name: &str| -> Vec<String> {
-        name.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).map(|w| w.to_lowercase()).collect()
-    };
+    let words = vocabulary::words;
     let thing = |mut w: Vec<String>| -> Vec<String> {
         if w.last().is_some_and(|l| IDENTIFIER_WORDS.contains(&l.as_str())) {
             w.pop();
@@ -1359,18 +1359,23 @@ mod tests {
 
     #[test]
     fn how_much_so_far_is_what_a_thing_holds_not_a_report_over_a_period() {
-        let takes = |args: &[&str]| json!({"properties": args.iter().map(|a| (a.to_string(), json!({}))).collect::<serde_json::Map<_, _>>()});
         let docs = [
             Doc::new(
                 "get_key_spend_report",
                 None,
                 "Spend of a key over a date range, per model.",
                 &[],
-                &takes(&["start_date", "end_date", "api_key"]),
+                &arguments(&["start_date", "end_date", "api_key"]),
             )
             .with_endpoint("GET", "/key/spend/report"),
-            Doc::new("info_key", None, "Information about a key: its spend, budget and expiry.", &[], &takes(&["key"]))
-                .with_endpoint("GET", "/key/info"),
+            Doc::new(
+                "info_key",
+                None,
+                "Information about a key: its spend, budget and expiry.",
+                &[],
+                &arguments(&["key"]),
+            )
+            .with_endpoint("GET", "/key/info"),
         ];
         let index = among_others(&docs);
         assert!(takes_a_span(&docs[0]) && !takes_a_span(&docs[1]));
