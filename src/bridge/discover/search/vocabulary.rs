@@ -1071,6 +1071,30 @@ const FOR_WORDS: &[&str] = &["for"];
 /// What the words after [`FOR_WORDS`] weigh, up to the clause's end.
 const FOR: f32 = 0.5;
 
+/// The words that open a question asking which things ("which models can my key call?").
+const WHICH: &[&str] = &["which", "what"];
+/// The modal verbs after which such a question's subject comes, who may do something to
+/// the things asked for ("which models can **my key** call?"). Not "does": "what metadata
+/// does the docs collection have?" asks about the collection; nor "is" or "are", after
+/// which comes what state the things are in ("which deployments are paused?").
+const SUBJECT_AUX: &[&str] = &["can", "could", "may", "might", "will", "would", "should"];
+/// At most this many words of a subject, a name's words not counted.
+const SUBJECT_SPAN: usize = 2;
+/// What the words of such a subject weigh: they say who asks, not what for.
+const SUBJECT: f32 = 0.4;
+
+/// Where a query's word is in a question asking which things ([`WHICH`]).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Which {
+    Outside,
+    /// After "which" or "what".
+    Opened,
+    /// After the things asked for.
+    Things,
+    /// In the subject, after the modal verb.
+    Subject,
+}
+
 /// Words after which the next word is what the query does not want ("disable the key
 /// without deleting it").
 const NEGATIONS: &[&str] = &["without", "not", "never", "instead", "except", "don't", "dont", "doesn't", "no"];
@@ -1146,6 +1170,9 @@ fn query_words(text: &str, is_verb: impl Fn(&str) -> bool) -> Vec<(String, f32)>
     let mut attribute = false;
     let mut details = false;
     let mut for_whom = false;
+    // Where a "which …" question is.
+    let mut which = Which::Outside;
+    let mut subject_words = 0usize;
     // Words left in a container phrase ("… in the reviews collection").
     let mut container = 0usize;
     let chunks: Vec<&str> = text.split_whitespace().filter(|c| !c.contains("://")).collect();
@@ -1192,6 +1219,34 @@ fn query_words(text: &str, is_verb: impl Fn(&str) -> bool) -> Vec<(String, f32)>
         // not which thing: up to the clause's end.
         let weight = if for_whom { weight * FOR } else { weight };
         let ends_clause = raw.ends_with([',', ';', '.', '?', '!', ':']);
+        // "Which models can my key call?": the words after the auxiliary, up to a verb or
+        // a function word, are who calls, not what is asked for.
+        let sentence_starts = at == 0 || chunks[at - 1].ends_with(['.', '?', '!', ';']);
+        let before = which;
+        which = match which {
+            _ if sentence_starts && WHICH.contains(&lower.as_str()) => Which::Opened,
+            Which::Opened if STOPWORDS.contains(&lower.as_str()) => Which::Outside,
+            Which::Opened => Which::Things,
+            Which::Things if SUBJECT_AUX.contains(&lower.as_str()) => {
+                subject_words = 0;
+                Which::Subject
+            }
+            Which::Subject if DETERMINERS.contains(&lower.as_str()) => Which::Subject,
+            Which::Subject
+                if STOPWORDS.contains(&lower.as_str()) || is_verb(&lower) || subject_words >= SUBJECT_SPAN =>
+            {
+                Which::Outside
+            }
+            same => same,
+        };
+        let in_subject = before == Which::Subject && which == Which::Subject && !DETERMINERS.contains(&lower.as_str());
+        if in_subject && weight >= 1.0 {
+            subject_words += 1;
+        }
+        let weight = if in_subject { weight * SUBJECT } else { weight };
+        if ends_clause {
+            which = Which::Outside;
+        }
         for_whom = (for_whom || FOR_WORDS.contains(&lower.as_str())) && !ends_clause;
         // After a colon come the details ("add a model: claude routed to our account"),
         // to the sentence's end, through the commas of their list ("user u_1234: their
@@ -1292,6 +1347,29 @@ mod tests {
         assert_eq!(given_things("Show the team with id team_8812"), [vec![stems(&["team"])]]);
         assert_eq!(given_things("How much has key sk-live-42 spent?"), [vec![stems(&["key"])]]);
         assert!(given_things("Create a collection named docs").is_empty(), "a name is not an identifier");
+    }
+
+    #[test]
+    fn who_may_use_the_things_asked_for_says_less_than_the_things() {
+        let v = Vocabulary::shared();
+        let weight = |query: &str, word: &str| {
+            let terms = v.query_terms(query);
+            terms
+                .iter()
+                .find(|(t, _)| *t == stem(word))
+                .map(|(_, w)| *w)
+                .unwrap_or_else(|| panic!("{word} in {terms:?}"))
+        };
+        let q = "Which models can my key call through the gateway?";
+        assert_eq!((weight(q, "models"), weight(q, "key")), (1.0, SUBJECT));
+        assert_eq!(weight("What models can people actually reach?", "people"), SUBJECT);
+        // "Does" asks about its subject; "are" says what state the things are in.
+        assert_eq!(weight("What metadata does the docs collection have?", "collection"), 1.0);
+        assert_eq!(weight("Which deployments are paused?", "paused"), 1.0);
+        // A subject runs two words at most, and only in the question that asks which.
+        assert_eq!(weight("Which models can the team members really use?", "members"), SUBJECT);
+        assert_eq!(weight("Which models can the team admin group use?", "group"), 1.0);
+        assert_eq!(weight("Can my key call gpt-4o?", "key"), 1.0);
     }
 
     #[test]
