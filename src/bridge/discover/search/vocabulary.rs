@@ -185,6 +185,10 @@ const PHRASES: &[(&[&str], &str)] = &[
     (&["turn", "on"], "enable"),
     (&["switch", "on"], "enable"),
     (&["shut", "down"], "stop"),
+    (&["tear", "down"], "delete"),
+    // Not a thing that is down: a report split by something.
+    (&["break", "down"], "breakdown"),
+    (&["broken", "down"], "breakdown"),
     (&["set", "up"], "create"),
     (&["sign", "up"], "register"),
     (&["look", "up"], "get"),
@@ -237,6 +241,8 @@ const FORMS: &[(&str, &str)] = &[
     ("settings", "config"),
     ("healthy", "health"),
     ("unhealthy", "health"),
+    // A server answering is up; "the answer" a model gives is not.
+    ("answering", "responding"),
     ("spent", "spend"),
     ("paid", "pay"),
     ("sent", "send"),
@@ -542,6 +548,7 @@ const GROUPS: &[(Action, &[&str])] = &[
             "uptime",
             "responding",
             "reachable",
+            "down",
         ],
     ),
     (Action::None, &["version", "release", "build"]),
@@ -1370,6 +1377,18 @@ mod tests {
         assert_eq!(weight("Which models can the team members really use?", "members"), SUBJECT);
         assert_eq!(weight("Which models can the team admin group use?", "group"), 1.0);
         assert_eq!(weight("Can my key call gpt-4o?", "key"), 1.0);
+    }
+
+    #[test]
+    fn a_server_down_or_not_answering_is_its_health_not_a_breakdown() {
+        let v = Vocabulary::shared();
+        let health = |query: &str| v.terms(query).iter().any(|t| v.expand(t).iter().any(|(u, _)| *u == stem("health")));
+        assert!(health("Which providers are down?"));
+        assert!(health("Are the backends answering?"));
+        assert!(!health("Spend broken down by team"), "a breakdown");
+        assert!(!health("Send it to gpt-4o and give me the answer"), "a model's answer");
+        assert_eq!(v.terms("Break down spend by team"), ["breakdown", "spend", "team"]);
+        assert_eq!(v.terms("Tear down the docs collection"), ["delet", "doc", "collection"]);
     }
 
     #[test]
