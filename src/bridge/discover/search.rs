@@ -307,6 +307,8 @@ const RELATED: f32 = 0.8;
 /// [`identified`], [`vocabulary::given_things`].
 const ID_FITS: f32 = 1.3;
 const ID_OTHER: f32 = 0.7;
+/// What the thing "model" weighs in a delete of a model given by its name.
+const MODEL_GIVEN: f32 = 1.0;
 
 /// One term's occurrences in one document, per field.
 #[derive(Debug, Clone)]
@@ -741,6 +743,24 @@ impl Index {
             .iter()
             .filter_map(|candidates| candidates.iter().find(|c| self.things.binary_search(c).is_ok()))
             .collect();
+        // A thing to be made has no name yet to find it by: "named" says what to call it
+        // ("a tenant named acme"), which any tool that makes one takes. Not "under the
+        // name …", which may be what the tool keeps by name.
+        let raw = vocabulary::words(query);
+        let named = raw.iter().any(|w| w == "named" || w == "titled") && !raw.iter().any(|w| w == "name");
+        if asked == Action::Create && named {
+            let name = vocabulary::stem("name");
+            for (term, weight) in &mut weighed {
+                if *term == name {
+                    *weight = weight.min(vocabulary::NAME_HINT);
+                }
+            }
+        }
+        // A model given by its name is the thing to delete ("take gpt-35-legacy out of the
+        // router"), whatever else the query names.
+        if asked == Action::Delete && vocabulary::names_a_model(query) {
+            weighed.push((vocabulary::stem("model"), MODEL_GIVEN));
+        }
         // What a read names in the plural; only a read needs it.
         let plural = if asked == Action::Read { self.plural_resources(query) } else { Vec::new() };
         if asked == Action::Read {
@@ -1511,6 +1531,35 @@ mod tests {
         assert_eq!(index.search("set the state of flow run 7f3c to cancelled", 1), [1]);
         assert_eq!(index.search("set the state of flow runs in bulk", 1), [0]);
         assert_eq!(index.search("turn off the automation", 1), [3]);
+    }
+
+    #[test]
+    fn a_model_given_by_its_name_is_the_thing_to_delete() {
+        let docs = [
+            routed("preview_router", "Preview how the router routes a request.", "POST", "/router/preview"),
+            routed("delete_router_rule", "Delete a routing rule.", "POST", "/router/rules/delete"),
+            routed("delete_model", "Delete a model from the model list.", "POST", "/model/delete"),
+        ];
+        let index = among_others(&docs);
+        assert_eq!(index.search("Take azure-gpt4-eastus out of the router", 1), [2]);
+        assert_eq!(index.search("Take the old rule out of the router", 1), [1]);
+    }
+
+    #[test]
+    fn a_thing_to_make_has_no_name_to_find_it_by() {
+        let named = |name: &str, description: &str, args: &[&str]| {
+            Doc::new(name, None, description, &[], &arguments(args)).with_endpoint("POST", &format!("/{name}"))
+        };
+        let docs = [
+            named(
+                "create_access_group",
+                "Create an access group of models, by name.",
+                &["access_group_name", "models"],
+            ),
+            named("add_model", "Add a model to the list.", &["model", "params"]),
+        ];
+        let index = among_others(&docs);
+        assert_eq!(index.search("Add a new model named gpt-4o-eu", 1), [1]);
     }
 
     #[test]

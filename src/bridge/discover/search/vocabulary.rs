@@ -211,6 +211,16 @@ const PHRASES: &[(&[&str], &str)] = &[
     (&["more", "than"], "limit"),
     (&["at", "most"], "limit"),
     (&["day", "by", "day"], "daily"),
+    // One request at a time, each with what it cost: a log of the requests.
+    (&["request", "by", "request"], "log"),
+    (&["individual", "requests"], "log"),
+    (&["individual", "request"], "log"),
+    (&["each", "request"], "log"),
+    (&["every", "request"], "log"),
+    (&["per", "request"], "log"),
+    (&["request", "level"], "log"),
+    (&["each", "call"], "log"),
+    (&["per", "call"], "log"),
     (&["fall", "back"], "fallback"),
     (&["fall", "over"], "fallback"),
     (&["fail", "over"], "fallback"),
@@ -652,7 +662,7 @@ impl Vocabulary {
     /// gives (`gpt-35-legacy`, `sk-abc123`, what follows "named", a quoted text) weigh
     /// little: they say which thing, not which tool.
     pub fn query_terms(&self, text: &str) -> Vec<(String, f32)> {
-        let mut terms = self.weighed(query_words(text, |w| self.is_verb(w)));
+        let mut terms = self.weighed(query_words(text, |w| self.action(&stem(w))));
         // A thing named by its name ("the variable temp_token", "named staging"), not by
         // an id: the tools that take a name fit better.
         let lower = text.to_lowercase();
@@ -695,7 +705,7 @@ impl Vocabulary {
         }
         let (mut asking, mut words) = (Vec::new(), Vec::new());
         for sentence in &sentences {
-            let said = said(&self.weighed(query_words(sentence, |w| self.is_verb(w))));
+            let said = said(&self.weighed(query_words(sentence, |w| self.action(&stem(w)))));
             if self.asks(sentence, &said) {
                 asking.push(*sentence);
                 words.extend(said);
@@ -783,11 +793,6 @@ impl Vocabulary {
     /// ([`OFF`]), `Some(true)` on ([`ON`]).
     pub fn polarity(&self, term: &str) -> Option<bool> {
         self.turns.get(term).copied()
-    }
-
-    /// Is the lowercase `word` a verb of what to do ([`Action`])?
-    fn is_verb(&self, word: &str) -> bool {
-        self.action(&stem(word)) != Action::None
     }
 
     /// What `term` does, when it is a verb of one kind.
@@ -916,7 +921,7 @@ const VALUE: f32 = 0.2;
 const JOINED: f32 = 0.5;
 
 /// What the hint weighs that a query names a thing by its name.
-const NAME_HINT: f32 = 0.3;
+pub const NAME_HINT: f32 = 0.3;
 
 /// Does the query name a thing by a name: a word after "named" or "called", or a joined
 /// word of letters (`temp_token`, `nightly-etl`), as opposed to an id (`7f3c2a1e`)?
@@ -977,6 +982,20 @@ fn names_a_chat_model(text: &str) -> bool {
     text.split_whitespace()
         .map(|c| c.trim_matches(|c: char| !c.is_alphanumeric()).to_lowercase())
         .any(|c| CHAT_MODELS.iter().any(|f| c.starts_with(f) && c.len() > f.len()))
+}
+
+/// The starts of the names of models as a gateway's users give them: the families that
+/// chat, and the providers that serve them (`azure-gpt4-eastus`, `bedrock/claude-3`).
+const MODEL_NAMES: &[&str] = &["azure", "bedrock", "vertex", "openai", "anthropic", "together", "groq"];
+
+/// Does the query name a model (`gpt-35-legacy`, `azure-gpt4-eastus`)?
+pub fn names_a_model(text: &str) -> bool {
+    names_a_chat_model(text)
+        || text.split_whitespace().map(|c| c.trim_matches(|c: char| !c.is_alphanumeric()).to_lowercase()).any(|c| {
+            MODEL_NAMES
+                .iter()
+                .any(|f| c.strip_prefix(f).is_some_and(|rest| rest.starts_with(['-', '/']) && rest.len() > 1))
+        })
 }
 
 /// Does the query quote a text (`'say hi'`, "…: 'Summarize the report'") that is not a
@@ -1165,9 +1184,42 @@ const TIME: &[&str] = &[
 /// What a word of time weighs.
 const WHEN: f32 = 0.3;
 
+/// Words after which comes what a thing is made as ("add Claude 3.5 Sonnet as a new model").
+const AS: &[&str] = &["as"];
+/// At most this many words between a verb that makes and [`AS`].
+const AS_SPAN: usize = 6;
+/// What the words of what a thing is made as weigh: a name, or the thing's kind in other
+/// words ("add our Azure deployment as a new model").
+const NAMED_AS: f32 = 0.5;
+
+/// Which of `chunks` name the thing that a verb that makes or writes makes as something
+/// ("add **Claude 3.5 Sonnet on Bedrock** as a new model", "save **the Slack webhook** as
+/// a block"): the words between the verb and "as a", "as an", "as the", "as our" or "as
+/// new". A name, not the kind of thing the tool makes, which follows "as".
+fn named_as(chunks: &[&str], action: impl Fn(&str) -> Action) -> Vec<bool> {
+    let lower: Vec<String> =
+        chunks.iter().map(|c| c.trim_matches(|c: char| !c.is_alphanumeric()).to_lowercase()).collect();
+    let mut named = vec![false; chunks.len()];
+    for (verb, word) in lower.iter().enumerate() {
+        if !matches!(action(word), Action::Create | Action::Write) {
+            continue;
+        }
+        let end = (verb + 2 + AS_SPAN).min(lower.len());
+        let Some(at) = (verb + 2..end).find(|&j| AS.contains(&lower[j].as_str())) else { continue };
+        let next = lower.get(at + 1).map(String::as_str);
+        if next.is_some_and(|n| DETERMINERS.contains(&n) || n == "new") {
+            for flag in &mut named[verb + 1..at] {
+                *flag = true;
+            }
+        }
+    }
+    named
+}
+
 /// A query's words, each with its weight ([`VALUE`], [`JOINED`], [`WHEN`], 0 for a word
-/// negated, else 1); `is_verb` tells the verbs of what to do.
-fn query_words(text: &str, is_verb: impl Fn(&str) -> bool) -> Vec<(String, f32)> {
+/// negated, else 1); `action` tells what a lowercase word does when it is a verb.
+fn query_words(text: &str, action: impl Fn(&str) -> Action) -> Vec<(String, f32)> {
+    let is_verb = |word: &str| action(word) != Action::None;
     let mut out = Vec::new();
     let mut quoted = false;
     let mut after_name_word = false;
@@ -1183,6 +1235,7 @@ fn query_words(text: &str, is_verb: impl Fn(&str) -> bool) -> Vec<(String, f32)>
     // Words left in a container phrase ("… in the reviews collection").
     let mut container = 0usize;
     let chunks: Vec<&str> = text.split_whitespace().filter(|c| !c.contains("://")).collect();
+    let named = named_as(&chunks, &action);
     for (at, &raw) in chunks.iter().enumerate() {
         let (opens, closes) = (opens_quote(raw), closes_quote(raw));
         let chunk = raw.trim_matches(|c: char| !c.is_alphanumeric());
@@ -1205,6 +1258,7 @@ fn query_words(text: &str, is_verb: impl Fn(&str) -> bool) -> Vec<(String, f32)>
         };
         // Words that say why ("… so nothing new gets picked up") weigh less than what to do.
         let weight = if purpose { weight * PURPOSE } else { weight };
+        let weight = if named[at] { weight * NAMED_AS } else { weight };
         // "…, so pause the schedule": after a clause, "so" and a verb say what to do, and
         // the clause before says why.
         let so_do = lower == "so"
@@ -1389,6 +1443,30 @@ mod tests {
         assert!(!health("Send it to gpt-4o and give me the answer"), "a model's answer");
         assert_eq!(v.terms("Break down spend by team"), ["breakdown", "spend", "team"]);
         assert_eq!(v.terms("Tear down the docs collection"), ["delet", "doc", "collection"]);
+    }
+
+    #[test]
+    fn what_a_thing_is_made_as_names_its_kind_and_the_rest_names_it() {
+        let v = Vocabulary::shared();
+        let weight =
+            |query: &str, word: &str| v.query_terms(query).into_iter().find(|(t, _)| *t == stem(word)).unwrap().1;
+        let q = "Add Claude 3.5 Sonnet on Bedrock as a new model";
+        assert_eq!((weight(q, "claude"), weight(q, "bedrock"), weight(q, "model")), (NAMED_AS, NAMED_AS, 1.0));
+        assert_eq!(weight("Save the Slack webhook as a block", "webhook"), NAMED_AS);
+        // Not a verb that makes, nor "as" without a thing after it.
+        assert_eq!(weight("Show the collection as a table", "collection"), 1.0);
+        assert_eq!(weight("Export the collection as CSV", "collection"), 1.0);
+    }
+
+    #[test]
+    fn one_request_at_a_time_is_a_log_and_a_model_is_known_by_its_name() {
+        let v = Vocabulary::shared();
+        for query in ["every request user u-1 made", "the individual requests from yesterday", "it request by request"]
+        {
+            assert!(v.terms(query).contains(&stem("log")), "{query}");
+        }
+        assert!(names_a_model("take azure-gpt4-eastus out") && names_a_model("drop gpt-35-legacy"));
+        assert!(!names_a_model("our azure account") && !names_a_model("the openai bill"));
     }
 
     #[test]
