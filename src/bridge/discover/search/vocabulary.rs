@@ -951,6 +951,11 @@ pub fn given_things(text: &str) -> Vec<Vec<Vec<String>>> {
         if !id {
             continue;
         }
+        // A secret key is a key, whatever words come before it ("what's left on sk-ops-12?").
+        if names_a_secret_key(raw) {
+            out.push(vec![vec![stem("key")]]);
+            continue;
+        }
         let before = chunks[..i].iter().rev().skip_while(|w| BEFORE_AN_ID.contains(&bare(w).as_str()));
         let mut words = Vec::new();
         for w in before.take(2) {
@@ -1407,6 +1412,7 @@ mod tests {
         );
         assert_eq!(given_things("Show the team with id team_8812"), [vec![stems(&["team"])]]);
         assert_eq!(given_things("How much has key sk-live-42 spent?"), [vec![stems(&["key"])]]);
+        assert_eq!(given_things("What budget is left on sk-ops-1234?"), [vec![stems(&["key"])]], "a secret key");
         assert!(given_things("Create a collection named docs").is_empty(), "a name is not an identifier");
     }
 
