@@ -746,9 +746,11 @@ impl Index {
         // A thing to be made has no name yet to find it by: "named" says what to call it
         // ("a tenant named acme"), which any tool that makes one takes. Not "under the
         // name …", which may be what the tool keeps by name.
-        let raw = vocabulary::words(query);
-        let named = raw.iter().any(|w| w == "named" || w == "titled") && !raw.iter().any(|w| w == "name");
-        if asked == Action::Create && named {
+        let named = || {
+            let raw = vocabulary::words(query);
+            raw.iter().any(|w| w == "named" || w == "titled") && !raw.iter().any(|w| w == "name")
+        };
+        if asked == Action::Create && named() {
             let name = vocabulary::stem("name");
             for (term, weight) in &mut weighed {
                 if *term == name {

@@ -1202,6 +1202,9 @@ const NAMED_AS: f32 = 0.5;
 /// a block"): the words between the verb and "as a", "as an", "as the", "as our" or "as
 /// new". A name, not the kind of thing the tool makes, which follows "as".
 fn named_as(chunks: &[&str], action: impl Fn(&str) -> Action) -> Vec<bool> {
+    if !chunks.iter().any(|c| AS.iter().any(|a| c.eq_ignore_ascii_case(a))) {
+        return vec![false; chunks.len()];
+    }
     let lower: Vec<String> =
         chunks.iter().map(|c| c.trim_matches(|c: char| !c.is_alphanumeric()).to_lowercase()).collect();
     let mut named = vec![false; chunks.len()];
