@@ -1464,7 +1464,7 @@ mod tests {
         assert_eq!(weight("Save the Slack webhook as a block", "webhook"), NAMED_AS);
         // Not a verb that makes, nor "as" without a thing after it.
         assert_eq!(weight("Show the collection as a table", "collection"), 1.0);
-        assert_eq!(weight("Export the collection as CSV", "collection"), 1.0);
+        assert_eq!(weight("Save the collection as CSV", "collection"), 1.0);
     }
 
     #[test]
