@@ -1349,6 +1349,11 @@ fn query_words(text: &str, action: impl Fn(&str) -> Action) -> Vec<(String, f32)
 mod tests {
     use super::*;
 
+    /// What `word` weighs in `query`'s terms, if it is one.
+    fn weight_of(query: &str, word: &str) -> Option<f32> {
+        Vocabulary::shared().query_terms(query).into_iter().find(|(t, _)| *t == stem(word)).map(|(_, w)| w)
+    }
+
     #[test]
     fn words_split_cases_and_drop_urls() {
         assert_eq!(
@@ -1421,15 +1426,7 @@ mod tests {
 
     #[test]
     fn who_may_use_the_things_asked_for_says_less_than_the_things() {
-        let v = Vocabulary::shared();
-        let weight = |query: &str, word: &str| {
-            let terms = v.query_terms(query);
-            terms
-                .iter()
-                .find(|(t, _)| *t == stem(word))
-                .map(|(_, w)| *w)
-                .unwrap_or_else(|| panic!("{word} in {terms:?}"))
-        };
+        let weight = |query: &str, word: &str| weight_of(query, word).unwrap_or_else(|| panic!("{word} in {query}"));
         let q = "Which models can my key call through the gateway?";
         assert_eq!((weight(q, "models"), weight(q, "key")), (1.0, SUBJECT));
         assert_eq!(weight("What models can people actually reach?", "people"), SUBJECT);
@@ -1456,9 +1453,7 @@ mod tests {
 
     #[test]
     fn what_a_thing_is_made_as_names_its_kind_and_the_rest_names_it() {
-        let v = Vocabulary::shared();
-        let weight =
-            |query: &str, word: &str| v.query_terms(query).into_iter().find(|(t, _)| *t == stem(word)).unwrap().1;
+        let weight = |query: &str, word: &str| weight_of(query, word).unwrap_or_else(|| panic!("{word} in {query}"));
         let q = "Add Claude 3.5 Sonnet on Bedrock as a new model";
         assert_eq!((weight(q, "claude"), weight(q, "bedrock"), weight(q, "model")), (NAMED_AS, NAMED_AS, 1.0));
         assert_eq!(weight("Save the Slack webhook as a block", "webhook"), NAMED_AS);
@@ -1527,9 +1522,6 @@ mod tests {
 
     #[test]
     fn questions_and_verbs_say_what_is_asked() {
-        let v = Vocabulary::shared();
-        let weight_of =
-            |query: &str, word: &str| v.query_terms(query).into_iter().find(|(t, _)| *t == stem(word)).map(|(_, w)| w);
         assert_eq!(weight_of("Register a server so our agents can reach it", "agents"), Some(PURPOSE), "why, not what");
         assert_eq!(weight_of("Register a server so our agents can reach it", "register"), Some(1.0));
         // "…, so" and a verb: what follows is what to do, what came before is why.
