@@ -1377,6 +1377,14 @@ mod tests {
         // "Flow run" tells which thing; "cancel it" says what to do.
         assert_eq!(index.search("Flow run 3b9d2c1e is stuck. Cancel it.", 1), [1]);
         assert_eq!(index.search("Start a flow run.", 1), [0]);
+        // "Got" is no read when ", so" and a verb say what to do.
+        let keys = [
+            routed("info_key", "Information about a key.", "GET", "/key/info"),
+            routed("block_key", "Block a key.", "POST", "/key/block"),
+        ];
+        let index = among_others(&keys);
+        assert_eq!(index.search("That key got pasted in Slack, so block the key.", 1), [1]);
+        assert_eq!(index.search("Show me the key", 1), [0]);
     }
 
     #[test]

@@ -699,7 +699,7 @@ impl Vocabulary {
     /// run 3b9d is stuck. Cancel it." asks "Cancel it."). `None` when it is one sentence,
     /// or all of them ask, or none does.
     pub fn request(&self, text: &str) -> Option<Request> {
-        let sentences = sentences(text);
+        let sentences: Vec<&str> = sentences(text).into_iter().flat_map(|s| self.so_clauses(s)).collect();
         if sentences.len() < 2 {
             return None;
         }
@@ -712,6 +712,19 @@ impl Vocabulary {
             }
         }
         (!asking.is_empty() && asking.len() < sentences.len()).then(|| Request { text: asking.join(" "), words })
+    }
+
+    /// `sentence` as the clauses that tell and ask: "The key got pasted in Slack, so block
+    /// it" tells, then asks; one clause when no ", so" is followed by a verb.
+    fn so_clauses<'a>(&self, sentence: &'a str) -> Vec<&'a str> {
+        if let Some(at) = sentence.find(", so ") {
+            let (before, after) = (&sentence[..=at], &sentence[at + ", so ".len()..]);
+            let next = after.split_whitespace().next().map(|w| w.trim_matches(|c: char| !c.is_alphanumeric()));
+            if next.is_some_and(|w| self.action(&stem(&w.to_lowercase())) != Action::None) {
+                return vec![before, after];
+            }
+        }
+        vec![sentence]
     }
 
     /// Does `sentence`, whose words are `said` ([`said`]), ask for something: a question,
@@ -1569,6 +1582,12 @@ mod tests {
         );
         assert_eq!(asks("Use the re-ranker - v2 only"), None, "a dash between words joins them");
         assert_eq!(asks("Use gpt-3.5 for v2.1 of the app"), None);
+        // ", so" and a verb: the clause before tells why, the one after asks.
+        assert_eq!(
+            asks("That key got pasted in Slack, so block the key ending in 4f9a.").as_deref(),
+            Some("block the key ending in 4f9a.")
+        );
+        assert_eq!(asks("How much has the key spent, so far this month?"), None, "no verb after \"so\"");
         assert!(asks_what_is("Is this IMEI on the watchlist?"));
         assert!(asks_what_is("What guardrails are set up on this proxy?"));
         assert!(!asks_what_is("Delete the key"));
