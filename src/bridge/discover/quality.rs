@@ -56,7 +56,7 @@ const SETS: [Set; 68] = [
     // Made while the fourth was being measured; measured with the same ranking.
     Set { file: "fifth.jsonl", tasks: 44, skipped: 1, top1: 39, top5: 44 },
     // Made while the ranking was tuned on the five sets before it.
-    Set { file: "sixth.jsonl", tasks: 60, skipped: 0, top1: 50, top5: 58 },
+    Set { file: "sixth.jsonl", tasks: 60, skipped: 0, top1: 50, top5: 59 },
     // Made while it was tuned again on the six before it.
     Set { file: "seventh.jsonl", tasks: 60, skipped: 0, top1: 51, top5: 59 },
     // Made while a fourth pass was tried and dropped.
@@ -95,13 +95,13 @@ const SETS: [Set; 68] = [
     Set { file: "twenty-second.jsonl", tasks: 60, skipped: 0, top1: 47, top5: 55 },
     // Made while the sentence that asks became what says what to do; measured with it.
     Set { file: "twenty-third.jsonl", tasks: 59, skipped: 1, top1: 41, top5: 55 },
-    Set { file: "twenty-fourth.jsonl", tasks: 60, skipped: 0, top1: 41, top5: 52 },
+    Set { file: "twenty-fourth.jsonl", tasks: 60, skipped: 0, top1: 41, top5: 53 },
     // Made while four API nouns got the words people use for them; measured with them.
     Set { file: "twenty-fifth.jsonl", tasks: 59, skipped: 1, top1: 40, top5: 49 },
     Set { file: "twenty-sixth.jsonl", tasks: 60, skipped: 0, top1: 39, top5: 52 },
     // Made while a pre-flight check became where a server tells its limits, and a quoted
     // text for a model that chats a prompt; measured with them.
-    Set { file: "twenty-seventh.jsonl", tasks: 60, skipped: 0, top1: 50, top5: 59 },
+    Set { file: "twenty-seventh.jsonl", tasks: 60, skipped: 0, top1: 51, top5: 59 },
     Set { file: "twenty-eighth.jsonl", tasks: 60, skipped: 0, top1: 29, top5: 49 },
     // Made while to pull or grab became to read; measured with it.
     Set { file: "twenty-ninth.jsonl", tasks: 60, skipped: 0, top1: 56, top5: 60 },
@@ -126,24 +126,24 @@ const SETS: [Set; 68] = [
     // its last five rules: 46/56, 43/57, 35/53, 43/53).
     Set { file: "forty-first.jsonl", tasks: 60, skipped: 0, top1: 51, top5: 57 },
     Set { file: "forty-second.jsonl", tasks: 60, skipped: 0, top1: 45, top5: 57 },
-    Set { file: "forty-third.jsonl", tasks: 60, skipped: 0, top1: 38, top5: 56 },
+    Set { file: "forty-third.jsonl", tasks: 60, skipped: 0, top1: 39, top5: 56 },
     Set { file: "forty-fourth.jsonl", tasks: 60, skipped: 0, top1: 47, top5: 59 },
     // Measured with the ranking of 9151538, before anyone read them (the same with 19bdfd3's,
     // before its upsert rule).
     Set { file: "forty-fifth.jsonl", tasks: 60, skipped: 0, top1: 46, top5: 56 },
     Set { file: "forty-sixth.jsonl", tasks: 60, skipped: 0, top1: 43, top5: 56 },
-    Set { file: "forty-seventh.jsonl", tasks: 60, skipped: 0, top1: 47, top5: 55 },
+    Set { file: "forty-seventh.jsonl", tasks: 60, skipped: 0, top1: 47, top5: 56 },
     Set { file: "forty-eighth.jsonl", tasks: 60, skipped: 0, top1: 48, top5: 58 },
     // Measured with the ranking of 393b235, before anyone read them (with 9151538's, before
     // its rule for "…, so" and a verb: 46/55, 38/52, 38/52, 44/55).
-    Set { file: "forty-ninth.jsonl", tasks: 60, skipped: 0, top1: 46, top5: 57 },
+    Set { file: "forty-ninth.jsonl", tasks: 60, skipped: 0, top1: 46, top5: 58 },
     Set { file: "fiftieth.jsonl", tasks: 60, skipped: 0, top1: 42, top5: 54 },
     Set { file: "fifty-first.jsonl", tasks: 60, skipped: 0, top1: 40, top5: 57 },
     Set { file: "fifty-second.jsonl", tasks: 60, skipped: 0, top1: 50, top5: 55 },
     // Measured with the ranking of 99bf34e, before anyone read them (45/54, 43/53, 44/54,
     // 45/55); their misses made 36cc7da's rules.
-    Set { file: "fifty-third.jsonl", tasks: 60, skipped: 0, top1: 47, top5: 57 },
-    Set { file: "fifty-fourth.jsonl", tasks: 60, skipped: 0, top1: 45, top5: 55 },
+    Set { file: "fifty-third.jsonl", tasks: 60, skipped: 0, top1: 47, top5: 58 },
+    Set { file: "fifty-fourth.jsonl", tasks: 60, skipped: 0, top1: 46, top5: 55 },
     Set { file: "fifty-fifth.jsonl", tasks: 60, skipped: 0, top1: 49, top5: 55 },
     Set { file: "fifty-sixth.jsonl", tasks: 60, skipped: 0, top1: 46, top5: 58 },
     // Measured with the ranking of 36cc7da, before anyone read them but one task of the

@@ -1410,6 +1410,11 @@ mod tests {
         let index = among_others(&docs);
         assert!(takes_a_span(&docs[0]) && !takes_a_span(&docs[1]));
         assert_eq!(index.search("How much has key sk-abc123 spent so far?", 1), [1]);
+        // What is left of it is a running total too; not someone who left.
+        assert!(vocabulary::asks_so_far("What's the remaining budget and spend on my key?"));
+        assert!(vocabulary::asks_so_far("How much budget is left on the staging key?"));
+        assert!(vocabulary::asks_so_far("What's left on my key?"));
+        assert!(!vocabulary::asks_so_far("The intern left, so what did the staging key spend?"));
         // A period named is the report's business, "so far" or not. (Given by its id, the
         // key favours the tools that take a key by name, as the report's `api_key` is not.)
         assert_eq!(index.search("How much has the staging key spent this month?", 1), [0]);

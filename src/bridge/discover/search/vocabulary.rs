@@ -302,15 +302,30 @@ pub fn asks_what_is(text: &str) -> bool {
     raw.len() > 2 && QUESTION.contains(&raw[0].as_str()) && !REQUEST.contains(&raw[1].as_str())
 }
 
-/// Does `text` ask for a running total ("how much has it spent so far?", "to date"),
-/// naming no period ("so far this month" names one)? What a thing holds answers it, not
-/// a report over a period.
+/// Does `text` ask for a running total ("how much has it spent so far?", "to date") or
+/// what is left of one ("the remaining budget", "what's left on it"), naming no period
+/// ("so far this month" names one)? What a thing holds answers it, not a report over a
+/// period. Not someone who left ("the intern left").
 pub fn asks_so_far(text: &str) -> bool {
     let raw = words(text);
     let joined = format!(" {} ", raw.join(" "));
-    [" so far ", " to date ", " up to now ", " until now ", " till now "].iter().any(|p| joined.contains(p))
-        && !raw.iter().any(|w| TIME.contains(&w.as_str()))
+    SO_FAR.iter().any(|p| joined.contains(p)) && !raw.iter().any(|w| TIME.contains(&w.as_str()))
 }
+
+/// What asks for a running total, or what is left of one, in [`words`] (`what's` is
+/// `what s`).
+const SO_FAR: &[&str] = &[
+    " so far ",
+    " to date ",
+    " up to now ",
+    " until now ",
+    " till now ",
+    " remaining ",
+    " s left ",
+    " is left ",
+    " left on ",
+    " left of ",
+];
 
 /// The second words of "I need …", "we want …": a sentence that asks.
 const NEEDS: &[&str] = &["need", "want", "d", "would", "must", "have"];
