@@ -112,7 +112,7 @@ const SETS: [Set; 68] = [
     Set { file: "thirty-second.jsonl", tasks: 60, skipped: 0, top1: 37, top5: 50 },
     // Measured with the ranking of 165ebfb, before anyone read them.
     Set { file: "thirty-third.jsonl", tasks: 60, skipped: 0, top1: 44, top5: 59 },
-    Set { file: "thirty-fourth.jsonl", tasks: 60, skipped: 0, top1: 35, top5: 55 },
+    Set { file: "thirty-fourth.jsonl", tasks: 60, skipped: 0, top1: 36, top5: 56 },
     Set { file: "thirty-fifth.jsonl", tasks: 60, skipped: 0, top1: 49, top5: 56 },
     Set { file: "thirty-sixth.jsonl", tasks: 60, skipped: 0, top1: 35, top5: 51 },
     // Made while a container's words, raising a figure, a secret key's prefix, stopping a
@@ -139,7 +139,7 @@ const SETS: [Set; 68] = [
     Set { file: "forty-ninth.jsonl", tasks: 60, skipped: 0, top1: 46, top5: 58 },
     Set { file: "fiftieth.jsonl", tasks: 60, skipped: 0, top1: 42, top5: 54 },
     Set { file: "fifty-first.jsonl", tasks: 60, skipped: 0, top1: 40, top5: 57 },
-    Set { file: "fifty-second.jsonl", tasks: 60, skipped: 0, top1: 50, top5: 55 },
+    Set { file: "fifty-second.jsonl", tasks: 60, skipped: 0, top1: 50, top5: 56 },
     // Measured with the ranking of 99bf34e, before anyone read them (45/54, 43/53, 44/54,
     // 45/55); their misses made 36cc7da's rules.
     Set { file: "fifty-third.jsonl", tasks: 60, skipped: 0, top1: 47, top5: 58 },
@@ -149,7 +149,7 @@ const SETS: [Set; 68] = [
     // Measured with the ranking of 36cc7da, before anyone read them but one task of the
     // first, `prefect-ddd03` (with cef4d94's, before its rules: 44/57, 46/55, 49/58, 46/58).
     Set { file: "fifty-seventh.jsonl", tasks: 60, skipped: 0, top1: 48, top5: 58 },
-    Set { file: "fifty-eighth.jsonl", tasks: 60, skipped: 0, top1: 47, top5: 58 },
+    Set { file: "fifty-eighth.jsonl", tasks: 60, skipped: 0, top1: 47, top5: 59 },
     Set { file: "fifty-ninth.jsonl", tasks: 60, skipped: 0, top1: 51, top5: 58 },
     Set { file: "sixtieth.jsonl", tasks: 60, skipped: 0, top1: 48, top5: 60 },
     // Measured with the ranking of 51fb7df, before anyone read them (42/55, 38/54, 50/58,
@@ -162,7 +162,7 @@ const SETS: [Set; 68] = [
     // Measured with the ranking of 81774b6, before anyone read them (51/58, 39/51, 45/60,
     // 48/56).
     Set { file: "sixty-fifth.jsonl", tasks: 60, skipped: 0, top1: 51, top5: 58 },
-    Set { file: "sixty-sixth.jsonl", tasks: 59, skipped: 1, top1: 43, top5: 53 },
+    Set { file: "sixty-sixth.jsonl", tasks: 59, skipped: 1, top1: 44, top5: 54 },
     Set { file: "sixty-seventh.jsonl", tasks: 60, skipped: 0, top1: 45, top5: 60 },
     Set { file: "sixty-eighth.jsonl", tasks: 60, skipped: 0, top1: 48, top5: 56 },
 ];

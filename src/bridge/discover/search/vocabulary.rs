@@ -330,6 +330,10 @@ const SO_FAR: &[&str] = &[
 /// The second words of "I need …", "we want …": a sentence that asks.
 const NEEDS: &[&str] = &["need", "want", "d", "would", "must", "have"];
 
+/// Who did something, at a sentence's start: a sentence starting with one tells, unless it
+/// says a need ([`NEEDS`]).
+const SUBJECTS: &[&str] = &["i", "we", "they", "he", "she", "someone", "somebody", "everyone", "nobody"];
+
 /// Words that start the name of a thing: a sentence starting with one tells.
 const DETERMINERS: &[&str] = &["the", "a", "an", "this", "that", "these", "those", "our", "my", "your", "their", "its"];
 
@@ -755,8 +759,9 @@ impl Vocabulary {
             return true;
         }
         let verb = |i: usize| said.get(i).is_some_and(|t| self.action(t) != Action::None);
-        // A sentence that starts with "the", "our" … names a thing ("the run is stuck").
-        let named = raw.first().is_some_and(|w| DETERMINERS.contains(&w.as_str()));
+        // A sentence that starts with "the", "our" … names a thing ("the run is stuck"); one
+        // that starts with "we", "someone" … says what they did ("we just got quota").
+        let named = raw.first().is_some_and(|w| DETERMINERS.contains(&w.as_str()) || SUBJECTS.contains(&w.as_str()));
         // "Temporarily disable …": a word of manner may come first.
         !named && (verb(0) || (raw.first().is_some_and(|w| w.ends_with("ly")) && verb(1)))
     }
@@ -1603,6 +1608,11 @@ mod tests {
             Some("block the key ending in 4f9a.")
         );
         assert_eq!(asks("How much has the key spent, so far this month?"), None, "no verb after \"so\"");
+        // Who did something tells ("we just got …" is no read).
+        assert_eq!(
+            asks("We just got Azure quota, so register a new deployment.").as_deref(),
+            Some("register a new deployment.")
+        );
         assert!(asks_what_is("Is this IMEI on the watchlist?"));
         assert!(asks_what_is("What guardrails are set up on this proxy?"));
         assert!(!asks_what_is("Delete the key"));
