@@ -44,7 +44,7 @@ struct Set {
 /// Every task set, in the order they were made; each has its test below.
 const SETS: [Set; 68] = [
     // Written blind, then read to build the ranking.
-    Set { file: "tasks.jsonl", tasks: 90, skipped: 1, top1: 74, top5: 88 },
+    Set { file: "tasks.jsonl", tasks: 90, skipped: 1, top1: 75, top5: 88 },
     // Written and mapped by others after the ranking above was built; its misses then
     // found the rules of 12-05.
     Set { file: "heldout.jsonl", tasks: 66, skipped: 0, top1: 50, top5: 62 },
@@ -65,7 +65,7 @@ const SETS: [Set; 68] = [
     Set { file: "ninth.jsonl", tasks: 60, skipped: 0, top1: 52, top5: 59 },
     // Made while the ranking's numbers were fitted to the nine before it (kept as they
     // were: the fitted numbers found one fewer first here).
-    Set { file: "tenth.jsonl", tasks: 60, skipped: 0, top1: 50, top5: 57 },
+    Set { file: "tenth.jsonl", tasks: 60, skipped: 0, top1: 51, top5: 57 },
     // Made while three rules were added (a doubled final `l` stemmed, a history no log,
     // verbs of writing in a request to read).
     Set { file: "eleventh.jsonl", tasks: 60, skipped: 0, top1: 50, top5: 59 },
@@ -94,7 +94,7 @@ const SETS: [Set; 68] = [
     Set { file: "twenty-first.jsonl", tasks: 58, skipped: 2, top1: 41, top5: 55 },
     Set { file: "twenty-second.jsonl", tasks: 60, skipped: 0, top1: 47, top5: 55 },
     // Made while the sentence that asks became what says what to do; measured with it.
-    Set { file: "twenty-third.jsonl", tasks: 59, skipped: 1, top1: 41, top5: 55 },
+    Set { file: "twenty-third.jsonl", tasks: 59, skipped: 1, top1: 42, top5: 55 },
     Set { file: "twenty-fourth.jsonl", tasks: 60, skipped: 0, top1: 41, top5: 53 },
     // Made while four API nouns got the words people use for them; measured with them.
     Set { file: "twenty-fifth.jsonl", tasks: 59, skipped: 1, top1: 40, top5: 49 },
@@ -112,7 +112,7 @@ const SETS: [Set; 68] = [
     Set { file: "thirty-second.jsonl", tasks: 60, skipped: 0, top1: 37, top5: 50 },
     // Measured with the ranking of 165ebfb, before anyone read them.
     Set { file: "thirty-third.jsonl", tasks: 60, skipped: 0, top1: 44, top5: 59 },
-    Set { file: "thirty-fourth.jsonl", tasks: 60, skipped: 0, top1: 36, top5: 56 },
+    Set { file: "thirty-fourth.jsonl", tasks: 60, skipped: 0, top1: 37, top5: 56 },
     Set { file: "thirty-fifth.jsonl", tasks: 60, skipped: 0, top1: 49, top5: 56 },
     Set { file: "thirty-sixth.jsonl", tasks: 60, skipped: 0, top1: 35, top5: 51 },
     // Made while a container's words, raising a figure, a secret key's prefix, stopping a
@@ -131,14 +131,14 @@ const SETS: [Set; 68] = [
     // Measured with the ranking of 9151538, before anyone read them (the same with 19bdfd3's,
     // before its upsert rule).
     Set { file: "forty-fifth.jsonl", tasks: 60, skipped: 0, top1: 46, top5: 56 },
-    Set { file: "forty-sixth.jsonl", tasks: 60, skipped: 0, top1: 43, top5: 56 },
+    Set { file: "forty-sixth.jsonl", tasks: 60, skipped: 0, top1: 44, top5: 56 },
     Set { file: "forty-seventh.jsonl", tasks: 60, skipped: 0, top1: 47, top5: 56 },
     Set { file: "forty-eighth.jsonl", tasks: 60, skipped: 0, top1: 48, top5: 58 },
     // Measured with the ranking of 393b235, before anyone read them (with 9151538's, before
     // its rule for "…, so" and a verb: 46/55, 38/52, 38/52, 44/55).
-    Set { file: "forty-ninth.jsonl", tasks: 60, skipped: 0, top1: 46, top5: 58 },
+    Set { file: "forty-ninth.jsonl", tasks: 60, skipped: 0, top1: 47, top5: 58 },
     Set { file: "fiftieth.jsonl", tasks: 60, skipped: 0, top1: 42, top5: 54 },
-    Set { file: "fifty-first.jsonl", tasks: 60, skipped: 0, top1: 40, top5: 57 },
+    Set { file: "fifty-first.jsonl", tasks: 60, skipped: 0, top1: 41, top5: 58 },
     Set { file: "fifty-second.jsonl", tasks: 60, skipped: 0, top1: 50, top5: 56 },
     // Measured with the ranking of 99bf34e, before anyone read them (45/54, 43/53, 44/54,
     // 45/55); their misses made 36cc7da's rules.
@@ -158,13 +158,13 @@ const SETS: [Set; 68] = [
     Set { file: "sixty-first.jsonl", tasks: 60, skipped: 0, top1: 42, top5: 56 },
     Set { file: "sixty-second.jsonl", tasks: 60, skipped: 0, top1: 39, top5: 55 },
     Set { file: "sixty-third.jsonl", tasks: 60, skipped: 0, top1: 49, top5: 58 },
-    Set { file: "sixty-fourth.jsonl", tasks: 60, skipped: 0, top1: 44, top5: 57 },
+    Set { file: "sixty-fourth.jsonl", tasks: 60, skipped: 0, top1: 45, top5: 57 },
     // Measured with the ranking of 81774b6, before anyone read them (51/58, 39/51, 45/60,
     // 48/56).
     Set { file: "sixty-fifth.jsonl", tasks: 60, skipped: 0, top1: 51, top5: 58 },
-    Set { file: "sixty-sixth.jsonl", tasks: 59, skipped: 1, top1: 44, top5: 54 },
+    Set { file: "sixty-sixth.jsonl", tasks: 59, skipped: 1, top1: 44, top5: 55 },
     Set { file: "sixty-seventh.jsonl", tasks: 60, skipped: 0, top1: 45, top5: 60 },
-    Set { file: "sixty-eighth.jsonl", tasks: 60, skipped: 0, top1: 48, top5: 56 },
+    Set { file: "sixty-eighth.jsonl", tasks: 60, skipped: 0, top1: 48, top5: 57 },
 ];
 
 /// The fixture exports, by the `api` of the tasks.

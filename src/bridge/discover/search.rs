@@ -310,6 +310,11 @@ const ID_OTHER: f32 = 0.7;
 /// What the thing "model" weighs in a delete of a model given by its name.
 const MODEL_GIVEN: f32 = 1.0;
 
+/// What a tool that takes its thing by id is multiplied by when the query gives that thing
+/// by its name and no id, if another tool takes it by name (`/variables/{id}` beside
+/// `/variables/name/{name}`: "set the variable max_retries to 5"); and the other way round.
+const OTHER_KEY: f32 = 0.8;
+
 /// One term's occurrences in one document, per field.
 #[derive(Debug, Clone)]
 struct Posting {
@@ -357,6 +362,9 @@ pub struct Index {
     /// Per document, the things it takes by their identifier ([`identified`]), as terms,
     /// and whether its path takes one.
     identifies: Vec<(Vec<Vec<String>>, bool)>,
+    /// Per document, how its path takes its own thing when another tool takes that thing
+    /// the other way ([`keyed`]).
+    keys: Vec<Option<Key>>,
     /// The things any document takes by their identifier, each once, sorted.
     things: Vec<Vec<String>>,
     /// Phrases the documents abbreviate: ([`person`, `interest`], `poi`).
@@ -386,6 +394,7 @@ impl Index {
             spans: Vec::with_capacity(docs.len()),
             polarity: Vec::with_capacity(docs.len()),
             identifies: Vec::with_capacity(docs.len()),
+            keys: keyed(docs),
             things: Vec::new(),
             acronyms,
             vocabulary,
@@ -739,6 +748,12 @@ impl Index {
         // 3f2a…" is a flow run, the tools taking a flow run's id serve it); not a thing
         // to be made, which has none yet ("a work pool named k8s-prod").
         let given_things = if asked == Action::Create { Vec::new() } else { vocabulary::given_things(query) };
+        // The other key than the one the query gives its thing by, if it gives one.
+        let other_key = match vocabulary::keys_given(query) {
+            (true, false) => Some(Key::Name),
+            (false, true) => Some(Key::Id),
+            _ => None,
+        };
         let given: Vec<&Vec<String>> = given_things
             .iter()
             .filter_map(|candidates| candidates.iter().find(|c| self.things.binary_search(c).is_ok()))
@@ -860,6 +875,7 @@ impl Index {
                 let s = if so_far && self.spans[i] { s * SPAN_SO_FAR } else { s };
                 let s = if self.forward[i] { s * forward } else { s };
                 let s = s * self.name_asked(i, &asked_for);
+                let s = if other_key.is_some() && self.keys[i] == other_key { s * OTHER_KEY } else { s };
                 let s = if given.is_empty() {
                     s
                 } else if self.identifies[i].0.iter().any(|t| given.contains(&t)) {
@@ -1006,6 +1022,49 @@ fn identified(doc: &Doc) -> Identified {
         }
     }
     out
+}
+
+/// How a path takes its own thing, in its last segment: by an id (`/variables/{id}`,
+/// `/collections/by-id/{collection_id}`) or by a name (`/variables/name/{name}`,
+/// `/block_types/slug/{slug}`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Key {
+    Id,
+    Name,
+}
+
+/// The words of a path that say how it takes its thing, not what the thing is.
+const KEY_SEGMENTS: &[&str] = &["id", "name", "slug", "by-id", "by_id", "by-name", "by_name"];
+
+/// Per document, how its path takes its own thing ([`Key`]), when another document with the
+/// same method and the same path but for its parameters and [`KEY_SEGMENTS`] takes it the
+/// other way; else `None`.
+fn keyed(docs: &[Doc]) -> Vec<Option<Key>> {
+    fn key(doc: &Doc) -> Option<(Key, &str, Vec<&str>)> {
+        let (method, path) = doc.endpoint.as_ref()?;
+        let last = path.rsplit('/').find(|s| !s.is_empty())?;
+        let param = last.strip_prefix('{')?.strip_suffix('}')?.to_lowercase();
+        let kind = if param == "id" || param == "uuid" || param.ends_with("_id") {
+            Key::Id
+        } else if param == "name" || param == "slug" || param.ends_with("_name") || param.ends_with("_slug") {
+            Key::Name
+        } else {
+            return None;
+        };
+        let literal: Vec<&str> = path
+            .split('/')
+            .filter(|s| !s.is_empty() && !s.starts_with('{') && !is_prefix(s) && !KEY_SEGMENTS.contains(s))
+            .collect();
+        Some((kind, method.as_str(), literal))
+    }
+    let keys: Vec<_> = docs.iter().map(key).collect();
+    keys.iter()
+        .map(|k| {
+            let (kind, method, literal) = k.as_ref()?;
+            let other = keys.iter().flatten().any(|(o, m, l)| o != kind && m == method && l == literal);
+            other.then_some(*kind)
+        })
+        .collect()
 }
 
 /// A path's segment that only says where the API is (`api`, `v1`).
@@ -1365,6 +1424,26 @@ mod tests {
         let index = among_others(&docs);
         assert_eq!(index.search("Take the legacy model offline permanently", 1), [0]);
         assert_eq!(index.search("Take the legacy model offline", 1), [1]);
+    }
+
+    #[test]
+    fn a_thing_given_by_its_name_is_found_by_the_tool_that_takes_its_name() {
+        // Two tools each that differ only in how they take their thing: without the rule,
+        // the first of each pair would come first.
+        let docs = [
+            routed("read_collection", "Read a collection.", "GET", "/collections/{collection_id}"),
+            routed("read_collection", "Read a collection.", "GET", "/collections/{collection_name}"),
+            routed("read_pool", "Read a pool.", "GET", "/pools/{pool_name}"),
+            routed("read_pool", "Read a pool.", "GET", "/pools/{pool_id}"),
+        ];
+        assert_eq!(keyed(&docs), [Some(Key::Id), Some(Key::Name), Some(Key::Name), Some(Key::Id)]);
+        let index = among_others(&docs);
+        assert_eq!(index.search("Show me the collection support_tickets", 1), [1]);
+        assert_eq!(index.search("Show me pool 7c1e2a90-4b5d-4f3e-9a1b-0d2c3e4f5a6b", 1), [3]);
+        assert_eq!(vocabulary::keys_given("flow run 7c1e2a90-4b5d, run id 12"), (true, false));
+        assert_eq!(vocabulary::keys_given("the support_tickets collection"), (false, true));
+        assert_eq!(vocabulary::keys_given("a flow named nightly"), (false, true));
+        assert_eq!(vocabulary::keys_given("key sk-9f2a, gpt-4o-mini, from 2025-03-01 to 20250307"), (false, false));
     }
 
     #[test]

@@ -330,6 +330,10 @@ const SO_FAR: &[&str] = &[
 /// The second words of "I need …", "we want …": a sentence that asks.
 const NEEDS: &[&str] = &["need", "want", "d", "would", "must", "have"];
 
+/// The words between a clause's comma and the verb that asks ("…, so please remove it",
+/// "…, just disable it").
+const ASKING: &[&str] = &["so", "please", "pls", "just"];
+
 /// Who did something, at a sentence's start: a sentence starting with one tells, unless it
 /// says a need ([`NEEDS`]).
 const SUBJECTS: &[&str] = &["i", "we", "they", "he", "she", "someone", "somebody", "everyone", "nobody"];
@@ -718,7 +722,7 @@ impl Vocabulary {
     /// run 3b9d is stuck. Cancel it." asks "Cancel it."). `None` when it is one sentence,
     /// or all of them ask, or none does.
     pub fn request(&self, text: &str) -> Option<Request> {
-        let sentences: Vec<&str> = sentences(text).into_iter().flat_map(|s| self.so_clauses(s)).collect();
+        let sentences: Vec<&str> = sentences(text).into_iter().flat_map(|s| self.clauses(s)).collect();
         if sentences.len() < 2 {
             return None;
         }
@@ -734,13 +738,22 @@ impl Vocabulary {
     }
 
     /// `sentence` as the clauses that tell and ask: "The key got pasted in Slack, so block
-    /// it" tells, then asks; one clause when no ", so" is followed by a verb.
-    fn so_clauses<'a>(&self, sentence: &'a str) -> Vec<&'a str> {
-        if let Some(at) = sentence.find(", so ") {
-            let (before, after) = (&sentence[..=at], &sentence[at + ", so ".len()..]);
-            let next = after.split_whitespace().next().map(|w| w.trim_matches(|c: char| !c.is_alphanumeric()));
-            if next.is_some_and(|w| self.action(&stem(&w.to_lowercase())) != Action::None) {
-                return vec![before, after];
+    /// it" tells, then asks; so does "…, please delete …". One clause when no such comma is
+    /// followed by a verb.
+    fn clauses<'a>(&self, sentence: &'a str) -> Vec<&'a str> {
+        for (at, _) in sentence.match_indices(", ") {
+            let after = &sentence[at + ", ".len()..];
+            let mut words =
+                after.split_whitespace().map(|w| w.trim_matches(|c: char| !c.is_alphanumeric()).to_lowercase());
+            let mut led = false;
+            let next = loop {
+                match words.next() {
+                    Some(w) if ASKING.contains(&w.as_str()) => led = true,
+                    next => break next,
+                }
+            };
+            if led && next.is_some_and(|w| self.action(&stem(&w)) != Action::None) {
+                return vec![&sentence[..=at], after];
             }
         }
         vec![sentence]
@@ -1009,6 +1022,36 @@ pub fn given_things(text: &str) -> Vec<Vec<Vec<String>>> {
         }
     }
     out
+}
+
+/// How a query gives the things it names: by an id (a UUID or a hex digest:
+/// "flow run 7c1e2a90-…"; or the word "id"), by a name (a name written joined: "the
+/// variable max_retries", "support_tickets"; quoted; or after "named" or "called"), as
+/// (id, name). A secret key or a model's name is neither.
+pub fn keys_given(text: &str) -> (bool, bool) {
+    let (mut id, mut name) = (false, false);
+    let mut after_name_word = false;
+    for raw in text.split_whitespace() {
+        let c = raw.trim_matches(|c: char| !c.is_alphanumeric() && c != '_' && c != '-');
+        let lower = c.to_lowercase();
+        let quoted = opens_quote(raw) || closes_quote(raw);
+        if ["id", "ids", "uuid"].contains(&lower.as_str()) || looks_like_an_id(&lower) {
+            id = true;
+        } else if names_a_secret_key(raw) || names_a_model(raw) {
+        } else if after_name_word || quoted || (c.contains(['_', '-']) && c.chars().any(char::is_alphabetic)) {
+            name = true;
+        }
+        after_name_word = ["named", "called", "titled"].contains(&lower.as_str());
+    }
+    (id, name)
+}
+
+/// Does `word` hold a run of at least eight hex digits with a digit and a letter among
+/// them (a UUID, a digest: `7c1e2a90-4b5d-…`, `3f2a9b1c`)? Not a date (`20250301`).
+fn looks_like_an_id(word: &str) -> bool {
+    word.split(|c: char| !c.is_ascii_hexdigit()).any(|run| {
+        run.len() >= 8 && run.bytes().any(|b| b.is_ascii_digit()) && run.bytes().any(|b| b.is_ascii_alphabetic())
+    })
 }
 
 /// The families of the models that chat, as a query names them (the start of the name).
@@ -1605,13 +1648,17 @@ mod tests {
         // ", so" and a verb: the clause before tells why, the one after asks.
         assert_eq!(
             asks("That key got pasted in Slack, so block the key ending in 4f9a.").as_deref(),
-            Some("block the key ending in 4f9a.")
+            Some("so block the key ending in 4f9a.")
         );
         assert_eq!(asks("How much has the key spent, so far this month?"), None, "no verb after \"so\"");
+        assert_eq!(
+            asks("A contractor left the company, please delete their user account.").as_deref(),
+            Some("please delete their user account.")
+        );
         // Who did something tells ("we just got …" is no read).
         assert_eq!(
             asks("We just got Azure quota, so register a new deployment.").as_deref(),
-            Some("register a new deployment.")
+            Some("so register a new deployment.")
         );
         assert!(asks_what_is("Is this IMEI on the watchlist?"));
         assert!(asks_what_is("What guardrails are set up on this proxy?"));
