@@ -94,7 +94,7 @@ const SETS: [Set; 68] = [
     Set { file: "twenty-first.jsonl", tasks: 58, skipped: 2, top1: 41, top5: 55 },
     Set { file: "twenty-second.jsonl", tasks: 60, skipped: 0, top1: 47, top5: 55 },
     // Made while the sentence that asks became what says what to do; measured with it.
-    Set { file: "twenty-third.jsonl", tasks: 59, skipped: 1, top1: 42, top5: 55 },
+    Set { file: "twenty-third.jsonl", tasks: 59, skipped: 1, top1: 43, top5: 55 },
     Set { file: "twenty-fourth.jsonl", tasks: 60, skipped: 0, top1: 41, top5: 53 },
     // Made while four API nouns got the words people use for them; measured with them.
     Set { file: "twenty-fifth.jsonl", tasks: 59, skipped: 1, top1: 40, top5: 49 },

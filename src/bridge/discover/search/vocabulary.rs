@@ -774,7 +774,10 @@ impl Vocabulary {
         let verb = |i: usize| said.get(i).is_some_and(|t| self.action(t) != Action::None);
         // A sentence that starts with "the", "our" … names a thing ("the run is stuck"); one
         // that starts with "we", "someone" … says what they did ("we just got quota").
-        let named = raw.first().is_some_and(|w| DETERMINERS.contains(&w.as_str()) || SUBJECTS.contains(&w.as_str()));
+        let named = raw.first().is_some_and(|w| DETERMINERS.contains(&w.as_str()) || SUBJECTS.contains(&w.as_str()))
+            // "Run ID 7c1e… has been stuck", "run 3b9d failed": a word before an identifier
+            // names a thing, whatever verb it also is.
+            || raw.get(1).is_some_and(|w| w == "id" || w.bytes().any(|b| b.is_ascii_digit()));
         // "Temporarily disable …": a word of manner may come first.
         !named && (verb(0) || (raw.first().is_some_and(|w| w.ends_with("ly")) && verb(1)))
     }
@@ -1654,6 +1657,11 @@ mod tests {
         assert_eq!(
             asks("A contractor left the company, please delete their user account.").as_deref(),
             Some("please delete their user account.")
+        );
+        assert_eq!(
+            asks("Run ID 7c1e5a0b has been stuck for an hour. What state is it in?").as_deref(),
+            Some("What state is it in?"),
+            "a run given by its id is no verb"
         );
         // Who did something tells ("we just got …" is no read).
         assert_eq!(
