@@ -80,6 +80,9 @@ pub struct Doc {
     pub values: Vec<String>,
     /// The titles of the response schema (`FlowRunResponse`), FastAPI's made-up ones left out.
     pub returns: Vec<String>,
+    /// The fields of what it returns (`state`, `parameters`, `metadata`): a question about
+    /// one of them is answered by reading the thing.
+    pub gives: Vec<String>,
     /// The title of the request body's schema (`Deployment`, `TeamMemberDeleteRequest`),
     /// FastAPI's made-up ones left out: what the tool takes, named by the API.
     pub takes: Option<String>,
@@ -120,6 +123,7 @@ impl Doc {
             params,
             values,
             returns: Vec::new(),
+            gives: Vec::new(),
             takes: None,
         }
     }
@@ -152,6 +156,12 @@ impl Doc {
                 && !self.returns.iter().any(|t| t == title)
             {
                 self.returns.push(title.to_string());
+            }
+            let fields = node.get("properties").and_then(Value::as_object).into_iter().flat_map(|p| p.keys());
+            for field in fields.filter(|f| *f != "result") {
+                if !self.gives.contains(field) {
+                    self.gives.push(field.clone());
+                }
             }
         }
         self
@@ -195,9 +205,10 @@ enum Field {
     Values,
     Returns,
     Takes,
+    Gives,
 }
 
-const FIELDS: usize = 11;
+const FIELDS: usize = 12;
 
 impl Field {
     const ALL: [Field; FIELDS] = [
@@ -212,6 +223,7 @@ impl Field {
         Field::Values,
         Field::Returns,
         Field::Takes,
+        Field::Gives,
     ];
 }
 
@@ -252,14 +264,15 @@ pub(crate) const CHOSEN: Tuning = Tuning {
         (2.0, 0.3),  // path: its own fixed segments
         // A word of the path's parents says where the tool acts, not on what: less than a
         // word of its own ("delete the collection" is not a record delete under it).
-        (0.5, 0.3),  // parents
-        (1.5, 0.3),  // tags
-        (1.5, 0.75), // summary
-        (0.3, 0.75), // details
-        (0.6, 0.75), // params
-        (0.5, 0.75), // values
-        (1.0, 0.3),  // returns
-        (1.0, 0.3),  // takes
+        (0.5, 0.3),    // parents
+        (1.5, 0.3),    // tags
+        (1.5, 0.75),   // summary
+        (0.3, 0.75),   // details
+        (0.6, 0.75),   // params
+        (0.5, 0.75),   // values
+        (1.0, 0.3),    // returns
+        (1.0, 0.3),    // takes
+        (GIVES, 0.75), // gives
     ],
     k1: 1.5,
     // As much as a word of the tool's own title, where a plain word of the parents weighs half.
@@ -269,6 +282,10 @@ pub(crate) const CHOSEN: Tuning = Tuning {
     list_hint: RELATED,
     unasked_name: 0.8,
 };
+
+/// What a field of what a tool returns weighs: a thing's attribute ("what state is flow
+/// run 3f2a in?") is found by reading the thing, but many tools return the same fields.
+const GIVES: f32 = 0.1;
 
 /// Added to the score of a tool the query names exactly: more than any sum of term scores.
 const NAMED_BONUS: f32 = 1000.0;
@@ -549,6 +566,7 @@ impl Index {
             terms(&d.values.join(" ")),
             terms(&d.returns.join(" ")),
             terms(d.takes.as_deref().unwrap_or_default()),
+            terms(&d.gives.join(" ")),
         ];
         (fields, written)
     }
@@ -1235,6 +1253,23 @@ mod tests {
         assert_eq!(Doc::default().with_output(Some(&output)).returns, ["Flow"]);
         assert_eq!(Doc::default().with_body(Some("Body_read_flows_flows_filter_post")).takes, None);
         assert_eq!(Doc::default().with_body(Some("FlowCreate")).takes.as_deref(), Some("FlowCreate"));
+    }
+
+    #[test]
+    fn a_field_of_what_a_tool_returns_is_found_by_reading_the_thing() {
+        let run = json!({"type": "object", "properties": {"id": {}, "state": {}, "parameters": {}}});
+        let listed = json!({"type": "object", "properties": {"result": {"type": "array",
+            "items": {"title": "Flow", "properties": {"name": {}, "tags": {}}}}}});
+        assert_eq!(Doc::default().with_output(Some(&run)).gives, ["id", "state", "parameters"]);
+        assert_eq!(Doc::default().with_output(Some(&listed)).gives, ["name", "tags"], "a wrapped list's items'");
+        // The same tool twice (the first would come first): only what the second returns
+        // says it has the run's parameters.
+        let docs = [
+            routed("read_flow_run", "Read a flow run.", "GET", "/flow_runs/{id}"),
+            routed("read_flow_run", "Read a flow run.", "GET", "/flow_runs/{id}").with_output(Some(&run)),
+        ];
+        let index = among_others(&docs);
+        assert_eq!(index.search("What parameters did flow run 3f2a9b1c get?", 1), [1]);
     }
 
     #[test]
