@@ -776,8 +776,10 @@ impl Vocabulary {
         // that starts with "we", "someone" … says what they did ("we just got quota").
         let named = raw.first().is_some_and(|w| DETERMINERS.contains(&w.as_str()) || SUBJECTS.contains(&w.as_str()))
             // "Run ID 7c1e… has been stuck", "run 3b9d failed": a word before an identifier
-            // names a thing, whatever verb it also is.
-            || raw.get(1).is_some_and(|w| w == "id" || w.bytes().any(|b| b.is_ascii_digit()));
+            // names a thing, whatever verb it also is (not before a count: "delete 3 keys").
+            || raw.get(1).is_some_and(|w| {
+                w == "id" || (w.bytes().any(|b| b.is_ascii_digit()) && w.bytes().any(|b| b.is_ascii_alphabetic()))
+            });
         // "Temporarily disable …": a word of manner may come first.
         !named && (verb(0) || (raw.first().is_some_and(|w| w.ends_with("ly")) && verb(1)))
     }
@@ -1038,10 +1040,12 @@ pub fn keys_given(text: &str) -> (bool, bool) {
         let c = raw.trim_matches(|c: char| !c.is_alphanumeric() && c != '_' && c != '-');
         let lower = c.to_lowercase();
         let quoted = opens_quote(raw) || closes_quote(raw);
+        let neither = names_a_secret_key(raw) || names_a_model(raw);
         if ["id", "ids", "uuid"].contains(&lower.as_str()) || looks_like_an_id(&lower) {
             id = true;
-        } else if names_a_secret_key(raw) || names_a_model(raw) {
-        } else if after_name_word || quoted || (c.contains(['_', '-']) && c.chars().any(char::is_alphabetic)) {
+        } else if !neither
+            && (after_name_word || quoted || (c.contains(['_', '-']) && c.chars().any(char::is_alphabetic)))
+        {
             name = true;
         }
         after_name_word = ["named", "called", "titled"].contains(&lower.as_str());
@@ -1663,6 +1667,7 @@ mod tests {
             Some("What state is it in?"),
             "a run given by its id is no verb"
         );
+        assert_eq!(asks("Delete 3 keys. Which ones leaked?").as_deref(), None, "a count is no identifier");
         // Who did something tells ("we just got …" is no read).
         assert_eq!(
             asks("We just got Azure quota, so register a new deployment.").as_deref(),
