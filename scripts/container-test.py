@@ -381,13 +381,22 @@ class Test:
                       client_info=types.Implementation(name="container-test", version="1"))
 
     def cut_short(self, label, error):
-        """A response that ended before its Content-Length through a proxy (seen twice in
-        the Swarm section behind Traefik, cause not found): say so, keep the evidence
-        (the proxy's access-log lines whose sizes differ), and let the caller retry."""
-        self.note(f"{label}: a response was cut short ({error!r:.160}); retrying once, as an agent's client would")
+        """A response that ended before its Content-Length through a proxy: say so, keep the
+        evidence, and let the caller retry. Seen three times in the Swarm section behind
+        Traefik, cause not found. The third (2026-12-06) was a `tools/list` answer of 61,917
+        bytes cut at 43,227, after the first call of one of the rolling update's clients,
+        which start 3 s before the update does. 1,983 sessions against two replicas behind
+        Traefik on the host, without containers, saw none. The evidence: the proxy's
+        access-log lines for that response (by the sizes the error names), or whose origin
+        and downstream sizes differ, printed so that a CI log keeps them."""
+        sizes = re.search(r"received (\d+) bytes, expected (\d+)", repr(error))
+        received = {int(sizes.group(1))} if sizes else set()
         short = [{k: e.get(k) for k in ("time", "RequestMethod", "OriginStatus", "OriginContentSize",
-                                         "DownstreamContentSize", "ServiceAddr", "Duration")}
-                 for e in self.access_log() if e.get("OriginContentSize") != e.get("DownstreamContentSize")]
+                                         "DownstreamContentSize", "ServiceAddr", "Duration", "RequestProtocol")}
+                 for e in self.access_log() if e.get("OriginContentSize") != e.get("DownstreamContentSize")
+                 or {e.get("OriginContentSize"), e.get("DownstreamContentSize")} & received]
+        self.note(f"{label}: a response was cut short ({error!r:.300}); the proxy's lines for it: "
+                  f"{json.dumps(short[-5:])}; retrying once, as an agent's client would")
         self.results.setdefault("cut_short", []).append({"label": label, "error": repr(error)[:300], "proxy": short[-5:]})
 
     async def drive(self, label, url, token=None, host=None, verify=True, bad_token=None):
@@ -709,6 +718,12 @@ class Test:
                     async with self.sdk(f"https://127.0.0.1:{self.traefik_port}/mcp", token, PUBLIC_HOST,
                                         self.tls_context) as client:
                         versions.add(client.protocol_version)
+                        # The SDK lists the tools after a session's first call, to check its
+                        # result against the output schema. List them first instead: then a
+                        # failure of that list (a 62 KB answer: the response cut short here on
+                        # 2026-12-06, see `cut_short`) ends the client before any creation is
+                        # in flight, and cannot be counted against one that was stored.
+                        await asyncio.wait_for(client.list_tools(), 60)
                         while not stop.is_set():
                             name = f"{prefix}-{w}-{i}"
                             i += 1
