@@ -319,6 +319,9 @@ const NOT_OWN: f32 = 0.5;
 /// How much a word the vocabulary brings in weighs, beside the query's own word.
 const RELATED: f32 = 0.8;
 
+/// How much a word weighs that only a sentence that tells says (see [`Index::scores`]).
+const TOLD: f32 = 0.5;
+
 /// What a tool that takes the thing a query gives by its identifier ("flow run 3f2a…") is
 /// multiplied by, and one whose path takes only other things (`/flow_run_states/{id}`):
 /// [`identified`], [`vocabulary::given_things`].
@@ -752,7 +755,23 @@ impl Index {
         words.dedup();
         // What to do is said by the sentences that ask ("Flow run 3b9d is stuck. Cancel it.").
         let (question, requested) = match self.vocabulary.request(query) {
-            Some(request) => (vocabulary::asks_what_is(&request.text), request.words),
+            Some(request) => {
+                // The sentences that only tell say where, not what: when the ones that ask
+                // name a thing of their own ("Workers report errors. Is the API healthy?"),
+                // the words only told weigh less. Not when they name none ("Flow run 3b9d is
+                // stuck. Cancel it.": the run is the thing), nor when they point back at
+                // what was told ("…leaked. Make sure nobody can use it").
+                if request.words.iter().any(|w| self.vocabulary.action(w) == Action::None)
+                    && !self.vocabulary.points_back(&request.text)
+                {
+                    for (term, weight) in &mut weighed {
+                        if !term.starts_with(vocabulary::CONTAINED) && !request.words.contains(term) {
+                            *weight *= TOLD;
+                        }
+                    }
+                }
+                (vocabulary::asks_what_is(&request.text), request.words)
+            }
             None => (vocabulary::asks_what_is(query), vocabulary::said(&weighed)),
         };
         let asked = if question { Action::Read } else { self.action_asked(&requested) };
@@ -1499,6 +1518,29 @@ mod tests {
         let index = among_others(&keys);
         assert_eq!(index.search("That key got pasted in Slack, so block the key.", 1), [1]);
         assert_eq!(index.search("Show me the key", 1), [0]);
+    }
+
+    #[test]
+    fn words_only_told_weigh_less_when_the_ask_names_its_own_thing() {
+        let docs = [
+            routed("health", "Check that the upstream models are reachable.", "GET", "/health"),
+            routed(
+                "completion",
+                "Completion: a customer's request for a completion by the models.",
+                "POST",
+                "/completions",
+            ),
+        ];
+        let index = among_others(&docs);
+        // The completions are where the trouble shows; the models' health is asked.
+        let query = "A customer says they're getting 500s on every completion. Are the upstream models reachable?";
+        assert_eq!(index.search(query, 1), [0]);
+        // A sentence that asks and points back at what was told keeps it whole.
+        let vocabulary = vocabulary::Vocabulary::shared();
+        assert!(vocabulary.points_back("Make sure nobody can use it anymore"));
+        assert!(vocabulary.points_back("Create one for team ds-team"));
+        assert!(!vocabulary.points_back("what's the largest batch I can send in one request?"));
+        assert!(!vocabulary.points_back("does the collection exist, and what metadata does it have?"));
     }
 
     #[test]

@@ -341,6 +341,12 @@ const SUBJECTS: &[&str] = &["i", "we", "they", "he", "she", "someone", "somebody
 /// Words that start the name of a thing: a sentence starting with one tells.
 const DETERMINERS: &[&str] = &["the", "a", "an", "this", "that", "these", "those", "our", "my", "your", "their", "its"];
 
+/// Words that point back at a thing named before ("…leaked. Block it", "create one").
+const POINTING_BACK: &[&str] = &["it", "its", "they", "them", "their", "one"];
+
+/// Words that name no thing, for [`Vocabulary::points_back`]: "make sure nobody can use it".
+const NO_THING: &[&str] = &["sure", "nobody", "anybody", "anyone", "everything", "anything", "nothing", "all", "more"];
+
 /// The sentences of a query that ask, beside those that only tell
 /// ([`Vocabulary::request`]): their text, and the words they say ([`said`]).
 pub struct Request {
@@ -735,6 +741,26 @@ impl Vocabulary {
             }
         }
         (!asking.is_empty() && asking.len() < sentences.len()).then(|| Request { text: asking.join(" "), words })
+    }
+
+    /// Does `text`, a sentence that asks, point back at a thing named before it ("…leaked.
+    /// Make sure nobody can use it", "create one for team ds")? A word of [`POINTING_BACK`]
+    /// before any word naming a thing of its own: in "what's the key's budget, and when
+    /// does it expire?" it is the key. Not "one" before a word ("in one request").
+    pub fn points_back(&self, text: &str) -> bool {
+        let raw = words(text);
+        for (i, w) in raw.iter().enumerate() {
+            let w = w.as_str();
+            if POINTING_BACK.contains(&w) {
+                let numeral = w == "one" && raw.get(i + 1).is_some_and(|n| !STOPWORDS.contains(&n.as_str()));
+                if !numeral {
+                    return true;
+                }
+            } else if !STOPWORDS.contains(&w) && !NO_THING.contains(&w) && self.action(&stem(w)) == Action::None {
+                return false;
+            }
+        }
+        false
     }
 
     /// `sentence` as the clauses that tell and ask: "The key got pasted in Slack, so block
