@@ -91,7 +91,7 @@ const SETS: [Set; 72] = [
     Set { file: "twentieth.jsonl", tasks: 60, skipped: 0, top1: 48, top5: 58 },
     // Made while words that only stress and the names of days and months were added;
     // measured with them.
-    Set { file: "twenty-first.jsonl", tasks: 58, skipped: 2, top1: 43, top5: 55 },
+    Set { file: "twenty-first.jsonl", tasks: 58, skipped: 2, top1: 44, top5: 55 },
     Set { file: "twenty-second.jsonl", tasks: 60, skipped: 0, top1: 48, top5: 56 },
     // Made while the sentence that asks became what says what to do; measured with it.
     Set { file: "twenty-third.jsonl", tasks: 59, skipped: 1, top1: 45, top5: 56 },
@@ -104,14 +104,14 @@ const SETS: [Set; 72] = [
     Set { file: "twenty-seventh.jsonl", tasks: 60, skipped: 0, top1: 50, top5: 59 },
     Set { file: "twenty-eighth.jsonl", tasks: 60, skipped: 0, top1: 29, top5: 49 },
     // Made while to pull or grab became to read; measured with it.
-    Set { file: "twenty-ninth.jsonl", tasks: 60, skipped: 0, top1: 56, top5: 59 },
+    Set { file: "twenty-ninth.jsonl", tasks: 60, skipped: 0, top1: 57, top5: 60 },
     Set { file: "thirtieth.jsonl", tasks: 60, skipped: 0, top1: 34, top5: 48 },
     // Made while what polls a pool became its worker, and a build a version; measured
     // with them.
     Set { file: "thirty-first.jsonl", tasks: 60, skipped: 0, top1: 48, top5: 60 },
     Set { file: "thirty-second.jsonl", tasks: 60, skipped: 0, top1: 36, top5: 51 },
     // Measured with the ranking of 165ebfb, before anyone read them.
-    Set { file: "thirty-third.jsonl", tasks: 60, skipped: 0, top1: 45, top5: 59 },
+    Set { file: "thirty-third.jsonl", tasks: 60, skipped: 0, top1: 46, top5: 59 },
     Set { file: "thirty-fourth.jsonl", tasks: 60, skipped: 0, top1: 38, top5: 57 },
     Set { file: "thirty-fifth.jsonl", tasks: 60, skipped: 0, top1: 50, top5: 56 },
     Set { file: "thirty-sixth.jsonl", tasks: 60, skipped: 0, top1: 37, top5: 52 },
@@ -119,18 +119,18 @@ const SETS: [Set; 72] = [
     // thing from working and capping it became rules (on the four sets above); measured
     // with them, before anyone read them (with 165ebfb's ranking: 38/50, 31/49, 35/49, 34/50).
     Set { file: "thirty-seventh.jsonl", tasks: 59, skipped: 1, top1: 45, top5: 55 },
-    Set { file: "thirty-eighth.jsonl", tasks: 60, skipped: 0, top1: 39, top5: 52 },
+    Set { file: "thirty-eighth.jsonl", tasks: 60, skipped: 0, top1: 40, top5: 52 },
     Set { file: "thirty-ninth.jsonl", tasks: 59, skipped: 1, top1: 40, top5: 52 },
     Set { file: "fortieth.jsonl", tasks: 60, skipped: 0, top1: 38, top5: 54 },
     // Measured with the ranking of 2024671, before anyone read them (with 8014f31's, before
     // its last five rules: 46/56, 43/57, 35/53, 43/53).
     Set { file: "forty-first.jsonl", tasks: 60, skipped: 0, top1: 51, top5: 57 },
     Set { file: "forty-second.jsonl", tasks: 60, skipped: 0, top1: 46, top5: 57 },
-    Set { file: "forty-third.jsonl", tasks: 60, skipped: 0, top1: 41, top5: 57 },
+    Set { file: "forty-third.jsonl", tasks: 60, skipped: 0, top1: 42, top5: 57 },
     Set { file: "forty-fourth.jsonl", tasks: 60, skipped: 0, top1: 49, top5: 60 },
     // Measured with the ranking of 9151538, before anyone read them (the same with 19bdfd3's,
     // before its upsert rule).
-    Set { file: "forty-fifth.jsonl", tasks: 60, skipped: 0, top1: 47, top5: 56 },
+    Set { file: "forty-fifth.jsonl", tasks: 60, skipped: 0, top1: 47, top5: 57 },
     Set { file: "forty-sixth.jsonl", tasks: 60, skipped: 0, top1: 46, top5: 57 },
     Set { file: "forty-seventh.jsonl", tasks: 60, skipped: 0, top1: 48, top5: 57 },
     Set { file: "forty-eighth.jsonl", tasks: 60, skipped: 0, top1: 49, top5: 59 },
@@ -155,8 +155,8 @@ const SETS: [Set; 72] = [
     // Measured with the ranking of 51fb7df, before anyone read them (42/55, 38/54, 50/58,
     // 43/55); with the rule for a question's subject, written before they were read but
     // measured on them before its span was mended: 42/55, 38/54, 50/58, 44/56.
-    Set { file: "sixty-first.jsonl", tasks: 60, skipped: 0, top1: 43, top5: 56 },
-    Set { file: "sixty-second.jsonl", tasks: 60, skipped: 0, top1: 38, top5: 53 },
+    Set { file: "sixty-first.jsonl", tasks: 60, skipped: 0, top1: 44, top5: 56 },
+    Set { file: "sixty-second.jsonl", tasks: 60, skipped: 0, top1: 39, top5: 53 },
     Set { file: "sixty-third.jsonl", tasks: 60, skipped: 0, top1: 49, top5: 59 },
     Set { file: "sixty-fourth.jsonl", tasks: 60, skipped: 0, top1: 46, top5: 57 },
     // Measured with the ranking of 81774b6, before anyone read them (51/58, 39/51, 45/60,
@@ -167,9 +167,9 @@ const SETS: [Set; 72] = [
     Set { file: "sixty-eighth.jsonl", tasks: 60, skipped: 0, top1: 49, top5: 57 },
     // Measured with the ranking of 4bb8c63, before anyone read them (32/55, 43/57, 47/59,
     // 51/58).
-    Set { file: "sixty-ninth.jsonl", tasks: 60, skipped: 0, top1: 37, top5: 55 },
+    Set { file: "sixty-ninth.jsonl", tasks: 60, skipped: 0, top1: 38, top5: 55 },
     Set { file: "seventieth.jsonl", tasks: 60, skipped: 0, top1: 43, top5: 57 },
-    Set { file: "seventy-first.jsonl", tasks: 60, skipped: 0, top1: 48, top5: 59 },
+    Set { file: "seventy-first.jsonl", tasks: 60, skipped: 0, top1: 49, top5: 59 },
     Set { file: "seventy-second.jsonl", tasks: 60, skipped: 0, top1: 51, top5: 58 },
 ];
 

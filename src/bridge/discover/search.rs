@@ -1544,6 +1544,19 @@ mod tests {
     }
 
     #[test]
+    fn asking_why_says_what_happened() {
+        let docs = [
+            routed("create_logs", "Create logs.", "POST", "/logs/"),
+            routed("read_logs", "Read logs.", "POST", "/logs/filter"),
+        ];
+        let index = among_others(&docs);
+        assert_eq!(index.search("Why did run 3c9e1a42 fail? Show me its logs.", 1), [1]);
+        let request =
+            vocabulary::Vocabulary::shared().request("Why did flow run 3f2c9a1e stop? Can you show me its logs?");
+        assert_eq!(request.map(|r| r.text).as_deref(), Some("Can you show me its logs?"));
+    }
+
+    #[test]
     fn how_much_so_far_is_what_a_thing_holds_not_a_report_over_a_period() {
         let docs = [
             Doc::new(

@@ -791,6 +791,10 @@ impl Vocabulary {
     /// 3b9d is stuck").
     fn asks(&self, sentence: &str, said: &[String]) -> bool {
         let raw = words(sentence);
+        // "Why did run 3c9e fail? Show me its logs.": asking why says what happened.
+        if raw.first().is_some_and(|w| w == "why") {
+            return false;
+        }
         if sentence.ends_with('?') || asks_what_is(sentence) {
             return true;
         }
