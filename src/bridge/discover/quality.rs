@@ -167,7 +167,7 @@ const SETS: [Set; 72] = [
     Set { file: "sixty-eighth.jsonl", tasks: 60, skipped: 0, top1: 49, top5: 57 },
     // Measured with the ranking of 4bb8c63, before anyone read them (32/55, 43/57, 47/59,
     // 51/58).
-    Set { file: "sixty-ninth.jsonl", tasks: 60, skipped: 0, top1: 38, top5: 55 },
+    Set { file: "sixty-ninth.jsonl", tasks: 60, skipped: 0, top1: 39, top5: 55 },
     Set { file: "seventieth.jsonl", tasks: 60, skipped: 0, top1: 43, top5: 57 },
     Set { file: "seventy-first.jsonl", tasks: 60, skipped: 0, top1: 49, top5: 59 },
     Set { file: "seventy-second.jsonl", tasks: 60, skipped: 0, top1: 51, top5: 58 },

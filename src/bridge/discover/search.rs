@@ -1557,6 +1557,17 @@ mod tests {
     }
 
     #[test]
+    fn to_force_a_thing_to_a_state_is_to_set_it() {
+        let docs = [
+            routed("set_task_run_state", "Set a task run's state.", "POST", "/task_runs/{id}/set_state"),
+            routed("delete_task_run", "Delete a task run.", "DELETE", "/task_runs/{id}"),
+        ];
+        let index = among_others(&docs);
+        // "Force" asks, so "forever" in the sentence that tells asks for no delete.
+        assert_eq!(index.search("Task run keeps retrying forever. Force task run 8d2f0c11 to Failed.", 1), [0]);
+    }
+
+    #[test]
     fn how_much_so_far_is_what_a_thing_holds_not_a_report_over_a_period() {
         let docs = [
             Doc::new(

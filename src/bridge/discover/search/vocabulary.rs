@@ -472,7 +472,7 @@ impl Action {
 const GROUPS: &[(Action, &[&str])] = &[
     // Verbs.
     // "Set" a value: there or not yet, it will be.
-    (Action::Write, &["set", "assign", "specify", "configure"]),
+    (Action::Write, &["set", "assign", "specify", "configure", "force"]),
     (
         Action::Create,
         &[
