@@ -1004,12 +1004,15 @@ const JOINED: f32 = 0.5;
 /// What the hint weighs that a query names a thing by its name.
 pub const NAME_HINT: f32 = 0.3;
 
+/// Words after which comes a thing's name ("a tenant named acme", "the flow called etl").
+const NAME_WORDS: &[&str] = &["named", "called", "titled"];
+
 /// Does the query name a thing by a name: a word after "named" or "called", or a joined
 /// word of letters (`temp_token`, `nightly-etl`), as opposed to an id (`7f3c2a1e`)?
 fn gives_a_name(text: &str) -> bool {
     let chunks: Vec<&str> = text.split_whitespace().map(|c| c.trim_matches(|c: char| !c.is_alphanumeric())).collect();
     chunks.iter().enumerate().any(|(i, c)| {
-        let after_name_word = i > 0 && ["named", "called", "titled"].contains(&chunks[i - 1].to_lowercase().as_str());
+        let after_name_word = i > 0 && NAME_WORDS.contains(&chunks[i - 1].to_lowercase().as_str());
         let joined = c.contains(['-', '_', '/']) && !c.chars().any(|c| c.is_ascii_digit());
         !c.is_empty() && (after_name_word || joined)
     })
@@ -1078,7 +1081,7 @@ pub fn keys_given(text: &str) -> (bool, bool) {
         {
             name = true;
         }
-        after_name_word = ["named", "called", "titled"].contains(&lower.as_str());
+        after_name_word = NAME_WORDS.contains(&lower.as_str());
     }
     (id, name)
 }
@@ -1441,7 +1444,7 @@ fn query_words(text: &str, action: impl Fn(&str) -> Action) -> Vec<(String, f32)
         } else if closes {
             quoted = false;
         }
-        after_name_word = ["named", "called", "titled"].contains(&lower.as_str());
+        after_name_word = NAME_WORDS.contains(&lower.as_str());
         negated = NEGATIONS.contains(&lower.as_str());
         // The words of a container phrase are marked, for [`Vocabulary::weighed`].
         let inside = container > 0 && !CONTAINER_ENDS.contains(&lower.as_str());
