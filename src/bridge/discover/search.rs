@@ -37,6 +37,10 @@
 //!   word many times does not make it heavy;
 //! - a verb that turns a thing off is not served by a tool named for turning it on, nor
 //!   the other way round ("freeze the key" is not `unblock_key`);
+//! - in a query of several sentences, the ones that ask say what to do ("Flow run 3b9d is
+//!   stuck. Cancel it."; a question why tells what happened), and when they name a thing
+//!   of their own, the words only told weigh [`TOLD`] ("A customer gets 500s on every
+//!   completion. Are the models reachable?" asks for health, not completions);
 //! - a question about what is reads, whatever its verbs ("what guardrails are set up?"),
 //!   and a read of things in the plural is a list ("show me the first 20 collections");
 //!   starting a run is not changing the thing it runs;
@@ -757,7 +761,7 @@ impl Index {
         let (question, requested) = match self.vocabulary.request(query) {
             Some(request) => {
                 // The sentences that only tell say where, not what: when the ones that ask
-                // name a thing of their own ("Workers report errors. Is the API healthy?"),
+                // name a thing of their own ("A customer gets 500s. Are the models up?"),
                 // the words only told weigh less. Not when they name none ("Flow run 3b9d is
                 // stuck. Cancel it.": the run is the thing), nor when they point back at
                 // what was told ("…leaked. Make sure nobody can use it").
