@@ -323,6 +323,34 @@ const NOT_OWN: f32 = 0.5;
 /// How much a word the vocabulary brings in weighs, beside the query's own word.
 const RELATED: f32 = 0.8;
 
+/// Per document, the words its name's compounds join (`watchlist` joins `watch` and
+/// `list`): a word of the name, at least [`COMPOUND`] letters long, that is two words the
+/// API's names, titles and paths use on their own, each at least half that long.
+fn compounds(built: &[([Vec<String>; FIELDS], Vec<String>)]) -> Vec<Vec<String>> {
+    let own: HashSet<&str> = built
+        .iter()
+        .flat_map(|(f, _)| [Field::Name, Field::Title, Field::Path].map(|k| &f[k as usize]))
+        .flatten()
+        .map(String::as_str)
+        .collect();
+    built
+        .iter()
+        .map(|(f, _)| {
+            let mut parts = Vec::new();
+            for t in f[Field::Name as usize].iter().filter(|t| t.len() >= COMPOUND && t.is_ascii()) {
+                let half = COMPOUND / 2;
+                if let Some(k) = (half..=t.len() - half).find(|&k| own.contains(&t[..k]) && own.contains(&t[k..])) {
+                    parts.extend([t[..k].to_string(), t[k..].to_string()]);
+                }
+            }
+            parts
+        })
+        .collect()
+}
+
+/// The least length of a word [`compounds`] splits.
+const COMPOUND: usize = 8;
+
 /// How much a word weighs that only a sentence that tells says (see [`Index::scores`]).
 const TOLD: f32 = 0.5;
 
@@ -438,8 +466,15 @@ impl Index {
         let served = served(docs);
         let code: Vec<String> = CODE_WORDS.iter().map(|w| vocabulary::stem(w)).collect();
         let mut found = Vec::with_capacity(docs.len());
-        for (i, doc) in docs.iter().enumerate() {
-            let (fields, written) = index.fields(doc, &common);
+        let mut built: Vec<([Vec<String>; FIELDS], Vec<String>)> =
+            docs.iter().map(|d| index.fields(d, &common)).collect();
+        // A word of a name that joins two of the API's words (`watchlist`, `healthcheck`)
+        // names both: "which phones are we watching?" is `list_imei_watchlist`'s too.
+        let parts = compounds(&built);
+        for ((fields, _), parts) in built.iter_mut().zip(parts) {
+            fields[Field::Name as usize].extend(parts);
+        }
+        for (i, (doc, (fields, written))) in docs.iter().zip(built).enumerate() {
             // Compared as terms, so `Count V1` (Chroma's `/api/v1/count`) is `Count`.
             let described = |f: Field| fields[f as usize].clone();
             let key = (described(Field::Title), [described(Field::Summary), described(Field::Details)].concat());
@@ -1569,6 +1604,24 @@ mod tests {
         let index = among_others(&docs);
         // "Force" asks, so "forever" in the sentence that tells asks for no delete.
         assert_eq!(index.search("Task run keeps retrying forever. Force task run 8d2f0c11 to Failed.", 1), [0]);
+    }
+
+    #[test]
+    fn a_word_that_joins_two_words_names_both() {
+        let docs = [
+            routed("get_imei_watch_entry", "One watchlist entry by id.", "GET", "/imei-watchlist/{entry_id}"),
+            routed("list_imei_watchlist", "IMEI watchlist entries.", "GET", "/imei-watchlist"),
+        ];
+        let index = among_others(&docs);
+        assert_eq!(index.search("Which phones are we watching?", 1), [1]);
+        let fields = |name: &str| {
+            let mut f: [Vec<String>; FIELDS] = Default::default();
+            f[Field::Name as usize] = vec![name.to_string()];
+            (f, Vec::new())
+        };
+        let built = [fields("watchlist"), fields("watch"), fields("list"), fields("healthcheck")];
+        // Only words the API uses on their own: `health` and `check` are not here.
+        assert_eq!(compounds(&built), [vec!["watch".to_string(), "list".to_string()], vec![], vec![], vec![]]);
     }
 
     #[test]
