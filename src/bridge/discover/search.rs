@@ -405,6 +405,9 @@ pub struct Index {
     /// Per document, whether it takes a span of time (`start_date` and `end_date`):
     /// a report over a period ([`takes_a_span`]).
     spans: Vec<bool>,
+    /// Per document, what its description says it breaks its figures down by
+    /// ([`vocabulary::broken_down_by`]: "Daily Spend per Team").
+    breakdowns: Vec<Vec<String>>,
     /// Per document, the first document with its title and description, in terms (the
     /// same operation, routed twice: `/v1/x` and `/x`).
     operation: Vec<u32>,
@@ -444,6 +447,7 @@ impl Index {
             forward: Vec::with_capacity(docs.len()),
             demoted: Vec::with_capacity(docs.len()),
             spans: Vec::with_capacity(docs.len()),
+            breakdowns: Vec::with_capacity(docs.len()),
             polarity: Vec::with_capacity(docs.len()),
             identifies: Vec::with_capacity(docs.len()),
             keys: keyed(docs),
@@ -505,6 +509,7 @@ impl Index {
             index.polarity.push(name.iter().find_map(|t| index.vocabulary.polarity(t)));
             index.demoted.push(demoted(doc, &served));
             index.spans.push(takes_a_span(doc));
+            index.breakdowns.push(vocabulary::broken_down_by(&doc.description));
             index.forward.push(is_forward(doc, &served));
             found.push(identified(doc));
             let mut about = Vec::new();
@@ -933,6 +938,7 @@ impl Index {
         // A query that asks for many things at once may want the bulk tools.
         let many = words.iter().any(|w| MANY.contains(&w.as_str()));
         let so_far = vocabulary::asks_so_far(query);
+        let by = vocabulary::broken_down_by(query);
         let forward = if words.iter().any(|w| FORWARD_ASKED.contains(&w.as_str())) { 1.0 } else { FORWARD };
         let mut scored: Vec<(usize, f32)> = total
             .into_iter()
@@ -949,6 +955,7 @@ impl Index {
                 let s = if opposite { s * self.tuning.action_mismatch } else { s };
                 let s = if many { s } else { s * self.demoted[i] };
                 let s = if so_far && self.spans[i] { s * SPAN_SO_FAR } else { s };
+                let s = if self.breakdowns[i].iter().any(|t| by.contains(t)) { s * BROKEN_DOWN } else { s };
                 let s = if self.forward[i] { s * forward } else { s };
                 let s = s * self.name_asked(i, &asked_for);
                 let s = if other_key.is_some() && self.keys[i] == other_key { s * OTHER_KEY } else { s };
@@ -980,6 +987,10 @@ fn looks_plural(word: &str) -> bool {
 /// What a report over a period (a tool that takes a span of time) is multiplied by when
 /// the query asks how much so far, and names no period.
 const SPAN_SO_FAR: f32 = 0.5;
+/// What a tool's score is multiplied by when its description breaks its figures down by
+/// what the query does ("spend per team" is the report of "Daily Spend per Team", more
+/// than one team's report).
+const BROKEN_DOWN: f32 = 1.6;
 
 /// Does `doc` take a span of time: a `start…` argument and its `end…` (`start_date` and
 /// `end_date`, `startTime` and `endTime`)?
@@ -1622,6 +1633,29 @@ mod tests {
         let built = [fields("watchlist"), fields("watch"), fields("list"), fields("healthcheck")];
         // Only words the API uses on their own: `health` and `check` are not here.
         assert_eq!(compounds(&built), [vec!["watch".to_string(), "list".to_string()], vec![], vec![], vec![]]);
+    }
+
+    #[test]
+    fn a_figure_broken_down_by_a_thing_is_the_report_that_breaks_it_down() {
+        let docs = [
+            routed(
+                "get_team_spend_report",
+                "Get Team Spend Report. Spend of one team, by key.",
+                "GET",
+                "/team/spend/report",
+            ),
+            routed(
+                "get_global_spend_report",
+                "Get Global Spend Report. Daily spend per team.",
+                "GET",
+                "/global/spend/report",
+            ),
+        ];
+        let index = among_others(&docs);
+        assert_eq!(index.search("Show me total spend broken down by team for last month.", 1), [1]);
+        assert_eq!(index.search("How much has each team spent this month?", 1), [1]);
+        // One team's spend is the team's report.
+        assert_eq!(index.search("How much has team search-platform spent this month?", 1), [0]);
     }
 
     #[test]

@@ -180,6 +180,7 @@ const PHRASES: &[(&[&str], &str)] = &[
     (&["blow", "away"], "wipe"),
     (&["kick", "out"], "remove"),
     (&["kick", "off"], "start"),
+    (&["kick", "from"], "remove"),
     (&["turn", "off"], "disable"),
     (&["switch", "off"], "disable"),
     (&["turn", "on"], "enable"),
@@ -1185,6 +1186,46 @@ pub fn for_good(said: &[String]) -> bool {
     FOR_GOOD.iter().any(|w| said.contains(&stem(w)))
 }
 
+/// Words before what a figure is broken down by ("spend per team", "by model", "what each
+/// team spent").
+const BREAKDOWN: &[&str] = &["per", "by", "each"];
+/// Past participles before "by" that group, for [`broken_down_by`]; after any other ("keys
+/// owned by user u-1"), "by" says who did it.
+const GROUPED: &[&str] = &["grouped", "bucketed", "aggregated", "segmented", "sliced"];
+/// Words after [`BREAKDOWN`]'s that name nothing to break down by ("each other", "by
+/// hand"), or a log's entries, not a figure's parts ("each request", "per call": [`PHRASES`]);
+/// the word after "each" is read ("by each key").
+const NOT_BROKEN_DOWN: &[&str] =
+    &["other", "one", "hand", "mistake", "accident", "default", "itself", "themselves", "request", "call"];
+
+/// The things `text` breaks a figure down by, stemmed: the word after "per", "by" or
+/// "each" that is neither a function word nor a number ("total spend by team", "how much
+/// each team spent", "usage per model").
+pub fn broken_down_by(text: &str) -> Vec<String> {
+    let raw = words(text);
+    let mut out = Vec::new();
+    for (i, w) in raw.iter().enumerate() {
+        // "Owned by", "emitted by": who did it, not a breakdown; "grouped by" is one.
+        let by_whom = w == "by" && i > 0 && raw[i - 1].ends_with("ed") && !GROUPED.contains(&raw[i - 1].as_str());
+        if !BREAKDOWN.contains(&w.as_str()) || by_whom {
+            continue;
+        }
+        let Some(next) = raw.get(i + 1).filter(|n| *n != "each").or_else(|| raw.get(i + 2)) else { continue };
+        let word = next.as_str();
+        if STOPWORDS.contains(&word) || !word.chars().all(char::is_alphabetic) {
+            continue;
+        }
+        let term = stem(word);
+        if NOT_BROKEN_DOWN.iter().any(|w| stem(w) == term) {
+            continue;
+        }
+        if !out.contains(&term) {
+            out.push(term);
+        }
+    }
+    out
+}
+
 /// Words after which the query says why, not what: "… so our agents can reach …". But
 /// "…, so" and a verb say what to do, after why ("it's stuck, so cancel it").
 const PURPOSE_WORDS: &[&str] = &["so", "because"];
@@ -1590,9 +1631,22 @@ mod tests {
     }
 
     #[test]
+    fn what_a_figure_is_broken_down_by() {
+        assert_eq!(broken_down_by("Show me total spend broken down by team"), ["team"]);
+        assert_eq!(broken_down_by("how much each team spent, per model"), ["team", "model"]);
+        assert_eq!(broken_down_by("usage grouped by each key"), ["key"]);
+        // Who did it, a log's entries, and no thing at all are no breakdown.
+        assert!(broken_down_by("list every key owned by user u-1").is_empty());
+        assert!(broken_down_by("show each request and its cost, per call").is_empty());
+        assert!(broken_down_by("tasks that depend on each other, fixed by hand").is_empty());
+    }
+
+    #[test]
     fn phrases_are_read_with_their_particle_apart() {
         let v = Vocabulary::shared();
         assert_eq!(v.terms("Kick carol out of the team"), ["remov", "carol", "team"]);
+        assert_eq!(v.terms("kick bob from the ml team"), ["remov", "bob", "ml", "team"]);
+        assert_eq!(v.terms("kick off the flow from deployment etl"), ["start", "flow", "deployment", "etl"]);
         assert_eq!(v.terms("turn the schedule off"), ["disabl", "schedul"]);
         assert_eq!(v.terms("blow the scratch collection away"), ["wip", "scratch", "collection"]);
         // A name's words do not count toward the gap; a name and its thing may sit between.
