@@ -92,36 +92,36 @@ const SETS: [Set; 76] = [
     // Made while words that only stress and the names of days and months were added;
     // measured with them.
     Set { file: "twenty-first.jsonl", tasks: 58, skipped: 2, top1: 44, top5: 55 },
-    Set { file: "twenty-second.jsonl", tasks: 60, skipped: 0, top1: 49, top5: 56 },
+    Set { file: "twenty-second.jsonl", tasks: 60, skipped: 0, top1: 49, top5: 57 },
     // Made while the sentence that asks became what says what to do; measured with it.
     Set { file: "twenty-third.jsonl", tasks: 59, skipped: 1, top1: 45, top5: 56 },
-    Set { file: "twenty-fourth.jsonl", tasks: 60, skipped: 0, top1: 42, top5: 54 },
+    Set { file: "twenty-fourth.jsonl", tasks: 60, skipped: 0, top1: 44, top5: 54 },
     // Made while four API nouns got the words people use for them; measured with them.
-    Set { file: "twenty-fifth.jsonl", tasks: 59, skipped: 1, top1: 41, top5: 49 },
+    Set { file: "twenty-fifth.jsonl", tasks: 59, skipped: 1, top1: 42, top5: 49 },
     Set { file: "twenty-sixth.jsonl", tasks: 60, skipped: 0, top1: 40, top5: 54 },
     // Made while a pre-flight check became where a server tells its limits, and a quoted
     // text for a model that chats a prompt; measured with them.
     Set { file: "twenty-seventh.jsonl", tasks: 60, skipped: 0, top1: 50, top5: 59 },
-    Set { file: "twenty-eighth.jsonl", tasks: 60, skipped: 0, top1: 31, top5: 50 },
+    Set { file: "twenty-eighth.jsonl", tasks: 60, skipped: 0, top1: 32, top5: 50 },
     // Made while to pull or grab became to read; measured with it.
     Set { file: "twenty-ninth.jsonl", tasks: 60, skipped: 0, top1: 57, top5: 60 },
-    Set { file: "thirtieth.jsonl", tasks: 60, skipped: 0, top1: 34, top5: 49 },
+    Set { file: "thirtieth.jsonl", tasks: 60, skipped: 0, top1: 36, top5: 51 },
     // Made while what polls a pool became its worker, and a build a version; measured
     // with them.
     Set { file: "thirty-first.jsonl", tasks: 60, skipped: 0, top1: 48, top5: 60 },
-    Set { file: "thirty-second.jsonl", tasks: 60, skipped: 0, top1: 36, top5: 52 },
+    Set { file: "thirty-second.jsonl", tasks: 60, skipped: 0, top1: 38, top5: 52 },
     // Measured with the ranking of 165ebfb, before anyone read them.
     Set { file: "thirty-third.jsonl", tasks: 60, skipped: 0, top1: 46, top5: 59 },
     Set { file: "thirty-fourth.jsonl", tasks: 60, skipped: 0, top1: 39, top5: 57 },
     Set { file: "thirty-fifth.jsonl", tasks: 60, skipped: 0, top1: 50, top5: 56 },
-    Set { file: "thirty-sixth.jsonl", tasks: 60, skipped: 0, top1: 38, top5: 53 },
+    Set { file: "thirty-sixth.jsonl", tasks: 60, skipped: 0, top1: 39, top5: 54 },
     // Made while a container's words, raising a figure, a secret key's prefix, stopping a
     // thing from working and capping it became rules (on the four sets above); measured
     // with them, before anyone read them (with 165ebfb's ranking: 38/50, 31/49, 35/49, 34/50).
     Set { file: "thirty-seventh.jsonl", tasks: 59, skipped: 1, top1: 45, top5: 55 },
-    Set { file: "thirty-eighth.jsonl", tasks: 60, skipped: 0, top1: 40, top5: 52 },
+    Set { file: "thirty-eighth.jsonl", tasks: 60, skipped: 0, top1: 41, top5: 53 },
     Set { file: "thirty-ninth.jsonl", tasks: 59, skipped: 1, top1: 40, top5: 52 },
-    Set { file: "fortieth.jsonl", tasks: 60, skipped: 0, top1: 38, top5: 54 },
+    Set { file: "fortieth.jsonl", tasks: 60, skipped: 0, top1: 37, top5: 54 },
     // Measured with the ranking of 2024671, before anyone read them (with 8014f31's, before
     // its last five rules: 46/56, 43/57, 35/53, 43/53).
     Set { file: "forty-first.jsonl", tasks: 60, skipped: 0, top1: 51, top5: 57 },
@@ -130,20 +130,20 @@ const SETS: [Set; 76] = [
     Set { file: "forty-fourth.jsonl", tasks: 60, skipped: 0, top1: 49, top5: 60 },
     // Measured with the ranking of 9151538, before anyone read them (the same with 19bdfd3's,
     // before its upsert rule).
-    Set { file: "forty-fifth.jsonl", tasks: 60, skipped: 0, top1: 47, top5: 57 },
-    Set { file: "forty-sixth.jsonl", tasks: 60, skipped: 0, top1: 46, top5: 57 },
+    Set { file: "forty-fifth.jsonl", tasks: 60, skipped: 0, top1: 48, top5: 57 },
+    Set { file: "forty-sixth.jsonl", tasks: 60, skipped: 0, top1: 48, top5: 57 },
     Set { file: "forty-seventh.jsonl", tasks: 60, skipped: 0, top1: 48, top5: 57 },
     Set { file: "forty-eighth.jsonl", tasks: 60, skipped: 0, top1: 49, top5: 59 },
     // Measured with the ranking of 393b235, before anyone read them (with 9151538's, before
     // its rule for "…, so" and a verb: 46/55, 38/52, 38/52, 44/55).
     Set { file: "forty-ninth.jsonl", tasks: 60, skipped: 0, top1: 48, top5: 59 },
     Set { file: "fiftieth.jsonl", tasks: 60, skipped: 0, top1: 43, top5: 55 },
-    Set { file: "fifty-first.jsonl", tasks: 60, skipped: 0, top1: 42, top5: 58 },
-    Set { file: "fifty-second.jsonl", tasks: 60, skipped: 0, top1: 49, top5: 57 },
+    Set { file: "fifty-first.jsonl", tasks: 60, skipped: 0, top1: 43, top5: 58 },
+    Set { file: "fifty-second.jsonl", tasks: 60, skipped: 0, top1: 52, top5: 57 },
     // Measured with the ranking of 99bf34e, before anyone read them (45/54, 43/53, 44/54,
     // 45/55); their misses made 36cc7da's rules.
-    Set { file: "fifty-third.jsonl", tasks: 60, skipped: 0, top1: 47, top5: 58 },
-    Set { file: "fifty-fourth.jsonl", tasks: 60, skipped: 0, top1: 46, top5: 56 },
+    Set { file: "fifty-third.jsonl", tasks: 60, skipped: 0, top1: 47, top5: 59 },
+    Set { file: "fifty-fourth.jsonl", tasks: 60, skipped: 0, top1: 47, top5: 56 },
     Set { file: "fifty-fifth.jsonl", tasks: 60, skipped: 0, top1: 50, top5: 55 },
     Set { file: "fifty-sixth.jsonl", tasks: 60, skipped: 0, top1: 46, top5: 58 },
     // Measured with the ranking of 36cc7da, before anyone read them but one task of the
@@ -162,7 +162,7 @@ const SETS: [Set; 76] = [
     // Measured with the ranking of 81774b6, before anyone read them (51/58, 39/51, 45/60,
     // 48/56).
     Set { file: "sixty-fifth.jsonl", tasks: 60, skipped: 0, top1: 50, top5: 59 },
-    Set { file: "sixty-sixth.jsonl", tasks: 59, skipped: 1, top1: 46, top5: 55 },
+    Set { file: "sixty-sixth.jsonl", tasks: 59, skipped: 1, top1: 47, top5: 55 },
     Set { file: "sixty-seventh.jsonl", tasks: 60, skipped: 0, top1: 46, top5: 60 },
     Set { file: "sixty-eighth.jsonl", tasks: 60, skipped: 0, top1: 50, top5: 58 },
     // Measured with the ranking of 4bb8c63, before anyone read them (32/55, 43/57, 47/59,
@@ -175,8 +175,8 @@ const SETS: [Set; 76] = [
     // 46/57).
     Set { file: "seventy-third.jsonl", tasks: 60, skipped: 0, top1: 46, top5: 58 },
     Set { file: "seventy-fourth.jsonl", tasks: 60, skipped: 0, top1: 42, top5: 55 },
-    Set { file: "seventy-fifth.jsonl", tasks: 60, skipped: 0, top1: 45, top5: 59 },
-    Set { file: "seventy-sixth.jsonl", tasks: 60, skipped: 0, top1: 46, top5: 57 },
+    Set { file: "seventy-fifth.jsonl", tasks: 60, skipped: 0, top1: 46, top5: 59 },
+    Set { file: "seventy-sixth.jsonl", tasks: 60, skipped: 0, top1: 47, top5: 58 },
 ];
 
 /// The fixture exports, by the `api` of the tasks.

@@ -809,7 +809,7 @@ impl Index {
                     && !self.vocabulary.points_back(&request.text)
                 {
                     for (term, weight) in &mut weighed {
-                        if !term.starts_with(vocabulary::CONTAINED) && !request.words.contains(term) {
+                        if request.told.contains(term) && !request.words.contains(term) {
                             *weight *= TOLD;
                         }
                     }
@@ -1591,6 +1591,34 @@ mod tests {
         assert!(vocabulary.points_back("Create one for team ds-team"));
         assert!(!vocabulary.points_back("what's the largest batch I can send in one request?"));
         assert!(!vocabulary.points_back("does the collection exist, and what metadata does it have?"));
+    }
+
+    #[test]
+    fn a_lead_that_does_not_ask_names_the_occasion_before_its_colon() {
+        let docs = [
+            routed("key_health", "Check a key's health.", "GET", "/key/health"),
+            routed("block_key", "Block a key.", "POST", "/key/block"),
+        ];
+        let index = among_others(&docs);
+        assert_eq!(index.search("QA check: temporarily block key sk-test-4 without deleting it.", 1), [1]);
+        let vocabulary = vocabulary::Vocabulary::shared();
+        let asked = |query: &str| vocabulary.request(query).map(|r| r.text);
+        assert_eq!(asked("Step 2: block the key").as_deref(), Some("block the key"));
+        // After a lead that asks come its details, in one clause.
+        assert!(asked("Rotate sk-prod-77: new secret, same limits").is_none());
+        assert!(asked("Give me the details for sk-prod-77: its budget and spend").is_none());
+    }
+
+    #[test]
+    fn what_a_rule_infers_from_the_whole_query_is_not_only_told() {
+        let docs = [
+            routed("chat_completion", "Chat completion.", "POST", "/chat/completions"),
+            routed("read_back", "What comes back: a model's answers, read back.", "GET", "/back"),
+        ];
+        let index = among_others(&docs);
+        // The prompt makes it a chat completion, whichever sentence quotes it.
+        let query = "Smoke test: send 'hello, are you there?' to gpt-4o-mini and show me what comes back.";
+        assert_eq!(index.search(query, 1), [0]);
     }
 
     #[test]

@@ -348,11 +348,30 @@ const POINTING_BACK: &[&str] = &["it", "its", "they", "them", "their", "one"];
 /// Words that name no thing, for [`Vocabulary::points_back`]: "make sure nobody can use it".
 const NO_THING: &[&str] = &["sure", "nobody", "anybody", "anyone", "everything", "anything", "nothing", "all", "more"];
 
+/// Does a clause, as lowercase words, start by asking for something: a verb first ("add a
+/// model: …", "please rotate it: …", "quickly disable it"), not its "-ing" form ("Testing
+/// edge cases: …" names what is going on)? `is_verb` reads a word as written.
+fn opens_with_a_verb(raw: &[String], is_verb: impl Fn(&str) -> bool) -> bool {
+    let start = usize::from(raw.first().is_some_and(|w| w == "please" || w.ends_with("ly")));
+    let needs = raw.len() > 1 && ["i", "we"].contains(&raw[0].as_str()) && NEEDS.contains(&raw[1].as_str());
+    needs
+        || raw.get(start).is_some_and(|w| {
+            (is_verb(w) || ASKING_VERBS.contains(&w.as_str())) && !(w.ends_with("ing") && stem(w) != *w)
+        })
+}
+
+/// Verbs that ask for something without saying what to do with it ("give me the details
+/// for sk-…: …", "tell me …"), for [`opens_with_a_verb`].
+const ASKING_VERBS: &[&str] = &["give", "tell", "send", "help", "let"];
+
 /// The sentences of a query that ask, beside those that only tell
 /// ([`Vocabulary::request`]): their text, and the words they say ([`said`]).
 pub struct Request {
     pub text: String,
     pub words: Vec<String>,
+    /// What only the sentences that tell say, their words and what their addresses, keys
+    /// and prompts mean.
+    pub told: Vec<String>,
 }
 
 /// The words a query's terms say, in order: those that weigh, not a container's marks.
@@ -733,15 +752,21 @@ impl Vocabulary {
         if sentences.len() < 2 {
             return None;
         }
-        let (mut asking, mut words) = (Vec::new(), Vec::new());
+        let (mut asking, mut words, mut told, mut inferred) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
         for sentence in &sentences {
-            let said = said(&self.weighed(query_words(sentence, |w| self.action(&stem(w)))));
-            if self.asks(sentence, &said) {
+            let said_here = said(&self.weighed(query_words(sentence, |w| self.action(&stem(w)))));
+            // With what the sentence's address, key or prompt says beside its words.
+            let meant = said(&self.query_terms(sentence));
+            if self.asks(sentence, &said_here) {
                 asking.push(*sentence);
-                words.extend(said);
+                words.extend(said_here);
+                inferred.extend(meant);
+            } else {
+                told.extend(meant);
             }
         }
-        (!asking.is_empty() && asking.len() < sentences.len()).then(|| Request { text: asking.join(" "), words })
+        told.retain(|t| !inferred.contains(t) && !words.contains(t));
+        (!asking.is_empty() && asking.len() < sentences.len()).then(|| Request { text: asking.join(" "), words, told })
     }
 
     /// Does `text`, a sentence that asks, point back at a thing named before it ("…leaked.
@@ -768,6 +793,16 @@ impl Vocabulary {
     /// it" tells, then asks; so does "…, please delete …". One clause when no such comma is
     /// followed by a verb.
     fn clauses<'a>(&self, sentence: &'a str) -> Vec<&'a str> {
+        // "QA check: block key sk-…", "Step 2: confirm …": a lead that does not ask names
+        // the occasion, and the request follows its colon.
+        if let Some(at) = sentence.find(": ") {
+            let lead = words(&sentence[..at]);
+            if !opens_with_a_verb(&lead, |w| self.action(&stem(w)) != Action::None) {
+                let mut out = vec![&sentence[..=at]];
+                out.extend(self.clauses(&sentence[at + ": ".len()..]));
+                return out;
+            }
+        }
         for (at, _) in sentence.match_indices(", ") {
             let after = &sentence[at + ", ".len()..];
             let mut words =
@@ -779,8 +814,15 @@ impl Vocabulary {
                     next => break next,
                 }
             };
-            if led && next.is_some_and(|w| self.action(&stem(&w)) != Action::None) {
+            if led && next.as_ref().is_some_and(|w| self.action(&stem(w)) != Action::None) {
                 return vec![&sentence[..=at], after];
+            }
+            // "Remove Pete from the team, he left the company": a clause with its own
+            // subject says what happened.
+            if !led && next.is_some_and(|w| SUBJECTS.contains(&w.as_str())) {
+                let mut out = vec![&sentence[..=at]];
+                out.extend(self.clauses(after));
+                return out;
             }
         }
         vec![sentence]
@@ -1477,7 +1519,12 @@ fn query_words(text: &str, action: impl Fn(&str) -> Action) -> Vec<(String, f32)
         // After a colon come the details ("add a model: claude routed to our account"),
         // to the sentence's end, through the commas of their list ("user u_1234: their
         // keys, teams and spend").
-        details = (details || raw.ends_with(':')) && !raw.ends_with(['.', '?', '!', ';']);
+        let lead_asks = || {
+            let start = chunks[..at].iter().rposition(|c| c.ends_with(['.', '?', '!', ';'])).map_or(0, |i| i + 1);
+            let lead: Vec<String> = chunks[start..=at].iter().flat_map(|c| chunk_words(c)).collect();
+            opens_with_a_verb(&lead, is_verb)
+        };
+        details = (details || (raw.ends_with(':') && lead_asks())) && !raw.ends_with(['.', '?', '!', ';']);
         attribute = ((attribute || ATTRIBUTE_WORDS.contains(&lower.as_str())) && !ends_clause) || details;
         since_with = if lower == "with" { 1 } else { since_with.saturating_add(1) };
         if opens && !closes {
@@ -1712,6 +1759,8 @@ mod tests {
             "to the clause's end"
         );
         assert_eq!(weight_of("Add a model: claude routed to our account", "account"), Some(ATTRIBUTE), "after a colon");
+        assert_eq!(weight_of("Step 2: block the key", "block"), Some(1.0), "after a lead that does not ask");
+        assert_eq!(weight_of("Testing edge cases: block the key", "block"), Some(1.0), "after an -ing lead");
         let all_of = "Show user u_1234: their keys, teams and spend. Then list teams";
         assert_eq!(weight_of(all_of, "spend"), Some(ATTRIBUTE), "a colon's list, through its commas");
         assert_eq!(weight_of(all_of, "list"), Some(1.0), "to the sentence's end");
