@@ -71,20 +71,20 @@ const SETS: [Set; 76] = [
     Set { file: "eleventh.jsonl", tasks: 60, skipped: 0, top1: 51, top5: 59 },
     // Made while forwards were told apart and a name's repeated parents moved to the
     // parents.
-    Set { file: "twelfth.jsonl", tasks: 60, skipped: 0, top1: 50, top5: 58 },
+    Set { file: "twelfth.jsonl", tasks: 60, skipped: 0, top1: 51, top5: 58 },
     // Made while an upsert was named and what a thing is for weighed less.
     Set { file: "thirteenth.jsonl", tasks: 60, skipped: 0, top1: 49, top5: 56 },
     // Made after the rules above, and measured with them, no rule added. 57 in the top 5
     // until the name's unasked words weighed (litellm-y02 from 5th to 6th).
-    Set { file: "fourteenth.jsonl", tasks: 60, skipped: 0, top1: 52, top5: 58 },
+    Set { file: "fourteenth.jsonl", tasks: 60, skipped: 0, top1: 53, top5: 58 },
     // Made while "configure" became a verb of writing.
     Set { file: "fifteenth.jsonl", tasks: 60, skipped: 0, top1: 50, top5: 58 },
     // Made while a setting became configuration, not the verb "set".
-    Set { file: "sixteenth.jsonl", tasks: 60, skipped: 0, top1: 51, top5: 58 },
+    Set { file: "sixteenth.jsonl", tasks: 60, skipped: 0, top1: 52, top5: 58 },
     // Made while a name's unasked words weighed, and "global" meant the whole.
-    Set { file: "seventeenth.jsonl", tasks: 60, skipped: 0, top1: 50, top5: 57 },
+    Set { file: "seventeenth.jsonl", tasks: 60, skipped: 0, top1: 51, top5: 57 },
     // Made after the rules above, and measured with them, no rule added.
-    Set { file: "eighteenth.jsonl", tasks: 60, skipped: 0, top1: 52, top5: 58 },
+    Set { file: "eighteenth.jsonl", tasks: 60, skipped: 0, top1: 52, top5: 59 },
     // Made after the sixteenth to eighteenth sets' rules, and measured with them.
     Set { file: "nineteenth.jsonl", tasks: 59, skipped: 1, top1: 58, top5: 58 },
     // Made while "so far" and a colon's list became rules, and measured with them.
@@ -102,7 +102,7 @@ const SETS: [Set; 76] = [
     // Made while a pre-flight check became where a server tells its limits, and a quoted
     // text for a model that chats a prompt; measured with them.
     Set { file: "twenty-seventh.jsonl", tasks: 60, skipped: 0, top1: 50, top5: 59 },
-    Set { file: "twenty-eighth.jsonl", tasks: 60, skipped: 0, top1: 32, top5: 50 },
+    Set { file: "twenty-eighth.jsonl", tasks: 60, skipped: 0, top1: 33, top5: 50 },
     // Made while to pull or grab became to read; measured with it.
     Set { file: "twenty-ninth.jsonl", tasks: 60, skipped: 0, top1: 57, top5: 60 },
     Set { file: "thirtieth.jsonl", tasks: 60, skipped: 0, top1: 36, top5: 51 },
@@ -121,23 +121,23 @@ const SETS: [Set; 76] = [
     Set { file: "thirty-seventh.jsonl", tasks: 59, skipped: 1, top1: 45, top5: 55 },
     Set { file: "thirty-eighth.jsonl", tasks: 60, skipped: 0, top1: 41, top5: 53 },
     Set { file: "thirty-ninth.jsonl", tasks: 59, skipped: 1, top1: 40, top5: 52 },
-    Set { file: "fortieth.jsonl", tasks: 60, skipped: 0, top1: 37, top5: 54 },
+    Set { file: "fortieth.jsonl", tasks: 60, skipped: 0, top1: 38, top5: 54 },
     // Measured with the ranking of 2024671, before anyone read them (with 8014f31's, before
     // its last five rules: 46/56, 43/57, 35/53, 43/53).
     Set { file: "forty-first.jsonl", tasks: 60, skipped: 0, top1: 51, top5: 57 },
     Set { file: "forty-second.jsonl", tasks: 60, skipped: 0, top1: 47, top5: 57 },
     Set { file: "forty-third.jsonl", tasks: 60, skipped: 0, top1: 42, top5: 58 },
-    Set { file: "forty-fourth.jsonl", tasks: 60, skipped: 0, top1: 49, top5: 60 },
+    Set { file: "forty-fourth.jsonl", tasks: 60, skipped: 0, top1: 50, top5: 60 },
     // Measured with the ranking of 9151538, before anyone read them (the same with 19bdfd3's,
     // before its upsert rule).
     Set { file: "forty-fifth.jsonl", tasks: 60, skipped: 0, top1: 48, top5: 57 },
-    Set { file: "forty-sixth.jsonl", tasks: 60, skipped: 0, top1: 48, top5: 57 },
-    Set { file: "forty-seventh.jsonl", tasks: 60, skipped: 0, top1: 48, top5: 57 },
+    Set { file: "forty-sixth.jsonl", tasks: 60, skipped: 0, top1: 49, top5: 57 },
+    Set { file: "forty-seventh.jsonl", tasks: 60, skipped: 0, top1: 49, top5: 57 },
     Set { file: "forty-eighth.jsonl", tasks: 60, skipped: 0, top1: 49, top5: 59 },
     // Measured with the ranking of 393b235, before anyone read them (with 9151538's, before
     // its rule for "…, so" and a verb: 46/55, 38/52, 38/52, 44/55).
-    Set { file: "forty-ninth.jsonl", tasks: 60, skipped: 0, top1: 48, top5: 59 },
-    Set { file: "fiftieth.jsonl", tasks: 60, skipped: 0, top1: 43, top5: 55 },
+    Set { file: "forty-ninth.jsonl", tasks: 60, skipped: 0, top1: 49, top5: 59 },
+    Set { file: "fiftieth.jsonl", tasks: 60, skipped: 0, top1: 44, top5: 55 },
     Set { file: "fifty-first.jsonl", tasks: 60, skipped: 0, top1: 43, top5: 58 },
     Set { file: "fifty-second.jsonl", tasks: 60, skipped: 0, top1: 52, top5: 57 },
     // Measured with the ranking of 99bf34e, before anyone read them (45/54, 43/53, 44/54,
@@ -158,7 +158,7 @@ const SETS: [Set; 76] = [
     Set { file: "sixty-first.jsonl", tasks: 60, skipped: 0, top1: 44, top5: 56 },
     Set { file: "sixty-second.jsonl", tasks: 60, skipped: 0, top1: 39, top5: 53 },
     Set { file: "sixty-third.jsonl", tasks: 60, skipped: 0, top1: 50, top5: 60 },
-    Set { file: "sixty-fourth.jsonl", tasks: 60, skipped: 0, top1: 47, top5: 57 },
+    Set { file: "sixty-fourth.jsonl", tasks: 60, skipped: 0, top1: 48, top5: 57 },
     // Measured with the ranking of 81774b6, before anyone read them (51/58, 39/51, 45/60,
     // 48/56).
     Set { file: "sixty-fifth.jsonl", tasks: 60, skipped: 0, top1: 50, top5: 59 },
@@ -168,14 +168,14 @@ const SETS: [Set; 76] = [
     // Measured with the ranking of 4bb8c63, before anyone read them (32/55, 43/57, 47/59,
     // 51/58).
     Set { file: "sixty-ninth.jsonl", tasks: 60, skipped: 0, top1: 40, top5: 56 },
-    Set { file: "seventieth.jsonl", tasks: 60, skipped: 0, top1: 45, top5: 57 },
+    Set { file: "seventieth.jsonl", tasks: 60, skipped: 0, top1: 46, top5: 57 },
     Set { file: "seventy-first.jsonl", tasks: 60, skipped: 0, top1: 49, top5: 59 },
     Set { file: "seventy-second.jsonl", tasks: 60, skipped: 0, top1: 51, top5: 58 },
     // Measured with the ranking of 8190303, before anyone read them (45/57, 41/55, 45/59,
     // 46/57).
     Set { file: "seventy-third.jsonl", tasks: 60, skipped: 0, top1: 46, top5: 58 },
     Set { file: "seventy-fourth.jsonl", tasks: 60, skipped: 0, top1: 42, top5: 55 },
-    Set { file: "seventy-fifth.jsonl", tasks: 60, skipped: 0, top1: 46, top5: 59 },
+    Set { file: "seventy-fifth.jsonl", tasks: 60, skipped: 0, top1: 47, top5: 59 },
     Set { file: "seventy-sixth.jsonl", tasks: 60, skipped: 0, top1: 47, top5: 58 },
 ];
 

@@ -405,6 +405,9 @@ pub struct Index {
     /// Per document, whether it takes a span of time (`start_date` and `end_date`):
     /// a report over a period ([`takes_a_span`]).
     spans: Vec<bool>,
+    /// Per document, the words of the prefix under which its path copies another
+    /// operation's ([`copied_under`]: `/cursor/chat/completions`), or none.
+    copies: Vec<Vec<String>>,
     /// Per document, what its description says it breaks its figures down by
     /// ([`vocabulary::broken_down_by`]: "Daily Spend per Team").
     breakdowns: Vec<Vec<String>>,
@@ -448,6 +451,7 @@ impl Index {
             demoted: Vec::with_capacity(docs.len()),
             spans: Vec::with_capacity(docs.len()),
             breakdowns: Vec::with_capacity(docs.len()),
+            copies: Vec::with_capacity(docs.len()),
             polarity: Vec::with_capacity(docs.len()),
             identifies: Vec::with_capacity(docs.len()),
             keys: keyed(docs),
@@ -510,6 +514,7 @@ impl Index {
             index.demoted.push(demoted(doc, &served));
             index.spans.push(takes_a_span(doc));
             index.breakdowns.push(vocabulary::broken_down_by(&doc.description));
+            index.copies.push(copied_under(doc, &served).map(|prefix| index.terms(&prefix)).unwrap_or_default());
             index.forward.push(is_forward(doc, &served));
             found.push(identified(doc));
             let mut about = Vec::new();
@@ -956,6 +961,8 @@ impl Index {
                 let s = if many { s } else { s * self.demoted[i] };
                 let s = if so_far && self.spans[i] { s * SPAN_SO_FAR } else { s };
                 let s = if self.breakdowns[i].iter().any(|t| by.contains(t)) { s * BROKEN_DOWN } else { s };
+                let copy = !self.copies[i].is_empty() && !self.copies[i].iter().any(|t| words.contains(t));
+                let s = if copy { s * COPY } else { s };
                 let s = if self.forward[i] { s * forward } else { s };
                 let s = s * self.name_asked(i, &asked_for);
                 let s = if other_key.is_some() && self.keys[i] == other_key { s * OTHER_KEY } else { s };
@@ -1023,6 +1030,25 @@ fn served(docs: &[Doc]) -> Served<'_> {
 
 fn serves(served: &Served, path: &str, method: &str) -> bool {
     served.get(path).is_some_and(|methods| methods.iter().any(|m| m.eq_ignore_ascii_case(method)))
+}
+
+/// What a tool's score is multiplied by when its path copies another operation's under a
+/// prefix the query does not name ([`copied_under`]).
+const COPY: f32 = 0.6;
+
+/// The prefix, as text, under which `doc`'s path repeats another path of two segments or
+/// more served for the same method: `/cursor/chat/completions` is Cursor's copy of `POST
+/// /chat/completions`, `/ui/task_runs/count` the UI's of `/task_runs/count`. Not a prefix
+/// of versions (`/v1/...`, the same operation routed twice).
+fn copied_under(doc: &Doc, served: &Served) -> Option<String> {
+    let (method, path) = doc.endpoint.as_ref()?;
+    let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+    (1..segments.len().saturating_sub(1)).find_map(|k| {
+        let (prefix, rest) = segments.split_at(k);
+        let words: Vec<&str> = prefix.iter().copied().filter(|s| !s.starts_with('{') && !is_prefix(s)).collect();
+        let copied = !words.is_empty() && serves(served, &format!("/{}", rest.join("/")), method);
+        copied.then(|| words.join(" "))
+    })
 }
 
 /// Is `doc`'s path served for every method, GET, POST, PUT, PATCH and DELETE: a forward
@@ -1619,6 +1645,29 @@ mod tests {
         // The prompt makes it a chat completion, whichever sentence quotes it.
         let query = "Smoke test: send 'hello, are you there?' to gpt-4o-mini and show me what comes back.";
         assert_eq!(index.search(query, 1), [0]);
+    }
+
+    #[test]
+    fn a_copy_of_an_operation_under_a_prefix_comes_after_it_unless_the_prefix_is_named() {
+        let docs = [
+            routed(
+                "cursor_chat_completions",
+                "Cursor Chat Completions. Answers in chat format.",
+                "POST",
+                "/cursor/chat/completions",
+            ),
+            routed("chat_completion", "Chat Completion.", "POST", "/chat/completions"),
+            routed("read_flow_run", "Read a flow run.", "GET", "/flow_runs/{id}"),
+            routed("read_flow_run_v1", "Read a flow run.", "GET", "/v1/flow_runs/{id}"),
+        ];
+        let index = among_others(&docs);
+        assert_eq!(index.search("Send 'hi' to gpt-4o-mini and give me the answer", 1), [1]);
+        assert_eq!(index.search("Send 'hi' to gpt-4o-mini through Cursor's endpoint", 1), [0]);
+        let served = served(&docs);
+        assert_eq!(copied_under(&docs[0], &served).as_deref(), Some("cursor"));
+        // A version's prefix routes the same operation twice; it copies nothing.
+        assert_eq!(copied_under(&docs[3], &served), None);
+        assert_eq!(copied_under(&docs[1], &served), None, "`/completions` is not served");
     }
 
     #[test]
