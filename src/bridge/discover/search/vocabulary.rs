@@ -712,6 +712,13 @@ impl Vocabulary {
     /// little: they say which thing, not which tool.
     pub fn query_terms(&self, text: &str) -> Vec<(String, f32)> {
         let mut terms = self.weighed(query_words(text, |w| self.action(&stem(w))));
+        self.infer(text, &mut terms);
+        terms
+    }
+
+    /// What `text` means beside its words, added to its `terms`: a name, an address, a
+    /// secret key, a prompt.
+    fn infer(&self, text: &str, terms: &mut Vec<(String, f32)>) {
         // A thing named by its name ("the variable temp_token", "named staging"), not by
         // an id: the tools that take a name fit better.
         let lower = text.to_lowercase();
@@ -741,7 +748,6 @@ impl Vocabulary {
                 terms.push((stem(word), 1.0));
             }
         }
-        terms
     }
 
     /// What `text` asks for, when some of its sentences ask and others only tell ("Flow
@@ -752,20 +758,22 @@ impl Vocabulary {
         if sentences.len() < 2 {
             return None;
         }
-        let (mut asking, mut words, mut told, mut inferred) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        let (mut asking, mut words, mut told) = (Vec::new(), Vec::new(), Vec::new());
+        let mut inferred = Vec::new();
         for sentence in &sentences {
-            let said_here = said(&self.weighed(query_words(sentence, |w| self.action(&stem(w)))));
-            // With what the sentence's address, key or prompt says beside its words.
-            let meant = said(&self.query_terms(sentence));
+            let mut terms = self.weighed(query_words(sentence, |w| self.action(&stem(w))));
+            let said_here = said(&terms);
+            // With what its address, key or prompt means beside its words.
+            self.infer(sentence, &mut terms);
             if self.asks(sentence, &said_here) {
                 asking.push(*sentence);
                 words.extend(said_here);
-                inferred.extend(meant);
+                inferred.extend(said(&terms));
             } else {
-                told.extend(meant);
+                told.extend(said(&terms));
             }
         }
-        told.retain(|t| !inferred.contains(t) && !words.contains(t));
+        told.retain(|t| !inferred.contains(t));
         (!asking.is_empty() && asking.len() < sentences.len()).then(|| Request { text: asking.join(" "), words, told })
     }
 
@@ -1244,6 +1252,11 @@ const NOT_BROKEN_DOWN: &[&str] =
 /// "each" that is neither a function word nor a number ("total spend by team", "how much
 /// each team spent", "usage per model").
 pub fn broken_down_by(text: &str) -> Vec<String> {
+    // Most tools' descriptions have none of the words: found without making any.
+    let any = text.split(|c: char| !c.is_alphanumeric()).any(|w| BREAKDOWN.iter().any(|b| w.eq_ignore_ascii_case(b)));
+    if !any {
+        return Vec::new();
+    }
     let raw = words(text);
     let mut out = Vec::new();
     for (i, w) in raw.iter().enumerate() {
