@@ -2123,6 +2123,14 @@ mod tests {
         assert_eq!(index.search("Kill the key sk-7f3a9e21 permanently", 1), [1]);
         assert_eq!(index.search("Kill key sk-3f9a2c71 for good", 1), [1]);
         assert_eq!(index.search("Kill key sk-3f9a2c71 until Monday", 1), [0]);
+        // How long a state lasts is no thing gone for good.
+        let docs = [
+            routed("set_flow_run_state", "Set a flow run's state.", "POST", "/flow_runs/{id}/set_state"),
+            routed("delete_flow_run", "Delete a flow run.", "DELETE", "/flow_runs/{id}"),
+        ];
+        let index = among_others(&docs);
+        assert_eq!(index.search("cancel flow run 3f2a9c1e its stuck in running forever", 1), [0]);
+        assert_eq!(index.search("delete flow run 3f2a9c1e forever", 1), [1]);
     }
 
     #[test]

@@ -1462,7 +1462,12 @@ fn query_words(text: &str, action: impl Fn(&str) -> Action) -> Vec<(String, f32)
         let has_digit = chunk.chars().any(|c| c.is_ascii_digit());
         let has_letter = chunk.chars().any(|c| c.is_alphabetic());
         let lower = chunk.to_lowercase();
-        let weight = if negated {
+        // "Stuck in Running forever", "spinning forever": how long a state lasts, not a
+        // thing to be gone for good ([`FOR_GOOD`]).
+        let lasting = lower == "forever"
+            && at > 0
+            && chunks[at - 1].trim_matches(|c: char| !c.is_alphanumeric()).to_lowercase().ends_with("ing");
+        let weight = if negated || lasting {
             0.0
         } else if quoted || opens || after_name_word || (has_digit && has_letter) || chunk.contains('@') {
             VALUE
