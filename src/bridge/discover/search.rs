@@ -1633,6 +1633,9 @@ mod tests {
         // After a lead that asks come its details, in one clause.
         assert!(asked("Rotate sk-prod-77: new secret, same limits").is_none());
         assert!(asked("Give me the details for sk-prod-77: its budget and spend").is_none());
+        // A clause after a comma with its own subject tells what happened.
+        let left = "Remove Pete from the marketing team, he left the company.";
+        assert_eq!(asked(left).as_deref(), Some("Remove Pete from the marketing team,"));
     }
 
     #[test]
