@@ -814,7 +814,7 @@ impl Index {
                     && !self.vocabulary.points_back(&request.text)
                 {
                     for (term, weight) in &mut weighed {
-                        if request.told.contains(term) && !request.words.contains(term) {
+                        if request.told.contains(term) {
                             *weight *= TOLD;
                         }
                     }

@@ -773,7 +773,8 @@ impl Vocabulary {
                 told.extend(said(&terms));
             }
         }
-        told.retain(|t| !inferred.contains(t));
+        // A word the sentences that ask say too (a prompt's verb they drop included) is asked.
+        told.retain(|t| !inferred.contains(t) && !words.contains(t));
         (!asking.is_empty() && asking.len() < sentences.len()).then(|| Request { text: asking.join(" "), words, told })
     }
 
