@@ -62,13 +62,13 @@ const SETS: [Set; 80] = [
     // Made while a fourth pass was tried and dropped.
     Set { file: "eighth.jsonl", tasks: 60, skipped: 0, top1: 51, top5: 59 },
     // Made while the request body's schema name was added to what search reads.
-    Set { file: "ninth.jsonl", tasks: 60, skipped: 0, top1: 52, top5: 59 },
+    Set { file: "ninth.jsonl", tasks: 60, skipped: 0, top1: 53, top5: 60 },
     // Made while the ranking's numbers were fitted to the nine before it (kept as they
     // were: the fitted numbers found one fewer first here).
-    Set { file: "tenth.jsonl", tasks: 60, skipped: 0, top1: 52, top5: 57 },
+    Set { file: "tenth.jsonl", tasks: 60, skipped: 0, top1: 53, top5: 58 },
     // Made while three rules were added (a doubled final `l` stemmed, a history no log,
     // verbs of writing in a request to read).
-    Set { file: "eleventh.jsonl", tasks: 60, skipped: 0, top1: 51, top5: 59 },
+    Set { file: "eleventh.jsonl", tasks: 60, skipped: 0, top1: 52, top5: 59 },
     // Made while forwards were told apart and a name's repeated parents moved to the
     // parents.
     Set { file: "twelfth.jsonl", tasks: 60, skipped: 0, top1: 51, top5: 58 },
@@ -84,7 +84,7 @@ const SETS: [Set; 80] = [
     // Made while a name's unasked words weighed, and "global" meant the whole.
     Set { file: "seventeenth.jsonl", tasks: 60, skipped: 0, top1: 51, top5: 57 },
     // Made after the rules above, and measured with them, no rule added.
-    Set { file: "eighteenth.jsonl", tasks: 60, skipped: 0, top1: 52, top5: 59 },
+    Set { file: "eighteenth.jsonl", tasks: 60, skipped: 0, top1: 53, top5: 60 },
     // Made after the sixteenth to eighteenth sets' rules, and measured with them.
     Set { file: "nineteenth.jsonl", tasks: 59, skipped: 1, top1: 58, top5: 58 },
     // Made while "so far" and a colon's list became rules, and measured with them.
@@ -111,7 +111,7 @@ const SETS: [Set; 80] = [
     Set { file: "thirty-first.jsonl", tasks: 60, skipped: 0, top1: 48, top5: 60 },
     Set { file: "thirty-second.jsonl", tasks: 60, skipped: 0, top1: 38, top5: 52 },
     // Measured with the ranking of 165ebfb, before anyone read them.
-    Set { file: "thirty-third.jsonl", tasks: 60, skipped: 0, top1: 46, top5: 59 },
+    Set { file: "thirty-third.jsonl", tasks: 60, skipped: 0, top1: 47, top5: 59 },
     Set { file: "thirty-fourth.jsonl", tasks: 60, skipped: 0, top1: 39, top5: 57 },
     Set { file: "thirty-fifth.jsonl", tasks: 60, skipped: 0, top1: 50, top5: 56 },
     Set { file: "thirty-sixth.jsonl", tasks: 60, skipped: 0, top1: 39, top5: 54 },
@@ -120,7 +120,7 @@ const SETS: [Set; 80] = [
     // with them, before anyone read them (with 165ebfb's ranking: 38/50, 31/49, 35/49, 34/50).
     Set { file: "thirty-seventh.jsonl", tasks: 59, skipped: 1, top1: 45, top5: 55 },
     Set { file: "thirty-eighth.jsonl", tasks: 60, skipped: 0, top1: 41, top5: 53 },
-    Set { file: "thirty-ninth.jsonl", tasks: 59, skipped: 1, top1: 40, top5: 52 },
+    Set { file: "thirty-ninth.jsonl", tasks: 59, skipped: 1, top1: 41, top5: 53 },
     Set { file: "fortieth.jsonl", tasks: 60, skipped: 0, top1: 38, top5: 54 },
     // Measured with the ranking of 2024671, before anyone read them (with 8014f31's, before
     // its last five rules: 46/56, 43/57, 35/53, 43/53).
@@ -130,7 +130,7 @@ const SETS: [Set; 80] = [
     Set { file: "forty-fourth.jsonl", tasks: 60, skipped: 0, top1: 50, top5: 60 },
     // Measured with the ranking of 9151538, before anyone read them (the same with 19bdfd3's,
     // before its upsert rule).
-    Set { file: "forty-fifth.jsonl", tasks: 60, skipped: 0, top1: 48, top5: 57 },
+    Set { file: "forty-fifth.jsonl", tasks: 60, skipped: 0, top1: 49, top5: 58 },
     Set { file: "forty-sixth.jsonl", tasks: 60, skipped: 0, top1: 49, top5: 57 },
     Set { file: "forty-seventh.jsonl", tasks: 60, skipped: 0, top1: 49, top5: 57 },
     Set { file: "forty-eighth.jsonl", tasks: 60, skipped: 0, top1: 49, top5: 59 },
@@ -164,7 +164,7 @@ const SETS: [Set; 80] = [
     Set { file: "sixty-fifth.jsonl", tasks: 60, skipped: 0, top1: 50, top5: 59 },
     Set { file: "sixty-sixth.jsonl", tasks: 59, skipped: 1, top1: 47, top5: 55 },
     Set { file: "sixty-seventh.jsonl", tasks: 60, skipped: 0, top1: 46, top5: 60 },
-    Set { file: "sixty-eighth.jsonl", tasks: 60, skipped: 0, top1: 50, top5: 58 },
+    Set { file: "sixty-eighth.jsonl", tasks: 60, skipped: 0, top1: 51, top5: 58 },
     // Measured with the ranking of 4bb8c63, before anyone read them (32/55, 43/57, 47/59,
     // 51/58).
     Set { file: "sixty-ninth.jsonl", tasks: 60, skipped: 0, top1: 40, top5: 56 },
@@ -173,8 +173,8 @@ const SETS: [Set; 80] = [
     Set { file: "seventy-second.jsonl", tasks: 60, skipped: 0, top1: 51, top5: 58 },
     // Measured with the ranking of 8190303, before anyone read them (45/57, 41/55, 45/59,
     // 46/57).
-    Set { file: "seventy-third.jsonl", tasks: 60, skipped: 0, top1: 47, top5: 58 },
-    Set { file: "seventy-fourth.jsonl", tasks: 60, skipped: 0, top1: 42, top5: 55 },
+    Set { file: "seventy-third.jsonl", tasks: 60, skipped: 0, top1: 48, top5: 58 },
+    Set { file: "seventy-fourth.jsonl", tasks: 60, skipped: 0, top1: 43, top5: 55 },
     Set { file: "seventy-fifth.jsonl", tasks: 60, skipped: 0, top1: 47, top5: 59 },
     Set { file: "seventy-sixth.jsonl", tasks: 60, skipped: 0, top1: 47, top5: 58 },
     // Measured with the ranking of d2b16f7, before anyone read them (54/59, 51/56, 46/55,
@@ -182,7 +182,7 @@ const SETS: [Set; 80] = [
     Set { file: "seventy-seventh.jsonl", tasks: 60, skipped: 0, top1: 54, top5: 59 },
     Set { file: "seventy-eighth.jsonl", tasks: 60, skipped: 0, top1: 51, top5: 56 },
     Set { file: "seventy-ninth.jsonl", tasks: 60, skipped: 0, top1: 46, top5: 55 },
-    Set { file: "eightieth.jsonl", tasks: 60, skipped: 0, top1: 47, top5: 57 },
+    Set { file: "eightieth.jsonl", tasks: 60, skipped: 0, top1: 47, top5: 58 },
 ];
 
 /// The fixture exports, by the `api` of the tasks.

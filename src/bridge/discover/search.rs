@@ -24,14 +24,15 @@
 //!   verb in its name, else its HTTP method) should agree: a tool that does another kind
 //!   of thing weighs [`Tuning::action_mismatch`] ("show the collection's settings" is not an
 //!   update, "pause the queue" not a create);
-//! - the names and values a query gives (`gpt-35-legacy`, `sk-abc123`, what follows
-//!   "named", quoted text), words of time ("last month"), what it says not to do
-//!   ("without deleting it") and why ("… so our agents can reach it") weigh little or
-//!   nothing: they say which thing, not which tool; a thing given by its name favours the
-//!   tools that take a name, an address the tools that take a user;
-//! - what the query says a thing has ("… with a $50 budget") weighs less than what it
-//!   asks for, and what holds the thing ("the entries in the news collection") counts
-//!   also as a parent of the tool's path (`/collections/{id}/…`: the path's parents at
+//! - the names and values a query gives (`gpt-35-legacy`, `sk-abc123`, "Claude 3.5
+//!   Sonnet", what follows "named", quoted text), words of time ("last month"), what it
+//!   says not to do ("without deleting it") and why ("… so our agents can reach it")
+//!   weigh little or nothing: they say which thing, not which tool; a thing given by its
+//!   name favours the tools that take a name, an address the tools that take a user;
+//! - what the query says a thing has ("… with a $50 budget", "…, api base https://…")
+//!   weighs less than what it asks for, and so does a proper name before what it makes
+//!   ("add a new Azure OpenAI deployment" makes a deployment); what holds the thing ("the
+//!   entries in the news collection") counts also as a parent of the tool's path (`/collections/{id}/…`: the path's parents at
 //!   full weight, [`Tuning::within`]);
 //!   a query word's weight multiplies its saturated score, so a tool repeating a light
 //!   word many times does not make it heavy;

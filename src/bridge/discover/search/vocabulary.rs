@@ -1150,11 +1150,39 @@ fn looks_like_an_id(word: &str) -> bool {
 const CHAT_MODELS: &[&str] =
     &["gpt-", "claude", "gemini", "llama", "mistral", "mixtral", "deepseek", "qwen", "grok", "o1-", "o3-", "o4-"];
 
-/// Does the query name a model that chats (`gpt-4o-mini`, `claude-3-haiku`)?
+/// Does the query name a model that chats (`gpt-4o-mini`, `claude-3-haiku`, "Claude 3.5
+/// Sonnet")?
 fn names_a_chat_model(text: &str) -> bool {
-    text.split_whitespace()
-        .map(|c| c.trim_matches(|c: char| !c.is_alphanumeric()).to_lowercase())
-        .any(|c| CHAT_MODELS.iter().any(|f| c.starts_with(f) && c.len() > f.len()))
+    let chunks: Vec<&str> = text.split_whitespace().collect();
+    model_names(&chunks).contains(&true)
+        || chunks
+            .iter()
+            .map(|c| c.trim_matches(|c: char| !c.is_alphanumeric()).to_lowercase())
+            .any(|c| CHAT_MODELS.iter().any(|f| c.starts_with(f) && c.len() > f.len()))
+}
+
+/// Which of `chunks` spell a model's name in words: a family of [`CHAT_MODELS`], its
+/// version, and a capitalized word after it ("Claude 3.5 Sonnet", "Llama 3", "GPT 4o").
+/// A name, that says which model, not which tool.
+fn model_names(chunks: &[&str]) -> Vec<bool> {
+    let mut out = vec![false; chunks.len()];
+    let bare = |c: &str| c.trim_matches(|c: char| !c.is_alphanumeric()).to_lowercase();
+    for at in 0..chunks.len().saturating_sub(1) {
+        let family = bare(chunks[at]);
+        let is_family = CHAT_MODELS.iter().any(|f| f.trim_end_matches('-') == family);
+        let version = chunks[at + 1].starts_with(|c: char| c.is_ascii_digit());
+        if is_family && version {
+            out[at] = true;
+            out[at + 1] = true;
+            let after = chunks.get(at + 2).filter(|c| {
+                c.starts_with(|c: char| c.is_uppercase()) && !chunks[at + 1].ends_with([',', '.', ';', ':'])
+            });
+            if after.is_some() {
+                out[at + 2] = true;
+            }
+        }
+    }
+    out
 }
 
 /// The starts of the names of models as a gateway's users give them: the families that
@@ -1327,6 +1355,34 @@ const SUBJECT_SPAN: usize = 2;
 /// What the words of such a subject weigh: they say who asks, not what for.
 const SUBJECT: f32 = 0.4;
 
+/// At most this many words name a setting before its value ([`settings`]).
+const SETTING_SPAN: usize = 3;
+
+/// Which of `chunks` name a setting whose value follows, in a clause of their own after a
+/// comma ("…, api base https://eu.example.com", "…, max budget 50 dollar"): what the
+/// thing has, as after "with", not what to do.
+fn settings(chunks: &[&str], is_verb: impl Fn(&str) -> bool) -> Vec<bool> {
+    let mut out = vec![false; chunks.len()];
+    let is_value =
+        |c: &str| c.contains("://") || c.starts_with(['$', '\'', '"']) || c.chars().any(|c| c.is_ascii_digit());
+    let bare = |c: &str| c.trim_matches(|c: char| !c.is_alphanumeric()).to_lowercase();
+    for start in 1..chunks.len() {
+        if !chunks[start - 1].ends_with(',') {
+            continue;
+        }
+        let Some(len) = chunks[start..].iter().take(SETTING_SPAN + 1).position(|c| is_value(c)) else { continue };
+        let words = &chunks[start..start + len];
+        let plain = words.iter().all(|c| {
+            let w = bare(c);
+            !c.ends_with([',', ';', '.', '?', '!', ':']) && !w.is_empty() && !is_verb(&w)
+        });
+        if len > 0 && plain {
+            out[start..start + len].fill(true);
+        }
+    }
+    out
+}
+
 /// Where a query's word is in a question asking which things ([`WHICH`]).
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Which {
@@ -1405,7 +1461,7 @@ const WHEN: f32 = 0.3;
 /// Words after which comes what a thing is made as ("add Claude 3.5 Sonnet as a new model").
 const AS: &[&str] = &["as"];
 /// At most this many words between a verb that makes and [`AS`].
-const AS_SPAN: usize = 6;
+const AS_SPAN: usize = 8;
 /// What the words of what a thing is made as weigh: a name, or the thing's kind in other
 /// words ("add our Azure deployment as a new model").
 const NAMED_AS: f32 = 0.5;
@@ -1437,11 +1493,33 @@ fn named_as(chunks: &[&str], action: impl Fn(&str) -> Action) -> Vec<bool> {
     named
 }
 
+/// What a proper name's words weigh before the last word of what a query makes ("add a
+/// new **Azure OpenAI** deployment"): they say whose or which kind, the last word what
+/// is made.
+const MODIFIER: f32 = 0.6;
+
+/// Multiplies by [`MODIFIER`] the proper names among `made` (the ranges in `out` of a
+/// made thing's words, one per word of the query, each with whether it is capitalized)
+/// but the last.
+fn weigh_modifiers(out: &mut [(String, f32)], made: &mut Vec<(std::ops::Range<usize>, bool)>) {
+    if let Some((_, before)) = made.split_last() {
+        for (range, _) in before.iter().filter(|(_, proper)| *proper) {
+            for (_, w) in &mut out[range.clone()] {
+                *w *= MODIFIER;
+            }
+        }
+    }
+    made.clear();
+}
+
 /// A query's words, each with its weight ([`VALUE`], [`JOINED`], [`WHEN`], 0 for a word
 /// negated, else 1); `action` tells what a lowercase word does when it is a verb.
 fn query_words(text: &str, action: impl Fn(&str) -> Action) -> Vec<(String, f32)> {
     let is_verb = |word: &str| action(word) != Action::None;
     let mut out = Vec::new();
+    // The words of what a verb of making makes, while it is being read.
+    let mut making = false;
+    let mut made: Vec<(std::ops::Range<usize>, bool)> = Vec::new();
     let mut quoted = false;
     let mut after_name_word = false;
     let mut negated = false;
@@ -1455,7 +1533,11 @@ fn query_words(text: &str, action: impl Fn(&str) -> Action) -> Vec<(String, f32)
     let mut subject_words = 0usize;
     // Words left in a container phrase ("… in the reviews collection").
     let mut container = 0usize;
-    let chunks: Vec<&str> = text.split_whitespace().filter(|c| !c.contains("://")).collect();
+    let all: Vec<&str> = text.split_whitespace().collect();
+    let settings = settings(&all, is_verb);
+    let (chunks, settings): (Vec<&str>, Vec<bool>) =
+        all.iter().zip(settings).filter(|(c, _)| !c.contains("://")).map(|(c, s)| (*c, s)).unzip();
+    let model_names = model_names(&chunks);
     let named = named_as(&chunks, &action);
     for (at, &raw) in chunks.iter().enumerate() {
         let (opens, closes) = (opens_quote(raw), closes_quote(raw));
@@ -1470,7 +1552,13 @@ fn query_words(text: &str, action: impl Fn(&str) -> Action) -> Vec<(String, f32)
             && chunks[at - 1].trim_matches(|c: char| !c.is_alphanumeric()).to_lowercase().ends_with("ing");
         let weight = if negated || lasting {
             0.0
-        } else if quoted || opens || after_name_word || (has_digit && has_letter) || chunk.contains('@') {
+        } else if quoted
+            || opens
+            || after_name_word
+            || (has_digit && has_letter)
+            || chunk.contains('@')
+            || model_names[at]
+        {
             VALUE
         } else if chunk.contains(['-', '_', '/', '.']) {
             JOINED
@@ -1482,6 +1570,7 @@ fn query_words(text: &str, action: impl Fn(&str) -> Action) -> Vec<(String, f32)
         } else {
             1.0
         };
+        let weight = if settings[at] { weight * ATTRIBUTE } else { weight };
         // Words that say why ("… so nothing new gets picked up") weigh less than what to do.
         let weight = if purpose { weight * PURPOSE } else { weight };
         let weight = if named[at] { weight * NAMED_AS } else { weight };
@@ -1556,7 +1645,32 @@ fn query_words(text: &str, action: impl Fn(&str) -> Action) -> Vec<(String, f32)
         // The words of a container phrase are marked, for [`Vocabulary::weighed`].
         let inside = container > 0 && !CONTAINER_ENDS.contains(&lower.as_str());
         let mark = |w: String| if inside { format!("{CONTAINED}{w}") } else { w };
+        let start = out.len();
         out.extend(chunk_words(chunk).into_iter().map(|w| (mark(w), weight)));
+        // What a verb of making makes: the words after it, up to a function word, a
+        // value or the clause's end.
+        if making {
+            let opening =
+                made.is_empty() && (DETERMINERS.contains(&lower.as_str()) || action(&lower) == Action::Create);
+            let plain = weight >= 1.0
+                && has_letter
+                && !has_digit
+                && !STOPWORDS.contains(&lower.as_str())
+                && !NAME_WORDS.contains(&lower.as_str())
+                && !is_verb(&lower);
+            if opening {
+            } else if plain {
+                made.push((start..out.len(), chunk.starts_with(|c: char| c.is_uppercase())));
+            } else {
+                making = false;
+            }
+            if !making || ends_clause {
+                making = false;
+                weigh_modifiers(&mut out, &mut made);
+            }
+        } else if action(&lower) == Action::Create && weight >= 1.0 && !ends_clause {
+            making = true;
+        }
         container = if CONTAINER_WORDS.contains(&lower.as_str()) {
             CONTAINER_SPAN
         } else if inside && !ends_clause {
@@ -1565,6 +1679,7 @@ fn query_words(text: &str, action: impl Fn(&str) -> Action) -> Vec<(String, f32)
             0
         };
     }
+    weigh_modifiers(&mut out, &mut made);
     out
 }
 
@@ -1678,8 +1793,10 @@ mod tests {
     fn what_a_thing_is_made_as_names_its_kind_and_the_rest_names_it() {
         let weight = |query: &str, word: &str| weight_of(query, word).unwrap_or_else(|| panic!("{word} in {query}"));
         let q = "Add Claude 3.5 Sonnet on Bedrock as a new model";
-        assert_eq!((weight(q, "claude"), weight(q, "bedrock"), weight(q, "model")), (NAMED_AS, NAMED_AS, 1.0));
+        assert_eq!((weight(q, "claude"), weight(q, "bedrock"), weight(q, "model")), (NAMED_AS * VALUE, NAMED_AS, 1.0));
         assert_eq!(weight("Save the Slack webhook as a block", "webhook"), NAMED_AS);
+        // A name of eight words ("Claude 3.5 Sonnet on our Bedrock account").
+        assert_eq!(weight("Add Claude 3.5 Sonnet on our Bedrock account as a new deployment", "bedrock"), NAMED_AS);
         // Not a verb that makes, nor "as" without a thing after it.
         assert_eq!(weight("Show the collection as a table", "collection"), 1.0);
         assert_eq!(weight("Save the collection as CSV", "collection"), 1.0);
@@ -1863,5 +1980,38 @@ mod tests {
         let related: Vec<String> = v.expand(&stem("purge")).into_iter().map(|(t, _)| t).collect();
         assert!(related.contains(&stem("delete")) && related.contains(&stem("flush")), "{related:?}");
         assert_eq!(v.expand("zebra"), [("zebra".to_string(), 1.0)]);
+    }
+
+    #[test]
+    fn a_setting_given_its_value_is_what_the_thing_has() {
+        // After a comma, the words before a value name a setting of the thing made.
+        let q = "Register azure/gpt-4o-eu as a new model on the proxy, api base https://acme-eu.openai.azure.com";
+        assert!(weight_of(q, "base").is_some_and(|w| w < 1.0));
+        assert_eq!(weight_of("new key for team ds, max budget 50 dollar", "budget"), Some(ATTRIBUTE));
+        // Not a clause that asks, nor words before a value without a comma.
+        assert_eq!(weight_of("Create the team, then add 3 members", "add"), Some(1.0));
+        assert_eq!(weight_of("Set the budget to 50", "budget"), Some(1.0));
+    }
+
+    #[test]
+    fn a_proper_name_before_what_is_made_says_which_kind() {
+        let q = "Add a new Azure OpenAI deployment of gpt-4o to the proxy";
+        assert!(weight_of(q, "azure").is_some_and(|w| w < 1.0));
+        assert_eq!(weight_of(q, "deployment"), Some(1.0));
+        // A word in lower case is the thing's kind ("a customer record", "a budget tier").
+        assert_eq!(weight_of("Create a customer record for acme", "customer"), Some(1.0));
+        // What is made is the last word: a proper name alone is that.
+        assert_eq!(weight_of("Add Azure to the allowed providers", "azure"), Some(1.0));
+    }
+
+    #[test]
+    fn a_model_spelled_in_words_is_a_name() {
+        assert_eq!(weight_of("Hook up Claude 3.5 Sonnet deployment", "claude"), Some(VALUE));
+        assert_eq!(weight_of("Hook up Claude 3.5 Sonnet deployment", "sonnet"), Some(VALUE));
+        assert_eq!(weight_of("Hook up a Claude 3.5 Sonnet deployment", "deployment"), Some(1.0));
+        // Without a version, a family's word may be a product's part ("the Claude Code plugins").
+        let q = "List the Claude plugins";
+        assert_eq!(weight_of(q, "claude"), Some(1.0), "{:?}", Vocabulary::shared().query_terms(q));
+        assert!(names_a_chat_model("Ask Llama 3 'what is 2+2'") && !names_a_chat_model("Ask Llama about it"));
     }
 }
