@@ -1497,16 +1497,38 @@ fn named_as(chunks: &[&str], action: impl Fn(&str) -> Action) -> Vec<bool> {
 /// new **Azure OpenAI** deployment"): they say whose or which kind, the last word what
 /// is made.
 const MODIFIER: f32 = 0.6;
+const MADE: f32 = 2.0;
+/// Words for any thing, that leave what is made to the word before them.
+const GENERIC: &[&str] = &[
+    "record", "records", "entry", "entries", "item", "items", "object", "objects", "thing", "things", "tier", "plan",
+    "one",
+];
+
+/// Does `word` look like a participle ("pointing", "hosted"), which ends what is made
+/// ("a model entry pointing at …")?
+fn participle(word: &str) -> bool {
+    word.len() > 4 && (word.ends_with("ing") || word.ends_with("ed"))
+}
 
 /// Multiplies by [`MODIFIER`] the proper names among `made` (the ranges in `out` of a
 /// made thing's words, one per word of the query, each with whether it is capitalized)
 /// but the last.
 fn weigh_modifiers(out: &mut [(String, f32)], made: &mut Vec<(std::ops::Range<usize>, bool)>) {
-    if let Some((_, before)) = made.split_last() {
+    // "A customer record", "a model entry": a word for any thing says less than the one before.
+    let generic =
+        |range: &std::ops::Range<usize>| out[range.clone()].iter().all(|(w, _)| GENERIC.contains(&w.as_str()));
+    let mut at = made.len();
+    while at > 1 && generic(&made[at - 1].0) {
+        at -= 1;
+    }
+    if let Some(((head, _), before)) = made[..at].split_last() {
         for (range, _) in before.iter().filter(|(_, proper)| *proper) {
             for (_, w) in &mut out[range.clone()] {
                 *w *= MODIFIER;
             }
+        }
+        for (_, w) in &mut out[head.clone()] {
+            *w *= MADE;
         }
     }
     made.clear();
@@ -1657,8 +1679,10 @@ fn query_words(text: &str, action: impl Fn(&str) -> Action) -> Vec<(String, f32)
                 && !has_digit
                 && !STOPWORDS.contains(&lower.as_str())
                 && !NAME_WORDS.contains(&lower.as_str())
-                && !is_verb(&lower);
-            if opening {
+                && !is_verb(&lower)
+                && !participle(&lower);
+            let value = weight < 1.0 && (has_digit || chunk.contains(['-', '_', '/', '.'])) && !made.is_empty();
+            if opening || (value && !ends_clause) {
             } else if plain {
                 made.push((start..out.len(), chunk.starts_with(|c: char| c.is_uppercase())));
             } else {
@@ -1668,7 +1692,8 @@ fn query_words(text: &str, action: impl Fn(&str) -> Action) -> Vec<(String, f32)
                 making = false;
                 weigh_modifiers(&mut out, &mut made);
             }
-        } else if action(&lower) == Action::Create && weight >= 1.0 && !ends_clause {
+        } else if action(&lower) == Action::Create && weight >= 1.0 && !ends_clause && !participle(&lower) {
+            // Not "the saved settings": a participle says what a thing is, not to make it.
             making = true;
         }
         container = if CONTAINER_WORDS.contains(&lower.as_str()) {
@@ -1793,13 +1818,13 @@ mod tests {
     fn what_a_thing_is_made_as_names_its_kind_and_the_rest_names_it() {
         let weight = |query: &str, word: &str| weight_of(query, word).unwrap_or_else(|| panic!("{word} in {query}"));
         let q = "Add Claude 3.5 Sonnet on Bedrock as a new model";
-        assert_eq!((weight(q, "claude"), weight(q, "bedrock"), weight(q, "model")), (NAMED_AS * VALUE, NAMED_AS, 1.0));
+        assert_eq!((weight(q, "claude"), weight(q, "bedrock"), weight(q, "model")), (NAMED_AS * VALUE, NAMED_AS, MADE));
         assert_eq!(weight("Save the Slack webhook as a block", "webhook"), NAMED_AS);
         // A name of eight words ("Claude 3.5 Sonnet on our Bedrock account").
         assert_eq!(weight("Add Claude 3.5 Sonnet on our Bedrock account as a new deployment", "bedrock"), NAMED_AS);
         // Not a verb that makes, nor "as" without a thing after it.
         assert_eq!(weight("Show the collection as a table", "collection"), 1.0);
-        assert_eq!(weight("Save the collection as CSV", "collection"), 1.0);
+        assert_eq!(weight("Save the collection as CSV", "collection"), MADE, "what is saved");
     }
 
     #[test]
@@ -1901,7 +1926,7 @@ mod tests {
         assert_eq!(weight_of(all_of, "spend"), Some(ATTRIBUTE), "a colon's list, through its commas");
         assert_eq!(weight_of(all_of, "list"), Some(1.0), "to the sentence's end");
         assert_eq!(weight_of("Generate a key for the marketing team, then list keys", "team"), Some(FOR), "for whom");
-        assert_eq!(weight_of("Generate a key for the marketing team, then list keys", "keys"), Some(1.0));
+        assert_eq!(weight_of("Generate a key for the marketing team, then list keys", "list"), Some(1.0));
         assert_eq!(weight_of("Set the region to EU", "set"), Some(1.0));
         // What to do is said by the sentences that ask, beside those that only tell.
         let v = Vocabulary::shared();
@@ -1994,14 +2019,26 @@ mod tests {
     }
 
     #[test]
-    fn a_proper_name_before_what_is_made_says_which_kind() {
+    fn what_is_made_weighs_most_and_a_proper_name_before_it_says_which_kind() {
         let q = "Add a new Azure OpenAI deployment of gpt-4o to the proxy";
         assert!(weight_of(q, "azure").is_some_and(|w| w < 1.0));
-        assert_eq!(weight_of(q, "deployment"), Some(1.0));
-        // A word in lower case is the thing's kind ("a customer record", "a budget tier").
-        assert_eq!(weight_of("Create a customer record for acme", "customer"), Some(1.0));
-        // What is made is the last word: a proper name alone is that.
-        assert_eq!(weight_of("Add Azure to the allowed providers", "azure"), Some(1.0));
+        assert_eq!(weight_of(q, "deployment"), Some(MADE));
+        let q = "Generate a new virtual key for the marketing team, capped at $200";
+        assert_eq!((weight_of(q, "virtual"), weight_of(q, "key")), (Some(1.0), Some(MADE)));
+        assert!(weight_of(q, "key") > weight_of(q, "virtual"), "what is made weighs more");
+        // A value inside the phrase does not end it.
+        let q = "Register our new Azure OpenAI gpt-4o deployment on the proxy";
+        assert_eq!(weight_of(q, "deployment"), Some(MADE));
+        // A word in lower case is the thing's kind, and a word for any thing leaves what
+        // is made to the word before it ("a customer record", "a model entry").
+        assert_eq!(weight_of("Create a customer record for acme", "customer"), Some(MADE));
+        let q = "Add a new model entry pointing at our endpoint";
+        assert_eq!(weight_of(q, "model"), Some(MADE), "{:?}", Vocabulary::shared().query_terms(q));
+        // A proper name alone is what is made.
+        assert_eq!(weight_of("Add Azure to the allowed providers", "azure"), Some(MADE));
+        // Not after a verb of another kind, nor a participle.
+        assert_eq!(weight_of("Delete the virtual key", "key"), Some(1.0));
+        assert_eq!(weight_of("Where are the saved connection settings?", "settings"), Some(1.0));
     }
 
     #[test]
