@@ -1497,6 +1497,8 @@ fn named_as(chunks: &[&str], action: impl Fn(&str) -> Action) -> Vec<bool> {
 /// new **Azure OpenAI** deployment"): they say whose or which kind, the last word what
 /// is made.
 const MODIFIER: f32 = 0.6;
+/// What the last word of what a verb of making makes weighs ("generate a new virtual
+/// **key** for the marketing team"): the thing the tool must make.
 const MADE: f32 = 2.0;
 /// Words for any thing, that leave what is made to the word before them.
 const GENERIC: &[&str] = &[
@@ -1510,10 +1512,11 @@ fn participle(word: &str) -> bool {
     word.len() > 4 && (word.ends_with("ing") || word.ends_with("ed"))
 }
 
-/// Multiplies by [`MODIFIER`] the proper names among `made` (the ranges in `out` of a
-/// made thing's words, one per word of the query, each with whether it is capitalized)
-/// but the last.
-fn weigh_modifiers(out: &mut [(String, f32)], made: &mut Vec<(std::ops::Range<usize>, bool)>) {
+/// Weighs what a verb of making makes, `made` (the ranges in `out` of its words, one per
+/// word of the query, each with whether it is capitalized): its last word, or the one
+/// before a word for any thing, by [`MADE`], and the proper names before it by
+/// [`MODIFIER`]. Then `made` is read.
+fn weigh_made(out: &mut [(String, f32)], made: &mut Vec<(std::ops::Range<usize>, bool)>) {
     // "A customer record", "a model entry": a word for any thing says less than the one before.
     let generic =
         |range: &std::ops::Range<usize>| out[range.clone()].iter().all(|(w, _)| GENERIC.contains(&w.as_str()));
@@ -1669,8 +1672,8 @@ fn query_words(text: &str, action: impl Fn(&str) -> Action) -> Vec<(String, f32)
         let mark = |w: String| if inside { format!("{CONTAINED}{w}") } else { w };
         let start = out.len();
         out.extend(chunk_words(chunk).into_iter().map(|w| (mark(w), weight)));
-        // What a verb of making makes: the words after it, up to a function word, a
-        // value or the clause's end.
+        // What a verb of making makes: the words after it, up to a function word, a verb,
+        // a participle or the clause's end; a value once it has begun is passed over.
         if making {
             let opening =
                 made.is_empty() && (DETERMINERS.contains(&lower.as_str()) || action(&lower) == Action::Create);
@@ -1690,7 +1693,7 @@ fn query_words(text: &str, action: impl Fn(&str) -> Action) -> Vec<(String, f32)
             }
             if !making || ends_clause {
                 making = false;
-                weigh_modifiers(&mut out, &mut made);
+                weigh_made(&mut out, &mut made);
             }
         } else if action(&lower) == Action::Create && weight >= 1.0 && !ends_clause && !participle(&lower) {
             // Not "the saved settings": a participle says what a thing is, not to make it.
@@ -1704,7 +1707,7 @@ fn query_words(text: &str, action: impl Fn(&str) -> Action) -> Vec<(String, f32)
             0
         };
     }
-    weigh_modifiers(&mut out, &mut made);
+    weigh_made(&mut out, &mut made);
     out
 }
 
