@@ -32,9 +32,9 @@
 //! - what the query says a thing has ("… with a $50 budget", "…, api base https://…")
 //!   weighs less than what it asks for, and so does a proper name before what it makes
 //!   ("add a new Azure OpenAI deployment" makes a deployment), which weighs twice; what
-//!   holds the thing ("the
-//!   entries in the news collection") counts also as a parent of the tool's path (`/collections/{id}/…`: the path's parents at
-//!   full weight, [`Tuning::within`]);
+//!   holds the thing ("the entries in the news collection") counts also as a parent of
+//!   the tool's path (`/collections/{id}/…`: the path's parents at full weight,
+//!   [`Tuning::within`]);
 //!   a query word's weight multiplies its saturated score, so a tool repeating a light
 //!   word many times does not make it heavy;
 //! - a verb that turns a thing off is not served by a tool named for turning it on, nor

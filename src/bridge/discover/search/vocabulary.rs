@@ -814,8 +814,7 @@ impl Vocabulary {
         }
         for (at, _) in sentence.match_indices(", ") {
             let after = &sentence[at + ", ".len()..];
-            let mut words =
-                after.split_whitespace().map(|w| w.trim_matches(|c: char| !c.is_alphanumeric()).to_lowercase());
+            let mut words = after.split_whitespace().map(bare);
             let mut led = false;
             let next = loop {
                 match words.next() {
@@ -1079,7 +1078,6 @@ const BEFORE_AN_ID: &[&str] = &["id", "ids", "uuid", "with", "number", "no"];
 /// for the index to say. (A thing given by its name has [`NAME_HINT`].)
 pub fn given_things(text: &str) -> Vec<Vec<Vec<String>>> {
     let chunks: Vec<&str> = text.split_whitespace().collect();
-    let bare = |c: &str| c.trim_matches(|c: char| !c.is_alphanumeric()).to_lowercase();
     let mut out = Vec::new();
     for (i, raw) in chunks.iter().enumerate() {
         let c = bare(raw);
@@ -1097,7 +1095,7 @@ pub fn given_things(text: &str) -> Vec<Vec<Vec<String>>> {
         for w in before.take(2) {
             let word = bare(w);
             // A word that ends a clause, a function word or a value is not the thing's.
-            let ends = w.ends_with([',', ';', '.', '?', '!', ':']);
+            let ends = w.ends_with(CLAUSE_ENDS);
             if ends || word.is_empty() || !word.chars().all(char::is_alphabetic) || STOPWORDS.contains(&word.as_str()) {
                 break;
             }
@@ -1155,18 +1153,22 @@ const CHAT_MODELS: &[&str] =
 fn names_a_chat_model(text: &str) -> bool {
     let chunks: Vec<&str> = text.split_whitespace().collect();
     model_names(&chunks).contains(&true)
-        || chunks
-            .iter()
-            .map(|c| c.trim_matches(|c: char| !c.is_alphanumeric()).to_lowercase())
-            .any(|c| CHAT_MODELS.iter().any(|f| c.starts_with(f) && c.len() > f.len()))
+        || chunks.iter().map(|c| bare(c)).any(|c| CHAT_MODELS.iter().any(|f| c.starts_with(f) && c.len() > f.len()))
 }
+
+/// A chunk of a query as a word: without the punctuation around it, lowercase.
+fn bare(chunk: &str) -> String {
+    chunk.trim_matches(|c: char| !c.is_alphanumeric()).to_lowercase()
+}
+
+/// The marks that end a clause.
+const CLAUSE_ENDS: [char; 6] = [',', ';', '.', '?', '!', ':'];
 
 /// Which of `chunks` spell a model's name in words: a family of [`CHAT_MODELS`], its
 /// version, and a capitalized word after it ("Claude 3.5 Sonnet", "Llama 3", "GPT 4o").
 /// A name, that says which model, not which tool.
 fn model_names(chunks: &[&str]) -> Vec<bool> {
     let mut out = vec![false; chunks.len()];
-    let bare = |c: &str| c.trim_matches(|c: char| !c.is_alphanumeric()).to_lowercase();
     for at in 0..chunks.len().saturating_sub(1) {
         let family = bare(chunks[at]);
         let is_family = CHAT_MODELS.iter().any(|f| f.trim_end_matches('-') == family);
@@ -1192,7 +1194,7 @@ const MODEL_NAMES: &[&str] = &["azure", "bedrock", "vertex", "openai", "anthropi
 /// Does the query name a model (`gpt-35-legacy`, `azure-gpt4-eastus`)?
 pub fn names_a_model(text: &str) -> bool {
     names_a_chat_model(text)
-        || text.split_whitespace().map(|c| c.trim_matches(|c: char| !c.is_alphanumeric()).to_lowercase()).any(|c| {
+        || text.split_whitespace().map(bare).any(|c| {
             MODEL_NAMES
                 .iter()
                 .any(|f| c.strip_prefix(f).is_some_and(|rest| rest.starts_with(['-', '/']) && rest.len() > 1))
@@ -1365,7 +1367,6 @@ fn settings(chunks: &[&str], is_verb: impl Fn(&str) -> bool) -> Vec<bool> {
     let mut out = vec![false; chunks.len()];
     let is_value =
         |c: &str| c.contains("://") || c.starts_with(['$', '\'', '"']) || c.chars().any(|c| c.is_ascii_digit());
-    let bare = |c: &str| c.trim_matches(|c: char| !c.is_alphanumeric()).to_lowercase();
     for start in 1..chunks.len() {
         if !chunks[start - 1].ends_with(',') {
             continue;
@@ -1374,7 +1375,7 @@ fn settings(chunks: &[&str], is_verb: impl Fn(&str) -> bool) -> Vec<bool> {
         let words = &chunks[start..start + len];
         let plain = words.iter().all(|c| {
             let w = bare(c);
-            !c.ends_with([',', ';', '.', '?', '!', ':']) && !w.is_empty() && !is_verb(&w)
+            !c.ends_with(CLAUSE_ENDS) && !w.is_empty() && !is_verb(&w)
         });
         if len > 0 && plain {
             out[start..start + len].fill(true);
@@ -1474,8 +1475,7 @@ fn named_as(chunks: &[&str], action: impl Fn(&str) -> Action) -> Vec<bool> {
     if !chunks.iter().any(|c| AS.iter().any(|a| c.eq_ignore_ascii_case(a))) {
         return vec![false; chunks.len()];
     }
-    let lower: Vec<String> =
-        chunks.iter().map(|c| c.trim_matches(|c: char| !c.is_alphanumeric()).to_lowercase()).collect();
+    let lower: Vec<String> = chunks.iter().map(|c| bare(c)).collect();
     let mut named = vec![false; chunks.len()];
     for (verb, word) in lower.iter().enumerate() {
         if !matches!(action(word), Action::Create | Action::Write) {
@@ -1572,9 +1572,7 @@ fn query_words(text: &str, action: impl Fn(&str) -> Action) -> Vec<(String, f32)
         let lower = chunk.to_lowercase();
         // "Stuck in Running forever", "spinning forever": how long a state lasts, not a
         // thing to be gone for good ([`FOR_GOOD`]).
-        let lasting = lower == "forever"
-            && at > 0
-            && chunks[at - 1].trim_matches(|c: char| !c.is_alphanumeric()).to_lowercase().ends_with("ing");
+        let lasting = lower == "forever" && at > 0 && bare(chunks[at - 1]).ends_with("ing");
         let weight = if negated || lasting {
             0.0
         } else if quoted
@@ -1604,9 +1602,7 @@ fn query_words(text: &str, action: impl Fn(&str) -> Action) -> Vec<(String, f32)
         let so_do = lower == "so"
             && at > 0
             && chunks[at - 1].ends_with(',')
-            && chunks
-                .get(at + 1)
-                .is_some_and(|next| is_verb(&next.trim_matches(|c: char| !c.is_alphanumeric()).to_lowercase()));
+            && chunks.get(at + 1).is_some_and(|next| is_verb(&bare(next)));
         if so_do {
             for (_, w) in &mut out {
                 *w *= PURPOSE;
@@ -1619,7 +1615,7 @@ fn query_words(text: &str, action: impl Fn(&str) -> Action) -> Vec<(String, f32)
         // What follows "for" ("a key for the marketing team") says whom the thing is for,
         // not which thing: up to the clause's end.
         let weight = if for_whom { weight * FOR } else { weight };
-        let ends_clause = raw.ends_with([',', ';', '.', '?', '!', ':']);
+        let ends_clause = raw.ends_with(CLAUSE_ENDS);
         // "Which models can my key call?": the words after the auxiliary, up to a verb or
         // a function word, are who calls, not what is asked for.
         let sentence_starts = at == 0 || chunks[at - 1].ends_with(['.', '?', '!', ';']);
