@@ -47,7 +47,7 @@ const SETS: [Set; 84] = [
     Set { file: "tasks.jsonl", tasks: 90, skipped: 1, top1: 76, top5: 88 },
     // Written and mapped by others after the ranking above was built; its misses then
     // found the rules of 12-05.
-    Set { file: "heldout.jsonl", tasks: 66, skipped: 0, top1: 51, top5: 64 },
+    Set { file: "heldout.jsonl", tasks: 66, skipped: 0, top1: 52, top5: 64 },
     // Kept unread by whoever tuned the ranking, run once when the tuning was done.
     Set { file: "final.jsonl", tasks: 45, skipped: 0, top1: 27, top5: 34 },
     // Written by one helper and mapped by another, neither reading the search code;
@@ -73,7 +73,7 @@ const SETS: [Set; 84] = [
     // parents.
     Set { file: "twelfth.jsonl", tasks: 60, skipped: 0, top1: 51, top5: 58 },
     // Made while an upsert was named and what a thing is for weighed less.
-    Set { file: "thirteenth.jsonl", tasks: 60, skipped: 0, top1: 49, top5: 56 },
+    Set { file: "thirteenth.jsonl", tasks: 60, skipped: 0, top1: 50, top5: 56 },
     // Made after the rules above, and measured with them, no rule added. 57 in the top 5
     // until the name's unasked words weighed (litellm-y02 from 5th to 6th).
     Set { file: "fourteenth.jsonl", tasks: 60, skipped: 0, top1: 54, top5: 58 },
@@ -88,7 +88,7 @@ const SETS: [Set; 84] = [
     // Made after the sixteenth to eighteenth sets' rules, and measured with them.
     Set { file: "nineteenth.jsonl", tasks: 59, skipped: 1, top1: 58, top5: 58 },
     // Made while "so far" and a colon's list became rules, and measured with them.
-    Set { file: "twentieth.jsonl", tasks: 60, skipped: 0, top1: 49, top5: 58 },
+    Set { file: "twentieth.jsonl", tasks: 60, skipped: 0, top1: 50, top5: 58 },
     // Made while words that only stress and the names of days and months were added;
     // measured with them.
     Set { file: "twenty-first.jsonl", tasks: 58, skipped: 2, top1: 44, top5: 55 },
@@ -176,7 +176,7 @@ const SETS: [Set; 84] = [
     Set { file: "seventy-third.jsonl", tasks: 60, skipped: 0, top1: 49, top5: 58 },
     Set { file: "seventy-fourth.jsonl", tasks: 60, skipped: 0, top1: 45, top5: 55 },
     Set { file: "seventy-fifth.jsonl", tasks: 60, skipped: 0, top1: 49, top5: 59 },
-    Set { file: "seventy-sixth.jsonl", tasks: 60, skipped: 0, top1: 48, top5: 58 },
+    Set { file: "seventy-sixth.jsonl", tasks: 60, skipped: 0, top1: 49, top5: 58 },
     // Measured with the ranking of d2b16f7, before anyone read them (54/59, 51/56, 46/55,
     // 47/57).
     Set { file: "seventy-seventh.jsonl", tasks: 60, skipped: 0, top1: 55, top5: 59 },

@@ -835,7 +835,7 @@ impl Index {
         // The things the query gives by an identifier, as the API names them ("flow run
         // 3f2a…" is a flow run, the tools taking a flow run's id serve it); not a thing
         // to be made, which has none yet ("a work pool named k8s-prod").
-        let given_things = if asked == Action::Create { Vec::new() } else { vocabulary::given_things(query) };
+        let given_things = if asked == Action::Create { Vec::new() } else { vocabulary::given_things(query, question) };
         // The other key than the one the query gives its thing by, if it gives one.
         let other_key = match vocabulary::keys_given(query) {
             (true, false) => Some(Key::Name),
@@ -1089,6 +1089,10 @@ fn identified(doc: &Doc) -> Identified {
     let thing = |mut w: Vec<String>| -> Vec<String> {
         if w.last().is_some_and(|l| IDENTIFIER_WORDS.contains(&l.as_str())) {
             w.pop();
+            // Either key (`{id_or_name}`) says no more which thing than one does.
+            while w.len() >= 2 && ["or", "and"].contains(&w[w.len() - 1].as_str()) {
+                w.truncate(w.len() - 2);
+            }
         }
         w.iter().map(|w| vocabulary::stem(w)).collect()
     };
@@ -1100,13 +1104,22 @@ fn identified(doc: &Doc) -> Identified {
             let Some(param) = segment.strip_prefix('{').and_then(|s| s.strip_suffix('}')) else { continue };
             in_path.push(param);
             let mut t = thing(words(param));
-            if t.is_empty() {
-                // `{id}` identifies what the segment before it names (past `name`, `slug`).
+            // `{id}` identifies what the segment before it names (past `name`, `slug`); a
+            // `{key}` both a key and that (`/artifacts/{key}/latest`: an artifact's key).
+            let named = || {
                 let named = segments[..at]
                     .iter()
                     .rev()
                     .find(|s| !s.starts_with('{') && !IDENTIFIER_WORDS.contains(&s.to_lowercase().as_str()));
-                t = named.map(|s| thing(words(s))).unwrap_or_default();
+                named.map(|s| thing(words(s))).unwrap_or_default()
+            };
+            if t.is_empty() {
+                t = named();
+            } else if param == "key" {
+                let thing = named();
+                if !thing.is_empty() && !out.path.contains(&thing) {
+                    out.path.push(thing);
+                }
             }
             if !t.is_empty() && !out.path.contains(&t) {
                 out.path.push(t);
@@ -2115,6 +2128,9 @@ mod tests {
         assert_eq!(takes("/model/delete", &["id"]), (none(), vec![t(&["model"])], none()), "an id alone");
         assert_eq!(takes("/flow_run_states/", &["flow_run_id"]), (none(), vec![t(&["flow", "run"])], none()));
         assert_eq!(takes("/key/info", &["key"]), (none(), none(), vec![t(&["key"])]), "a thing if a path takes it");
+        assert_eq!(takes("/v2/concurrency_limits/{id_or_name}", &[]).0, [t(&["concurrency", "limits"])], "either key");
+        assert_eq!(takes("/artifacts/{key}/latest", &[]).0, [t(&["artifacts"]), t(&["key"])], "an artifact's key");
+        assert_eq!(takes("/key/{key}/regenerate", &[]).0, [t(&["key"])]);
     }
 
     #[test]

@@ -1069,20 +1069,32 @@ fn gives_a_name(text: &str) -> bool {
     })
 }
 
-/// Words between a thing and the identifier it is given by ("the team with id team_8812").
-const BEFORE_AN_ID: &[&str] = &["id", "ids", "uuid", "with", "number", "no"];
+/// Words between a thing and the identifier it is given by ("the team with id team_8812",
+/// "the flow called legacy-import").
+const BEFORE_AN_ID: &[&str] = &["id", "ids", "uuid", "with", "number", "no", "named", "called", "keyed"];
+
+/// Words before a thing that say it is not one the API has yet ("a tenant named acme",
+/// "another flow called etl").
+const NOT_YET: &[&str] = &["a", "an", "new", "another"];
 
 /// The things a query gives by an identifier ("flow run 3f2a9b1c-…", "key sk-7f3a9c21",
-/// "the team with id team_8812"): per identifier, the two words before it and the one,
+/// "the team with id team_8812"), or by its name after "named", "called" or "keyed" ("the
+/// flow called legacy-import"): per identifier, the two words before it and the one,
 /// stemmed, the longer first; which of them is a thing the API takes by its identifier is
-/// for the index to say. (A thing given by its name has [`NAME_HINT`].)
-pub fn given_things(text: &str) -> Vec<Vec<Vec<String>>> {
+/// for the index to say. A thing named after "a" or "new" is one to be made, not one
+/// given ("set a variable named region"), unless the query asks whether it is there
+/// (`question`: "does a tenant named acme exist?").
+pub fn given_things(text: &str, question: bool) -> Vec<Vec<Vec<String>>> {
     let chunks: Vec<&str> = text.split_whitespace().collect();
     let mut out = Vec::new();
     for (i, raw) in chunks.iter().enumerate() {
         let c = bare(raw);
         let id = c.chars().any(|c| c.is_ascii_digit()) && c.chars().any(|c| c.is_alphabetic());
-        if !id {
+        let named = i > 0
+            && ["named", "called", "keyed"].contains(&bare(chunks[i - 1]).as_str())
+            && !c.is_empty()
+            && !STOPWORDS.contains(&c.as_str());
+        if !id && !named {
             continue;
         }
         // A secret key is a key, whatever words come before it ("what's left on sk-ops-12?").
@@ -1090,18 +1102,14 @@ pub fn given_things(text: &str) -> Vec<Vec<Vec<String>>> {
             out.push(vec![vec![stem("key")]]);
             continue;
         }
-        let before = chunks[..i].iter().rev().skip_while(|w| BEFORE_AN_ID.contains(&bare(w).as_str()));
+        let mut before = chunks[..i].iter().rev().skip_while(|w| BEFORE_AN_ID.contains(&bare(w).as_str())).peekable();
         let mut words = Vec::new();
-        for w in before.take(2) {
-            let word = bare(w);
-            // A word that ends a clause, a function word or a value is not the thing's.
-            let ends = w.ends_with(CLAUSE_ENDS);
-            if ends || word.is_empty() || !word.chars().all(char::is_alphabetic) || STOPWORDS.contains(&word.as_str()) {
-                break;
-            }
-            words.insert(0, stem(&word));
+        while let Some(w) = before.next_if(|w| words.len() < 2 && is_thing_word(w)) {
+            words.insert(0, stem(&bare(w)));
         }
-        if !words.is_empty() {
+        // The words before the thing's, up to its article: "a" or "new" among them.
+        let not_yet = !id && !question && before.take(3).map(|w| bare(w)).any(|w| NOT_YET.contains(&w.as_str()));
+        if !words.is_empty() && !not_yet {
             let mut candidates = vec![words.clone()];
             if words.len() == 2 {
                 candidates.push(vec![words[1].clone()]);
@@ -1110,6 +1118,16 @@ pub fn given_things(text: &str) -> Vec<Vec<Vec<String>>> {
         }
     }
     out
+}
+
+/// Can query chunk `w` be a word of a thing's name: a word of letters that is not a
+/// function word, and does not end a clause.
+fn is_thing_word(w: &str) -> bool {
+    let word = bare(w);
+    !w.ends_with(CLAUSE_ENDS)
+        && !word.is_empty()
+        && word.chars().all(char::is_alphabetic)
+        && !STOPWORDS.contains(&word.as_str())
 }
 
 /// How a query gives the things it names: by an id (a UUID or a hex digest:
@@ -1777,13 +1795,27 @@ mod tests {
     fn a_thing_given_by_its_identifier_is_the_words_before_it() {
         let stems = |words: &[&str]| words.iter().map(|w| stem(w)).collect::<Vec<_>>();
         assert_eq!(
-            given_things("What state is flow run 3f2a9b1c-7d4e in?"),
+            given_things("What state is flow run 3f2a9b1c-7d4e in?", true),
             [vec![stems(&["flow", "run"]), stems(&["run"])]]
         );
-        assert_eq!(given_things("Show the team with id team_8812"), [vec![stems(&["team"])]]);
-        assert_eq!(given_things("How much has key sk-live-42 spent?"), [vec![stems(&["key"])]]);
-        assert_eq!(given_things("What budget is left on sk-ops-1234?"), [vec![stems(&["key"])]], "a secret key");
-        assert!(given_things("Create a collection named docs").is_empty(), "a name is not an identifier");
+        assert_eq!(given_things("Show the team with id team_8812", false), [vec![stems(&["team"])]]);
+        assert_eq!(given_things("How much has key sk-live-42 spent?", true), [vec![stems(&["key"])]]);
+        assert_eq!(given_things("What budget is left on sk-ops-1234?", true), [vec![stems(&["key"])]], "a secret key");
+    }
+
+    #[test]
+    fn a_thing_given_by_its_name_is_one_the_api_has_not_one_to_make() {
+        let stems = |words: &[&str]| words.iter().map(|w| stem(w)).collect::<Vec<_>>();
+        let limit = vec![stems(&["concurrency", "limit"]), stems(&["limit"])];
+        assert_eq!(given_things("Delete the global concurrency limit called legacy-api", false), [limit]);
+        assert_eq!(given_things("Get the artifact keyed sales-report", false), [vec![stems(&["artifact"])]]);
+        assert_eq!(
+            given_things("Does a tenant named acme-corp exist?", true),
+            [vec![stems(&["tenant"])]],
+            "asked whether it is"
+        );
+        assert!(given_things("Set a global concurrency limit named db to 5", false).is_empty(), "one to make");
+        assert!(given_things("Create a new collection named docs", false).is_empty(), "one to make");
     }
 
     #[test]
