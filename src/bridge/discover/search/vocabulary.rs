@@ -487,6 +487,31 @@ impl Action {
     }
 }
 
+/// The words for whether a service runs and answers ("is the proxy up?", "are the
+/// deployments healthy?").
+const HEALTH: &[&str] = &[
+    "health",
+    "healthy",
+    "alive",
+    "liveness",
+    "liveliness",
+    "heartbeat",
+    "ping",
+    "readiness",
+    "ready",
+    "up",
+    "uptime",
+    "responding",
+    "reachable",
+    "down",
+];
+
+/// Is query term `term` (stemmed) a word for whether a service runs and answers
+/// ([`HEALTH`])?
+pub fn says_health(term: &str) -> bool {
+    HEALTH.iter().any(|w| stem(w) == term)
+}
+
 /// Words that mean the same thing to someone asking an API for something, and what the
 /// verbs among them do.
 const GROUPS: &[(Action, &[&str])] = &[
@@ -591,25 +616,7 @@ const GROUPS: &[(Action, &[&str])] = &[
     // Insert or overwrite, insert or replace: an upsert replaces what is there.
     (Action::Write, &["upsert", "overwrite", "replace"]),
     // Nouns.
-    (
-        Action::None,
-        &[
-            "health",
-            "healthy",
-            "alive",
-            "liveness",
-            "liveliness",
-            "heartbeat",
-            "ping",
-            "readiness",
-            "ready",
-            "up",
-            "uptime",
-            "responding",
-            "reachable",
-            "down",
-        ],
-    ),
+    (Action::None, HEALTH),
     (Action::None, &["version", "release", "build"]),
     // What polls a pool for work is its worker: "is anything polling k8s-prod?"
     (Action::None, &["worker", "poll"]),
