@@ -60,7 +60,7 @@ const SETS: [Set; 84] = [
     // Made while it was tuned again on the six before it.
     Set { file: "seventh.jsonl", tasks: 60, skipped: 0, top1: 54, top5: 58 },
     // Made while a fourth pass was tried and dropped.
-    Set { file: "eighth.jsonl", tasks: 60, skipped: 0, top1: 54, top5: 59 },
+    Set { file: "eighth.jsonl", tasks: 60, skipped: 0, top1: 55, top5: 59 },
     // Made while the request body's schema name was added to what search reads.
     Set { file: "ninth.jsonl", tasks: 60, skipped: 0, top1: 54, top5: 60 },
     // Made while the ranking's numbers were fitted to the nine before it (kept as they
@@ -91,7 +91,7 @@ const SETS: [Set; 84] = [
     Set { file: "twentieth.jsonl", tasks: 60, skipped: 0, top1: 50, top5: 58 },
     // Made while words that only stress and the names of days and months were added;
     // measured with them.
-    Set { file: "twenty-first.jsonl", tasks: 58, skipped: 2, top1: 44, top5: 55 },
+    Set { file: "twenty-first.jsonl", tasks: 58, skipped: 2, top1: 45, top5: 55 },
     Set { file: "twenty-second.jsonl", tasks: 60, skipped: 0, top1: 49, top5: 57 },
     // Made while the sentence that asks became what says what to do; measured with it.
     Set { file: "twenty-third.jsonl", tasks: 59, skipped: 1, top1: 46, top5: 56 },
@@ -136,7 +136,7 @@ const SETS: [Set; 84] = [
     Set { file: "forty-eighth.jsonl", tasks: 60, skipped: 0, top1: 52, top5: 59 },
     // Measured with the ranking of 393b235, before anyone read them (with 9151538's, before
     // its rule for "…, so" and a verb: 46/55, 38/52, 38/52, 44/55).
-    Set { file: "forty-ninth.jsonl", tasks: 60, skipped: 0, top1: 50, top5: 59 },
+    Set { file: "forty-ninth.jsonl", tasks: 60, skipped: 0, top1: 51, top5: 59 },
     Set { file: "fiftieth.jsonl", tasks: 60, skipped: 0, top1: 46, top5: 55 },
     Set { file: "fifty-first.jsonl", tasks: 60, skipped: 0, top1: 45, top5: 58 },
     Set { file: "fifty-second.jsonl", tasks: 60, skipped: 0, top1: 53, top5: 57 },
@@ -161,7 +161,7 @@ const SETS: [Set; 84] = [
     Set { file: "sixty-fourth.jsonl", tasks: 60, skipped: 0, top1: 50, top5: 57 },
     // Measured with the ranking of 81774b6, before anyone read them (51/58, 39/51, 45/60,
     // 48/56).
-    Set { file: "sixty-fifth.jsonl", tasks: 60, skipped: 0, top1: 51, top5: 59 },
+    Set { file: "sixty-fifth.jsonl", tasks: 60, skipped: 0, top1: 52, top5: 59 },
     Set { file: "sixty-sixth.jsonl", tasks: 59, skipped: 1, top1: 47, top5: 55 },
     Set { file: "sixty-seventh.jsonl", tasks: 60, skipped: 0, top1: 49, top5: 60 },
     Set { file: "sixty-eighth.jsonl", tasks: 60, skipped: 0, top1: 52, top5: 58 },
@@ -174,7 +174,7 @@ const SETS: [Set; 84] = [
     // Measured with the ranking of 8190303, before anyone read them (45/57, 41/55, 45/59,
     // 46/57).
     Set { file: "seventy-third.jsonl", tasks: 60, skipped: 0, top1: 50, top5: 58 },
-    Set { file: "seventy-fourth.jsonl", tasks: 60, skipped: 0, top1: 46, top5: 55 },
+    Set { file: "seventy-fourth.jsonl", tasks: 60, skipped: 0, top1: 47, top5: 55 },
     Set { file: "seventy-fifth.jsonl", tasks: 60, skipped: 0, top1: 52, top5: 59 },
     Set { file: "seventy-sixth.jsonl", tasks: 60, skipped: 0, top1: 51, top5: 58 },
     // Measured with the ranking of d2b16f7, before anyone read them (54/59, 51/56, 46/55,

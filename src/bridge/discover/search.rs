@@ -969,10 +969,13 @@ impl Index {
             .filter(|(_, s)| *s > 0.0)
             .map(|(i, s)| {
                 // A query that names a tool (its name or title, in any words order) finds it
-                // first: in a large API many tools share those words.
-                let named = self.names[i].iter().any(|field| {
-                    !field.is_empty() && field.len() == words.len() && field.iter().all(|t| words.contains(t))
-                });
+                // first: in a large API many tools share those words. Not one that does
+                // other than the query asks ("what guardrails are set up?" reads; it does
+                // not name `create_guardrail`).
+                let named = asked.fits(self.actions[i])
+                    && self.names[i].iter().any(|field| {
+                        !field.is_empty() && field.len() == words.len() && field.iter().all(|t| words.contains(t))
+                    });
                 let s = if !asked.fits(self.actions[i]) { s * self.tuning.action_mismatch } else { s };
                 let opposite = turns.is_some_and(|q| self.polarity[i].is_some_and(|d| d != q));
                 let s = if opposite { s * self.tuning.action_mismatch } else { s };
@@ -2124,6 +2127,18 @@ mod tests {
         // The id is a flow run's, which the state's tool does not take.
         assert_eq!(index.search("What state is flow run 3f2a9b1c-7d4e in right now?", 1), [0]);
         assert_eq!(index.search("Show me flow run state 9e1d", 1), [1]);
+    }
+
+    #[test]
+    fn a_question_does_not_name_a_tool_that_writes() {
+        let docs = [
+            routed("create_guardrail", "Add a guardrail.", "POST", "/guardrails"),
+            routed("list_guardrails", "The guardrails available.", "GET", "/guardrails/list"),
+        ];
+        let index = among_others(&docs);
+        // "Set up" is a state in a question, and `create guardrail` is not named.
+        assert_eq!(index.search("What guardrails are set up?", 1), [1]);
+        assert_eq!(index.search("Set up a guardrail", 1), [0]);
     }
 
     #[test]
