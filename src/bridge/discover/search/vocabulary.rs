@@ -509,7 +509,9 @@ const HEALTH: &[&str] = &[
 /// Is query term `term` (stemmed) a word for whether a service runs and answers
 /// ([`HEALTH`])?
 pub fn says_health(term: &str) -> bool {
-    HEALTH.iter().any(|w| stem(w) == term)
+    static STEMS: std::sync::LazyLock<Vec<String>> =
+        std::sync::LazyLock::new(|| HEALTH.iter().map(|w| stem(w)).collect());
+    STEMS.iter().any(|s| s == term)
 }
 
 /// Words that mean the same thing to someone asking an API for something, and what the
