@@ -367,6 +367,7 @@ const ID_OTHER: f32 = 0.7;
 /// health, not for what else is known of them (`get_deployment_warnings`). Measured on
 /// the 84 sets: ×2 +28 first, ×3 +46, ×4 +52 (each moved only health and ping tasks).
 const HEALTH_ASKED: f32 = 3.0;
+
 /// What the thing "model" weighs in a delete of a model given by its name.
 const MODEL_GIVEN: f32 = 1.0;
 

@@ -1065,7 +1065,7 @@ const JOINED: f32 = 0.5;
 pub const NAME_HINT: f32 = 0.3;
 
 /// Words after which comes a thing's name ("a tenant named acme", "the flow called etl").
-const NAME_WORDS: &[&str] = &["named", "called", "titled"];
+const NAME_WORDS: &[&str] = &["named", "called", "titled", "keyed"];
 
 /// Does the query name a thing by a name: a word after "named" or "called", or a joined
 /// word of letters (`temp_token`, `nightly-etl`), as opposed to an id (`7f3c2a1e`)?
@@ -1078,17 +1078,17 @@ fn gives_a_name(text: &str) -> bool {
     })
 }
 
-/// Words between a thing and the identifier it is given by ("the team with id team_8812",
-/// "the flow called legacy-import").
-const BEFORE_AN_ID: &[&str] = &["id", "ids", "uuid", "with", "number", "no", "named", "called", "keyed"];
+/// Words between a thing and the identifier it is given by ("the team with id team_8812"),
+/// besides [`NAME_WORDS`] ("the flow called legacy-import").
+const BEFORE_AN_ID: &[&str] = &["id", "ids", "uuid", "with", "number", "no"];
 
 /// Words before a thing that say it is not one the API has yet ("a tenant named acme",
 /// "another flow called etl").
 const NOT_YET: &[&str] = &["a", "an", "new", "another"];
 
 /// The things a query gives by an identifier ("flow run 3f2a9b1c-…", "key sk-7f3a9c21",
-/// "the team with id team_8812"), or by its name after "named", "called" or "keyed" ("the
-/// flow called legacy-import"): per identifier, the two words before it and the one,
+/// "the team with id team_8812"), or by its name after one of [`NAME_WORDS`] ("the flow
+/// called legacy-import"): per identifier, the two words before it and the one,
 /// stemmed, the longer first; which of them is a thing the API takes by its identifier is
 /// for the index to say. A thing named after "a" or "new" is one to be made, not one
 /// given ("set a variable named region"), unless the query asks whether it is there
@@ -1100,7 +1100,7 @@ pub fn given_things(text: &str, question: bool) -> Vec<Vec<Vec<String>>> {
         let c = bare(raw);
         let id = c.chars().any(|c| c.is_ascii_digit()) && c.chars().any(|c| c.is_alphabetic());
         let named = i > 0
-            && ["named", "called", "keyed"].contains(&bare(chunks[i - 1]).as_str())
+            && NAME_WORDS.contains(&bare(chunks[i - 1]).as_str())
             && !c.is_empty()
             && !STOPWORDS.contains(&c.as_str());
         if !id && !named {
@@ -1111,7 +1111,8 @@ pub fn given_things(text: &str, question: bool) -> Vec<Vec<Vec<String>>> {
             out.push(vec![vec![stem("key")]]);
             continue;
         }
-        let mut before = chunks[..i].iter().rev().skip_while(|w| BEFORE_AN_ID.contains(&bare(w).as_str())).peekable();
+        let between = |w: &&&str| [BEFORE_AN_ID, NAME_WORDS].iter().any(|list| list.contains(&bare(w).as_str()));
+        let mut before = chunks[..i].iter().rev().skip_while(between).peekable();
         let mut words = Vec::new();
         while let Some(w) = before.next_if(|w| words.len() < 2 && is_thing_word(w)) {
             words.insert(0, stem(&bare(w)));
