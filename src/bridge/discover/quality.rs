@@ -56,7 +56,7 @@ const SETS: [Set; 84] = [
     // Made while the fourth was being measured; measured with the same ranking.
     Set { file: "fifth.jsonl", tasks: 44, skipped: 1, top1: 39, top5: 43 },
     // Made while the ranking was tuned on the five sets before it.
-    Set { file: "sixth.jsonl", tasks: 60, skipped: 0, top1: 50, top5: 59 },
+    Set { file: "sixth.jsonl", tasks: 60, skipped: 0, top1: 51, top5: 59 },
     // Made while it was tuned again on the six before it.
     Set { file: "seventh.jsonl", tasks: 60, skipped: 0, top1: 54, top5: 58 },
     // Made while a fourth pass was tried and dropped.
@@ -80,7 +80,7 @@ const SETS: [Set; 84] = [
     // Made while "configure" became a verb of writing.
     Set { file: "fifteenth.jsonl", tasks: 60, skipped: 0, top1: 51, top5: 58 },
     // Made while a setting became configuration, not the verb "set".
-    Set { file: "sixteenth.jsonl", tasks: 60, skipped: 0, top1: 53, top5: 58 },
+    Set { file: "sixteenth.jsonl", tasks: 60, skipped: 0, top1: 54, top5: 58 },
     // Made while a name's unasked words weighed, and "global" meant the whole.
     Set { file: "seventeenth.jsonl", tasks: 60, skipped: 0, top1: 51, top5: 57 },
     // Made after the rules above, and measured with them, no rule added.
@@ -145,7 +145,7 @@ const SETS: [Set; 84] = [
     Set { file: "fifty-third.jsonl", tasks: 60, skipped: 0, top1: 48, top5: 59 },
     Set { file: "fifty-fourth.jsonl", tasks: 60, skipped: 0, top1: 47, top5: 56 },
     Set { file: "fifty-fifth.jsonl", tasks: 60, skipped: 0, top1: 50, top5: 55 },
-    Set { file: "fifty-sixth.jsonl", tasks: 60, skipped: 0, top1: 48, top5: 58 },
+    Set { file: "fifty-sixth.jsonl", tasks: 60, skipped: 0, top1: 49, top5: 58 },
     // Measured with the ranking of 36cc7da, before anyone read them but one task of the
     // first, `prefect-ddd03` (with cef4d94's, before its rules: 44/57, 46/55, 49/58, 46/58).
     Set { file: "fifty-seventh.jsonl", tasks: 60, skipped: 0, top1: 51, top5: 57 },
@@ -163,7 +163,7 @@ const SETS: [Set; 84] = [
     // 48/56).
     Set { file: "sixty-fifth.jsonl", tasks: 60, skipped: 0, top1: 52, top5: 59 },
     Set { file: "sixty-sixth.jsonl", tasks: 59, skipped: 1, top1: 47, top5: 55 },
-    Set { file: "sixty-seventh.jsonl", tasks: 60, skipped: 0, top1: 49, top5: 60 },
+    Set { file: "sixty-seventh.jsonl", tasks: 60, skipped: 0, top1: 50, top5: 60 },
     Set { file: "sixty-eighth.jsonl", tasks: 60, skipped: 0, top1: 52, top5: 58 },
     // Measured with the ranking of 4bb8c63, before anyone read them (32/55, 43/57, 47/59,
     // 51/58).
@@ -186,7 +186,7 @@ const SETS: [Set; 84] = [
     // Measured with the ranking of fa5421b, before anyone read them (49/58, 52/56, 45/58,
     // 47/58).
     Set { file: "eighty-first.jsonl", tasks: 60, skipped: 0, top1: 49, top5: 58 },
-    Set { file: "eighty-second.jsonl", tasks: 60, skipped: 0, top1: 52, top5: 56 },
+    Set { file: "eighty-second.jsonl", tasks: 60, skipped: 0, top1: 53, top5: 57 },
     Set { file: "eighty-third.jsonl", tasks: 60, skipped: 0, top1: 47, top5: 58 },
     Set { file: "eighty-fourth.jsonl", tasks: 60, skipped: 0, top1: 48, top5: 58 },
 ];

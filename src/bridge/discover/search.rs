@@ -1522,6 +1522,9 @@ mod tests {
         // A model's name in quotes is no prompt; nor is an apostrophe.
         assert_eq!(index.search("Send a message to the agent we're testing with gpt-4o", 1), [1]);
         assert_eq!(index.search("Update the deployment 'gpt-4o-eu'", 1), [2]);
+        // Unquoted, a text the model is asked to write is a prompt too.
+        assert_eq!(index.search("Ask gpt-4o-mini to explain gradient descent in two sentences", 1), [0]);
+        assert_eq!(index.search("Send a note to gpt-4o asking it to pick a colour", 1), [0]);
     }
 
     #[test]

@@ -750,7 +750,7 @@ impl Vocabulary {
         }
         // A quoted text given to a model that chats ("send 'summarize this' to gpt-4o-mini")
         // is a prompt: the query asks the model for an answer, a completion of the chat.
-        if names_a_chat_model(text) && quotes_a_text(text) {
+        if names_a_chat_model(text) && (quotes_a_text(text) || asks_for_writing(text)) {
             // "Send" it, "ask" it: the prompt's own verb, not a tool's.
             terms.retain(|(term, _)| !PROMPT_VERBS.iter().any(|v| stem(v) == *term));
             for word in PROMPTED {
@@ -1279,6 +1279,17 @@ fn asks_who_i_am(text: &str) -> bool {
 fn names_a_secret_key(chunk: &str) -> bool {
     let chunk = chunk.trim_start_matches(|c: char| !c.is_alphanumeric()).to_lowercase();
     SECRET_KEY_PREFIXES.iter().any(|p| chunk.starts_with(p) && chunk.len() > p.len())
+}
+
+/// The verbs that ask for a text to be written ("summarize this paragraph using
+/// gpt-4o-mini", "ask gpt-4o to explain gradient descent").
+const WRITING: &[&str] = &["summarize", "summarise", "explain", "translate", "rewrite", "paraphrase", "draft"];
+
+/// Does the query ask for a text to be written ([`WRITING`]), or a model to be asked
+/// ("asking it to …")?
+fn asks_for_writing(text: &str) -> bool {
+    let words: Vec<String> = text.split_whitespace().map(bare).collect();
+    words.iter().any(|w| WRITING.contains(&w.as_str())) || words.windows(2).any(|w| w[0] == "asking" && w[1] == "it")
 }
 
 /// What a prompt given to a model asks for: a completion of the chat.
