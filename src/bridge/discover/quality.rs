@@ -47,7 +47,7 @@ const SETS: [Set; 88] = [
     Set { file: "tasks.jsonl", tasks: 90, skipped: 1, top1: 76, top5: 88 },
     // Written and mapped by others after the ranking above was built; its misses then
     // found the rules of 12-05.
-    Set { file: "heldout.jsonl", tasks: 66, skipped: 0, top1: 53, top5: 64 },
+    Set { file: "heldout.jsonl", tasks: 66, skipped: 0, top1: 54, top5: 64 },
     // Kept unread by whoever tuned the ranking, run once when the tuning was done.
     Set { file: "final.jsonl", tasks: 45, skipped: 0, top1: 27, top5: 34 },
     // Written by one helper and mapped by another, neither reading the search code;
@@ -56,19 +56,19 @@ const SETS: [Set; 88] = [
     // Made while the fourth was being measured; measured with the same ranking.
     Set { file: "fifth.jsonl", tasks: 44, skipped: 1, top1: 39, top5: 43 },
     // Made while the ranking was tuned on the five sets before it.
-    Set { file: "sixth.jsonl", tasks: 60, skipped: 0, top1: 51, top5: 59 },
+    Set { file: "sixth.jsonl", tasks: 60, skipped: 0, top1: 52, top5: 59 },
     // Made while it was tuned again on the six before it.
-    Set { file: "seventh.jsonl", tasks: 60, skipped: 0, top1: 54, top5: 58 },
+    Set { file: "seventh.jsonl", tasks: 60, skipped: 0, top1: 55, top5: 58 },
     // Made while a fourth pass was tried and dropped.
     Set { file: "eighth.jsonl", tasks: 60, skipped: 0, top1: 55, top5: 59 },
     // Made while the request body's schema name was added to what search reads.
-    Set { file: "ninth.jsonl", tasks: 60, skipped: 0, top1: 54, top5: 60 },
+    Set { file: "ninth.jsonl", tasks: 60, skipped: 0, top1: 55, top5: 60 },
     // Made while the ranking's numbers were fitted to the nine before it (kept as they
     // were: the fitted numbers found one fewer first here).
     Set { file: "tenth.jsonl", tasks: 60, skipped: 0, top1: 53, top5: 58 },
     // Made while three rules were added (a doubled final `l` stemmed, a history no log,
     // verbs of writing in a request to read).
-    Set { file: "eleventh.jsonl", tasks: 60, skipped: 0, top1: 53, top5: 59 },
+    Set { file: "eleventh.jsonl", tasks: 60, skipped: 0, top1: 54, top5: 59 },
     // Made while forwards were told apart and a name's repeated parents moved to the
     // parents.
     Set { file: "twelfth.jsonl", tasks: 60, skipped: 0, top1: 51, top5: 58 },
@@ -82,36 +82,36 @@ const SETS: [Set; 88] = [
     // Made while a setting became configuration, not the verb "set".
     Set { file: "sixteenth.jsonl", tasks: 60, skipped: 0, top1: 54, top5: 58 },
     // Made while a name's unasked words weighed, and "global" meant the whole.
-    Set { file: "seventeenth.jsonl", tasks: 60, skipped: 0, top1: 51, top5: 57 },
+    Set { file: "seventeenth.jsonl", tasks: 60, skipped: 0, top1: 52, top5: 57 },
     // Made after the rules above, and measured with them, no rule added.
     Set { file: "eighteenth.jsonl", tasks: 60, skipped: 0, top1: 54, top5: 59 },
     // Made after the sixteenth to eighteenth sets' rules, and measured with them.
     Set { file: "nineteenth.jsonl", tasks: 59, skipped: 1, top1: 58, top5: 58 },
     // Made while "so far" and a colon's list became rules, and measured with them.
-    Set { file: "twentieth.jsonl", tasks: 60, skipped: 0, top1: 50, top5: 58 },
+    Set { file: "twentieth.jsonl", tasks: 60, skipped: 0, top1: 51, top5: 58 },
     // Made while words that only stress and the names of days and months were added;
     // measured with them.
     Set { file: "twenty-first.jsonl", tasks: 58, skipped: 2, top1: 45, top5: 55 },
     Set { file: "twenty-second.jsonl", tasks: 60, skipped: 0, top1: 49, top5: 57 },
     // Made while the sentence that asks became what says what to do; measured with it.
-    Set { file: "twenty-third.jsonl", tasks: 59, skipped: 1, top1: 46, top5: 56 },
+    Set { file: "twenty-third.jsonl", tasks: 59, skipped: 1, top1: 47, top5: 56 },
     Set { file: "twenty-fourth.jsonl", tasks: 60, skipped: 0, top1: 44, top5: 54 },
     // Made while four API nouns got the words people use for them; measured with them.
     Set { file: "twenty-fifth.jsonl", tasks: 59, skipped: 1, top1: 43, top5: 49 },
     Set { file: "twenty-sixth.jsonl", tasks: 60, skipped: 0, top1: 41, top5: 54 },
     // Made while a pre-flight check became where a server tells its limits, and a quoted
     // text for a model that chats a prompt; measured with them.
-    Set { file: "twenty-seventh.jsonl", tasks: 60, skipped: 0, top1: 52, top5: 59 },
+    Set { file: "twenty-seventh.jsonl", tasks: 60, skipped: 0, top1: 54, top5: 59 },
     Set { file: "twenty-eighth.jsonl", tasks: 60, skipped: 0, top1: 34, top5: 50 },
     // Made while to pull or grab became to read; measured with it.
     Set { file: "twenty-ninth.jsonl", tasks: 60, skipped: 0, top1: 58, top5: 60 },
     Set { file: "thirtieth.jsonl", tasks: 60, skipped: 0, top1: 38, top5: 51 },
     // Made while what polls a pool became its worker, and a build a version; measured
     // with them.
-    Set { file: "thirty-first.jsonl", tasks: 60, skipped: 0, top1: 50, top5: 60 },
+    Set { file: "thirty-first.jsonl", tasks: 60, skipped: 0, top1: 51, top5: 60 },
     Set { file: "thirty-second.jsonl", tasks: 60, skipped: 0, top1: 38, top5: 52 },
     // Measured with the ranking of 165ebfb, before anyone read them.
-    Set { file: "thirty-third.jsonl", tasks: 60, skipped: 0, top1: 49, top5: 59 },
+    Set { file: "thirty-third.jsonl", tasks: 60, skipped: 0, top1: 50, top5: 59 },
     Set { file: "thirty-fourth.jsonl", tasks: 60, skipped: 0, top1: 41, top5: 57 },
     Set { file: "thirty-fifth.jsonl", tasks: 60, skipped: 0, top1: 52, top5: 56 },
     Set { file: "thirty-sixth.jsonl", tasks: 60, skipped: 0, top1: 42, top5: 54 },
@@ -120,12 +120,12 @@ const SETS: [Set; 88] = [
     // with them, before anyone read them (with 165ebfb's ranking: 38/50, 31/49, 35/49, 34/50).
     Set { file: "thirty-seventh.jsonl", tasks: 59, skipped: 1, top1: 46, top5: 55 },
     Set { file: "thirty-eighth.jsonl", tasks: 60, skipped: 0, top1: 41, top5: 53 },
-    Set { file: "thirty-ninth.jsonl", tasks: 59, skipped: 1, top1: 42, top5: 54 },
+    Set { file: "thirty-ninth.jsonl", tasks: 59, skipped: 1, top1: 43, top5: 54 },
     Set { file: "fortieth.jsonl", tasks: 60, skipped: 0, top1: 39, top5: 54 },
     // Measured with the ranking of 2024671, before anyone read them (with 8014f31's, before
     // its last five rules: 46/56, 43/57, 35/53, 43/53).
     Set { file: "forty-first.jsonl", tasks: 60, skipped: 0, top1: 53, top5: 58 },
-    Set { file: "forty-second.jsonl", tasks: 60, skipped: 0, top1: 49, top5: 57 },
+    Set { file: "forty-second.jsonl", tasks: 60, skipped: 0, top1: 50, top5: 57 },
     Set { file: "forty-third.jsonl", tasks: 60, skipped: 0, top1: 43, top5: 58 },
     Set { file: "forty-fourth.jsonl", tasks: 60, skipped: 0, top1: 50, top5: 60 },
     // Measured with the ranking of 9151538, before anyone read them (the same with 19bdfd3's,
@@ -143,7 +143,7 @@ const SETS: [Set; 88] = [
     // Measured with the ranking of 99bf34e, before anyone read them (45/54, 43/53, 44/54,
     // 45/55); their misses made 36cc7da's rules.
     Set { file: "fifty-third.jsonl", tasks: 60, skipped: 0, top1: 48, top5: 59 },
-    Set { file: "fifty-fourth.jsonl", tasks: 60, skipped: 0, top1: 47, top5: 56 },
+    Set { file: "fifty-fourth.jsonl", tasks: 60, skipped: 0, top1: 48, top5: 56 },
     Set { file: "fifty-fifth.jsonl", tasks: 60, skipped: 0, top1: 50, top5: 55 },
     Set { file: "fifty-sixth.jsonl", tasks: 60, skipped: 0, top1: 49, top5: 58 },
     // Measured with the ranking of 36cc7da, before anyone read them but one task of the
@@ -158,7 +158,7 @@ const SETS: [Set; 88] = [
     Set { file: "sixty-first.jsonl", tasks: 60, skipped: 0, top1: 44, top5: 56 },
     Set { file: "sixty-second.jsonl", tasks: 60, skipped: 0, top1: 39, top5: 54 },
     Set { file: "sixty-third.jsonl", tasks: 60, skipped: 0, top1: 53, top5: 60 },
-    Set { file: "sixty-fourth.jsonl", tasks: 60, skipped: 0, top1: 50, top5: 57 },
+    Set { file: "sixty-fourth.jsonl", tasks: 60, skipped: 0, top1: 50, top5: 58 },
     // Measured with the ranking of 81774b6, before anyone read them (51/58, 39/51, 45/60,
     // 48/56).
     Set { file: "sixty-fifth.jsonl", tasks: 60, skipped: 0, top1: 52, top5: 59 },
@@ -167,33 +167,33 @@ const SETS: [Set; 88] = [
     Set { file: "sixty-eighth.jsonl", tasks: 60, skipped: 0, top1: 52, top5: 58 },
     // Measured with the ranking of 4bb8c63, before anyone read them (32/55, 43/57, 47/59,
     // 51/58).
-    Set { file: "sixty-ninth.jsonl", tasks: 60, skipped: 0, top1: 42, top5: 56 },
+    Set { file: "sixty-ninth.jsonl", tasks: 60, skipped: 0, top1: 41, top5: 57 },
     Set { file: "seventieth.jsonl", tasks: 60, skipped: 0, top1: 47, top5: 57 },
-    Set { file: "seventy-first.jsonl", tasks: 60, skipped: 0, top1: 51, top5: 59 },
+    Set { file: "seventy-first.jsonl", tasks: 60, skipped: 0, top1: 52, top5: 59 },
     Set { file: "seventy-second.jsonl", tasks: 60, skipped: 0, top1: 52, top5: 58 },
     // Measured with the ranking of 8190303, before anyone read them (45/57, 41/55, 45/59,
     // 46/57).
-    Set { file: "seventy-third.jsonl", tasks: 60, skipped: 0, top1: 50, top5: 58 },
+    Set { file: "seventy-third.jsonl", tasks: 60, skipped: 0, top1: 51, top5: 58 },
     Set { file: "seventy-fourth.jsonl", tasks: 60, skipped: 0, top1: 47, top5: 55 },
     Set { file: "seventy-fifth.jsonl", tasks: 60, skipped: 0, top1: 52, top5: 59 },
-    Set { file: "seventy-sixth.jsonl", tasks: 60, skipped: 0, top1: 51, top5: 58 },
+    Set { file: "seventy-sixth.jsonl", tasks: 60, skipped: 0, top1: 52, top5: 58 },
     // Measured with the ranking of d2b16f7, before anyone read them (54/59, 51/56, 46/55,
     // 47/57).
     Set { file: "seventy-seventh.jsonl", tasks: 60, skipped: 0, top1: 55, top5: 59 },
     Set { file: "seventy-eighth.jsonl", tasks: 60, skipped: 0, top1: 51, top5: 57 },
-    Set { file: "seventy-ninth.jsonl", tasks: 60, skipped: 0, top1: 48, top5: 55 },
+    Set { file: "seventy-ninth.jsonl", tasks: 60, skipped: 0, top1: 49, top5: 55 },
     Set { file: "eightieth.jsonl", tasks: 60, skipped: 0, top1: 52, top5: 58 },
     // Measured with the ranking of fa5421b, before anyone read them (49/58, 52/56, 45/58,
     // 47/58).
-    Set { file: "eighty-first.jsonl", tasks: 60, skipped: 0, top1: 49, top5: 58 },
+    Set { file: "eighty-first.jsonl", tasks: 60, skipped: 0, top1: 50, top5: 58 },
     Set { file: "eighty-second.jsonl", tasks: 60, skipped: 0, top1: 53, top5: 57 },
-    Set { file: "eighty-third.jsonl", tasks: 60, skipped: 0, top1: 47, top5: 58 },
-    Set { file: "eighty-fourth.jsonl", tasks: 60, skipped: 0, top1: 48, top5: 58 },
+    Set { file: "eighty-third.jsonl", tasks: 60, skipped: 0, top1: 48, top5: 58 },
+    Set { file: "eighty-fourth.jsonl", tasks: 60, skipped: 0, top1: 49, top5: 58 },
     // Measured with the ranking of ac40f0f, before anyone read them (49/57, 44/56, 53/59,
     // 54/58).
-    Set { file: "eighty-fifth.jsonl", tasks: 60, skipped: 0, top1: 49, top5: 57 },
-    Set { file: "eighty-sixth.jsonl", tasks: 60, skipped: 0, top1: 44, top5: 56 },
-    Set { file: "eighty-seventh.jsonl", tasks: 60, skipped: 0, top1: 53, top5: 59 },
+    Set { file: "eighty-fifth.jsonl", tasks: 60, skipped: 0, top1: 51, top5: 57 },
+    Set { file: "eighty-sixth.jsonl", tasks: 60, skipped: 0, top1: 45, top5: 56 },
+    Set { file: "eighty-seventh.jsonl", tasks: 60, skipped: 0, top1: 54, top5: 59 },
     Set { file: "eighty-eighth.jsonl", tasks: 60, skipped: 0, top1: 54, top5: 58 },
 ];
 

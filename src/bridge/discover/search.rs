@@ -301,6 +301,11 @@ const BULK: f32 = 0.7;
 /// What a `PUT` is multiplied by beside a `PATCH` of the same path: both change the thing,
 /// and the `PATCH` needs only what changes ("turn off the automation").
 const PUT_BESIDE_PATCH: f32 = 0.9;
+/// What a path under a version is multiplied by beside the same path served without one
+/// ([`versioned_twin`]): the unversioned route is the API's standing one, and the
+/// versioned a newer variant that a query means when it says so ("list the guardrails" is
+/// `/guardrails/list`, not `/v2/guardrails/list`).
+const VERSIONED_TWIN: f32 = 0.97;
 /// What a forward's score is multiplied by, unless the query asks for one ([`FORWARD_ASKED`]).
 /// A forward is a path served for every method (GET, POST, PUT, PATCH and DELETE) that
 /// sends whatever it receives on to another service: LiteLLM's `/azure/{endpoint}` and
@@ -538,6 +543,19 @@ impl Index {
             index.about.push(about);
             index.names.push([distinct(&written), distinct(&fields[1])]);
             index.lengths.push(lengths);
+        }
+        // A version's route of a path also served without it, when it is another operation
+        // (`/v2/guardrails/list` beside `/guardrails/list`), comes after that one.
+        let at: HashMap<(&str, &str), usize> = docs
+            .iter()
+            .enumerate()
+            .filter_map(|(i, d)| d.endpoint.as_ref().map(|(m, p)| ((m.as_str(), p.as_str()), i)))
+            .collect();
+        for (i, (method, path)) in docs.iter().enumerate().filter_map(|(i, d)| Some((i, d.endpoint.as_ref()?))) {
+            let twin = unversioned(path).and_then(|bare| at.get(&(method.as_str(), bare.as_str())).copied());
+            if twin.is_some_and(|j| index.operation[j] != index.operation[i]) {
+                index.demoted[i] *= VERSIONED_TWIN;
+            }
         }
         // The things some path takes; an argument named as one of them takes it too.
         let in_paths: std::collections::HashSet<&Vec<String>> = found.iter().flat_map(|f| &f.path).collect();
@@ -1037,6 +1055,15 @@ fn demoted(doc: &Doc, served: &Served) -> f32 {
         || path.split(['/', '_', '-']).any(|w| w.eq_ignore_ascii_case("bulk"));
     let put_beside_patch = method.eq_ignore_ascii_case("PUT") && serves(served, path, "PATCH");
     (if bulk { BULK } else { 1.0 }) * (if put_beside_patch { PUT_BESIDE_PATCH } else { 1.0 })
+}
+
+/// `path` without the version it is routed under, if it has one: `/v2/guardrails/list` is
+/// `/guardrails/list`, `/api/v1/count` is `/count`.
+fn unversioned(path: &str) -> Option<String> {
+    let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+    let lead = segments.iter().take_while(|s| is_prefix(s)).count();
+    let versioned = segments[..lead].iter().any(|s| vocabulary::is_version(s));
+    (versioned && lead < segments.len()).then(|| format!("/{}", segments[lead..].join("/")))
 }
 
 /// The methods each path is served for.
@@ -1709,6 +1736,34 @@ mod tests {
         // A version's prefix routes the same operation twice; it copies nothing.
         assert_eq!(copied_under(&docs[3], &served), None);
         assert_eq!(copied_under(&docs[1], &served), None, "`/completions` is not served");
+    }
+
+    #[test]
+    fn a_versions_route_of_another_operation_comes_after_the_unversioned_one() {
+        let docs = [
+            routed(
+                "list_guardrails_v2",
+                "List the guardrails (guardrail_name, guardrail_info) in the database.",
+                "GET",
+                "/v2/guardrails/list",
+            ),
+            routed(
+                "list_guardrails",
+                "List the guardrails that are available on the proxy server, with the parameters each takes.",
+                "GET",
+                "/guardrails/list",
+            ),
+            routed("chat_completion_v1", "Chat Completion.", "POST", "/v1/chat/completions"),
+            routed("chat_completion", "Chat Completion.", "POST", "/chat/completions"),
+        ];
+        let index = among_others(&docs);
+        assert_eq!(index.search("What guardrails are configured on the gateway?", 1), [1]);
+        // The same operation routed twice is one tool, whichever route comes first.
+        assert!(index.demoted[0] < 1.0 && index.demoted[2] == 1.0);
+        assert_eq!(unversioned("/v2/guardrails/list").as_deref(), Some("/guardrails/list"));
+        assert_eq!(unversioned("/api/v1/count").as_deref(), Some("/count"));
+        assert_eq!(unversioned("/api/collections"), None, "no version");
+        assert_eq!(unversioned("/v1"), None, "nothing under it");
     }
 
     #[test]
