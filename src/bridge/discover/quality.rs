@@ -76,7 +76,7 @@ const SETS: [Set; 88] = [
     Set { file: "thirteenth.jsonl", tasks: 60, skipped: 0, top1: 50, top5: 56 },
     // Made after the rules above, and measured with them, no rule added. 57 in the top 5
     // until the name's unasked words weighed (litellm-y02 from 5th to 6th).
-    Set { file: "fourteenth.jsonl", tasks: 60, skipped: 0, top1: 54, top5: 58 },
+    Set { file: "fourteenth.jsonl", tasks: 60, skipped: 0, top1: 55, top5: 59 },
     // Made while "configure" became a verb of writing.
     Set { file: "fifteenth.jsonl", tasks: 60, skipped: 0, top1: 51, top5: 58 },
     // Made while a setting became configuration, not the verb "set".
@@ -94,15 +94,15 @@ const SETS: [Set; 88] = [
     Set { file: "twenty-first.jsonl", tasks: 58, skipped: 2, top1: 45, top5: 55 },
     Set { file: "twenty-second.jsonl", tasks: 60, skipped: 0, top1: 49, top5: 57 },
     // Made while the sentence that asks became what says what to do; measured with it.
-    Set { file: "twenty-third.jsonl", tasks: 59, skipped: 1, top1: 47, top5: 56 },
-    Set { file: "twenty-fourth.jsonl", tasks: 60, skipped: 0, top1: 44, top5: 54 },
+    Set { file: "twenty-third.jsonl", tasks: 59, skipped: 1, top1: 48, top5: 56 },
+    Set { file: "twenty-fourth.jsonl", tasks: 60, skipped: 0, top1: 45, top5: 54 },
     // Made while four API nouns got the words people use for them; measured with them.
     Set { file: "twenty-fifth.jsonl", tasks: 59, skipped: 1, top1: 43, top5: 49 },
     Set { file: "twenty-sixth.jsonl", tasks: 60, skipped: 0, top1: 41, top5: 54 },
     // Made while a pre-flight check became where a server tells its limits, and a quoted
     // text for a model that chats a prompt; measured with them.
-    Set { file: "twenty-seventh.jsonl", tasks: 60, skipped: 0, top1: 54, top5: 59 },
-    Set { file: "twenty-eighth.jsonl", tasks: 60, skipped: 0, top1: 34, top5: 50 },
+    Set { file: "twenty-seventh.jsonl", tasks: 60, skipped: 0, top1: 55, top5: 60 },
+    Set { file: "twenty-eighth.jsonl", tasks: 60, skipped: 0, top1: 33, top5: 50 },
     // Made while to pull or grab became to read; measured with it.
     Set { file: "twenty-ninth.jsonl", tasks: 60, skipped: 0, top1: 58, top5: 60 },
     Set { file: "thirtieth.jsonl", tasks: 60, skipped: 0, top1: 38, top5: 51 },
@@ -112,14 +112,14 @@ const SETS: [Set; 88] = [
     Set { file: "thirty-second.jsonl", tasks: 60, skipped: 0, top1: 38, top5: 52 },
     // Measured with the ranking of 165ebfb, before anyone read them.
     Set { file: "thirty-third.jsonl", tasks: 60, skipped: 0, top1: 50, top5: 59 },
-    Set { file: "thirty-fourth.jsonl", tasks: 60, skipped: 0, top1: 41, top5: 57 },
+    Set { file: "thirty-fourth.jsonl", tasks: 60, skipped: 0, top1: 40, top5: 57 },
     Set { file: "thirty-fifth.jsonl", tasks: 60, skipped: 0, top1: 52, top5: 56 },
-    Set { file: "thirty-sixth.jsonl", tasks: 60, skipped: 0, top1: 42, top5: 54 },
+    Set { file: "thirty-sixth.jsonl", tasks: 60, skipped: 0, top1: 41, top5: 54 },
     // Made while a container's words, raising a figure, a secret key's prefix, stopping a
     // thing from working and capping it became rules (on the four sets above); measured
     // with them, before anyone read them (with 165ebfb's ranking: 38/50, 31/49, 35/49, 34/50).
     Set { file: "thirty-seventh.jsonl", tasks: 59, skipped: 1, top1: 46, top5: 55 },
-    Set { file: "thirty-eighth.jsonl", tasks: 60, skipped: 0, top1: 41, top5: 53 },
+    Set { file: "thirty-eighth.jsonl", tasks: 60, skipped: 0, top1: 42, top5: 53 },
     Set { file: "thirty-ninth.jsonl", tasks: 59, skipped: 1, top1: 43, top5: 54 },
     Set { file: "fortieth.jsonl", tasks: 60, skipped: 0, top1: 39, top5: 54 },
     // Measured with the ranking of 2024671, before anyone read them (with 8014f31's, before
@@ -136,7 +136,7 @@ const SETS: [Set; 88] = [
     Set { file: "forty-eighth.jsonl", tasks: 60, skipped: 0, top1: 52, top5: 59 },
     // Measured with the ranking of 393b235, before anyone read them (with 9151538's, before
     // its rule for "…, so" and a verb: 46/55, 38/52, 38/52, 44/55).
-    Set { file: "forty-ninth.jsonl", tasks: 60, skipped: 0, top1: 51, top5: 59 },
+    Set { file: "forty-ninth.jsonl", tasks: 60, skipped: 0, top1: 51, top5: 60 },
     Set { file: "fiftieth.jsonl", tasks: 60, skipped: 0, top1: 46, top5: 55 },
     Set { file: "fifty-first.jsonl", tasks: 60, skipped: 0, top1: 45, top5: 58 },
     Set { file: "fifty-second.jsonl", tasks: 60, skipped: 0, top1: 53, top5: 57 },
@@ -145,7 +145,7 @@ const SETS: [Set; 88] = [
     Set { file: "fifty-third.jsonl", tasks: 60, skipped: 0, top1: 48, top5: 59 },
     Set { file: "fifty-fourth.jsonl", tasks: 60, skipped: 0, top1: 48, top5: 56 },
     Set { file: "fifty-fifth.jsonl", tasks: 60, skipped: 0, top1: 50, top5: 55 },
-    Set { file: "fifty-sixth.jsonl", tasks: 60, skipped: 0, top1: 49, top5: 58 },
+    Set { file: "fifty-sixth.jsonl", tasks: 60, skipped: 0, top1: 49, top5: 59 },
     // Measured with the ranking of 36cc7da, before anyone read them but one task of the
     // first, `prefect-ddd03` (with cef4d94's, before its rules: 44/57, 46/55, 49/58, 46/58).
     Set { file: "fifty-seventh.jsonl", tasks: 60, skipped: 0, top1: 51, top5: 57 },
@@ -182,7 +182,7 @@ const SETS: [Set; 88] = [
     Set { file: "seventy-seventh.jsonl", tasks: 60, skipped: 0, top1: 55, top5: 59 },
     Set { file: "seventy-eighth.jsonl", tasks: 60, skipped: 0, top1: 51, top5: 57 },
     Set { file: "seventy-ninth.jsonl", tasks: 60, skipped: 0, top1: 49, top5: 55 },
-    Set { file: "eightieth.jsonl", tasks: 60, skipped: 0, top1: 52, top5: 58 },
+    Set { file: "eightieth.jsonl", tasks: 60, skipped: 0, top1: 53, top5: 59 },
     // Measured with the ranking of fa5421b, before anyone read them (49/58, 52/56, 45/58,
     // 47/58).
     Set { file: "eighty-first.jsonl", tasks: 60, skipped: 0, top1: 50, top5: 58 },
@@ -191,8 +191,8 @@ const SETS: [Set; 88] = [
     Set { file: "eighty-fourth.jsonl", tasks: 60, skipped: 0, top1: 49, top5: 58 },
     // Measured with the ranking of ac40f0f, before anyone read them (49/57, 44/56, 53/59,
     // 54/58).
-    Set { file: "eighty-fifth.jsonl", tasks: 60, skipped: 0, top1: 51, top5: 57 },
-    Set { file: "eighty-sixth.jsonl", tasks: 60, skipped: 0, top1: 45, top5: 56 },
+    Set { file: "eighty-fifth.jsonl", tasks: 60, skipped: 0, top1: 52, top5: 58 },
+    Set { file: "eighty-sixth.jsonl", tasks: 60, skipped: 0, top1: 44, top5: 56 },
     Set { file: "eighty-seventh.jsonl", tasks: 60, skipped: 0, top1: 54, top5: 59 },
     Set { file: "eighty-eighth.jsonl", tasks: 60, skipped: 0, top1: 54, top5: 58 },
 ];

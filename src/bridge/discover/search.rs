@@ -1491,6 +1491,8 @@ mod tests {
         ];
         let index = among_others(&docs);
         assert_eq!(index.search("What's our total spend over the whole proxy this month?", 1), [1]);
+        // A total is the whole's too.
+        assert_eq!(index.search("How much have we spent in total across the gateway?", 1), [1]);
     }
 
     #[test]

@@ -671,8 +671,8 @@ const GROUPS: &[(Action, &[&str])] = &[
     (Action::None, &["fallback", "failover"]),
     // What happens by itself when something else does: "whenever a run fails, e-mail me".
     (Action::None, &["automation", "automate", "automatically", "automatic", "whenever"]),
-    // What covers everything: a global report is the whole proxy's.
-    (Action::None, &["global", "overall", "whole", "entire"]),
+    // What covers everything: a global report is the whole proxy's, and its total.
+    (Action::None, &["global", "overall", "whole", "entire", "total"]),
 ];
 
 /// The vocabulary, stemmed once.
