@@ -143,7 +143,7 @@ const SETS: [Set; 88] = [
     // Measured with the ranking of 99bf34e, before anyone read them (45/54, 43/53, 44/54,
     // 45/55); their misses made 36cc7da's rules.
     Set { file: "fifty-third.jsonl", tasks: 60, skipped: 0, top1: 48, top5: 59 },
-    Set { file: "fifty-fourth.jsonl", tasks: 60, skipped: 0, top1: 48, top5: 56 },
+    Set { file: "fifty-fourth.jsonl", tasks: 60, skipped: 0, top1: 49, top5: 56 },
     Set { file: "fifty-fifth.jsonl", tasks: 60, skipped: 0, top1: 50, top5: 55 },
     Set { file: "fifty-sixth.jsonl", tasks: 60, skipped: 0, top1: 49, top5: 59 },
     // Measured with the ranking of 36cc7da, before anyone read them but one task of the
@@ -151,7 +151,7 @@ const SETS: [Set; 88] = [
     Set { file: "fifty-seventh.jsonl", tasks: 60, skipped: 0, top1: 51, top5: 57 },
     Set { file: "fifty-eighth.jsonl", tasks: 60, skipped: 0, top1: 50, top5: 59 },
     Set { file: "fifty-ninth.jsonl", tasks: 60, skipped: 0, top1: 53, top5: 57 },
-    Set { file: "sixtieth.jsonl", tasks: 60, skipped: 0, top1: 52, top5: 60 },
+    Set { file: "sixtieth.jsonl", tasks: 60, skipped: 0, top1: 53, top5: 60 },
     // Measured with the ranking of 51fb7df, before anyone read them (42/55, 38/54, 50/58,
     // 43/55); with the rule for a question's subject, written before they were read but
     // measured on them before its span was mended: 42/55, 38/54, 50/58, 44/56.
@@ -174,24 +174,24 @@ const SETS: [Set; 88] = [
     // Measured with the ranking of 8190303, before anyone read them (45/57, 41/55, 45/59,
     // 46/57).
     Set { file: "seventy-third.jsonl", tasks: 60, skipped: 0, top1: 51, top5: 58 },
-    Set { file: "seventy-fourth.jsonl", tasks: 60, skipped: 0, top1: 47, top5: 55 },
+    Set { file: "seventy-fourth.jsonl", tasks: 60, skipped: 0, top1: 48, top5: 56 },
     Set { file: "seventy-fifth.jsonl", tasks: 60, skipped: 0, top1: 52, top5: 59 },
     Set { file: "seventy-sixth.jsonl", tasks: 60, skipped: 0, top1: 52, top5: 58 },
     // Measured with the ranking of d2b16f7, before anyone read them (54/59, 51/56, 46/55,
     // 47/57).
     Set { file: "seventy-seventh.jsonl", tasks: 60, skipped: 0, top1: 55, top5: 59 },
-    Set { file: "seventy-eighth.jsonl", tasks: 60, skipped: 0, top1: 51, top5: 57 },
+    Set { file: "seventy-eighth.jsonl", tasks: 60, skipped: 0, top1: 52, top5: 58 },
     Set { file: "seventy-ninth.jsonl", tasks: 60, skipped: 0, top1: 49, top5: 55 },
     Set { file: "eightieth.jsonl", tasks: 60, skipped: 0, top1: 53, top5: 59 },
     // Measured with the ranking of fa5421b, before anyone read them (49/58, 52/56, 45/58,
     // 47/58).
-    Set { file: "eighty-first.jsonl", tasks: 60, skipped: 0, top1: 50, top5: 58 },
+    Set { file: "eighty-first.jsonl", tasks: 60, skipped: 0, top1: 51, top5: 58 },
     Set { file: "eighty-second.jsonl", tasks: 60, skipped: 0, top1: 53, top5: 57 },
-    Set { file: "eighty-third.jsonl", tasks: 60, skipped: 0, top1: 48, top5: 58 },
+    Set { file: "eighty-third.jsonl", tasks: 60, skipped: 0, top1: 49, top5: 59 },
     Set { file: "eighty-fourth.jsonl", tasks: 60, skipped: 0, top1: 49, top5: 58 },
     // Measured with the ranking of ac40f0f, before anyone read them (49/57, 44/56, 53/59,
     // 54/58).
-    Set { file: "eighty-fifth.jsonl", tasks: 60, skipped: 0, top1: 52, top5: 58 },
+    Set { file: "eighty-fifth.jsonl", tasks: 60, skipped: 0, top1: 53, top5: 59 },
     Set { file: "eighty-sixth.jsonl", tasks: 60, skipped: 0, top1: 44, top5: 56 },
     Set { file: "eighty-seventh.jsonl", tasks: 60, skipped: 0, top1: 54, top5: 59 },
     Set { file: "eighty-eighth.jsonl", tasks: 60, skipped: 0, top1: 54, top5: 58 },

@@ -1544,6 +1544,7 @@ mod tests {
                 "/a2a/{id}/message/send",
             ),
             routed("update_deployment", "Update a model deployment.", "POST", "/model/update"),
+            routed("embeddings", "Embeddings: a vector embedding of each input.", "POST", "/embeddings"),
         ];
         let index = among_others(&docs);
         assert_eq!(index.search("Send 'Summarize this paragraph in one sentence' to gpt-4o-mini", 1), [0]);
@@ -1554,6 +1555,9 @@ mod tests {
         // Unquoted, a text the model is asked to write is a prompt too.
         assert_eq!(index.search("Ask gpt-4o-mini to explain gradient descent in two sentences", 1), [0]);
         assert_eq!(index.search("Send a note to gpt-4o asking it to pick a colour", 1), [0]);
+        // What it is to write about is the prompt's, not a tool's.
+        assert_eq!(index.search("Ask gpt-4o-mini to explain what a vector embedding is", 1), [0]);
+        assert_eq!(index.search("Embed 'hello' as a vector with text-embedding-3-small", 1), [3]);
     }
 
     #[test]

@@ -671,7 +671,7 @@ const GROUPS: &[(Action, &[&str])] = &[
     (Action::None, &["fallback", "failover"]),
     // What happens by itself when something else does: "whenever a run fails, e-mail me".
     (Action::None, &["automation", "automate", "automatically", "automatic", "whenever"]),
-    // What covers everything: a global report is the whole proxy's, and its total.
+    // What covers everything: a global report is the whole proxy's.
     (Action::None, &["global", "overall", "whole", "entire", "total"]),
 ];
 
@@ -750,9 +750,19 @@ impl Vocabulary {
         }
         // A quoted text given to a model that chats ("send 'summarize this' to gpt-4o-mini")
         // is a prompt: the query asks the model for an answer, a completion of the chat.
-        if names_a_chat_model(text) && (quotes_a_text(text) || asks_for_writing(text)) {
+        let writing = asks_for_writing(text);
+        if names_a_chat_model(text) && (quotes_a_text(text) || writing.is_some()) {
             // "Send" it, "ask" it: the prompt's own verb, not a tool's.
             terms.retain(|(term, _)| !PROMPT_VERBS.iter().any(|v| stem(v) == *term));
+            // What the model is to write about is the prompt's text, as a quoted one is: it
+            // says what to ask the model, not which tool ("explain what an embedding is").
+            if let Some((before, written)) = writing {
+                let before: Vec<String> = before.iter().map(|w| stem(w)).collect();
+                let written: Vec<String> = written.iter().map(|w| stem(w)).filter(|t| !before.contains(t)).collect();
+                for (_, weight) in terms.iter_mut().filter(|(term, _)| written.contains(term)) {
+                    *weight = weight.min(VALUE);
+                }
+            }
             for word in PROMPTED {
                 terms.push((stem(word), 1.0));
             }
@@ -1286,10 +1296,18 @@ fn names_a_secret_key(chunk: &str) -> bool {
 const WRITING: &[&str] = &["summarize", "summarise", "explain", "translate", "rewrite", "paraphrase", "draft"];
 
 /// Does the query ask for a text to be written ([`WRITING`]), or a model to be asked
-/// ("asking it to …")?
-fn asks_for_writing(text: &str) -> bool {
-    let words: Vec<String> = text.split_whitespace().map(bare).collect();
-    words.iter().any(|w| WRITING.contains(&w.as_str())) || words.windows(2).any(|w| w[0] == "asking" && w[1] == "it")
+/// ("asking it to …")? Then, its words before that and the words of what is to be written
+/// ("ask gpt-4o-mini to explain what a vector embedding is": a vector embedding).
+fn asks_for_writing(text: &str) -> Option<(Vec<String>, Vec<String>)> {
+    let mut words: Vec<String> = text.split_whitespace().map(bare).collect();
+    let verb = words.iter().position(|w| WRITING.contains(&w.as_str()));
+    let asking = words.windows(2).position(|w| w[0] == "asking" && w[1] == "it").map(|at| at + 1);
+    let at = match (verb, asking) {
+        (Some(v), Some(a)) => v.min(a),
+        (v, a) => v.or(a)?,
+    };
+    let written = words.split_off(at + 1);
+    Some((words, written))
 }
 
 /// What a prompt given to a model asks for: a completion of the chat.
