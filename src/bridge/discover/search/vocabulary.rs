@@ -402,6 +402,10 @@ fn sentences(text: &str) -> Vec<&str> {
 
 /// The second words of phrases that may stand apart from the first ("kick carol out").
 const PARTICLES: &[&str] = &["out", "off", "on", "up", "down", "away", "from", "working"];
+/// Phrases that mean another thing when their particle is apart and a thing follows it:
+/// "kick off the flow" starts it, "kick Priya off the team" removes her.
+const APART: &[(&[&str], &str)] = &[(&["kick", "off"], "remove")];
+
 /// At most this many words between a phrase's first word and its particle, a name's words
 /// not counted: a name and its thing may sit between ("take the llama-3-70b-legacy model
 /// out").
@@ -922,6 +926,11 @@ impl Vocabulary {
                     && PARTICLES.contains(particle)
                     && let Some(j) = particle_at(&raw, i, particle)
                 {
+                    // Someone kicked off a thing ("kick Priya off the team") is removed from
+                    // it; a run kicked off ("kick one off") is started.
+                    let from_a_thing =
+                        raw.get(j + 1).and_then(|r| r.as_ref()).is_some_and(|(w, _)| DETERMINERS.contains(&w.as_str()));
+                    let word = APART.iter().find(|(p, _)| *p == *phrase && from_a_thing).map_or(*word, |(_, w)| *w);
                     raw[j] = None;
                     out.push((stem(word), weight));
                     i += 1;
@@ -1925,6 +1934,8 @@ mod tests {
         assert_eq!(v.terms("Kick carol out of the team"), ["remov", "carol", "team"]);
         assert_eq!(v.terms("kick bob from the ml team"), ["remov", "bob", "ml", "team"]);
         assert_eq!(v.terms("kick off the flow from deployment etl"), ["start", "flow", "deployment", "etl"]);
+        assert_eq!(v.terms("kick carol off the ml team"), ["remov", "carol", "ml", "team"]);
+        assert_eq!(v.terms("kick one off now"), ["start"]);
         assert_eq!(v.terms("turn the schedule off"), ["disabl", "schedul"]);
         assert_eq!(v.terms("blow the scratch collection away"), ["wip", "scratch", "collection"]);
         // A name's words do not count toward the gap; a name and its thing may sit between.
