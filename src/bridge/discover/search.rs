@@ -301,10 +301,11 @@ const BULK: f32 = 0.7;
 /// What a `PUT` is multiplied by beside a `PATCH` of the same path: both change the thing,
 /// and the `PATCH` needs only what changes ("turn off the automation").
 const PUT_BESIDE_PATCH: f32 = 0.9;
-/// What a path under a version is multiplied by beside the same path served without one
-/// ([`versioned_twin`]): the unversioned route is the API's standing one, and the
-/// versioned a newer variant that a query means when it says so ("list the guardrails" is
-/// `/guardrails/list`, not `/v2/guardrails/list`).
+/// What a path under a version is multiplied by beside the same path served without one,
+/// when the two are different operations ([`unversioned`]): the unversioned route is the
+/// API's standing one ("list the guardrails" is `/guardrails/list`, not
+/// `/v2/guardrails/list`). A query's own version word ("the v2 list") is not read, as no
+/// version is.
 const VERSIONED_TWIN: f32 = 0.97;
 /// What a forward's score is multiplied by, unless the query asks for one ([`FORWARD_ASKED`]).
 /// A forward is a path served for every method (GET, POST, PUT, PATCH and DELETE) that

@@ -754,8 +754,9 @@ impl Vocabulary {
         }
         // A quoted text given to a model that chats ("send 'summarize this' to gpt-4o-mini")
         // is a prompt: the query asks the model for an answer, a completion of the chat.
-        let writing = asks_for_writing(text);
-        if names_a_chat_model(text) && (quotes_a_text(text) || writing.is_some()) {
+        let chats = names_a_chat_model(text);
+        let writing = if chats { asks_for_writing(text) } else { None };
+        if chats && (quotes_a_text(text) || writing.is_some()) {
             // "Send" it, "ask" it: the prompt's own verb, not a tool's.
             terms.retain(|(term, _)| !PROMPT_VERBS.iter().any(|v| stem(v) == *term));
             // What the model is to write about is the prompt's text, as a quoted one is: it
