@@ -5,7 +5,7 @@
 include!(concat!(env!("OUT_DIR"), "/tools.rs"));
 
 /// Every tool the server offers: the generated ones, then the hand-written ones of
-/// [`crate::custom`].
+/// [`crate::bridge::custom`].
 pub fn all() -> impl Iterator<Item = &'static ToolSpec> {
     TOOLS.iter().chain(crate::bridge::custom::TOOLS.iter())
 }
