@@ -104,7 +104,7 @@ bench-search: ## What tool search costs (release): index build and query time ov
 tune-search: ## Fit search's numbers to the task sets read (coordinate ascent, each set left out in turn) and print what that is worth (release; a measurement, not a setting)
 	$(CARGO) test --release --locked --features search-tuning --lib tune_search -- --nocapture
 
-bench-peer: ## The bridge vs FastMCP 4.1.2 from_openapi (pinned, installed into target/bench-peer/venv): same backend, client and run, beside two floors; target/bench-peer/
+bench-peer: ## The bridge vs FastMCP 4.1.2 from_openapi (pinned, installed into target/bench-peer/venv): same backend, client and run, beside three floors (rmcp alone, its HTTP stack alone, the standard library); target/bench-peer/
 	./scripts/bench-peer.sh
 
 symbol-order: ## Regenerate scripts/symbol-order.txt, the functions a server runs, packed together by release builds (needs valgrind; docs/performance.md "Binary size and memory at rest")

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # make bench-peer: the bridge against FastMCP's from_openapi on the same export, the same
 # standalone demo backend and the same client, in one run (examples/loadgen/peer.rs), with
-# two floors beside them (examples/loadgen/floor.rs: only what any bridge must do per call).
+# three floors beside them (examples/loadgen/floor.rs: only what any bridge must do per call,
+# on rmcp, on its HTTP stack without it, and on the standard library alone).
 # Installs FastMCP (tests/bench/fastmcp-peer.txt, pinned) into target/bench-peer/venv the
 # first time, or when the pins change; builds the bridge and the load generator in release.
 # Results: target/bench-peer/results.json (and DATE-COMMIT.json), the table on stdout and

@@ -4,6 +4,10 @@
 #
 #   scripts/callgrind-per-call.sh SERVER_BIN [LOADGEN_BIN] [OUT_DIR]
 #
+# SERVER_BIN may also be `floor-rmcp` or `floor`: the load generator's floors of
+# `make bench-peer` (examples/loadgen/floor.rs: the same call on a minimal rmcp handler,
+# or on the bridge's HTTP stack without rmcp), counted the same way.
+#
 # The loadgen's `bench --only cpu --clients session` runs twice, with the server under
 # callgrind: N1 and N2 timed calls (same start-up, handshake and warm-up in both). The
 # difference of the two whole-process counts divided by N2 - N1 is the cost of one call;
@@ -12,23 +16,41 @@
 # Prints one line a repetition: instructions per call, then the two totals.
 # Env: N1 (default 300), N2 (default 1300), REPS (default 1: repeat and print each).
 set -euo pipefail
-bin=$(realpath "$1")
-loadgen=${2:-target/release/examples/loadgen}
+loadgen=$(realpath "${2:-target/release/examples/loadgen}")
 out=${3:-target/callgrind}
 n1=${N1:-300}
 n2=${N2:-1300}
 reps=${REPS:-1}
 mkdir -p "$out"
 out=$(realpath "$out")
-name=$(basename "$bin")
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-# The server, under callgrind, as the loadgen starts it (its pid is valgrind's: exec).
-cat >"$work/server" <<EOF
+case "$1" in
+floor-rmcp | floor)
+  name=$1
+  flag=${1#floor}
+  # The loadgen starts `BIN serve --transport http --bind 127.0.0.1:0` and reads where it
+  # listens from its log, where a floor announces it too. A floor dies of the SIGTERM that
+  # stops it, and the loadgen expects a clean exit: the wrapper stops it and exits 0.
+  cat >"$work/server" <<EOF
+#!/bin/bash
+valgrind --tool=callgrind -q --callgrind-out-file="$work/cg.%p" "$loadgen" floor ${flag:+-$flag} --port 0 --backend "\$VTOC_API_BASE_URL" &
+child=\$!
+trap 'kill -TERM \$child; wait \$child; exit 0' TERM
+wait \$child
+EOF
+  ;;
+*)
+  bin=$(realpath "$1")
+  name=$(basename "$bin")
+  # The server, under callgrind, as the loadgen starts it (its pid is valgrind's: exec).
+  cat >"$work/server" <<EOF
 #!/bin/sh
 exec valgrind --tool=callgrind -q --callgrind-out-file="$work/cg.%p" "$bin" "\$@"
 EOF
+  ;;
+esac
 chmod +x "$work/server"
 
 total() { # callgrind output file -> instructions

@@ -8,7 +8,14 @@
 //! connection, blocking sockets, HTTP/1.1 read by hand, no async runtime. Between the two
 //! lies what the stack costs (tokio, hyper, axum, reqwest, on which rmcp is built).
 //!
-//! Neither is a server anyone should run: they are the yardsticks that say how much of a
+//! [`serve_rmcp`] is the floor of the bridge's MCP library: the same fetch and answer as the
+//! one tool of a minimal rmcp handler, served by rmcp's streamable HTTP service configured
+//! as the bridge's (`src/transport/http.rs`: sessions for 2025 clients, JSON answers where
+//! rmcp gives them, its `Host` check off), with rmcp's own session manager and no event
+//! store. Between it and [`serve`] lies what rmcp costs a call; above it, the bridge's own
+//! layers.
+//!
+//! None is a server anyone should run: they are the yardsticks that say how much of a
 //! figure is the machine's (a process woken from idle, the kernel, the backend round trip),
 //! how much the stack's and how much the bridge's own, measured in the same run as the two
 //! servers compared.
@@ -107,9 +114,16 @@ pub fn serve(port: u16, backend: String) -> anyhow::Result<()> {
         let floor = Floor { http: reqwest::Client::builder().build()?, backend };
         let app = Router::new().route("/mcp", post(mcp)).route("/healthz", get(|| async { "ok" })).with_state(floor);
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
+        announce(listener.local_addr()?);
         axum::serve(listener, app).await?;
         Ok(())
     })
+}
+
+/// Says where a floor listens as the bridge does, so that `--port 0` works and whatever
+/// reads the bridge's log can start a floor in its place (e.g. under callgrind).
+fn announce(address: std::net::SocketAddr) {
+    eprintln!("MCP streamable HTTP on http://{address}/mcp");
 }
 
 /// The floor on the standard library alone, on 127.0.0.1:`port` until killed: a thread per
@@ -119,6 +133,7 @@ pub fn serve(port: u16, backend: String) -> anyhow::Result<()> {
 pub fn serve_std(port: u16, backend: String) -> anyhow::Result<()> {
     let address = backend.strip_prefix("http://").unwrap_or(&backend).trim_end_matches('/').to_string();
     let listener = std::net::TcpListener::bind(("127.0.0.1", port))?;
+    announce(listener.local_addr()?);
     for client in listener.incoming() {
         let (client, address) = (client?, address.clone());
         std::thread::spawn(move || {
@@ -196,5 +211,74 @@ fn header_of<'a>(head: &'a str, name: &str) -> Option<&'a str> {
     head.lines().skip(1).find_map(|line| {
         let (key, value) = line.split_once(':')?;
         key.trim().eq_ignore_ascii_case(name).then(|| value.trim())
+    })
+}
+
+/// [`serve_rmcp`]'s handler: one tool, the read of [`calls`], answered as [`called`] is.
+#[derive(Clone)]
+struct RmcpFloor {
+    http: reqwest::Client,
+    backend: String,
+    tools: std::sync::Arc<Vec<rmcp::model::Tool>>,
+}
+
+impl rmcp::ServerHandler for RmcpFloor {
+    fn get_info(&self) -> rmcp::model::ServerConfig {
+        rmcp::model::ServerConfig::new(rmcp::model::ServerCapabilities::builder().enable_tools().build())
+            .with_server_info(rmcp::model::Implementation::new("floor-rmcp", "0"))
+    }
+
+    async fn list_tools(
+        &self,
+        _: Option<rmcp::model::PaginatedRequestParams>,
+        _: rmcp::service::RequestContext<rmcp::RoleServer>,
+    ) -> Result<rmcp::model::ListToolsResult, rmcp::ErrorData> {
+        Ok(rmcp::model::ListToolsResult::with_all_items(self.tools.to_vec()))
+    }
+
+    async fn call_tool(
+        &self,
+        request: rmcp::model::CallToolRequestParams,
+        _: rmcp::service::RequestContext<rmcp::RoleServer>,
+    ) -> Result<rmcp::model::CallToolResponse, rmcp::ErrorData> {
+        let item = request.arguments.as_ref().and_then(|a| a.get(calls().id_name())).and_then(Value::as_u64);
+        let fetched = async {
+            let response = self.http.get(calls().read_url(&self.backend, item.unwrap_or(1) as usize)).send().await?;
+            let ok = response.status().is_success();
+            Ok::<_, reqwest::Error>((ok, response.text().await?))
+        };
+        let (ok, text) = fetched.await.unwrap_or_else(|e| (false, e.to_string()));
+        // The text and its parsed JSON, as the other floors answer.
+        let mut result = rmcp::model::CallToolResult::success(vec![rmcp::model::ContentBlock::text(text.clone())]);
+        result.structured_content = serde_json::from_str::<Value>(&text).ok();
+        result.is_error = Some(!ok);
+        Ok(result.into())
+    }
+}
+
+/// The floor on rmcp, on 127.0.0.1:`port` until killed, on a runtime shaped as
+/// [`serve`]'s.
+pub fn serve_rmcp(port: u16, backend: String) -> anyhow::Result<()> {
+    use axum::serve::ListenerExt;
+    use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
+    use rmcp::transport::{StreamableHttpServerConfig, StreamableHttpService};
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build()?;
+    runtime.block_on(async move {
+        let schema = json!({"type": "object", "properties": {calls().id_name(): {"type": "integer"}}});
+        let Value::Object(schema) = schema else { unreachable!("an object") };
+        let tool = rmcp::model::Tool::new(calls().read.to_string(), "Read one item.", std::sync::Arc::new(schema));
+        let floor =
+            RmcpFloor { http: reqwest::Client::builder().build()?, backend, tools: std::sync::Arc::new(vec![tool]) };
+        let config = StreamableHttpServerConfig::default().disable_allowed_hosts().with_json_response(true);
+        let mcp = StreamableHttpService::new(move || Ok(floor.clone()), LocalSessionManager::default().into(), config);
+        let app = Router::new().nest_service("/mcp", mcp).route("/healthz", get(|| async { "ok" }));
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
+        announce(listener.local_addr()?);
+        // As the bridge: answers go out in several writes (see `serve_http`).
+        let listener = listener.tap_io(|tcp| {
+            let _ = tcp.set_nodelay(true);
+        });
+        axum::serve(listener, app).await?;
+        Ok(())
     })
 }

@@ -62,9 +62,7 @@ enum Command {
         #[arg(long, default_value = "docs/performance-results.json")]
         baseline: String,
     },
-    /// The bridge against FastMCP's `from_openapi` (make bench-peer): same backend, same
-    /// client, same run; target/bench-peer/results.json.
-    /// The floor `make bench-peer` measures beside the two servers: a bare HTTP server that
+    /// A floor `make bench-peer` measures beside the two servers: a bare HTTP server that
     /// does only what any bridge must for one call (floor.rs). Serves until killed.
     Floor {
         #[arg(long)]
@@ -74,9 +72,15 @@ enum Command {
         backend: String,
         /// On the standard library alone (threads, blocking sockets) instead of the bridge's
         /// stack.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "rmcp")]
         std: bool,
+        /// On rmcp's streamable HTTP server, as the bridge serves: the same call as a tool
+        /// of a minimal handler.
+        #[arg(long)]
+        rmcp: bool,
     },
+    /// The bridge against FastMCP's `from_openapi` (make bench-peer): same backend, same
+    /// client, same run; target/bench-peer/results.json.
     Peer {
         #[command(flatten)]
         options: peer::Options,
@@ -98,8 +102,9 @@ fn main() -> anyhow::Result<()> {
     vtoc_mcp::install_crypto_provider();
     match Cli::parse().command {
         // On its own runtime, shaped as the bridge's.
-        Command::Floor { port, backend, std: false } => floor::serve(port, backend),
-        Command::Floor { port, backend, std: true } => floor::serve_std(port, backend),
+        Command::Floor { port, backend, std: true, .. } => floor::serve_std(port, backend),
+        Command::Floor { port, backend, rmcp: true, .. } => floor::serve_rmcp(port, backend),
+        Command::Floor { port, backend, .. } => floor::serve(port, backend),
         command => tokio::runtime::Runtime::new()?.block_on(run(command)),
     }
 }

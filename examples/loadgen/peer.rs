@@ -11,11 +11,12 @@
 //! - **in a tight loop**: the same read back to back, latency and CPU per call;
 //! - **16 sessions** at once: calls per second, latency, refusals, peak RSS.
 //!
-//! Two more servers are measured the same way, in the same rotation: the **floors**
-//! (floor.rs), which do only what any bridge must for one call, one on the bridge's HTTP
-//! stack (tokio, hyper, axum, reqwest) and one on the standard library alone. FastMCP /
-//! floor is the largest ratio a bridge on that stack could show on this machine, in this
-//! run; bridge / floor is what the bridge's own layers cost above it.
+//! Three more servers are measured the same way, in the same rotation: the **floors**
+//! (floor.rs), which do only what any bridge must for one call: on the bridge's MCP library
+//! (rmcp's streamable HTTP service, one tool, a minimal handler), on its HTTP stack without
+//! it (tokio, hyper, axum, reqwest), and on the standard library alone. FastMCP / floor is
+//! the largest ratio a bridge on that base could show on this machine, in this run; bridge
+//! / rmcp floor is what the bridge's own layers cost above its library.
 //!
 //! The figures are medians over repetitions with their spread; the report is the ratio
 //! FastMCP / bridge, and FastMCP / each floor. Written to `target/bench-peer/results.json`.
@@ -133,6 +134,7 @@ fn spawn(name: &'static str, dir: &std::path::Path, mut cmd: Command) -> anyhow:
 enum Which {
     Bridge,
     FastMcp,
+    FloorRmcp,
     Floor,
     FloorStd,
 }
@@ -142,6 +144,7 @@ impl Which {
         match self {
             Which::Bridge => "vtoc-mcp",
             Which::FastMcp => "fastmcp",
+            Which::FloorRmcp => "floor-rmcp",
             Which::Floor => "floor",
             Which::FloorStd => "floor-std",
         }
@@ -153,7 +156,7 @@ impl Which {
 fn read_tool(which: Which, tools: &Value) -> anyhow::Result<String> {
     let read = vtoc_mcp::bridge::roles::collection().expect("the API has a REST collection").read;
     match which {
-        Which::Bridge | Which::Floor | Which::FloorStd => Ok(read.name.to_string()),
+        Which::Bridge | Which::FloorRmcp | Which::Floor | Which::FloorStd => Ok(read.name.to_string()),
         Which::FastMcp => tools["result"]["tools"]
             .as_array()
             .into_iter()
@@ -208,6 +211,10 @@ async fn measure(which: Which, o: &Options, backend: &str, dir: &std::path::Path
         Which::FastMcp => {
             cmd = Command::new(&o.python);
             cmd.args([&o.fastmcp_server, "--spec", &o.spec, "--backend", backend, "--port", &port.to_string()]);
+        }
+        Which::FloorRmcp => {
+            cmd = Command::new(std::env::current_exe()?);
+            cmd.args(["floor", "--rmcp", "--port", &port.to_string(), "--backend", backend]);
         }
         Which::Floor => {
             cmd = Command::new(std::env::current_exe()?);
@@ -380,8 +387,9 @@ pub async fn run(o: Options) -> anyhow::Result<Value> {
     let mut runs: Vec<(Which, Value)> = Vec::new();
     for rep in 0..o.reps {
         // Each server goes first in turn.
-        let mut order = [Which::Bridge, Which::FastMcp, Which::Floor, Which::FloorStd];
-        order.rotate_left(rep % 4);
+        let mut order = [Which::Bridge, Which::FastMcp, Which::FloorRmcp, Which::Floor, Which::FloorStd];
+        let servers = order.len();
+        order.rotate_left(rep % servers);
         for which in order {
             let r = measure(which, &o, &backend_url, dir.path()).await?;
             eprintln!(
@@ -415,7 +423,9 @@ pub async fn run(o: Options) -> anyhow::Result<Value> {
         let mut figure = json!({"pointer": pointer, "vtoc_mcp": ours, "fastmcp": theirs,
                                 "times_better": better(median(&ours))});
         if !NOT_FLOOR.contains(pointer) {
-            for (floor, key) in [(Which::Floor, "floor"), (Which::FloorStd, "floor_std")] {
+            for (floor, key) in
+                [(Which::FloorRmcp, "floor_rmcp"), (Which::Floor, "floor"), (Which::FloorStd, "floor_std")]
+            {
                 let floor = summary(&of(floor));
                 figure[format!("{key}_times_better")] = json!(better(median(&floor)));
                 figure[key] = floor;
@@ -478,15 +488,19 @@ pub fn table(r: &Value) -> String {
         s.push_str(&format!("| {label} | {} | {} | {ratio} |\n", cell(&f["vtoc_mcp"]), cell(&f["fastmcp"])));
     }
     s.push_str(
-        "\nThe floors: only what any bridge must do for a call, on the bridge's stack (tokio, hyper, \
-         axum, reqwest) and on the standard library alone; \"at most\" is FastMCP / floor.\n\n\
-         | figure | floor, bridge's stack | at most | floor, std only | at most |\n|---|---:|---:|---:|---:|\n",
+        "\nThe floors: only what any bridge must do for a call, on the bridge's MCP library (rmcp), on \
+         its stack without it (tokio, hyper, axum, reqwest) and on the standard library alone; \
+         \"at most\" is FastMCP / floor.\n\n\
+         | figure | floor, rmcp | at most | floor, bridge's stack | at most | floor, std only | at most |\n\
+         |---|---:|---:|---:|---:|---:|---:|\n",
     );
     for (label, _, _) in FIGURES {
         let f = &r["figures"][*label];
         if f.get("floor").is_some() {
             s.push_str(&format!(
-                "| {label} | {} | {} | {} | {} |\n",
+                "| {label} | {} | {} | {} | {} | {} | {} |\n",
+                cell(&f["floor_rmcp"]),
+                times(f, "floor_rmcp_times_better"),
                 cell(&f["floor"]),
                 times(f, "floor_times_better"),
                 cell(&f["floor_std"]),
