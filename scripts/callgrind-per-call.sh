@@ -4,9 +4,9 @@
 #
 #   scripts/callgrind-per-call.sh SERVER_BIN [LOADGEN_BIN] [OUT_DIR]
 #
-# SERVER_BIN may also be `floor-rmcp` or `floor`: the load generator's floors of
+# SERVER_BIN may also be `floor-rmcp`, `floor` or `floor-std`: the load generator's floors of
 # `make bench-peer` (examples/loadgen/floor.rs: the same call on a minimal rmcp handler,
-# or on the bridge's HTTP stack without rmcp), counted the same way.
+# on the bridge's HTTP stack without rmcp, or on the standard library alone), counted the same way.
 #
 # The loadgen's `bench --only cpu --clients session` runs twice, with the server under
 # callgrind: N1 and N2 timed calls (same start-up, handshake and warm-up in both). The
@@ -27,18 +27,15 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
 case "$1" in
-floor-rmcp | floor)
+floor-rmcp | floor-std | floor)
   name=$1
   flag=${1#floor}
-  # The loadgen starts `BIN serve --transport http --bind 127.0.0.1:0` and reads where it
-  # listens from its log, where a floor announces it too. A floor dies of the SIGTERM that
-  # stops it, and the loadgen expects a clean exit: the wrapper stops it and exits 0.
+  # The loadgen starts `BIN serve --transport http --bind 127.0.0.1:0` with the backend in
+  # VTOC_API_BASE_URL, reads where it listens from its log, where a floor announces it too,
+  # and stops it with SIGTERM, on which a floor exits with success as the bridge does.
   cat >"$work/server" <<EOF
-#!/bin/bash
-valgrind --tool=callgrind -q --callgrind-out-file="$work/cg.%p" "$loadgen" floor ${flag:+-$flag} --port 0 --backend "\$VTOC_API_BASE_URL" &
-child=\$!
-trap 'kill -TERM \$child; wait \$child; exit 0' TERM
-wait \$child
+#!/bin/sh
+exec valgrind --tool=callgrind -q --callgrind-out-file="$work/cg.%p" "$loadgen" floor ${flag:+-$flag} --port 0 --backend "\$VTOC_API_BASE_URL"
 EOF
   ;;
 *)

@@ -121,9 +121,23 @@ pub fn serve(port: u16, backend: String) -> anyhow::Result<()> {
 }
 
 /// Says where a floor listens as the bridge does, so that `--port 0` works and whatever
-/// reads the bridge's log can start a floor in its place (e.g. under callgrind).
+/// reads the bridge's log can start a floor in its place (`make bench`'s client, under
+/// callgrind or not); and, as the bridge does, exits with success on SIGTERM, which is how
+/// that client stops a server (a floor has no calls to drain).
 fn announce(address: std::net::SocketAddr) {
     eprintln!("MCP streamable HTTP on http://{address}/mcp");
+    // A thread of its own, asleep until then, so the std floor stays free of a runtime.
+    std::thread::spawn(|| {
+        let terminated = async {
+            let mut signal = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok()?;
+            signal.recv().await
+        };
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_io().build();
+        // Without a handler (it could not be installed), SIGTERM ends the floor as before.
+        if runtime.is_ok_and(|r| r.block_on(terminated).is_some()) {
+            std::process::exit(0)
+        }
+    });
 }
 
 /// The floor on the standard library alone, on 127.0.0.1:`port` until killed: a thread per
