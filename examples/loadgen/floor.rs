@@ -125,7 +125,12 @@ pub fn serve(port: u16, backend: String) -> anyhow::Result<()> {
 /// callgrind or not); and, as the bridge does, exits with success on SIGTERM, which is how
 /// that client stops a server (a floor has no calls to drain).
 fn announce(address: std::net::SocketAddr) {
-    eprintln!("MCP streamable HTTP on http://{address}/mcp");
+    // One write: a reader of the log must not find the line cut short (`eprintln!` writes
+    // its pieces one by one, and `http://` alone reads as a URL without a host).
+    let _ = std::io::Write::write_all(
+        &mut std::io::stderr(),
+        format!("MCP streamable HTTP on http://{address}/mcp\n").as_bytes(),
+    );
     // A thread of its own, asleep until then, so the std floor stays free of a runtime.
     std::thread::spawn(|| {
         let terminated = async {
