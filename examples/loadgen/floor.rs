@@ -1,5 +1,5 @@
-//! The floor of `make bench-peer`: the least work a server that bridges MCP to REST does
-//! for one `tools/call`, with the bridge's HTTP stack (tokio with one worker, hyper through
+//! The floors of `make bench-peer`. [`serve`] is the least work a server that bridges MCP
+//! to REST does for one `tools/call`, with the bridge's HTTP stack (tokio with one worker, hyper through
 //! axum, reqwest) and nothing else: read the JSON-RPC body, check the session's id, fetch
 //! the read of [`calls`] from the backend, and answer its text and parsed JSON as one
 //! JSON-RPC result. No schema, scope, audit, limit, event store or MCP library.

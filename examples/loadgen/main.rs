@@ -62,8 +62,9 @@ enum Command {
         #[arg(long, default_value = "docs/performance-results.json")]
         baseline: String,
     },
-    /// A floor `make bench-peer` measures beside the two servers: a bare HTTP server that
-    /// does only what any bridge must for one call (floor.rs). Serves until killed.
+    /// A floor `make bench-peer` measures beside the two servers: a server that does only
+    /// what any bridge must for one call (floor.rs), on the bridge's HTTP stack without rmcp
+    /// (the default), on rmcp, or on the standard library alone. Serves until killed.
     Floor {
         #[arg(long)]
         port: u16,
