@@ -212,17 +212,15 @@ async fn measure(which: Which, o: &Options, backend: &str, dir: &std::path::Path
             cmd = Command::new(&o.python);
             cmd.args([&o.fastmcp_server, "--spec", &o.spec, "--backend", backend, "--port", &port.to_string()]);
         }
-        Which::FloorRmcp => {
+        Which::FloorRmcp | Which::Floor | Which::FloorStd => {
             cmd = Command::new(std::env::current_exe()?);
-            cmd.args(["floor", "--rmcp", "--port", &port.to_string(), "--backend", backend]);
-        }
-        Which::Floor => {
-            cmd = Command::new(std::env::current_exe()?);
-            cmd.args(["floor", "--port", &port.to_string(), "--backend", backend]);
-        }
-        Which::FloorStd => {
-            cmd = Command::new(std::env::current_exe()?);
-            cmd.args(["floor", "--std", "--port", &port.to_string(), "--backend", backend]);
+            cmd.arg("floor");
+            match which {
+                Which::FloorRmcp => cmd.arg("--rmcp"),
+                Which::FloorStd => cmd.arg("--std"),
+                _ => &mut cmd,
+            };
+            cmd.args(["--port", &port.to_string(), "--backend", backend]);
         }
     }
     let started = Instant::now();
